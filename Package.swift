@@ -1,0 +1,166 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "polytope",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "polytope", targets: ["PolytopeCLI"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // Domain: request model, request language, matching, errors, backend protocols.
+        .target(
+            name: "PolytopeCore",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Typed configuration: YAML loading, deep merge, ${ENV} expansion, validation.
+        .target(
+            name: "PolytopeConfig",
+            dependencies: [
+                .product(name: "Yams", package: "Yams")
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The embedded request store (SQLite through GRDB).
+        .target(
+            name: "RequestStoreSQLite",
+            dependencies: [
+                "PolytopeCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Staging of results on a local filesystem.
+        .target(
+            name: "StagingFilesystem",
+            dependencies: [
+                "PolytopeCore",
+                .product(name: "_NIOFileSystem", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Datasources (echo, dummy, raise) and the registry that builds them from config.
+        .target(
+            name: "Datasources",
+            dependencies: ["PolytopeCore", "PolytopeConfig"],
+            swiftSettings: swiftSettings
+        ),
+        // Role: dispatch waiting requests under quality-of-service limits.
+        .target(
+            name: "Broker",
+            dependencies: [
+                "PolytopeCore",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Role: the worker pool that claims queued requests and stages their results.
+        .target(
+            name: "Worker",
+            dependencies: [
+                "PolytopeCore",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Role: removes expired results, revoked leftovers and orphaned staging files.
+        .target(
+            name: "GarbageCollector",
+            dependencies: [
+                "PolytopeCore",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Role: the REST API (v1, wire-compatible with polytope-client) and downloads.
+        .target(
+            name: "Frontend",
+            dependencies: [
+                "PolytopeCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Role: health, readiness and summary routes under /telemetry/v1.
+        .target(
+            name: "Telemetry",
+            dependencies: [
+                "PolytopeCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Composition root: turns a configuration and a set of roles into one ServiceGroup.
+        .target(
+            name: "PolytopeServer",
+            dependencies: [
+                "PolytopeCore", "PolytopeConfig", "RequestStoreSQLite", "StagingFilesystem", "Datasources",
+                "Broker", "Worker", "GarbageCollector", "Frontend", "Telemetry",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The `polytope` executable: command-line parsing only.
+        .executableTarget(
+            name: "PolytopeCLI",
+            dependencies: [
+                "PolytopeServer", "PolytopeConfig",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Shared fakes and harnesses for tests.
+        .target(
+            name: "PolytopeTestSupport",
+            dependencies: [
+                "PolytopeCore",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Tests/PolytopeTestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "PolytopeCoreTests", dependencies: ["PolytopeCore", "PolytopeTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "PolytopeConfigTests", dependencies: ["PolytopeConfig"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "RequestStoreSQLiteTests",
+            dependencies: ["RequestStoreSQLite", "PolytopeTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "StagingFilesystemTests",
+            dependencies: ["StagingFilesystem", "PolytopeTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "DatasourcesTests", dependencies: ["Datasources", "PolytopeTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "BrokerTests", dependencies: ["Broker", "PolytopeTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "WorkerTests", dependencies: ["Worker", "Datasources", "PolytopeTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "FrontendTests",
+            dependencies: [
+                "Frontend", "PolytopeServer", "PolytopeTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,43 @@
+import Foundation
+
+/// One credential from an `Authorization` header: `Basic dXNlcjpwYXNz` → scheme `Basic`.
+public struct Credential: Sendable, Hashable {
+    /// The scheme as the client wrote it.
+    public var scheme: String
+    public var value: String
+
+    public init(scheme: String, value: String) {
+        self.scheme = scheme
+        self.value = value
+    }
+
+    /// Whether the scheme is `name`, ignoring case.
+    public func isScheme(_ name: String) -> Bool { scheme.lowercased() == name.lowercased() }
+
+    /// Splits an `Authorization` header into credentials. polytope-client joins several
+    /// with `", "` (`EmailKey a@b:KEY, Basic dXNl...`).
+    public static func parse(header: String) -> [Credential] {
+        header.split(separator: ",").compactMap { part in
+            let trimmed = part.trimmingCharacters(in: .whitespaces)
+            guard let space = trimmed.firstIndex(of: " ") else {
+                return trimmed.isEmpty ? nil : Credential(scheme: trimmed, value: "")
+            }
+            return Credential(
+                scheme: String(trimmed[..<space]),
+                value: trimmed[space...].trimmingCharacters(in: .whitespaces)
+            )
+        }
+    }
+}
+
+/// Checks credentials of one or more schemes.
+///
+/// Implementations: plain users from the configuration (Basic); later API keys and Auth-o-tron.
+public protocol Authenticator: Sendable {
+    /// The schemes this authenticator understands, as written in `WWW-Authenticate`.
+    var schemes: [String] { get }
+
+    /// The user the credential belongs to, or nil if it is not valid.
+    /// - Throws: only when the check itself could not be done (a provider is unreachable).
+    func authenticate(_ credential: Credential) async throws -> User?
+}

@@ -1,0 +1,48 @@
+import NIOCore
+
+/// Somewhere to write a result to, chunk by chunk. Writes apply back-pressure: a slow
+/// destination slows the producer down instead of growing memory.
+public protocol ByteSink {
+    func write(_ buffer: ByteBuffer) async throws
+}
+
+/// What a datasource is asked to run.
+public struct DatasourceRequest: Sendable {
+    public var id: RequestID
+    public var user: User
+    public var verb: Verb
+    public var collection: String
+    /// The request exactly as sent.
+    public var text: String
+    /// The request after parsing, defaults and patches.
+    public var document: RequestDocument
+
+    public init(id: RequestID, user: User, verb: Verb, collection: String, text: String, document: RequestDocument) {
+        self.id = id
+        self.user = user
+        self.verb = verb
+        self.collection = collection
+        self.text = text
+        self.document = document
+    }
+}
+
+/// A source of data: given a request, it streams the result into a sink.
+///
+/// Datasources check requests at submit time (`rejection(of:)`), so that a request no
+/// datasource can serve is refused with 400 before it is queued.
+public protocol Datasource: Sendable {
+    /// Why this datasource cannot serve `request`, or nil if it can.
+    func rejection(of request: DatasourceRequest) -> String?
+
+    /// The exact media type of the result (`application/x-grib`, `application/octet-stream`, ...).
+    func contentType(for request: DatasourceRequest) -> String
+
+    /// Streams the result into `output`.
+    /// - Throws: an error conforming to `UserFacingError` when the user should see why it failed.
+    func retrieve(_ request: DatasourceRequest, into output: some ByteSink) async throws
+}
+
+extension Datasource {
+    public func rejection(of request: DatasourceRequest) -> String? { nil }
+}

@@ -1,0 +1,209 @@
+import Foundation
+
+/// The request store as the frontend uses it: record new requests, read them back for their
+/// owner, and revoke them.
+///
+/// Every implementation passes the same conformance suite (`RequestStoreConformance` in the
+/// test support target), so roles behave the same over SQLite and, later, PostgreSQL.
+public protocol RequestStore: Sendable {
+    /// Records a new request. When this returns, the request is durably committed: it
+    /// survives a crash of the process at any later moment.
+    func insert(_ record: RequestRecord) async throws
+
+    /// The request with `id`, whatever its owner; nil if unknown. Revoked requests are
+    /// returned too (callers hide them).
+    func request(id: RequestID) async throws -> RequestRecord?
+
+    /// The user's requests, oldest first, optionally in one collection; revoked requests are left out.
+    func requests(ofUser username: String, collection: String?) async throws -> [RequestRecord]
+
+    /// How many requests the user has that are not revoked.
+    func requestCount(ofUser username: String) async throws -> Int
+
+    /// Revokes the user's request. A request that no worker holds is deleted at once (its
+    /// staged result, if any, is reported so that the caller can remove it); one that a
+    /// worker is processing becomes `revoked` and is deleted when the worker lets go of it.
+    /// - Returns: nil if the user has no such request.
+    func revoke(id: RequestID, ofUser username: String, at now: Date) async throws -> Revocation?
+
+    /// Revokes every request of the user, as `revoke(id:ofUser:at:)` does.
+    func revokeAll(ofUser username: String, at now: Date) async throws -> [Revocation]
+}
+
+/// What revoking one request did.
+public struct Revocation: Sendable, Hashable {
+    public var id: RequestID
+    /// The status the request had when revoked.
+    public var previousStatus: RequestStatus
+    /// A staged result that is no longer referenced and should be deleted from staging.
+    public var orphanedResult: StagedResult?
+
+    public init(id: RequestID, previousStatus: RequestStatus, orphanedResult: StagedResult?) {
+        self.id = id
+        self.previousStatus = previousStatus
+        self.orphanedResult = orphanedResult
+    }
+}
+
+/// The request store as the broker uses it.
+public protocol DispatchStore: Sendable {
+    /// Waiting requests in arrival order, starting after `cursor` (exclusive), at most `limit`.
+    func waitingRequests(after cursor: DispatchCursor?, limit: Int) async throws -> [DispatchCandidate]
+
+    /// Active (queued and processing) requests counted per collection and user.
+    func activeRequestCounts() async throws -> ActiveRequestCounts
+
+    /// Moves the given requests from `waiting` to `queued`. Requests that are no longer
+    /// waiting (revoked meanwhile) are skipped.
+    /// - Returns: how many were queued.
+    func markQueued(_ ids: [RequestID], at now: Date) async throws -> Int
+
+    /// Requeues or fails requests whose worker stopped renewing its lease, and deletes revoked
+    /// requests whose worker vanished.
+    /// - Parameter maximumAttempts: a request started this many times fails instead of being requeued.
+    func recoverExpiredLeases(at now: Date, maximumAttempts: Int) async throws -> [LeaseRecovery]
+}
+
+/// Position in the waiting list (requests arrive in a strict order).
+public struct DispatchCursor: Sendable, Hashable, Comparable {
+    public var sequence: Int64
+
+    public init(sequence: Int64) {
+        self.sequence = sequence
+    }
+
+    public static func < (lhs: DispatchCursor, rhs: DispatchCursor) -> Bool { lhs.sequence < rhs.sequence }
+}
+
+/// What the broker needs to know about a waiting request.
+public struct DispatchCandidate: Sendable, Hashable {
+    public var id: RequestID
+    public var cursor: DispatchCursor
+    public var username: String
+    public var roles: [String]
+    public var collection: String
+
+    public init(id: RequestID, cursor: DispatchCursor, username: String, roles: [String], collection: String) {
+        self.id = id
+        self.cursor = cursor
+        self.username = username
+        self.roles = roles
+        self.collection = collection
+    }
+}
+
+/// Counts of active requests, the input of quality-of-service decisions.
+public struct ActiveRequestCounts: Sendable, Hashable {
+    public var total = 0
+    public var perCollection: [String: Int] = [:]
+    public var perCollectionUser: [CollectionUser: Int] = [:]
+
+    /// A user within a collection.
+    public struct CollectionUser: Sendable, Hashable {
+        public var collection: String
+        public var username: String
+
+        public init(collection: String, username: String) {
+            self.collection = collection
+            self.username = username
+        }
+    }
+
+    public init() {}
+
+    /// Adds `count` active requests of `username` in `collection`.
+    public mutating func add(collection: String, username: String, count: Int = 1) {
+        total += count
+        perCollection[collection, default: 0] += count
+        perCollectionUser[CollectionUser(collection: collection, username: username), default: 0] += count
+    }
+}
+
+/// What happened to a request whose lease expired.
+public struct LeaseRecovery: Sendable, Hashable {
+    public enum Outcome: Sendable, Hashable {
+        case requeued
+        case failed
+        case purged
+    }
+    public var id: RequestID
+    public var outcome: Outcome
+    public var attempts: Int
+    public var previousOwner: String
+
+    public init(id: RequestID, outcome: Outcome, attempts: Int, previousOwner: String) {
+        self.id = id
+        self.outcome = outcome
+        self.attempts = attempts
+        self.previousOwner = previousOwner
+    }
+}
+
+/// The request store as workers use it: claim queued requests under a lease, keep the lease
+/// alive, and record the outcome.
+public protocol WorkQueue: Sendable {
+    /// Atomically takes the oldest queued request, marks it `processing`, counts an attempt
+    /// and leases it to `worker` until `leaseExpiry`.
+    func claimNextRequest(worker: String, leaseExpiry: Date, at now: Date) async throws -> RequestRecord?
+
+    /// Extends the lease. Returns false if the worker no longer holds it (expired and
+    /// reassigned, or the request was revoked), in which case the worker should stop.
+    func renewLease(id: RequestID, worker: String, until expiry: Date) async throws -> Bool
+
+    /// Records the outcome of a claimed request, if the worker still holds it.
+    func finish(id: RequestID, worker: String, outcome: WorkOutcome, at now: Date) async throws -> FinishResult
+
+    /// Gives a claimed request back to the queue (the worker is shutting down); the attempt
+    /// is not counted.
+    func release(id: RequestID, worker: String, message: String, at now: Date) async throws -> FinishResult
+
+    /// Appends a line to the request's user message while the worker holds it.
+    func appendUserMessage(id: RequestID, worker: String, _ line: String, at now: Date) async throws
+}
+
+/// How a worker's attempt at a request ended.
+public enum WorkOutcome: Sendable, Hashable {
+    case processed(StagedResult, message: String)
+    case failed(message: String)
+}
+
+/// What recording an outcome did.
+public enum FinishResult: Sendable, Hashable {
+    /// The outcome is recorded.
+    case recorded
+    /// The request was revoked while it ran and is now deleted; its result must be removed.
+    case revoked
+    /// The worker no longer holds the request (its lease expired); the outcome is discarded.
+    case leaseLost
+}
+
+/// The request store as the garbage collector uses it.
+public protocol RetentionStore: Sendable {
+    /// Deletes finished (processed or failed) requests last changed before `cutoff`, oldest
+    /// first, at most `limit`; returns the results that were staged for them.
+    func purgeFinishedRequests(before cutoff: Date, limit: Int) async throws -> [PurgedRequest]
+
+    /// Deletes the oldest finished requests that have staged results, at most `limit`,
+    /// to relieve staging; returns what was staged for them.
+    func purgeOldestResults(limit: Int) async throws -> [PurgedRequest]
+
+    /// Whether any request references each staging key (used to find orphaned objects).
+    func referencedStagingKeys(among keys: [String]) async throws -> Set<String>
+
+    /// Whether the store is reachable and answering.
+    func checkHealth() async throws
+}
+
+/// A request removed by retention.
+public struct PurgedRequest: Sendable, Hashable {
+    public var id: RequestID
+    public var result: StagedResult?
+
+    public init(id: RequestID, result: StagedResult?) {
+        self.id = id
+        self.result = result
+    }
+}
+
+/// Everything a request store backend provides.
+public typealias RequestStoreBackend = RequestStore & DispatchStore & WorkQueue & RetentionStore

@@ -1,0 +1,54 @@
+import Foundation
+import NIOCore
+
+/// Where results wait for their users to download them.
+///
+/// Objects are written in one go from a stream and become visible only when complete.
+/// Implementations: filesystem (embedded) and, later, S3-compatible object storage.
+public protocol StagingArea: Sendable {
+    /// Streams an object into staging. `produce` writes the bytes into the sink it is given;
+    /// the object appears under `key` only if `produce` returns normally, and nothing is left
+    /// behind if it throws.
+    /// - Returns: the object's size in bytes.
+    func store(key: String, contentType: String, _ produce: (any ByteSink) async throws -> Void) async throws -> Int64
+
+    /// Size of the object, or nil if there is none.
+    func size(of key: String) async throws -> Int64?
+
+    /// Reads `range` of the object and hands it to `consume` in bounded chunks.
+    func read(key: String, range: Range<Int64>, _ consume: (ByteBuffer) async throws -> Void) async throws
+
+    /// Deletes the object; deleting a missing object is not an error.
+    func delete(key: String) async throws
+
+    /// Every complete object, with its size and last change.
+    func list() async throws -> [StagedObjectInfo]
+
+    /// Throws unless an object can be written now (readiness check).
+    func checkWritable() async throws
+}
+
+/// An object in staging.
+public struct StagedObjectInfo: Sendable, Hashable {
+    public var key: String
+    public var size: Int64
+    public var modifiedAt: Date
+
+    public init(key: String, size: Int64, modifiedAt: Date) {
+        self.key = key
+        self.size = size
+        self.modifiedAt = modifiedAt
+    }
+}
+
+/// Staging keys: `<request id>.<attempt>`, unique per attempt so that a worker that lost its
+/// lease can never overwrite or delete the object of the worker that took over.
+public enum StagingKey {
+    public static func make(id: RequestID, attempt: Int) -> String { "\(id).\(attempt)" }
+
+    /// Whether `key` has the shape of a staging key (guards file paths and object names).
+    public static func isValid(_ key: String) -> Bool {
+        let parts = key.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 2 && RequestID(parts[0]) != nil && Int(parts[1]) != nil
+    }
+}

@@ -1,0 +1,63 @@
+import Synchronization
+
+/// An in-process nudge: `signal()` wakes whoever is waiting, or the next one to wait.
+///
+/// Signals coalesce (ten signals before a wait wake it once). Roles use them only to react
+/// sooner; they always poll the store as well, so correctness never depends on a signal.
+public final class WakeSignal: Sendable {
+    private struct State {
+        var pending = false
+        var nextWaiter = 0
+        var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
+    }
+    private let state = Mutex(State())
+
+    public init() {}
+
+    /// Wakes every current waiter, or the next `wait()` if nobody is waiting.
+    public func signal() {
+        let waiters = state.withLock { state in
+            if state.waiters.isEmpty {
+                state.pending = true
+                return [CheckedContinuation<Void, Never>]()
+            }
+            defer { state.waiters.removeAll() }
+            return Array(state.waiters.values)
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Returns at the next signal (at once if one is pending) or when the task is cancelled.
+    public func wait() async {
+        let id = state.withLock { state in
+            state.nextWaiter += 1
+            return state.nextWaiter
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let resumeNow = state.withLock { state in
+                    if state.pending || Task.isCancelled {
+                        state.pending = false
+                        return true
+                    }
+                    state.waiters[id] = continuation
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+        } onCancel: {
+            let waiter = state.withLock { $0.waiters.removeValue(forKey: id) }
+            waiter?.resume()
+        }
+    }
+
+    /// Returns at the next signal or after `timeout` on `clock`, whichever comes first.
+    public func wait<C: Clock<Duration>>(timeout: Duration, clock: C) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.wait() }
+            group.addTask { try? await clock.sleep(for: timeout) }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+}

@@ -1,0 +1,74 @@
+/// A collection: a named set of datasources that users submit requests to.
+public struct CollectionDefinition: Sendable {
+    public var name: String
+    /// Roles allowed to use the collection; nil means every authenticated user.
+    public var roles: [String]?
+    public var limits: CollectionLimits
+    /// Datasources in the order they are tried; the first that accepts a request wins.
+    public var routes: [DatasourceRoute]
+
+    public init(name: String, roles: [String]? = nil, limits: CollectionLimits = CollectionLimits(), routes: [DatasourceRoute]) {
+        self.name = name
+        self.roles = roles
+        self.limits = limits
+        self.routes = routes
+    }
+
+    /// Whether `user` may see and use the collection.
+    public func admits(_ user: User) -> Bool {
+        guard let roles else { return true }
+        return user.hasAnyRole(roles)
+    }
+
+    /// The datasource chosen for a request.
+    public struct Selection: Sendable {
+        public var route: DatasourceRoute
+        public var document: RequestDocument
+    }
+
+    /// Picks the first datasource that accepts `request`.
+    /// - Throws: `PolytopeError.invalidRequest` naming each datasource and why it refused.
+    public func select(_ request: DatasourceRequest) throws -> Selection {
+        var reasons: [String] = []
+        for route in routes {
+            switch route.offer(request) {
+            case .accepted(let document):
+                return Selection(route: route, document: document)
+            case .refused(let reason):
+                reasons.append("- \(route.name): \(reason)")
+            }
+        }
+        throw PolytopeError.invalidRequest(
+            "No datasource of collection '\(name)' accepts this request:\n" + reasons.joined(separator: "\n")
+        )
+    }
+
+    /// The route with the given name.
+    public func route(named name: String) -> DatasourceRoute? {
+        routes.first { $0.name == name }
+    }
+}
+
+/// Quality-of-service limits of one collection, counted over its active (queued and
+/// processing) requests.
+public struct CollectionLimits: Sendable, Hashable {
+    /// Most active requests in the collection; nil for no limit.
+    public var total: Int?
+    /// Most active requests of one user in the collection; nil for no limit.
+    public var perUser: Int?
+    /// Per-role allowance; a user gets the highest among their roles, which replaces `perUser`.
+    public var perRole: [String: Int]
+
+    public init(total: Int? = nil, perUser: Int? = nil, perRole: [String: Int] = [:]) {
+        self.total = total
+        self.perUser = perUser
+        self.perRole = perRole
+    }
+
+    /// The most active requests `roles` may have in the collection; nil for no limit.
+    public func userLimit(roles: [String]) -> Int? {
+        let roleLimits = roles.compactMap { perRole[$0] }
+        if let highest = roleLimits.max(), highest > 0 { return highest }
+        return perUser
+    }
+}

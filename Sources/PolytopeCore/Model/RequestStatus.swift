@@ -1,0 +1,58 @@
+import Foundation
+
+/// Where a request is in its life.
+///
+/// ```
+/// waiting ──broker──▶ queued ──worker claims──▶ processing ──▶ processed | failed
+///    ▲                  ▲                           │
+///    │                  └──── lease expired / ──────┘
+///    │                        handed back
+/// uploading (archive, reserved)          any live status ──revoke──▶ revoked
+/// ```
+/// `revoked` is internal: revoked requests are invisible to users (a poll answers 404) and
+/// are purged as soon as nothing is running for them.
+public enum RequestStatus: String, Sendable, Codable, CaseIterable, Hashable {
+    case waiting
+    case uploading
+    case queued
+    case processing
+    case processed
+    case failed
+    case revoked
+
+    /// Statuses of requests that hold a place in the broker's limits.
+    public static let active: [RequestStatus] = [.queued, .processing]
+
+    /// Whether no further work will happen for the request.
+    public var isFinal: Bool {
+        switch self {
+        case .processed, .failed, .revoked: return true
+        case .waiting, .uploading, .queued, .processing: return false
+        }
+    }
+
+    /// Whether the status may change to `next`. Every store enforces exactly this table.
+    public func canChange(to next: RequestStatus) -> Bool {
+        switch (self, next) {
+        case (.uploading, .waiting), (.waiting, .queued), (.queued, .processing),
+            (.processing, .processed), (.processing, .failed), (.processing, .queued),
+            (.waiting, .failed), (.queued, .failed), (.uploading, .failed):
+            return true
+        case (_, .revoked):
+            return self != .revoked
+        default:
+            return false
+        }
+    }
+}
+
+/// The moment a request reached a status.
+public struct StatusChange: Sendable, Codable, Hashable {
+    public var status: RequestStatus
+    public var at: Date
+
+    public init(status: RequestStatus, at: Date) {
+        self.status = status
+        self.at = at
+    }
+}

@@ -1,0 +1,214 @@
+import Foundation
+import Yams
+
+/// Turns the request text a client sends into a `RequestDocument`.
+///
+/// Accepted forms, tried in this order:
+/// - a YAML or JSON mapping (`class: od` / `{"class": "od"}`), which is what polytope-client sends;
+/// - MARS text: `retrieve, class=od, param=2t/msl` or `key = value, key2 = a/b` (commas or new lines);
+/// - a bare scalar such as `1024`, which becomes `data: 1024` as in the reference server.
+///
+/// Plain values containing `/` are MARS lists (`2t/msl`); quoted values are never split.
+/// Anchors and aliases are refused and nesting is bounded, so a hostile text costs little.
+public struct RequestTextParser: Sendable {
+    /// The deepest `[`/`{` nesting accepted.
+    public var maximumNesting = 32
+    /// The most values (keys, list items, nested members) accepted in one request.
+    public var maximumValues = 100_000
+
+    public init() {}
+
+    /// - Throws: `PolytopeError.invalidRequest` with a message that says what is wrong and where.
+    public func parse(_ text: String) throws -> RequestDocument {
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty else {
+            throw PolytopeError.invalidRequest("The request is empty.")
+        }
+        try checkShape(of: trimmed)
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: trimmed)
+        } catch {
+            if trimmed.contains("=") { return try MARSRequestParser().parse(trimmed) }
+            throw PolytopeError.invalidRequest("The request is neither YAML/JSON nor MARS text: \(Self.describe(error)).")
+        }
+        guard let root else { throw PolytopeError.invalidRequest("The request is empty.") }
+        switch root {
+        case .mapping(let mapping):
+            if mapping.keys.contains(where: { $0.scalar?.string.contains("=") ?? false }) {
+                return try MARSRequestParser().parse(trimmed)
+            }
+            var budget = maximumValues
+            return try document(from: mapping, budget: &budget)
+        case .scalar(let scalar):
+            if scalar.style == .plain, scalar.string.contains("=") {
+                return try MARSRequestParser().parse(trimmed)
+            }
+            return RequestDocument(fields: [.init(key: "data", value: .list([scalar.string]))])
+        case .sequence:
+            throw PolytopeError.invalidRequest(
+                "The request must be a mapping of keys to values (YAML, JSON or MARS 'key = value, ...'), not a list."
+            )
+        case .alias:
+            throw PolytopeError.invalidRequest("YAML anchors and aliases are not allowed in requests.")
+        }
+    }
+
+    /// Converts an already-structured request (a JSON object sent instead of text).
+    public func document(from object: [String: JSONValue]) throws -> RequestDocument {
+        var document = RequestDocument()
+        for key in object.keys.sorted() {
+            let normalisedKey = try Self.normalise(key: key)
+            guard document[normalisedKey] == nil else {
+                throw PolytopeError.invalidRequest("The key '\(normalisedKey)' is given more than once.")
+            }
+            switch object[key]! {
+            case .array(let items) where items.allSatisfy({ $0.scalarText != nil }):
+                document[normalisedKey] = .list(items.compactMap(\.scalarText))
+            case .null:
+                document[normalisedKey] = .list([])
+            case let value:
+                if let text = value.scalarText {
+                    document[normalisedKey] = .list(Self.splitWords(text, quoted: false))
+                } else {
+                    document[normalisedKey] = .nested(value)
+                }
+            }
+        }
+        return document
+    }
+
+    // MARK: YAML
+
+    private func document(from mapping: Node.Mapping, budget: inout Int) throws -> RequestDocument {
+        var document = RequestDocument()
+        for (keyNode, valueNode) in mapping {
+            guard let rawKey = keyNode.scalar?.string else {
+                throw PolytopeError.invalidRequest("Request keys must be words; found a structure used as a key.")
+            }
+            let key = try Self.normalise(key: rawKey)
+            guard document[key] == nil else {
+                throw PolytopeError.invalidRequest("The key '\(key)' is given more than once.")
+            }
+            document[key] = try value(from: valueNode, key: key, budget: &budget)
+        }
+        return document
+    }
+
+    private func value(from node: Node, key: String, budget: inout Int) throws -> RequestDocument.Value {
+        switch node {
+        case .scalar(let scalar):
+            if scalar.style == .plain, node.null != nil { return .list([]) }
+            return .list(Self.splitWords(scalar.string, quoted: scalar.style != .plain))
+        case .sequence(let sequence):
+            var words: [String] = []
+            for item in sequence {
+                guard case .scalar(let scalar) = item else {
+                    return .nested(try json(from: node, budget: &budget))
+                }
+                words.append(scalar.string)
+            }
+            return .list(words)
+        case .mapping:
+            return .nested(try json(from: node, budget: &budget))
+        case .alias:
+            throw PolytopeError.invalidRequest("YAML anchors and aliases are not allowed in requests (key '\(key)').")
+        }
+    }
+
+    private func json(from node: Node, budget: inout Int) throws -> JSONValue {
+        budget -= 1
+        guard budget >= 0 else {
+            throw PolytopeError.invalidRequest("The request has more than \(maximumValues) values.")
+        }
+        switch node {
+        case .scalar(let scalar):
+            if scalar.style != .plain { return .string(scalar.string) }
+            if node.null != nil { return .null }
+            if let value = node.bool { return .bool(value) }
+            if let value = node.int { return .number(Double(value)) }
+            if let value = node.float, value.isFinite { return .number(value) }
+            return .string(scalar.string)
+        case .sequence(let sequence):
+            var items: [JSONValue] = []
+            for item in sequence { items.append(try json(from: item, budget: &budget)) }
+            return .array(items)
+        case .mapping(let mapping):
+            var fields: [String: JSONValue] = [:]
+            for (key, value) in mapping {
+                guard let text = key.scalar?.string else {
+                    throw PolytopeError.invalidRequest("Request keys must be words; found a structure used as a key.")
+                }
+                fields[text] = try json(from: value, budget: &budget)
+            }
+            return .object(fields)
+        case .alias:
+            throw PolytopeError.invalidRequest("YAML anchors and aliases are not allowed in requests.")
+        }
+    }
+
+    // MARK: Shared rules
+
+    /// Lower-cases and checks a key: letters, digits, `_`, `-` and `.` only.
+    static func normalise(key: String) throws -> String {
+        let key = key.trimmingCharacters(in: .whitespaces).lowercased()
+        guard !key.isEmpty, key.count <= 64,
+            key.unicodeScalars.allSatisfy({ CharacterSet.alphanumerics.contains($0) || "_-.".unicodeScalars.contains($0) })
+        else {
+            throw PolytopeError.invalidRequest("'\(key.prefix(64))' is not a valid request key (letters, digits, '_', '-' and '.' only).")
+        }
+        return key
+    }
+
+    /// Splits a plain value on `/` (MARS lists) unless it is quoted or a part would be empty
+    /// (so paths and URLs stay whole).
+    static func splitWords(_ text: String, quoted: Bool) -> [String] {
+        guard !quoted, text.contains("/") else { return [text] }
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        return parts.contains(where: \.isEmpty) ? [text] : parts
+    }
+
+    /// Rejects what would make the YAML parser work hard or recurse deeply: anchors, aliases,
+    /// tags and deep flow nesting. Quoted text is skipped.
+    private func checkShape(of text: String) throws {
+        var depth = 0
+        var quote: Character?
+        var previous: Character = ":"
+        let nodeStart: Set<Character> = [":", "-", "[", "{", ",", "?"]
+        for character in text {
+            if let open = quote {
+                if character == open { quote = nil }
+                continue
+            }
+            switch character {
+            case "\"", "'" where nodeStart.contains(previous):
+                quote = character
+            case "[", "{":
+                depth += 1
+                if depth > maximumNesting {
+                    throw PolytopeError.invalidRequest("The request is nested more than \(maximumNesting) levels deep.")
+                }
+            case "]", "}":
+                depth -= 1
+            case "&", "*", "!" where nodeStart.contains(previous):
+                let what = character == "!" ? "tags" : "anchors and aliases"
+                throw PolytopeError.invalidRequest("YAML \(what) are not allowed in requests.")
+            default:
+                break
+            }
+            if !character.isWhitespace { previous = character }
+        }
+    }
+
+    private static func describe(_ error: any Error) -> String {
+        guard let error = error as? YamlError else { return "unreadable text" }
+        switch error {
+        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
+            return "line \(mark.line), column \(mark.column): \(problem)"
+        case .duplicatedKeysInMapping(let duplicates, _):
+            return "the key '\(duplicates.first ?? "")' is given more than once"
+        default:
+            return "unreadable text"
+        }
+    }
+}
