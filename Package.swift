@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
@@ -64,6 +65,12 @@ let package = Package(
             dependencies: ["PolytopeCore", "PolytopeConfig"],
             swiftSettings: swiftSettings
         ),
+        // Authenticators (plain users from the configuration; later API keys and Auth-o-tron).
+        .target(
+            name: "Authentication",
+            dependencies: ["PolytopeCore"],
+            swiftSettings: swiftSettings
+        ),
         // Role: dispatch waiting requests under quality-of-service limits.
         .target(
             name: "Broker",
@@ -97,6 +104,8 @@ let package = Package(
             dependencies: [
                 "PolytopeCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -106,6 +115,7 @@ let package = Package(
             dependencies: [
                 "PolytopeCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -113,10 +123,11 @@ let package = Package(
         .target(
             name: "PolytopeServer",
             dependencies: [
-                "PolytopeCore", "PolytopeConfig", "RequestStoreSQLite", "StagingFilesystem", "Datasources",
+                "PolytopeCore", "PolytopeConfig", "RequestStoreSQLite", "StagingFilesystem", "Datasources", "Authentication",
                 "Broker", "Worker", "GarbageCollector", "Frontend", "Telemetry",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -87,6 +87,12 @@ public struct ConfigReader {
         }
     }
 
+    /// A reader over another node (for example a shared definition merged with local
+    /// overrides) that reports problems as if it were this one.
+    public func reader(for replacement: ConfigNode) -> ConfigReader {
+        ConfigReader(node: replacement, path: path, diagnostics: diagnostics)
+    }
+
     /// Reports unknown keys everywhere under the root, then throws if any problem was found.
     public func finish() throws {
         diagnostics.reportUnknownKeys(in: node, path: path)

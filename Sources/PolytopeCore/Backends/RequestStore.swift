@@ -58,6 +58,9 @@ public protocol DispatchStore: Sendable {
     /// - Returns: how many were queued.
     func markQueued(_ ids: [RequestID], at now: Date) async throws -> Int
 
+    /// Fails a request that is still waiting (it can never run, e.g. its collection is gone).
+    func failWaiting(_ id: RequestID, message: String, at now: Date) async throws
+
     /// Requeues or fails requests whose worker stopped renewing its lease, and deletes revoked
     /// requests whose worker vanished.
     /// - Parameter maximumAttempts: a request started this many times fails instead of being requeued.

@@ -1,0 +1,140 @@
+import Foundation
+import Logging
+import PolytopeCore
+import ServiceLifecycle
+
+/// The broker role: moves waiting requests to the queue under quality-of-service limits, and
+/// recovers requests whose worker stopped renewing its lease.
+///
+/// It runs a dispatch round as soon as a new request is signalled in-process, and otherwise
+/// every `pollInterval` (which is how it sees requests submitted by other processes).
+/// Requires `run()` to be running; stops at graceful shutdown after the current round.
+public struct BrokerService<C: Clock<Duration>>: Service {
+    public typealias Configuration = BrokerConfiguration
+
+    let configuration: Configuration
+    let store: any DispatchStore
+    let collections: [String: CollectionLimits]
+    /// Signalled by the frontend when a request arrives.
+    let requestArrived: WakeSignal
+    /// Signalled by the broker when requests are queued, to wake workers.
+    let workQueued: WakeSignal
+    let clock: C
+    let wallClock: any WallClock
+    let logger: Logger
+
+    public init(
+        configuration: Configuration,
+        store: any DispatchStore,
+        collections: [String: CollectionLimits],
+        requestArrived: WakeSignal,
+        workQueued: WakeSignal,
+        clock: C,
+        wallClock: any WallClock = SystemWallClock(),
+        logger: Logger
+    ) {
+        self.configuration = configuration
+        self.store = store
+        self.collections = collections
+        self.requestArrived = requestArrived
+        self.workQueued = workQueued
+        self.clock = clock
+        self.wallClock = wallClock
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        logger.info("broker started", metadata: ["poll-interval": "\(configuration.pollInterval)"])
+        await withGracefulShutdownHandler {
+            var failures = 0
+            while !Task.isShuttingDownGracefully && !Task.isCancelled {
+                do {
+                    try await dispatchRound()
+                    failures = 0
+                    await requestArrived.wait(timeout: configuration.pollInterval, clock: clock)
+                } catch {
+                    failures += 1
+                    logger.error("dispatch round failed; retrying", metadata: ["error": "\(error)", "consecutive-failures": "\(failures)"])
+                    try? await clock.sleep(for: configuration.pollInterval * min(failures, 20))
+                }
+            }
+        } onGracefulShutdown: {
+            requestArrived.signal()
+        }
+        logger.info("broker stopped")
+    }
+
+    /// One pass: recover expired leases, then queue every waiting request the limits allow.
+    /// - Returns: the ids queued, in order.
+    @discardableResult
+    public func dispatchRound() async throws -> [RequestID] {
+        try await recoverExpiredLeases()
+        let policy = DispatchPlanner.Policy(maximumActive: configuration.maximumActive, collections: collections)
+        var planner = DispatchPlanner(policy: policy, active: try await store.activeRequestCounts())
+        var cursor: DispatchCursor?
+        var queued: [RequestID] = []
+        var stopped = false
+        while !stopped {
+            let page = try await store.waitingRequests(after: cursor, limit: configuration.pageSize)
+            guard let last = page.last else { break }
+            cursor = last.cursor
+            var admitted: [RequestID] = []
+            for candidate in page {
+                switch planner.consider(candidate) {
+                case .admit:
+                    admitted.append(candidate.id)
+                case .hold:
+                    continue
+                case .reject(let message):
+                    try await store.failWaiting(candidate.id, message: message, at: wallClock.now())
+                    logger.warning("request failed at dispatch", metadata: ["request-id": "\(candidate.id)", "reason": "\(message)"])
+                case .stop:
+                    stopped = true
+                }
+                if stopped { break }
+            }
+            if !admitted.isEmpty {
+                let count = try await store.markQueued(admitted, at: wallClock.now())
+                queued += admitted
+                workQueued.signal()
+                logger.debug("queued requests", metadata: ["count": "\(count)"])
+            }
+            if page.count < configuration.pageSize { break }
+        }
+        return queued
+    }
+
+    private func recoverExpiredLeases() async throws {
+        let recoveries = try await store.recoverExpiredLeases(at: wallClock.now(), maximumAttempts: configuration.maximumAttempts)
+        for recovery in recoveries {
+            let metadata: Logger.Metadata = [
+                "request-id": "\(recovery.id)", "worker": "\(recovery.previousOwner)", "attempts": "\(recovery.attempts)",
+            ]
+            switch recovery.outcome {
+            case .requeued: logger.warning("lease expired; request queued again", metadata: metadata)
+            case .failed: logger.error("lease expired and no attempts left; request failed", metadata: metadata)
+            case .purged: logger.info("lease of a revoked request expired; request deleted", metadata: metadata)
+            }
+        }
+        if recoveries.contains(where: { $0.outcome == .requeued }) { workQueued.signal() }
+    }
+}
+
+/// Settings of the broker.
+public struct BrokerConfiguration: Sendable {
+    /// How often the store is checked when nothing is signalled.
+    public var pollInterval: Duration
+    /// A request whose worker vanished this many times fails instead of running again.
+    public var maximumAttempts: Int
+    /// Waiting requests read from the store per page of a round.
+    public var pageSize: Int
+    /// Most active requests across all collections; nil for no limit.
+    public var maximumActive: Int?
+
+    public init(pollInterval: Duration = .milliseconds(500), maximumAttempts: Int = 3, pageSize: Int = 1000, maximumActive: Int? = nil) {
+        self.pollInterval = pollInterval
+        self.maximumAttempts = maximumAttempts
+        self.pageSize = pageSize
+        self.maximumActive = maximumActive
+    }
+}

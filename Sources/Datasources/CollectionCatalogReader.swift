@@ -1,0 +1,145 @@
+import PolytopeConfig
+import PolytopeCore
+
+/// Reads the `collections` (and shared `datasources`) sections into a `CollectionCatalog`.
+///
+/// ```yaml
+/// datasources:             # optional: definitions shared by several collections
+///   big-dummy: {type: dummy, max-size: 100G}
+/// collections:
+///   debug:
+///     roles: [default]     # optional; omitted = every authenticated user
+///     limits: {total: 20, per-user: 4, per-role: {admin: 10}}
+///     datasources:
+///       - {name: echo, type: echo, match: {datasource: echo}}
+///       - big-dummy        # a shared definition, by name
+///       - {name: big-dummy, match: {datasource: dummy}}   # a shared definition with overrides
+/// ```
+public struct CollectionCatalogReader {
+    public var factory: DatasourceFactory
+
+    public init(factory: DatasourceFactory = DatasourceFactory()) {
+        self.factory = factory
+    }
+
+    /// Problems are reported through the readers; collections that cannot be built are left out.
+    public func read(collections: ConfigReader?, sharedDatasources: ConfigReader?) -> CollectionCatalog {
+        var shared: [String: ConfigNode] = [:]
+        for (name, definition) in sharedDatasources?.entries() ?? [] {
+            guard case .mapping = definition.node.value else {
+                definition.report("expected a mapping with at least 'type'")
+                continue
+            }
+            shared[name] = definition.node
+            _ = route(named: name, from: definition)
+        }
+        guard let collections else { return CollectionCatalog([]) }
+        var definitions: [CollectionDefinition] = []
+        for (name, section) in collections.entries() {
+            guard case .mapping = section.node.value else {
+                section.report("expected a mapping with 'datasources'")
+                continue
+            }
+            if let collection = collection(named: name, from: section, shared: shared) {
+                definitions.append(collection)
+            }
+        }
+        return CollectionCatalog(definitions)
+    }
+
+    private func collection(named name: String, from section: ConfigReader, shared: [String: ConfigNode]) -> CollectionDefinition? {
+        if !Self.isValidName(name) {
+            section.report("collection names may use letters, digits, '-', '_' and '.' only")
+        }
+        let roles = section.strings("roles")
+        var limits = CollectionLimits()
+        if let limitsSection = section.section("limits") {
+            limits.total = limitsSection.int("total", range: 1...Int.max)
+            limits.perUser = limitsSection.int("per-user", range: 1...Int.max)
+            for (role, value) in limitsSection.section("per-role")?.entries() ?? [] {
+                if let count = value.scalarText.flatMap({ Int($0) }), count >= 0 {
+                    limits.perRole[role] = count
+                } else {
+                    value.report("expected a number of requests, found \(value.node.typeDescription)")
+                }
+            }
+        }
+        guard let entries = section.list("datasources"), !entries.isEmpty else {
+            section.report("a collection needs at least one datasource under 'datasources'")
+            return nil
+        }
+        var routes: [DatasourceRoute] = []
+        for entry in entries {
+            guard let route = route(from: entry, shared: shared) else { continue }
+            if routes.contains(where: { $0.name == route.name }) {
+                entry.report("datasource name '\(route.name)' is used twice in this collection")
+            }
+            routes.append(route)
+        }
+        return CollectionDefinition(name: name, roles: roles, limits: limits, routes: routes)
+    }
+
+    private func route(from entry: ConfigReader, shared: [String: ConfigNode]) -> DatasourceRoute? {
+        switch entry.node.value {
+        case .scalar(let name, _):
+            guard let definition = shared[name] else {
+                entry.report("no shared datasource named '\(name)' under 'datasources'")
+                return nil
+            }
+            return route(named: name, from: ConfigReader(root: definition, diagnostics: ConfigDiagnostics()))
+        case .mapping:
+            let name = entry.string("name") ?? entry.node["type"].flatMap { ConfigReader.strings(of: $0, splitOnSlash: false)?.first }
+            guard let name else {
+                entry.report("a datasource needs a 'name' or a 'type'")
+                return nil
+            }
+            if entry.node["type"] == nil, let definition = shared[name] {
+                let merged = definition.merged(with: entry.node)
+                return route(named: name, from: entry.reader(for: merged))
+            }
+            return route(named: name, from: entry)
+        default:
+            entry.report("expected a datasource mapping or the name of a shared datasource, found \(entry.node.typeDescription)")
+            return nil
+        }
+    }
+
+    /// Builds a route from a full definition (`type`, its options, and routing keys).
+    private func route(named name: String, from definition: ConfigReader) -> DatasourceRoute? {
+        _ = definition.string("name")
+        guard let type = definition.string("type") else {
+            definition.report("a datasource needs a 'type' (\(factory.types.joined(separator: ", ")))")
+            return nil
+        }
+        var match: [MatchRule] = []
+        for (key, value) in definition.section("match")?.entries() ?? [] {
+            guard let allowed = ConfigReader.strings(of: value.node, splitOnSlash: true) else {
+                value.report("expected a value, a list of values or 'a/b/c', found \(value.node.typeDescription)")
+                continue
+            }
+            match.append(MatchRule(key: key, allowed: allowed))
+        }
+        let defaults = document(definition.section("defaults"))
+        let patch = document(definition.section("patch"))
+        let roles = definition.strings("roles")
+        guard let datasource = factory.make(type: type, options: definition) else { return nil }
+        return DatasourceRoute(name: name, roles: roles, match: match, defaults: defaults, patch: patch, datasource: datasource)
+    }
+
+    private func document(_ section: ConfigReader?) -> RequestDocument {
+        var document = RequestDocument()
+        for (key, value) in section?.entries() ?? [] {
+            guard let words = ConfigReader.strings(of: value.node, splitOnSlash: true) else {
+                value.report("expected a value or a list of values, found \(value.node.typeDescription)")
+                continue
+            }
+            document[key] = .list(words)
+        }
+        return document
+    }
+
+    static func isValidName(_ name: String) -> Bool {
+        !name.isEmpty && name.count <= 128 && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }
+            && name != "all" && RequestID(name) == nil
+    }
+}

@@ -1,0 +1,54 @@
+import NIOCore
+import PolytopeCore
+
+/// Returns N bytes, N from the request key `size` (or a bare integer request, as the
+/// reference server accepts). Used to test transfers of any size.
+public struct DummyDatasource: Datasource {
+    /// The largest result this datasource will produce.
+    public var maximumSize: Int64
+    /// Bytes produced per write.
+    static let chunkLength = 1 << 20
+
+    public init(maximumSize: Int64) {
+        self.maximumSize = maximumSize
+    }
+
+    public func rejection(of request: DatasourceRequest) -> String? {
+        switch size(of: request.document) {
+        case .success(let size) where size > maximumSize:
+            return "size \(size) is larger than the maximum of \(maximumSize) bytes"
+        case .success:
+            return nil
+        case .failure(let reason):
+            return reason.message
+        }
+    }
+
+    public func contentType(for request: DatasourceRequest) -> String { "application/x-grib" }
+
+    public func retrieve(_ request: DatasourceRequest, into output: some ByteSink) async throws {
+        var remaining = try size(of: request.document).get()
+        let chunk = ByteBuffer(repeating: UInt8(ascii: "x"), count: Self.chunkLength)
+        while remaining > 0 {
+            try Task.checkCancellation()
+            let length = Int(min(Int64(Self.chunkLength), remaining))
+            try await output.write(length == chunk.readableBytes ? chunk : chunk.getSlice(at: 0, length: length)!)
+            remaining -= Int64(length)
+        }
+    }
+
+    struct Reason: Error {
+        var message: String
+    }
+
+    private func size(of document: RequestDocument) -> Result<Int64, Reason> {
+        let key = document["size"] != nil ? "size" : "data"
+        guard let text = document.word(key) else {
+            return .failure(Reason(message: "key 'size' is required (the number of bytes to return)"))
+        }
+        guard let size = Int64(text), size >= 0 else {
+            return .failure(Reason(message: "\(key)=\(text) is not a number of bytes"))
+        }
+        return .success(size)
+    }
+}

@@ -1,0 +1,226 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import Logging
+import PolytopeCore
+
+/// `/api/v1/requests`: submit, poll, list and revoke requests.
+///
+/// Users only ever see their own requests; a request of someone else, an unknown id and a
+/// revoked request all answer the same 404.
+struct RequestsController {
+    let store: any RequestStore
+    let staging: any StagingArea
+    let catalog: CollectionCatalog
+    let requestArrived: WakeSignal
+    let wallClock: any WallClock
+    let configuration: FrontendConfiguration
+    let urls: PublicURL
+
+    func addRoutes(to group: RouterGroup<PolytopeRequestContext>) {
+        group.get("requests", use: list)
+        group.post("requests/:name", use: submit)
+        group.get("requests/:name", use: pollOrList)
+        group.delete("requests/:name", use: revoke)
+    }
+
+    // MARK: Submit
+
+    @Sendable func submit(_ request: Request, context: PolytopeRequestContext) async throws -> Response {
+        let user = try context.requireUser()
+        let name = try context.parameters.require("name")
+        guard let collection = catalog[name] else {
+            throw PolytopeError.notFound("Collection '\(name.prefix(128))' not found; available collections: \(catalog.names(visibleTo: user).joined(separator: ", ")).")
+        }
+        guard collection.admits(user) else {
+            throw PolytopeError.forbidden("You are not allowed to use collection '\(name)'; it requires one of the roles \((collection.roles ?? []).joined(separator: ", ")).")
+        }
+        if let declared = request.headers[.contentLength].flatMap(Int.init), declared > configuration.maximumBodySize {
+            throw tooLarge()
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: configuration.maximumBodySize)
+        } catch is NIOTooManyBytesError {
+            throw tooLarge()
+        }
+        let body = try SubmissionBody(json: buffer)
+        let id = PolytopeCore.RequestID()
+        let offered = DatasourceRequest(id: id, user: user, verb: body.verb, collection: name, text: body.text, document: body.document)
+        let selection = try collection.select(offered)
+        let now = wallClock.now()
+        let record = RequestRecord(
+            id: id, user: user, verb: body.verb, collection: name, datasource: selection.route.name,
+            requestText: body.text, normalisedRequest: selection.document, createdAt: now
+        )
+        try await store.insert(record)
+        requestArrived.signal()
+        context.logger.info(
+            "request accepted",
+            metadata: ["request-id": "\(id)", "collection": "\(name)", "datasource": "\(selection.route.name)"]
+        )
+        let location = urls.request(id, for: request)
+        return JSONResponse.encode(
+            ["status": RequestStatus.waiting.rawValue, "message": "Request \(id) accepted; poll \(location) for its status."],
+            status: .accepted,
+            headers: [.location: location, .retryAfter: "\(configuration.retryAfterSeconds)"]
+        )
+    }
+
+    private func tooLarge() -> PolytopeError {
+        PolytopeError(.tooLarge, "The request body is larger than the limit of \(configuration.maximumBodySize) bytes.")
+    }
+
+    // MARK: Poll
+
+    /// `GET /requests/<collection>` lists; `GET /requests/<id>` polls.
+    @Sendable func pollOrList(_ request: Request, context: PolytopeRequestContext) async throws -> Response {
+        let user = try context.requireUser()
+        let name = try context.parameters.require("name")
+        if catalog[name] != nil {
+            return try await listResponse(user: user, collection: name, request: request)
+        }
+        let record = try await ownRequest(name, of: user)
+        switch record.status {
+        case .processed:
+            let location = urls.download(record.id, for: request)
+            let result = record.result
+            return JSONResponse.encode(
+                RedirectBody(location: location, contentLength: result?.contentLength ?? 0, contentType: result?.contentType ?? ""),
+                status: .seeOther,
+                headers: [.location: location]
+            )
+        case .failed:
+            return JSONResponse.message("Request failed with error:\n\(record.userMessage)", status: .badRequest)
+        case .waiting, .queued, .processing, .uploading:
+            return JSONResponse.encode(
+                ["status": record.status.rawValue, "message": progressMessage(for: record)],
+                status: .accepted,
+                headers: [.location: urls.request(record.id, for: request), .retryAfter: "\(configuration.retryAfterSeconds)"]
+            )
+        case .revoked:
+            throw notFound(name)
+        }
+    }
+
+    private func progressMessage(for record: RequestRecord) -> String {
+        var message: String
+        switch record.status {
+        case .waiting: message = "Request waiting for a free place under the collection's limits."
+        case .queued: message = "Request queued for the next free worker."
+        case .processing: message = "Request being processed by datasource '\(record.datasource)' (attempt \(record.attempts))."
+        default: message = "Request \(record.status.rawValue)."
+        }
+        if !record.userMessage.isEmpty { message += "\n" + record.userMessage }
+        return message
+    }
+
+    /// The 303 body of the reference server; polytope-client does not read it, but scripts do.
+    struct RedirectBody: Encodable {
+        var location: String
+        var contentLength: Int64
+        var contentType: String
+    }
+
+    // MARK: List
+
+    @Sendable func list(_ request: Request, context: PolytopeRequestContext) async throws -> Response {
+        try await listResponse(user: try context.requireUser(), collection: nil, request: request)
+    }
+
+    private func listResponse(user: User, collection: String?, request: Request) async throws -> Response {
+        let records = try await store.requests(ofUser: user.username, collection: collection)
+        return JSONResponse.encode(["message": records.map { RequestSummary($0, downloadURL: urls.download($0.id, for: request)) }])
+    }
+
+    // MARK: Revoke
+
+    @Sendable func revoke(_ request: Request, context: PolytopeRequestContext) async throws -> Response {
+        let user = try context.requireUser()
+        let name = try context.parameters.require("name")
+        let now = wallClock.now()
+        if name == "all" {
+            let revocations = try await store.revokeAll(ofUser: user.username, at: now)
+            await removeResults(of: revocations, logger: context.logger)
+            context.logger.info("requests revoked", metadata: ["count": "\(revocations.count)"])
+            return JSONResponse.message("Successfully revoked \(revocations.count) requests.")
+        }
+        guard let id = PolytopeCore.RequestID(name), let revocation = try await store.revoke(id: id, ofUser: user.username, at: now) else {
+            throw notFound(name)
+        }
+        await removeResults(of: [revocation], logger: context.logger)
+        context.logger.info("request revoked", metadata: ["request-id": "\(id)", "previous-status": "\(revocation.previousStatus)"])
+        if revocation.previousStatus == .processing {
+            return JSONResponse.message(
+                "Request \(id) revoked. It was already being processed: it will run to completion and its result will be discarded."
+            )
+        }
+        return JSONResponse.message("Request \(id) revoked.")
+    }
+
+    private func removeResults(of revocations: [Revocation], logger: Logger) async {
+        for result in revocations.compactMap(\.orphanedResult) {
+            do {
+                try await staging.delete(key: result.key)
+            } catch {
+                logger.warning("removing a revoked result failed; the garbage collector will retry", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    // MARK: Helpers
+
+    /// The caller's request `name`, or the uniform 404.
+    func ownRequest(_ name: String, of user: User) async throws -> RequestRecord {
+        guard let id = PolytopeCore.RequestID(name), let record = try await store.request(id: id), record.user.username == user.username,
+            record.status != .revoked
+        else {
+            throw notFound(name)
+        }
+        return record
+    }
+
+    private func notFound(_ name: String) -> PolytopeError {
+        PolytopeError.notFound("Request \(name.prefix(64)) not found.")
+    }
+}
+
+/// One request as listed by `GET /api/v1/requests`: `id`, `status` and `verb` are strings
+/// (polytope-client requires it); the rest helps people and scripts.
+struct RequestSummary: Encodable {
+    var id: String
+    var status: String
+    var verb: String
+    var collection: String
+    var datasource: String
+    var user_request: String
+    var user_message: String
+    var timestamp: Double
+    var last_modified: Double
+    var attempts: Int
+    var status_history: [String: Double]
+    var content_length: Int64?
+    var content_type: String?
+    var url: String?
+
+    init(_ record: RequestRecord, downloadURL: String) {
+        id = record.id.description
+        status = record.status.rawValue
+        verb = record.verb.rawValue
+        collection = record.collection
+        datasource = record.datasource
+        user_request = record.requestText
+        user_message = record.userMessage
+        timestamp = record.createdAt.timeIntervalSince1970
+        last_modified = record.updatedAt.timeIntervalSince1970
+        attempts = record.attempts
+        var history: [String: Double] = [:]
+        for change in record.statusHistory where history[change.status.rawValue] == nil {
+            history[change.status.rawValue] = change.at.timeIntervalSince1970
+        }
+        status_history = history
+        content_length = record.result?.contentLength
+        content_type = record.result?.contentType
+        url = record.status == .processed ? downloadURL : nil
+    }
+}

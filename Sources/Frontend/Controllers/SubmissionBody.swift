@@ -1,0 +1,57 @@
+import Foundation
+import NIOCore
+import PolytopeCore
+
+/// The body of `POST /api/v1/requests/<collection>`: `{"verb": "retrieve", "request": <text or object>}`.
+struct SubmissionBody {
+    var verb: Verb
+    /// The request as the user wrote it (an object is kept as its JSON text).
+    var text: String
+    var document: RequestDocument
+
+    static let example = #"{"verb": "retrieve", "request": "key: value"}"#
+
+    /// - Throws: `PolytopeError.invalidRequest` saying exactly what is wrong.
+    init(json buffer: ByteBuffer, parser: RequestTextParser = RequestTextParser()) throws {
+        guard buffer.readableBytes > 0 else {
+            throw PolytopeError.invalidRequest("The request body is empty; expected JSON such as \(Self.example).")
+        }
+        let fields: [String: JSONValue]
+        do {
+            fields = try JSONDecoder().decode([String: JSONValue].self, from: Data(buffer.readableBytesView))
+        } catch {
+            throw PolytopeError.invalidRequest("The request body is not a JSON object; expected JSON such as \(Self.example).")
+        }
+        guard let verbValue = fields["verb"] else {
+            throw PolytopeError.invalidRequest("The request body has no 'verb'; expected JSON such as \(Self.example).")
+        }
+        guard case .string(let verbText) = verbValue else {
+            throw PolytopeError.invalidRequest("'verb' must be a string such as \"retrieve\".")
+        }
+        guard let verb = Verb(rawValue: verbText.lowercased()) else {
+            throw PolytopeError.invalidRequest("Unknown verb '\(verbText.prefix(40))'; this server supports: retrieve.")
+        }
+        guard verb == .retrieve else {
+            throw PolytopeError.invalidRequest("The verb '\(verb.rawValue)' is not supported by this server yet; supported: retrieve.")
+        }
+        guard let request = fields["request"] else {
+            throw PolytopeError.invalidRequest("The request body has no 'request'; expected JSON such as \(Self.example).")
+        }
+        self.verb = verb
+        switch request {
+        case .string(let text):
+            self.text = text
+            self.document = try parser.parse(text)
+        case .object(let object):
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            self.text = String(decoding: try encoder.encode(request), as: UTF8.self)
+            self.document = try parser.document(from: object)
+        case .number:
+            self.text = request.scalarText ?? ""
+            self.document = try parser.parse(self.text)
+        default:
+            throw PolytopeError.invalidRequest("'request' must be a string (YAML, JSON or MARS text) or a JSON object.")
+        }
+    }
+}

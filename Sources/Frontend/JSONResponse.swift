@@ -1,0 +1,19 @@
+import Foundation
+import Hummingbird
+
+/// Builds JSON responses with exactly the `Content-Type` clients expect.
+enum JSONResponse {
+    static func encode(_ value: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let data = (try? encoder.encode(value)) ?? Data(#"{"message":"Internal server error."}"#.utf8)
+        var headers = headers
+        headers[.contentType] = "application/json"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// `{"message": "<text>"}`.
+    static func message(_ text: String, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
+        encode(["message": text], status: status, headers: headers)
+    }
+}

@@ -1,0 +1,47 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import PolytopeCore
+
+/// The outermost middleware: turns every error into a JSON `{"message": ...}` response with
+/// the right status, adds the security headers to every response, and writes one access-log
+/// line per request.
+///
+/// Errors that are not the user's fault are logged in full and answered with a generic 500
+/// message, so internals never reach clients.
+struct ErrorMiddleware: RouterMiddleware {
+    typealias Context = PolytopeRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let start = ContinuousClock.now
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch {
+            response = errorResponse(for: error, request: request, context: context)
+        }
+        response.headers[.cacheControl] = response.headers[.cacheControl] ?? "no-store"
+        response.headers[.xContentTypeOptions] = "nosniff"
+        response.headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
+        let elapsed = ContinuousClock.now - start
+        context.logger.info(
+            "\(request.method) \(request.uri.path) \(response.status.code)",
+            metadata: [
+                "status": "\(response.status.code)",
+                "duration-ms": "\(Double(elapsed.components.attoseconds / 1_000_000_000_000) / 1000 + Double(elapsed.components.seconds) * 1000)",
+            ]
+        )
+        return response
+    }
+
+    private func errorResponse(for error: any Error, request: Request, context: Context) -> Response {
+        let (status, message, headers) = HTTPErrorMapping.describe(error)
+        if status == .internalServerError {
+            context.logger.error("internal error", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
+        }
+        var response = JSONResponse.message(message, status: status)
+        response.headers.append(contentsOf: headers)
+        return response
+    }
+}

@@ -1,0 +1,20 @@
+import Hummingbird
+import PolytopeCore
+
+/// The request context of every route: Hummingbird's core storage plus the authenticated user.
+public struct PolytopeRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// Set by `AuthenticationMiddleware`; nil on routes that need no authentication.
+    public var user: User?
+
+    public init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        self.user = nil
+    }
+
+    /// The authenticated user; throws if the route was reached without authentication.
+    public func requireUser() throws -> User {
+        guard let user else { throw PolytopeError(.unauthenticated, "Authentication is required.") }
+        return user
+    }
+}

@@ -1,0 +1,154 @@
+import Foundation
+import Logging
+import PolytopeCore
+import ServiceLifecycle
+
+/// The garbage-collector role: keeps staging and the request store from growing forever.
+///
+/// Each pass (every `interval`):
+/// 1. deletes finished (processed or failed) requests older than `maximumAge`, with their results;
+/// 2. deletes staged objects that no request references (left by a crash between staging and
+///    recording), once they are older than `orphanGracePeriod`;
+/// 3. while staging holds more than `stagingThreshold`, deletes the oldest finished requests'
+///    results and records.
+/// Active requests are never touched. Requires `run()` to be running.
+public struct GarbageCollectorService<C: Clock<Duration>>: Service {
+    public typealias Configuration = GarbageCollectorConfiguration
+
+    /// What one pass removed.
+    public struct Report: Sendable, Hashable {
+        public var expiredRequests = 0
+        public var evictedRequests = 0
+        public var orphanedObjects = 0
+        public var bytesFreed: Int64 = 0
+    }
+
+    let configuration: Configuration
+    let store: any RetentionStore
+    let staging: any StagingArea
+    let clock: C
+    let wallClock: any WallClock
+    let logger: Logger
+
+    public init(
+        configuration: Configuration,
+        store: any RetentionStore,
+        staging: any StagingArea,
+        clock: C,
+        wallClock: any WallClock = SystemWallClock(),
+        logger: Logger
+    ) {
+        self.configuration = configuration
+        self.store = store
+        self.staging = staging
+        self.clock = clock
+        self.wallClock = wallClock
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        logger.info(
+            "garbage collector started",
+            metadata: ["interval": "\(configuration.interval)", "maximum-age": "\(configuration.maximumAge)"]
+        )
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            do {
+                let report = try await collect()
+                if report != Report() {
+                    logger.info(
+                        "garbage collected",
+                        metadata: [
+                            "expired": "\(report.expiredRequests)", "evicted": "\(report.evictedRequests)",
+                            "orphans": "\(report.orphanedObjects)", "bytes-freed": "\(report.bytesFreed)",
+                        ]
+                    )
+                }
+            } catch {
+                logger.error("garbage collection pass failed", metadata: ["error": "\(error)"])
+            }
+            try? await cancelWhenGracefulShutdown { [clock, configuration] in
+                try await clock.sleep(for: configuration.interval)
+            }
+        }
+        logger.info("garbage collector stopped")
+    }
+
+    /// One pass, as described on the type.
+    public func collect() async throws -> Report {
+        var report = Report()
+        let now = wallClock.now()
+        let cutoff = now.addingTimeInterval(-configuration.maximumAge.timeInterval)
+        while true {
+            let purged = try await store.purgeFinishedRequests(before: cutoff, limit: 500)
+            report.expiredRequests += purged.count
+            report.bytesFreed += await deleteResults(of: purged)
+            if purged.count < 500 { break }
+        }
+
+        var objects = try await staging.list()
+        let referenced = try await store.referencedStagingKeys(among: objects.map(\.key))
+        let orphanCutoff = now.addingTimeInterval(-configuration.orphanGracePeriod.timeInterval)
+        for object in objects where !referenced.contains(object.key) && object.modifiedAt < orphanCutoff {
+            if await delete(key: object.key) {
+                report.orphanedObjects += 1
+                report.bytesFreed += object.size
+            }
+        }
+        objects.removeAll { !referenced.contains($0.key) }
+
+        if let threshold = configuration.stagingThreshold {
+            var usage = objects.reduce(0) { $0 + $1.size }
+            while usage > threshold {
+                let purged = try await store.purgeOldestResults(limit: 50)
+                guard !purged.isEmpty else { break }
+                report.evictedRequests += purged.count
+                let freed = await deleteResults(of: purged)
+                report.bytesFreed += freed
+                usage -= freed
+            }
+        }
+        return report
+    }
+
+    private func deleteResults(of requests: [PurgedRequest]) async -> Int64 {
+        var freed: Int64 = 0
+        for request in requests {
+            guard let result = request.result else { continue }
+            if await delete(key: result.key) { freed += result.contentLength }
+        }
+        return freed
+    }
+
+    private func delete(key: String) async -> Bool {
+        do {
+            try await staging.delete(key: key)
+            return true
+        } catch {
+            logger.error("deleting a staged object failed", metadata: ["key": "\(key)", "error": "\(error)"])
+            return false
+        }
+    }
+}
+
+/// Settings of the garbage collector.
+public struct GarbageCollectorConfiguration: Sendable {
+    public var interval: Duration
+    public var maximumAge: Duration
+    /// Staging size above which the oldest results are evicted; nil for no limit.
+    public var stagingThreshold: Int64?
+    /// Unreferenced objects younger than this are left alone (their request may be about
+    /// to record them).
+    public var orphanGracePeriod: Duration
+
+    public init(
+        interval: Duration = .seconds(60),
+        maximumAge: Duration = .seconds(86_400),
+        stagingThreshold: Int64? = 10 * 1 << 30,
+        orphanGracePeriod: Duration = .seconds(600)
+    ) {
+        self.interval = interval
+        self.maximumAge = maximumAge
+        self.stagingThreshold = stagingThreshold
+        self.orphanGracePeriod = orphanGracePeriod
+    }
+}

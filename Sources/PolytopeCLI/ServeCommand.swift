@@ -1,0 +1,102 @@
+import ArgumentParser
+import Foundation
+import Logging
+import PolytopeConfig
+import PolytopeServer
+
+/// `polytope serve`: runs some or all roles in this process.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the service (all roles, or the roles given).",
+        discussion: """
+            Roles: frontend (REST API), broker (dispatch under limits), worker (runs requests), \
+            gc (garbage collector), telemetry (/telemetry/v1). Processes that share the same \
+            SQLite file and staging directory (the --data-dir) work together, so roles can be \
+            spread over several processes on one host:
+
+              polytope serve --role frontend,broker,telemetry
+              polytope serve --role worker
+
+            SIGTERM or SIGINT drains every role: the HTTP server stops accepting, running \
+            requests get worker.shutdown-grace to finish, the rest are queued again.
+            """
+    )
+
+    @Flag(name: .long, help: "Run every role (the default when --role is not given).")
+    var all = false
+
+    @Option(name: .long, help: "Comma-separated roles to run: frontend, broker, worker, gc, telemetry.")
+    var role: String?
+
+    @Option(name: .long, help: ArgumentHelp("Configuration file; repeat to deep-merge several, later ones win.", valueName: "file"))
+    var config: [String] = []
+
+    @Option(name: .long, help: "Address to listen on (overrides server.host; default 127.0.0.1).")
+    var host: String?
+
+    @Option(name: .long, help: "Port to listen on (overrides server.port; default 8080, 0 picks a free port).")
+    var port: Int?
+
+    @Option(name: .customLong("data-dir"), help: ArgumentHelp("Where the SQLite file and staging live (overrides server.data-dir; default ./data).", valueName: "directory"))
+    var dataDirectory: String?
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (overrides logging.level).")
+    var logLevel: String?
+
+    @Option(name: .customLong("log-format"), help: "text or json (overrides logging.format).")
+    var logFormat: String?
+
+    func validate() throws {
+        if all && role != nil { throw ValidationError("give either --all or --role, not both") }
+        if let role { _ = try Role.parseList(role) }
+        if let logFormat, LogFormat(rawValue: logFormat) == nil { throw ValidationError("--log-format must be text or json") }
+        if let port, !(0...65535).contains(port) { throw ValidationError("--port must be between 0 and 65535") }
+    }
+
+    func run() async throws {
+        let roles = try role.map(Role.parseList) ?? Set(Role.allCases)
+        let files = config.isEmpty ? ["polytope.yaml"] : config
+        let overrides = PolytopeConfiguration.Overrides(
+            host: host, port: port, dataDirectory: dataDirectory, logLevel: logLevel, logFormat: logFormat.flatMap(LogFormat.init)
+        )
+        let configuration: PolytopeConfiguration
+        do {
+            configuration = try PolytopeConfiguration.load(files: files, overrides: overrides).0
+        } catch let error as ConfigError {
+            printError("polytope: cannot start: \(error)")
+            throw ExitCode(78)
+        }
+        let level = Logger.Level(rawValue: configuration.logging.level) ?? .info
+        let format = configuration.logging.format
+        LoggingSystem.bootstrap { label in format.makeHandler(label: label, level: level) }
+        let logger = Logger(label: "polytope")
+
+        let server: PolytopeServer
+        do {
+            server = try PolytopeServer(configuration: configuration, roles: roles, logger: logger)
+        } catch {
+            printError("polytope: cannot open the data directory '\(configuration.server.dataDirectory)': \(error)")
+            throw ExitCode(1)
+        }
+        let roleNames = roles.sorted().map(\.rawValue).joined(separator: ",")
+        logger.info(
+            "polytope \(PolytopeCommand.version) starting",
+            metadata: ["roles": "\(roleNames)", "config": "\(files.joined(separator: ","))", "data-dir": "\(configuration.server.dataDirectory)"]
+        )
+        let host = configuration.server.host
+        do {
+            try await server.run { port in
+                logger.info("listening on http://\(host):\(port)", metadata: ["roles": "\(roleNames)"])
+            }
+        } catch {
+            printError("polytope: stopped with an error: \(error)")
+            throw ExitCode(1)
+        }
+        logger.info("polytope stopped")
+    }
+}
+
+func printError(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}

@@ -1,0 +1,217 @@
+import Authentication
+import Broker
+import Datasources
+import Foundation
+import Frontend
+import GarbageCollector
+import PolytopeConfig
+import PolytopeCore
+import RequestStoreSQLite
+import StagingFilesystem
+import Worker
+
+/// The whole configuration of a polytope process, parsed and validated once at start-up.
+///
+/// Each component receives only its own section (`BrokerConfiguration`, ...). The YAML
+/// layout is documented in `docs/configuration.md`; `polytope.yaml` is a working example.
+public struct PolytopeConfiguration: Sendable {
+    /// Where the HTTP server listens and where local data lives.
+    public struct Server: Sendable {
+        public var host: String
+        public var port: Int
+        public var dataDirectory: String
+    }
+
+    /// Log verbosity and line format.
+    public struct Logging: Sendable {
+        public var level: String
+        public var format: LogFormat
+    }
+
+    public var server: Server
+    public var logging: Logging
+    public var store: SQLiteRequestStore.Configuration
+    public var staging: FilesystemStaging.Configuration
+    public var frontend: FrontendConfiguration
+    public var broker: BrokerConfiguration
+    public var worker: WorkerPoolConfiguration
+    public var garbageCollector: GarbageCollectorConfiguration
+    public var accounts: [PlainUserAuthenticator.Account]
+    public var catalog: CollectionCatalog
+
+    /// The default HTTP port, documented in the README.
+    public static let defaultPort = 8080
+
+    /// Values given on the command line, which win over the files.
+    public struct Overrides: Sendable {
+        public var host: String?
+        public var port: Int?
+        public var dataDirectory: String?
+        public var logLevel: String?
+        public var logFormat: LogFormat?
+
+        public init(host: String? = nil, port: Int? = nil, dataDirectory: String? = nil, logLevel: String? = nil, logFormat: LogFormat? = nil) {
+            self.host = host
+            self.port = port
+            self.dataDirectory = dataDirectory
+            self.logLevel = logLevel
+            self.logFormat = logFormat
+        }
+    }
+
+    /// Loads, merges and validates configuration files.
+    /// - Throws: `ConfigError` listing every problem with its file, line and key path.
+    public static func load(
+        files: [String],
+        overrides: Overrides = Overrides(),
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> (PolytopeConfiguration, ConfigNode) {
+        let root = try ConfigLoader(environment: environment).load(files: files)
+        let reader = ConfigReader(root: root)
+        let configuration = PolytopeConfiguration(reader: reader, overrides: overrides)
+        try reader.finish()
+        return (configuration, root)
+    }
+
+    /// Reads every section; problems are collected in the reader's diagnostics.
+    init(reader: ConfigReader, overrides: Overrides) {
+        // Every key is read even when the command line overrides it, so that it is validated.
+        let serverSection = reader.section("server")
+        let dataDirectory = [overrides.dataDirectory, serverSection?.string("data-dir")].compactMap { $0 }.first ?? "./data"
+        let configuredHost = serverSection?.string("host")
+        let configuredPort = serverSection?.int("port", range: 0...65535)
+        server = Server(
+            host: overrides.host ?? configuredHost ?? "127.0.0.1",
+            port: overrides.port ?? configuredPort ?? Self.defaultPort,
+            dataDirectory: dataDirectory
+        )
+        frontend = FrontendConfiguration(
+            maximumBodySize: Int(serverSection?.byteCount("max-body-size", default: 1 << 20) ?? 1 << 20),
+            publicURL: serverSection?.string("public-url").map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 },
+            retryAfterSeconds: serverSection?.int("retry-after", default: 1, range: 0...3600) ?? 1
+        )
+
+        let loggingSection = reader.section("logging")
+        let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+        var level = loggingSection?.string("level") ?? "info"
+        if !levels.contains(level) {
+            loggingSection?.report("expected one of \(levels.joined(separator: ", ")), found \"\(level)\"", key: "level")
+            level = "info"
+        }
+        let format = loggingSection?.choice("format", ["text": LogFormat.text, "json": .json], default: .text) ?? .text
+        logging = Logging(level: overrides.logLevel ?? level, format: overrides.logFormat ?? format)
+
+        let storeSection = reader.section("store")
+        if let type = storeSection?.string("type"), type != "sqlite" {
+            storeSection?.report("unsupported store type '\(type)'; this build supports: sqlite", key: "type")
+        }
+        store = SQLiteRequestStore.Configuration(
+            path: storeSection?.string("path") ?? "\(dataDirectory)/polytope.sqlite",
+            durability: storeSection?.choice("durability", ["normal": .normal, "full": .full], default: .normal) ?? .normal,
+            busyTimeout: storeSection?.duration("busy-timeout", default: .seconds(30)) ?? .seconds(30)
+        )
+
+        let stagingSection = reader.section("staging")
+        if let type = stagingSection?.string("type"), type != "filesystem" {
+            stagingSection?.report("unsupported staging type '\(type)'; this build supports: filesystem", key: "type")
+        }
+        staging = FilesystemStaging.Configuration(
+            root: stagingSection?.string("path") ?? "\(dataDirectory)/staging",
+            syncWrites: stagingSection?.bool("sync-writes", default: store.durability == .full) ?? (store.durability == .full)
+        )
+
+        broker = Self.brokerConfiguration(reader.section("broker"))
+        worker = Self.workerConfiguration(reader.section("worker"))
+        garbageCollector = Self.garbageCollectorConfiguration(reader.section("garbage-collector"))
+        accounts = Self.accounts(reader.section("authentication"))
+        catalog = CollectionCatalogReader().read(collections: reader.section("collections"), sharedDatasources: reader.section("datasources"))
+        if catalog.collections.isEmpty && reader.node["collections"] == nil {
+            reader.report("no collections are configured; add a 'collections' section (see polytope.yaml)")
+        }
+    }
+
+    private static func brokerConfiguration(_ section: ConfigReader?) -> BrokerConfiguration {
+        let defaults = BrokerConfiguration()
+        guard let section else { return defaults }
+        return BrokerConfiguration(
+            pollInterval: section.duration("poll-interval", default: defaults.pollInterval),
+            maximumAttempts: section.int("max-attempts", default: defaults.maximumAttempts, range: 1...100),
+            pageSize: section.int("page-size", default: defaults.pageSize, range: 1...100_000),
+            maximumActive: section.int("max-active", range: 1...Int.max)
+        )
+    }
+
+    private static func workerConfiguration(_ section: ConfigReader?) -> WorkerPoolConfiguration {
+        let defaults = WorkerPoolConfiguration()
+        guard let section else { return defaults }
+        let configuration = WorkerPoolConfiguration(
+            slots: section.int("slots", default: defaults.slots, range: 1...1024),
+            leaseDuration: section.duration("lease", default: defaults.leaseDuration),
+            heartbeatInterval: section.duration("heartbeat", default: defaults.heartbeatInterval),
+            pollInterval: section.duration("poll-interval", default: defaults.pollInterval),
+            shutdownGracePeriod: section.duration("shutdown-grace", default: defaults.shutdownGracePeriod),
+            workerID: section.string("id") ?? defaults.workerID
+        )
+        if configuration.heartbeatInterval * 2 > configuration.leaseDuration {
+            section.report("heartbeat (\(configuration.heartbeatInterval)) must be at most half the lease (\(configuration.leaseDuration))", key: "heartbeat")
+        }
+        return configuration
+    }
+
+    private static func garbageCollectorConfiguration(_ section: ConfigReader?) -> GarbageCollectorConfiguration {
+        let defaults = GarbageCollectorConfiguration()
+        guard let section else { return defaults }
+        var threshold = defaults.stagingThreshold
+        if section.contains("threshold") {
+            threshold = section.string("threshold") == nil ? nil : section.byteCount("threshold", default: defaults.stagingThreshold ?? 0)
+        }
+        return GarbageCollectorConfiguration(
+            interval: section.duration("interval", default: defaults.interval),
+            maximumAge: section.duration("age", default: defaults.maximumAge),
+            stagingThreshold: threshold,
+            orphanGracePeriod: section.duration("orphan-grace", default: defaults.orphanGracePeriod)
+        )
+    }
+
+    private static func accounts(_ section: ConfigReader?) -> [PlainUserAuthenticator.Account] {
+        guard let section else { return [] }
+        var accounts: [PlainUserAuthenticator.Account] = []
+        for entry in section.list("users") ?? [] {
+            guard case .mapping = entry.node.value else {
+                entry.report("expected a mapping with 'username' and 'password'")
+                continue
+            }
+            guard let username = entry.string("username"), !username.isEmpty else {
+                entry.report("a user needs a 'username'")
+                continue
+            }
+            guard let password = entry.string("password"), !password.isEmpty else {
+                entry.report("user '\(username)' needs a 'password'")
+                continue
+            }
+            if username.contains(":") { entry.report("user names may not contain ':'", key: "username") }
+            if accounts.contains(where: { $0.user.username == username }) {
+                entry.report("user '\(username)' is defined twice", key: "username")
+            }
+            let user = User(
+                username: username,
+                realm: entry.string("realm", default: "local"),
+                roles: entry.strings("roles") ?? ["default"]
+            )
+            accounts.append(PlainUserAuthenticator.Account(user: user, password: password))
+        }
+        return accounts
+    }
+}
+
+extension PolytopeConfiguration {
+    /// A short human summary: collections with their datasources, and users.
+    public var summaryLines: [String] {
+        let collections = catalog.collections.map { "\($0.name) (\($0.routes.map(\.name).joined(separator: ", ")))" }
+        return [
+            "  listen: http://\(server.host):\(server.port), data in \(server.dataDirectory)",
+            "  collections: \(collections.joined(separator: "; "))",
+            "  users: \(accounts.map(\.user.username).joined(separator: ", "))",
+        ]
+    }
+}

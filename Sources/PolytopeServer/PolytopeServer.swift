@@ -1,0 +1,127 @@
+import Authentication
+import Broker
+import Foundation
+import Frontend
+import GarbageCollector
+import Hummingbird
+import Logging
+import PolytopeCore
+import RequestStoreSQLite
+import ServiceLifecycle
+import StagingFilesystem
+import Telemetry
+import UnixSignals
+import Worker
+
+/// The composition root: turns a configuration and a set of roles into one `ServiceGroup`.
+///
+/// Every role shares one request store and one staging area per process; roles in
+/// different processes share them through the SQLite file and the staging directory. The
+/// group is ordered so that shutdown runs backwards: the HTTP server stops accepting first,
+/// then workers drain, then the broker and garbage collector stop.
+public struct PolytopeServer: Sendable {
+    public let configuration: PolytopeConfiguration
+    public let roles: Set<Role>
+    public let store: SQLiteRequestStore
+    public let staging: FilesystemStaging
+    let logger: Logger
+    /// Signalled by the frontend when a request arrives; wakes the broker.
+    let requestArrived = WakeSignal()
+    /// Signalled by the broker when requests are queued; wakes workers.
+    let workQueued = WakeSignal()
+
+    /// Opens the store (migrating its schema) and the staging area.
+    public init(configuration: PolytopeConfiguration, roles: Set<Role>, logger: Logger) throws {
+        self.configuration = configuration
+        self.roles = roles
+        self.logger = logger
+        self.store = try SQLiteRequestStore(configuration: configuration.store, logger: logger)
+        self.staging = try FilesystemStaging(configuration: configuration.staging)
+    }
+
+    /// The services of the configured roles, in start order.
+    /// - Parameter onServerRunning: called with the bound port once the HTTP server listens.
+    public func makeServices(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> [any Service] {
+        var services: [any Service] = []
+        let clock = ContinuousClock()
+        if roles.contains(.garbageCollector) {
+            services.append(
+                GarbageCollectorService(
+                    configuration: configuration.garbageCollector, store: store, staging: staging, clock: clock,
+                    logger: roleLogger("gc")
+                )
+            )
+        }
+        if roles.contains(.broker) {
+            services.append(
+                BrokerService(
+                    configuration: configuration.broker, store: store, collections: configuration.catalog.limits,
+                    requestArrived: requestArrived, workQueued: workQueued, clock: clock, logger: roleLogger("broker")
+                )
+            )
+        }
+        if roles.contains(.worker) {
+            services.append(
+                WorkerPool(
+                    configuration: configuration.worker, queue: store, staging: staging, catalog: configuration.catalog,
+                    workQueued: workQueued, clock: clock, logger: roleLogger("worker")
+                )
+            )
+        }
+        if roles.contains(where: \.servesHTTP) {
+            services.append(makeApplication(onServerRunning: onServerRunning))
+        }
+        return services
+    }
+
+    /// The HTTP application of the frontend and telemetry roles.
+    public func makeApplication(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+        let router = makeRouter()
+        let logger = roleLogger("http")
+        return Application(
+            router: router,
+            configuration: .init(address: .hostname(configuration.server.host, port: configuration.server.port), serverName: "polytope"),
+            onServerRunning: { channel in
+                await onServerRunning(channel.localAddress?.port ?? configuration.server.port)
+            },
+            logger: logger
+        )
+    }
+
+    /// The router with the routes of the configured roles (used directly by HTTP tests).
+    public func makeRouter() -> Router<PolytopeRequestContext> {
+        let router = FrontendRouter.makeRouter()
+        if roles.contains(.frontend) {
+            let dependencies = FrontendDependencies(
+                store: store,
+                staging: staging,
+                catalog: configuration.catalog,
+                authenticators: [PlainUserAuthenticator(accounts: configuration.accounts)],
+                requestArrived: requestArrived
+            )
+            FrontendRouter.addAPIRoutes(to: router, dependencies: dependencies, configuration: configuration.frontend)
+        }
+        if roles.contains(.telemetry) {
+            TelemetryRoutes(store: store, staging: staging, roles: roles.sorted().map(\.rawValue)).addRoutes(to: router)
+        }
+        return router
+    }
+
+    /// Runs the roles until SIGTERM or SIGINT, then drains them.
+    public func run(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        let group = ServiceGroup(
+            configuration: .init(
+                services: makeServices(onServerRunning: onServerRunning).map { .init(service: $0) },
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
+        try await group.run()
+    }
+
+    private func roleLogger(_ role: String) -> Logger {
+        var logger = logger
+        logger[metadataKey: "role"] = "\(role)"
+        return logger
+    }
+}

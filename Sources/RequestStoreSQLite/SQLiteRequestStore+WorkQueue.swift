@@ -1,0 +1,97 @@
+import Foundation
+import GRDB
+import PolytopeCore
+
+extension SQLiteRequestStore {
+    public func claimNextRequest(worker: String, leaseExpiry: Date, at now: Date) async throws -> RequestRecord? {
+        try await pool.write { db in
+            let time = now.timeIntervalSince1970
+            return try Row.fetchOne(
+                db,
+                sql: """
+                    UPDATE requests SET status = 'processing', attempts = attempts + 1, lease_owner = ?, lease_expires_at = ?,
+                        updated_at = ?, status_history = \(SQLiteRow.appendHistory)
+                    WHERE seq = (SELECT seq FROM requests WHERE status = 'queued' ORDER BY seq LIMIT 1)
+                    RETURNING *
+                    """,
+                arguments: [worker, leaseExpiry.timeIntervalSince1970, time, "processing", time]
+            ).map(SQLiteRow.record)
+        }
+    }
+
+    public func renewLease(id: RequestID, worker: String, until expiry: Date) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE requests SET lease_expires_at = ? WHERE id = ? AND lease_owner = ? AND status = 'processing'",
+                arguments: [expiry.timeIntervalSince1970, id.description, worker]
+            )
+            return db.changesCount == 1
+        }
+    }
+
+    public func finish(id: RequestID, worker: String, outcome: WorkOutcome, at now: Date) async throws -> FinishResult {
+        try await pool.write { db in
+            let time = now.timeIntervalSince1970
+            switch outcome {
+            case .processed(let result, let message):
+                try db.execute(
+                    sql: """
+                        UPDATE requests SET status = 'processed', staging_key = ?, content_type = ?, content_length = ?,
+                            lease_owner = NULL, lease_expires_at = NULL, updated_at = ?,
+                            user_message = \(SQLiteRow.appendMessage), status_history = \(SQLiteRow.appendHistory)
+                        WHERE id = ? AND lease_owner = ? AND status = 'processing'
+                        """,
+                    arguments: [
+                        result.key, result.contentType, result.contentLength, time, message, message, "processed", time,
+                        id.description, worker,
+                    ]
+                )
+            case .failed(let message):
+                try db.execute(
+                    sql: """
+                        UPDATE requests SET status = 'failed', lease_owner = NULL, lease_expires_at = NULL, updated_at = ?,
+                            user_message = \(SQLiteRow.appendMessage), status_history = \(SQLiteRow.appendHistory)
+                        WHERE id = ? AND lease_owner = ? AND status = 'processing'
+                        """,
+                    arguments: [time, message, message, "failed", time, id.description, worker]
+                )
+            }
+            return try Self.finishResult(db, id: id, worker: worker)
+        }
+    }
+
+    public func release(id: RequestID, worker: String, message: String, at now: Date) async throws -> FinishResult {
+        try await pool.write { db in
+            let time = now.timeIntervalSince1970
+            try db.execute(
+                sql: """
+                    UPDATE requests SET status = 'queued', attempts = max(attempts - 1, 0), lease_owner = NULL, lease_expires_at = NULL,
+                        updated_at = ?, user_message = \(SQLiteRow.appendMessage), status_history = \(SQLiteRow.appendHistory)
+                    WHERE id = ? AND lease_owner = ? AND status = 'processing'
+                    """,
+                arguments: [time, message, message, "queued", time, id.description, worker]
+            )
+            return try Self.finishResult(db, id: id, worker: worker)
+        }
+    }
+
+    public func appendUserMessage(id: RequestID, worker: String, _ line: String, at now: Date) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE requests SET user_message = \(SQLiteRow.appendMessage), updated_at = ?
+                    WHERE id = ? AND lease_owner = ? AND status = 'processing'
+                    """,
+                arguments: [line, line, now.timeIntervalSince1970, id.description, worker]
+            )
+        }
+    }
+
+    /// After a conditional update: recorded if a row changed; otherwise, if the request was
+    /// revoked under this worker, delete it now; otherwise the lease was lost.
+    private static func finishResult(_ db: Database, id: RequestID, worker: String) throws -> FinishResult {
+        if db.changesCount == 1 { return .recorded }
+        try db.execute(sql: "DELETE FROM requests WHERE id = ? AND status = 'revoked' AND lease_owner = ?", arguments: [id.description, worker])
+        return db.changesCount == 1 ? .revoked : .leaseLost
+    }
+}

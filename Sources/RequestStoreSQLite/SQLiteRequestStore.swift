@@ -1,0 +1,319 @@
+import Foundation
+import GRDB
+import Logging
+import PolytopeCore
+
+/// The embedded request store: one SQLite file in WAL mode, shared by every role of one
+/// process and by every process on the host that opens the same file.
+///
+/// Writes are `BEGIN IMMEDIATE` transactions; concurrent writers from other processes wait
+/// (busy timeout) instead of failing with "database is locked". `insert` returns only after
+/// the commit, so a 202 answered after it survives a crash of the process.
+public final class SQLiteRequestStore: RequestStoreBackend {
+    /// How hard commits are pushed to disk.
+    public enum Durability: String, Sendable {
+        /// `synchronous=NORMAL`: commits survive a crash of the process, not a power loss.
+        case normal
+        /// `synchronous=FULL`: commits survive a power loss too, at the cost of an fsync each.
+        case full
+    }
+
+    /// Settings of the SQLite store.
+    public struct Configuration: Sendable {
+        public var path: String
+        public var durability: Durability
+        /// How long a writer waits for another process's write to finish.
+        public var busyTimeout: Duration
+
+        public init(path: String, durability: Durability = .normal, busyTimeout: Duration = .seconds(30)) {
+            self.path = path
+            self.durability = durability
+            self.busyTimeout = busyTimeout
+        }
+    }
+
+    let pool: DatabasePool
+    let logger: Logger
+
+    /// Opens (creating if needed) the database file and brings its schema up to date.
+    public init(configuration: Configuration, logger: Logger) throws {
+        var grdb = GRDB.Configuration()
+        grdb.busyMode = .timeout(TimeInterval(configuration.busyTimeout.components.seconds))
+        grdb.label = "polytope.request-store"
+        let synchronous = configuration.durability == .full ? "FULL" : "NORMAL"
+        grdb.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
+        }
+        let directory = URL(fileURLWithPath: configuration.path).deletingLastPathComponent().path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        self.pool = try DatabasePool(path: configuration.path, configuration: grdb)
+        self.logger = logger
+        try SQLiteSchema.migrator.migrate(pool)
+    }
+
+    // MARK: RequestStore
+
+    public func insert(_ record: RequestRecord) async throws {
+        let row = try SQLiteRow(record)
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO requests (id, username, user_json, verb, collection, datasource, status, status_history,
+                        user_message, request_text, request_normalised, staging_key, content_type, content_length,
+                        attempts, lease_owner, lease_expires_at, created_at, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: row.arguments
+            )
+        }
+    }
+
+    public func request(id: RequestID) async throws -> RequestRecord? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM requests WHERE id = ?", arguments: [id.description]).map(SQLiteRow.record)
+        }
+    }
+
+    public func requests(ofUser username: String, collection: String?) async throws -> [RequestRecord] {
+        try await pool.read { db in
+            var sql = "SELECT * FROM requests WHERE username = ? AND status != 'revoked'"
+            var arguments: StatementArguments = [username]
+            if let collection {
+                sql += " AND collection = ?"
+                arguments += [collection]
+            }
+            return try Row.fetchAll(db, sql: sql + " ORDER BY seq", arguments: arguments).map(SQLiteRow.record)
+        }
+    }
+
+    public func requestCount(ofUser username: String) async throws -> Int {
+        try await pool.read { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM requests WHERE username = ? AND status != 'revoked'", arguments: [username]) ?? 0
+        }
+    }
+
+    public func revoke(id: RequestID, ofUser username: String, at now: Date) async throws -> Revocation? {
+        try await pool.write { db in
+            try Self.revoke(db, where: "id = ? AND username = ?", arguments: [id.description, username], at: now).first
+        }
+    }
+
+    public func revokeAll(ofUser username: String, at now: Date) async throws -> [Revocation] {
+        try await pool.write { db in
+            try Self.revoke(db, where: "username = ?", arguments: [username], at: now)
+        }
+    }
+
+    /// Requests a worker holds become `revoked` (deleted when the worker lets go); others are deleted now.
+    private static func revoke(_ db: Database, where condition: String, arguments: StatementArguments, at now: Date) throws -> [Revocation] {
+        let rows = try Row.fetchAll(
+            db,
+            sql: "SELECT id, status, staging_key, content_type, content_length FROM requests WHERE \(condition) AND status != 'revoked'",
+            arguments: arguments
+        )
+        var revocations: [Revocation] = []
+        for row in rows {
+            let idText: String = row["id"]
+            guard let id = RequestID(idText), let status = RequestStatus(rawValue: row["status"]) else { continue }
+            if status == .processing {
+                try db.execute(
+                    sql: "UPDATE requests SET status = 'revoked', updated_at = ?, status_history = \(SQLiteRow.appendHistory) WHERE id = ?",
+                    arguments: [now.timeIntervalSince1970, "revoked", now.timeIntervalSince1970, idText]
+                )
+                revocations.append(Revocation(id: id, previousStatus: status, orphanedResult: nil))
+            } else {
+                try db.execute(sql: "DELETE FROM requests WHERE id = ?", arguments: [idText])
+                revocations.append(Revocation(id: id, previousStatus: status, orphanedResult: SQLiteRow.result(row)))
+            }
+        }
+        return revocations
+    }
+
+    // MARK: DispatchStore
+
+    public func waitingRequests(after cursor: DispatchCursor?, limit: Int) async throws -> [DispatchCandidate] {
+        try await pool.read { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: "SELECT seq, id, username, user_json, collection FROM requests WHERE status = 'waiting' AND seq > ? ORDER BY seq LIMIT ?",
+                arguments: [cursor?.sequence ?? 0, limit]
+            )
+            return try rows.map { row in
+                let user = try SQLiteRow.decodeUser(row["user_json"])
+                return DispatchCandidate(
+                    id: try SQLiteRow.requestID(row["id"]),
+                    cursor: DispatchCursor(sequence: row["seq"]),
+                    username: row["username"],
+                    roles: user.roles,
+                    collection: row["collection"]
+                )
+            }
+        }
+    }
+
+    public func activeRequestCounts() async throws -> ActiveRequestCounts {
+        try await pool.read { db in
+            var counts = ActiveRequestCounts()
+            let rows = try Row.fetchAll(
+                db,
+                sql: "SELECT collection, username, count(*) AS n FROM requests WHERE status IN ('queued', 'processing') GROUP BY collection, username"
+            )
+            for row in rows {
+                counts.add(collection: row["collection"], username: row["username"], count: row["n"])
+            }
+            return counts
+        }
+    }
+
+    public func markQueued(_ ids: [RequestID], at now: Date) async throws -> Int {
+        guard !ids.isEmpty else { return 0 }
+        return try await pool.write { db in
+            var queued = 0
+            for chunk in ids.chunked(into: 500) {
+                let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
+                var arguments: StatementArguments = [now.timeIntervalSince1970, "queued", now.timeIntervalSince1970]
+                arguments += StatementArguments(chunk.map(\.description))
+                try db.execute(
+                    sql: """
+                        UPDATE requests SET status = 'queued', updated_at = ?, status_history = \(SQLiteRow.appendHistory)
+                        WHERE status = 'waiting' AND id IN (\(placeholders))
+                        """,
+                    arguments: arguments
+                )
+                queued += db.changesCount
+            }
+            return queued
+        }
+    }
+
+    public func failWaiting(_ id: RequestID, message: String, at now: Date) async throws {
+        try await pool.write { db in
+            let time = now.timeIntervalSince1970
+            try db.execute(
+                sql: """
+                    UPDATE requests SET status = 'failed', updated_at = ?,
+                        user_message = \(SQLiteRow.appendMessage), status_history = \(SQLiteRow.appendHistory)
+                    WHERE id = ? AND status = 'waiting'
+                    """,
+                arguments: [time, message, message, "failed", time, id.description]
+            )
+        }
+    }
+
+    public func recoverExpiredLeases(at now: Date, maximumAttempts: Int) async throws -> [LeaseRecovery] {
+        try await pool.write { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: "SELECT id, status, attempts, lease_owner FROM requests WHERE lease_expires_at IS NOT NULL AND lease_expires_at < ?",
+                arguments: [now.timeIntervalSince1970]
+            )
+            var recoveries: [LeaseRecovery] = []
+            let time = now.timeIntervalSince1970
+            for row in rows {
+                let idText: String = row["id"]
+                let attempts: Int = row["attempts"]
+                let owner: String = row["lease_owner"] ?? "unknown"
+                let id = try SQLiteRow.requestID(idText)
+                if row["status"] == "revoked" {
+                    try db.execute(sql: "DELETE FROM requests WHERE id = ?", arguments: [idText])
+                    recoveries.append(LeaseRecovery(id: id, outcome: .purged, attempts: attempts, previousOwner: owner))
+                } else if attempts >= maximumAttempts {
+                    let message =
+                        "The request was started \(attempts) times and each time the worker running it stopped responding; giving up."
+                    try db.execute(
+                        sql: """
+                            UPDATE requests SET status = 'failed', lease_owner = NULL, lease_expires_at = NULL, updated_at = ?,
+                                user_message = \(SQLiteRow.appendMessage), status_history = \(SQLiteRow.appendHistory)
+                            WHERE id = ?
+                            """,
+                        arguments: [time, message, message, "failed", time, idText]
+                    )
+                    recoveries.append(LeaseRecovery(id: id, outcome: .failed, attempts: attempts, previousOwner: owner))
+                } else {
+                    let message = "The worker running the request stopped responding; it was queued again (attempt \(attempts + 1) of \(maximumAttempts))."
+                    try db.execute(
+                        sql: """
+                            UPDATE requests SET status = 'queued', lease_owner = NULL, lease_expires_at = NULL, updated_at = ?,
+                                user_message = \(SQLiteRow.appendMessage), status_history = \(SQLiteRow.appendHistory)
+                            WHERE id = ?
+                            """,
+                        arguments: [time, message, message, "queued", time, idText]
+                    )
+                    recoveries.append(LeaseRecovery(id: id, outcome: .requeued, attempts: attempts, previousOwner: owner))
+                }
+            }
+            return recoveries
+        }
+    }
+
+    // MARK: RetentionStore
+
+    public func purgeFinishedRequests(before cutoff: Date, limit: Int) async throws -> [PurgedRequest] {
+        try await purge(
+            where: "status IN ('processed', 'failed') AND updated_at < ? ORDER BY updated_at LIMIT ?",
+            arguments: [cutoff.timeIntervalSince1970, limit]
+        )
+    }
+
+    public func purgeOldestResults(limit: Int) async throws -> [PurgedRequest] {
+        try await purge(
+            where: "status IN ('processed', 'failed') AND staging_key IS NOT NULL ORDER BY updated_at LIMIT ?",
+            arguments: [limit]
+        )
+    }
+
+    private func purge(where condition: String, arguments: StatementArguments) async throws -> [PurgedRequest] {
+        try await pool.write { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: "DELETE FROM requests WHERE seq IN (SELECT seq FROM requests WHERE \(condition)) RETURNING id, staging_key, content_type, content_length",
+                arguments: arguments
+            )
+            return try rows.map { PurgedRequest(id: try SQLiteRow.requestID($0["id"]), result: SQLiteRow.result($0)) }
+        }
+    }
+
+    public func referencedStagingKeys(among keys: [String]) async throws -> Set<String> {
+        try await pool.read { db in
+            var referenced = Set<String>()
+            for chunk in keys.chunked(into: 500) {
+                let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
+                let found = try String.fetchAll(
+                    db,
+                    sql: "SELECT staging_key FROM requests WHERE staging_key IN (\(placeholders))",
+                    arguments: StatementArguments(chunk)
+                )
+                referenced.formUnion(found)
+            }
+            return referenced
+        }
+    }
+
+    public func checkHealth() async throws {
+        _ = try await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+    }
+}
+
+extension Array {
+    func chunked(into size: Int) -> [ArraySlice<Element>] {
+        stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
+    }
+}
+
+extension SQLiteRequestStore: StatisticsStore {
+    public func statistics() async throws -> RequestStatistics {
+        try await pool.read { db in
+            var statistics = RequestStatistics()
+            let rows = try Row.fetchAll(
+                db,
+                sql: "SELECT collection, status, count(*) AS n FROM requests WHERE status != 'revoked' GROUP BY collection, status"
+            )
+            for row in rows {
+                statistics.byCollection[row["collection"], default: [:]][row["status"]] = row["n"]
+            }
+            let oldest = try Double.fetchOne(db, sql: "SELECT created_at FROM requests WHERE status = 'waiting' ORDER BY seq LIMIT 1")
+            statistics.oldestWaitingSince = oldest.map(Date.init(timeIntervalSince1970:))
+            return statistics
+        }
+    }
+}

@@ -1,0 +1,50 @@
+import GRDB
+
+/// The schema of the request store, as an ordered list of migrations.
+///
+/// Migrations only ever get appended; a process opening an older file brings it up to date
+/// before serving, and every process sharing the file agrees on the schema.
+enum SQLiteSchema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: requests") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE requests (
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                        id TEXT NOT NULL UNIQUE,
+                        username TEXT NOT NULL,
+                        user_json TEXT NOT NULL,
+                        verb TEXT NOT NULL,
+                        collection TEXT NOT NULL,
+                        datasource TEXT NOT NULL,
+                        status TEXT NOT NULL,
+                        status_history TEXT NOT NULL,
+                        user_message TEXT NOT NULL DEFAULT '',
+                        request_text TEXT NOT NULL,
+                        request_normalised TEXT NOT NULL,
+                        staging_key TEXT,
+                        content_type TEXT,
+                        content_length INTEGER,
+                        attempts INTEGER NOT NULL DEFAULT 0,
+                        lease_owner TEXT,
+                        lease_expires_at REAL,
+                        created_at REAL NOT NULL,
+                        updated_at REAL NOT NULL
+                    );
+                    -- broker: waiting requests in arrival order; workers: oldest queued; counts of active ones
+                    CREATE INDEX requests_by_status ON requests(status, seq);
+                    -- frontend: a user's requests
+                    CREATE INDEX requests_by_user ON requests(username, seq);
+                    -- broker: expired leases
+                    CREATE INDEX requests_by_lease ON requests(lease_expires_at) WHERE lease_expires_at IS NOT NULL;
+                    -- garbage collector: finished requests by age
+                    CREATE INDEX requests_finished ON requests(updated_at) WHERE status IN ('processed', 'failed');
+                    -- garbage collector: orphan detection
+                    CREATE INDEX requests_by_staging_key ON requests(staging_key) WHERE staging_key IS NOT NULL;
+                    """
+            )
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,133 @@
+import Foundation
+import NIOCore
+import PolytopeCore
+import _NIOFileSystem
+
+/// Staging in a local directory: one file per object, named by its staging key.
+///
+/// Files are created transactionally (written to an anonymous temporary file and linked into
+/// place when complete), so a reader or the garbage collector never sees a partial object,
+/// and a crash mid-write leaves nothing behind.
+public struct FilesystemStaging: StagingArea {
+    /// Settings of filesystem staging.
+    public struct Configuration: Sendable {
+        /// The directory holding staged objects (created if missing).
+        public var root: String
+        /// Whether each object is flushed to disk (fsync) before it is published; needed for
+        /// results to survive a power loss, not a process crash.
+        public var syncWrites: Bool
+
+        public init(root: String, syncWrites: Bool = false) {
+            self.root = root
+            self.syncWrites = syncWrites
+        }
+    }
+
+    public let configuration: Configuration
+    private let fileSystem = FileSystem.shared
+    /// Bytes read from disk per chunk when serving an object.
+    static let readChunkLength = ByteCount.kibibytes(256)
+
+    public init(configuration: Configuration) throws {
+        self.configuration = configuration
+        try FileManager.default.createDirectory(atPath: configuration.root, withIntermediateDirectories: true)
+    }
+
+    public func store(key: String, contentType: String, _ produce: (any ByteSink) async throws -> Void) async throws -> Int64 {
+        let path = try self.path(for: key)
+        return try await fileSystem.withFileHandle(forWritingAt: path, options: .newFile(replaceExisting: true)) { handle in
+            let sink = FileSink(handle: handle)
+            try await produce(sink)
+            try await sink.flush()
+            if configuration.syncWrites { try await handle.synchronize() }
+            return sink.offset
+        }
+    }
+
+    public func size(of key: String) async throws -> Int64? {
+        try await fileSystem.info(forFileAt: path(for: key))?.size
+    }
+
+    public func read(key: String, range: Range<Int64>, _ consume: (ByteBuffer) async throws -> Void) async throws {
+        guard !range.isEmpty else { return }
+        try await fileSystem.withFileHandle(forReadingAt: path(for: key)) { handle in
+            for try await chunk in handle.readChunks(in: range, chunkLength: Self.readChunkLength) {
+                try await consume(chunk)
+            }
+        }
+    }
+
+    public func delete(key: String) async throws {
+        try await fileSystem.removeItem(at: path(for: key), strategy: .platformDefault, recursively: false)
+    }
+
+    public func list() async throws -> [StagedObjectInfo] {
+        var objects: [StagedObjectInfo] = []
+        try await fileSystem.withDirectoryHandle(atPath: FilePath(configuration.root)) { directory in
+            for try await batch in directory.listContents().batched() {
+                for entry in batch where entry.type == .regular && StagingKey.isValid(entry.name.string) {
+                    guard let info = try await fileSystem.info(forFileAt: entry.path) else { continue }
+                    let modified = info.lastDataModificationTime
+                    objects.append(
+                        StagedObjectInfo(
+                            key: entry.name.string,
+                            size: info.size,
+                            modifiedAt: Date(timeIntervalSince1970: Double(modified.seconds) + Double(modified.nanoseconds) / 1e9)
+                        )
+                    )
+                }
+            }
+        }
+        return objects
+    }
+
+    public func checkWritable() async throws {
+        let probe = FilePath(configuration.root).appending(".ready-probe-\(UUID().uuidString)")
+        try await fileSystem.withFileHandle(forWritingAt: probe, options: .newFile(replaceExisting: true)) { handle in
+            _ = try await handle.write(contentsOf: ByteBuffer(string: "ok"), toAbsoluteOffset: 0)
+        }
+        try await fileSystem.removeItem(at: probe, strategy: .platformDefault, recursively: false)
+    }
+
+    private func path(for key: String) throws -> FilePath {
+        guard StagingKey.isValid(key) else {
+            throw PolytopeError(.internalError, "invalid staging key '\(key)'")
+        }
+        return FilePath(configuration.root).appending(key)
+    }
+}
+
+/// Writes a stream of buffers at increasing offsets, coalescing small writes.
+private final class FileSink: ByteSink {
+    let handle: WriteFileHandle
+    private(set) var offset: Int64 = 0
+    private var pending = ByteBuffer()
+    private static let coalesceLimit = 256 * 1024
+
+    init(handle: WriteFileHandle) {
+        self.handle = handle
+    }
+
+    func write(_ buffer: ByteBuffer) async throws {
+        if pending.readableBytes == 0 && buffer.readableBytes >= Self.coalesceLimit {
+            try await writeNow(buffer)
+            return
+        }
+        var buffer = buffer
+        pending.writeBuffer(&buffer)
+        if pending.readableBytes >= Self.coalesceLimit { try await flush() }
+    }
+
+    func flush() async throws {
+        guard pending.readableBytes > 0 else { return }
+        let buffer = pending
+        pending = ByteBuffer()
+        try await writeNow(buffer)
+    }
+
+    private func writeNow(_ buffer: ByteBuffer) async throws {
+        let count = Int64(buffer.readableBytes)
+        _ = try await handle.write(contentsOf: buffer, toAbsoluteOffset: offset)
+        offset += count
+    }
+}

@@ -1,0 +1,147 @@
+import Foundation
+import Logging
+import PolytopeCore
+
+/// Runs one claimed request: the datasource streams into staging while a heartbeat keeps the
+/// lease, then the outcome is recorded in the store.
+struct RequestRunner<C: Clock<Duration>>: Sendable {
+    let configuration: WorkerPoolConfiguration
+    let queue: any WorkQueue
+    let staging: any StagingArea
+    let catalog: CollectionCatalog
+    let clock: C
+    let wallClock: any WallClock
+    let logger: Logger
+
+    fileprivate enum AttemptEnd: Sendable {
+        case staged(StagedResult)
+        case failed(message: String)
+        case leaseLost
+        case handedBack
+    }
+
+    /// Runs `record` until it is staged, fails, loses its lease, or `handBack` opens.
+    func run(_ record: RequestRecord, handBack: Latch) async {
+        let logger = requestLogger(for: record)
+        logger.info("request started", metadata: ["attempt": "\(record.attempts)"])
+        let started = ContinuousClock.now
+
+        guard let route = catalog[record.collection]?.route(named: record.datasource) else {
+            let message = "The datasource '\(record.datasource)' of collection '\(record.collection)' is no longer configured on this server."
+            await self.record(.failed(message: message), for: record, logger: logger)
+            return
+        }
+        let request = DatasourceRequest(
+            id: record.id, user: record.user, verb: record.verb, collection: record.collection,
+            text: record.requestText, document: record.normalisedRequest
+        )
+        let key = StagingKey.make(id: record.id, attempt: record.attempts)
+        let contentType = route.datasource.contentType(for: request)
+
+        let end = await withTaskGroup(of: AttemptEnd?.self) { group in
+            group.addTask {
+                do {
+                    let size = try await staging.store(key: key, contentType: contentType) { sink in
+                        try await route.datasource.retrieve(request, into: sink)
+                    }
+                    return .staged(StagedResult(key: key, contentType: contentType, contentLength: size))
+                } catch is CancellationError {
+                    return nil
+                } catch {
+                    return .failed(message: userMessage(for: error, record: record, logger: logger))
+                }
+            }
+            group.addTask { await heartbeat(record.id, logger: logger) }
+            group.addTask {
+                await handBack.wait()
+                return Task.isCancelled ? nil : .handedBack
+            }
+            var end: AttemptEnd?
+            while end == nil, let next = await group.next() {
+                end = next
+            }
+            group.cancelAll()
+            return end ?? .handedBack
+        }
+        let elapsed = ContinuousClock.now - started
+        logger.info("request attempt ended", metadata: ["outcome": "\(end.logName)", "elapsed": "\(elapsed)"])
+        await self.record(end, for: record, logger: logger)
+    }
+
+    private func requestLogger(for record: RequestRecord) -> Logger {
+        var logger = logger
+        logger[metadataKey: "request-id"] = "\(record.id)"
+        logger[metadataKey: "user"] = "\(record.user.username)"
+        logger[metadataKey: "collection"] = "\(record.collection)"
+        logger[metadataKey: "datasource"] = "\(record.datasource)"
+        return logger
+    }
+
+    /// Renews the lease until the task is cancelled; returns `.leaseLost` if the store says
+    /// another worker holds it now.
+    private func heartbeat(_ id: RequestID, logger: Logger) async -> AttemptEnd? {
+        while !Task.isCancelled {
+            do {
+                try await clock.sleep(for: configuration.heartbeatInterval)
+            } catch {
+                return nil
+            }
+            do {
+                let expiry = wallClock.now().addingTimeInterval(configuration.leaseDuration.timeInterval)
+                if try await !queue.renewLease(id: id, worker: configuration.workerID, until: expiry) {
+                    logger.warning("lease lost; abandoning the attempt")
+                    return .leaseLost
+                }
+            } catch {
+                logger.error("renewing the lease failed; will retry", metadata: ["error": "\(error)"])
+            }
+        }
+        return nil
+    }
+
+    private func record(_ end: AttemptEnd, for record: RequestRecord, logger: Logger) async {
+        let worker = configuration.workerID
+        do {
+            switch end {
+            case .staged(let result):
+                let outcome = try await queue.finish(
+                    id: record.id, worker: worker, outcome: .processed(result, message: "Success."), at: wallClock.now()
+                )
+                if outcome != .recorded {
+                    logger.info("result discarded", metadata: ["reason": "\(outcome)"])
+                    try await staging.delete(key: result.key)
+                }
+            case .failed(let message):
+                _ = try await queue.finish(id: record.id, worker: worker, outcome: .failed(message: message), at: wallClock.now())
+            case .leaseLost:
+                break
+            case .handedBack:
+                _ = try await queue.release(
+                    id: record.id, worker: worker,
+                    message: "The worker shut down before finishing; the request was queued again.", at: wallClock.now()
+                )
+            }
+        } catch {
+            logger.error("recording the outcome failed; the lease will expire and the broker will retry", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func userMessage(for error: any Error, record: RequestRecord, logger: Logger) -> String {
+        if let error = error as? any UserFacingError {
+            return error.userMessage
+        }
+        logger.error("datasource or staging failed", metadata: ["error": "\(error)"])
+        return "Internal error while processing the request on datasource '\(record.datasource)'; the operator's log has the details (request \(record.id))."
+    }
+}
+
+extension RequestRunner.AttemptEnd {
+    fileprivate var logName: String {
+        switch self {
+        case .staged: return "staged"
+        case .failed: return "failed"
+        case .leaseLost: return "lease-lost"
+        case .handedBack: return "handed-back"
+        }
+    }
+}

@@ -1,0 +1,153 @@
+import Foundation
+import Logging
+import PolytopeCore
+import ServiceLifecycle
+
+/// The worker role: a pool of `slots` concurrent workers that claim queued requests from the
+/// store under a lease, run them on their datasource and stage the result.
+///
+/// On graceful shutdown the pool stops claiming, lets running requests finish for up to
+/// `shutdownGracePeriod`, then hands what is still running back to the queue. If the
+/// process dies instead, the leases expire and the broker queues the requests again.
+/// Requires `run()` to be running.
+public struct WorkerPool<C: Clock<Duration>>: Service {
+    public typealias Configuration = WorkerPoolConfiguration
+
+    let configuration: Configuration
+    let runner: RequestRunner<C>
+    let queue: any WorkQueue
+    let workQueued: WakeSignal
+    let clock: C
+    let wallClock: any WallClock
+    let logger: Logger
+
+    public init(
+        configuration: Configuration,
+        queue: any WorkQueue,
+        staging: any StagingArea,
+        catalog: CollectionCatalog,
+        workQueued: WakeSignal,
+        clock: C,
+        wallClock: any WallClock = SystemWallClock(),
+        logger: Logger
+    ) {
+        self.configuration = configuration
+        self.queue = queue
+        self.workQueued = workQueued
+        self.clock = clock
+        self.wallClock = wallClock
+        self.logger = logger
+        self.runner = RequestRunner(
+            configuration: configuration, queue: queue, staging: staging, catalog: catalog, clock: clock, wallClock: wallClock, logger: logger
+        )
+    }
+
+
+    private enum Event: Sendable {
+        case wake
+        case finished
+        case shutdown
+        case graceExpired
+    }
+
+    public func run() async throws {
+        let (events, eventSink) = AsyncStream.makeStream(of: Event.self)
+        let handBack = Latch()
+        logger.info("worker pool started", metadata: ["worker": "\(configuration.workerID)", "slots": "\(configuration.slots)"])
+        await withGracefulShutdownHandler {
+            await withDiscardingTaskGroup { group in
+                group.addTask {
+                    while !Task.isCancelled {
+                        eventSink.yield(.wake)
+                        await workQueued.wait(timeout: configuration.pollInterval, clock: clock)
+                    }
+                }
+                var busy = 0
+                var draining = false
+                for await event in events {
+                    switch event {
+                    case .wake: break
+                    case .finished: busy -= 1
+                    case .shutdown where !draining:
+                        draining = true
+                        logger.info("worker pool draining", metadata: ["running": "\(busy)", "grace-period": "\(configuration.shutdownGracePeriod)"])
+                        group.addTask {
+                            try? await clock.sleep(for: configuration.shutdownGracePeriod)
+                            eventSink.yield(.graceExpired)
+                        }
+                    case .shutdown: break
+                    case .graceExpired:
+                        if busy > 0 { logger.warning("grace period over; handing running requests back", metadata: ["running": "\(busy)"]) }
+                        handBack.open()
+                    }
+                    if draining {
+                        if busy == 0 { break }
+                        continue
+                    }
+                    while busy < configuration.slots, let record = await claim() {
+                        busy += 1
+                        group.addTask {
+                            await runner.run(record, handBack: handBack)
+                            eventSink.yield(.finished)
+                        }
+                    }
+                }
+                group.cancelAll()
+            }
+        } onGracefulShutdown: {
+            eventSink.yield(.shutdown)
+        }
+        logger.info("worker pool stopped", metadata: ["worker": "\(configuration.workerID)"])
+    }
+
+    private func claim() async -> RequestRecord? {
+        do {
+            let now = wallClock.now()
+            return try await queue.claimNextRequest(
+                worker: configuration.workerID,
+                leaseExpiry: now.addingTimeInterval(configuration.leaseDuration.timeInterval),
+                at: now
+            )
+        } catch {
+            logger.error("claiming a request failed", metadata: ["error": "\(error)"])
+            return nil
+        }
+    }
+}
+
+/// Settings of the worker pool.
+public struct WorkerPoolConfiguration: Sendable {
+    /// How many requests run at once.
+    public var slots: Int
+    /// How long a claim holds without a heartbeat.
+    public var leaseDuration: Duration
+    /// How often a running request's lease is renewed (well under `leaseDuration`).
+    public var heartbeatInterval: Duration
+    /// How often the queue is checked when nothing is signalled.
+    public var pollInterval: Duration
+    /// How long running requests may continue after shutdown begins.
+    public var shutdownGracePeriod: Duration
+    /// This pool's name in leases and logs; unique per process.
+    public var workerID: String
+
+    public init(
+        slots: Int = 4,
+        leaseDuration: Duration = .seconds(30),
+        heartbeatInterval: Duration = .seconds(10),
+        pollInterval: Duration = .seconds(1),
+        shutdownGracePeriod: Duration = .seconds(30),
+        workerID: String = WorkerPoolConfiguration.defaultWorkerID()
+    ) {
+        self.slots = slots
+        self.leaseDuration = leaseDuration
+        self.heartbeatInterval = heartbeatInterval
+        self.pollInterval = pollInterval
+        self.shutdownGracePeriod = shutdownGracePeriod
+        self.workerID = workerID
+    }
+
+    /// `host:pid:random`, unique enough to tell workers apart in leases and logs.
+    public static func defaultWorkerID() -> String {
+        "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier):\(UUID().uuidString.prefix(8).lowercased())"
+    }
+}
