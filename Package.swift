@@ -145,6 +145,7 @@ let package = Package(
             name: "PolytopeTestSupport",
             dependencies: [
                 "PolytopeCore",
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Tests/PolytopeTestSupport",
@@ -154,7 +155,7 @@ let package = Package(
         .testTarget(name: "PolytopeConfigTests", dependencies: ["PolytopeConfig"], swiftSettings: swiftSettings),
         .testTarget(
             name: "RequestStoreSQLiteTests",
-            dependencies: ["RequestStoreSQLite", "PolytopeTestSupport"],
+            dependencies: ["RequestStoreSQLite", "PolytopeTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

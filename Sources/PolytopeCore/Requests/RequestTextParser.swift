@@ -30,6 +30,11 @@ public struct RequestTextParser: Sendable {
             root = try Yams.compose(yaml: trimmed)
         } catch {
             if trimmed.contains("=") { return try MARSRequestParser().parse(trimmed) }
+            // `a: 1, b: 2` on one line is a flow mapping without its braces.
+            if !trimmed.contains("\n"), !trimmed.hasPrefix("{"), let flow = try? Yams.compose(yaml: "{\(trimmed)}"), case .mapping(let mapping) = flow {
+                var budget = maximumValues
+                return try document(from: mapping, budget: &budget)
+            }
             throw PolytopeError.invalidRequest("The request is neither YAML/JSON nor MARS text: \(Self.describe(error)).")
         }
         guard let root else { throw PolytopeError.invalidRequest("The request is empty.") }

@@ -1,0 +1,81 @@
+import Foundation
+import NIOCore
+import PolytopeCore
+
+/// Builders for test data.
+public enum Fixtures {
+    public static let alice = User(username: "alice", roles: ["default"])
+    public static let bob = User(username: "bob", roles: ["default", "admin"])
+
+    /// A waiting request of `user` in `collection`, created at `date`.
+    public static func record(
+        user: User = alice,
+        collection: String = "debug",
+        datasource: String = "echo",
+        text: String = "datasource: echo",
+        at date: Date = Date(timeIntervalSince1970: 1_800_000_000)
+    ) -> RequestRecord {
+        RequestRecord(
+            user: user, verb: .retrieve, collection: collection, datasource: datasource, requestText: text,
+            normalisedRequest: RequestDocument(fields: [.init(key: "datasource", value: .list([datasource]))]),
+            createdAt: date
+        )
+    }
+}
+
+/// A sink that keeps everything written to it, for datasource tests.
+public final class CollectingSink: ByteSink, @unchecked Sendable {
+    public private(set) var buffers: [ByteBuffer] = []
+
+    public init() {}
+
+    public func write(_ buffer: ByteBuffer) async throws {
+        buffers.append(buffer)
+    }
+
+    public var bytes: [UInt8] { buffers.flatMap { Array($0.readableBytesView) } }
+    public var byteCount: Int { buffers.reduce(0) { $0 + $1.readableBytes } }
+    public var text: String { String(decoding: bytes, as: UTF8.self) }
+}
+
+/// A datasource that waits on a latch before producing its output, so tests can hold a
+/// request in `processing` as long as they need.
+public struct GatedDatasource: Datasource {
+    public let gate: Latch
+    public let started: WakeSignal
+    public let output: String
+
+    public init(gate: Latch = Latch(), started: WakeSignal = WakeSignal(), output: String = "gated") {
+        self.gate = gate
+        self.started = started
+        self.output = output
+    }
+
+    public func contentType(for request: DatasourceRequest) -> String { "application/octet-stream" }
+
+    public func retrieve(_ request: DatasourceRequest, into output: some ByteSink) async throws {
+        started.signal()
+        await gate.wait()
+        try Task.checkCancellation()
+        try await output.write(ByteBuffer(string: self.output))
+    }
+}
+
+/// Waits until `condition` holds, checking every few milliseconds; fails after `timeout`.
+public func eventually(
+    timeout: Duration = .seconds(10),
+    _ description: String = "condition",
+    _ condition: () async throws -> Bool
+) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try await condition() { return }
+        try await Task.sleep(for: .milliseconds(5))
+    }
+    throw TimeoutError(description: "timed out after \(timeout) waiting for \(description)")
+}
+
+/// A wait in a test took too long.
+public struct TimeoutError: Error, CustomStringConvertible {
+    public var description: String
+}

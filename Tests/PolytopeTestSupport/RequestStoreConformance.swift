@@ -1,0 +1,222 @@
+import Foundation
+import PolytopeCore
+
+/// The behaviour every request store backend must have, written once and run against each
+/// implementation (SQLite now, PostgreSQL later) by that backend's test target:
+///
+/// ```swift
+/// @Test(arguments: RequestStoreConformance.checks)
+/// func conformance(_ check: RequestStoreConformance.Check) async throws {
+///     try await check.run(makeStore)
+/// }
+/// ```
+public enum RequestStoreConformance {
+    public typealias Store = RequestStoreBackend & StatisticsStore
+    public typealias MakeStore = @Sendable () async throws -> any Store
+
+    /// One named check.
+    public struct Check: Sendable, CustomStringConvertible {
+        public let description: String
+        let body: @Sendable (any Store) async throws -> Void
+
+        public func run(_ makeStore: MakeStore) async throws {
+            try await body(try await makeStore())
+        }
+    }
+
+    static let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+
+    public static let checks: [Check] = [
+        Check(description: "an inserted request reads back unchanged") { store in
+            let record = Fixtures.record(text: "datasource: echo\nparam: 2t/msl")
+            try await store.insert(record)
+            let read = try await store.request(id: record.id)
+            try expect(read == record, "read back \(String(describing: read)), inserted \(record)")
+            try expect(try await store.request(id: RequestID()) == nil, "unknown id must read as nil")
+        },
+        Check(description: "lists show a user's own requests in arrival order, by collection") { store in
+            let first = Fixtures.record(user: Fixtures.alice, at: t0)
+            let second = Fixtures.record(user: Fixtures.alice, collection: "other", at: t0.addingTimeInterval(1))
+            let bobs = Fixtures.record(user: Fixtures.bob, at: t0.addingTimeInterval(2))
+            for record in [first, second, bobs] { try await store.insert(record) }
+            try expect(try await store.requests(ofUser: "alice", collection: nil).map(\.id) == [first.id, second.id], "alice's list")
+            try expect(try await store.requests(ofUser: "alice", collection: "other").map(\.id) == [second.id], "alice in 'other'")
+            try expect(try await store.requests(ofUser: "bob", collection: nil).map(\.id) == [bobs.id], "bob's list")
+            try expect(try await store.requestCount(ofUser: "alice") == 2, "alice's count")
+        },
+        Check(description: "the broker sees waiting requests in order, pages by cursor, and queues them") { store in
+            let records = (0..<5).map { Fixtures.record(at: t0.addingTimeInterval(Double($0))) }
+            for record in records { try await store.insert(record) }
+            let firstPage = try await store.waitingRequests(after: nil, limit: 3)
+            try expect(firstPage.map(\.id) == records.prefix(3).map(\.id), "first page in arrival order")
+            try expect(firstPage.first?.roles == ["default"], "roles of the candidate")
+            let secondPage = try await store.waitingRequests(after: firstPage.last?.cursor, limit: 3)
+            try expect(secondPage.map(\.id) == records.suffix(2).map(\.id), "second page continues after the cursor")
+            try expect(try await store.markQueued([records[0].id, records[1].id], at: t0) == 2, "two queued")
+            try expect(try await store.markQueued([records[0].id], at: t0) == 0, "queuing twice changes nothing")
+            let counts = try await store.activeRequestCounts()
+            try expect(counts.total == 2 && counts.perCollection["debug"] == 2, "active counts \(counts)")
+            try expect(try await store.request(id: records[0].id)?.statusHistory.map(\.status) == [.waiting, .queued], "history")
+        },
+        Check(description: "a request revoked while the broker looks at it is not queued") { store in
+            let record = Fixtures.record()
+            try await store.insert(record)
+            let candidates = try await store.waitingRequests(after: nil, limit: 10)
+            _ = try await store.revoke(id: record.id, ofUser: "alice", at: t0)
+            try expect(try await store.markQueued(candidates.map(\.id), at: t0) == 0, "nothing queued")
+            try expect(try await store.claimNextRequest(worker: "w", leaseExpiry: t0 + 30, at: t0) == nil, "nothing to claim")
+        },
+        Check(description: "workers claim the oldest queued request once, under a lease") { store in
+            let older = Fixtures.record(at: t0)
+            let newer = Fixtures.record(at: t0.addingTimeInterval(1))
+            try await store.insert(older)
+            try await store.insert(newer)
+            _ = try await store.markQueued([newer.id, older.id], at: t0)
+            let claimed = try await store.claimNextRequest(worker: "w1", leaseExpiry: t0 + 30, at: t0)
+            try expect(claimed?.id == older.id, "oldest first")
+            try expect(claimed?.status == .processing && claimed?.attempts == 1, "processing, attempt 1")
+            try expect(claimed?.lease == Lease(owner: "w1", expiresAt: t0 + 30), "lease recorded")
+            let next = try await store.claimNextRequest(worker: "w2", leaseExpiry: t0 + 30, at: t0)
+            try expect(next?.id == newer.id, "second worker gets the other one")
+            try expect(try await store.claimNextRequest(worker: "w3", leaseExpiry: t0 + 30, at: t0) == nil, "queue empty")
+        },
+        Check(description: "only the lease holder renews and finishes; the result is recorded") { store in
+            let record = Fixtures.record()
+            try await store.insert(record)
+            _ = try await store.markQueued([record.id], at: t0)
+            _ = try await store.claimNextRequest(worker: "w1", leaseExpiry: t0 + 30, at: t0)
+            try expect(try await store.renewLease(id: record.id, worker: "w1", until: t0 + 60), "holder renews")
+            try expect(try await !store.renewLease(id: record.id, worker: "w2", until: t0 + 60), "others cannot")
+            let result = StagedResult(key: StagingKey.make(id: record.id, attempt: 1), contentType: "application/x-grib", contentLength: 42)
+            try expect(
+                try await store.finish(id: record.id, worker: "w2", outcome: .processed(result, message: "Success."), at: t0) == .leaseLost,
+                "a non-holder's outcome is discarded"
+            )
+            try expect(
+                try await store.finish(id: record.id, worker: "w1", outcome: .processed(result, message: "Success."), at: t0 + 1) == .recorded,
+                "the holder's outcome is recorded"
+            )
+            let done = try await store.request(id: record.id)
+            try expect(done?.status == .processed && done?.result == result && done?.lease == nil, "processed with result: \(String(describing: done))")
+            try expect(done?.userMessage == "Success.", "user message")
+            try expect(try await store.activeRequestCounts().total == 0, "no longer active")
+        },
+        Check(description: "a failure is recorded with its message") { store in
+            let record = Fixtures.record()
+            try await store.insert(record)
+            _ = try await store.markQueued([record.id], at: t0)
+            _ = try await store.claimNextRequest(worker: "w1", leaseExpiry: t0 + 30, at: t0)
+            try await store.appendUserMessage(id: record.id, worker: "w1", "step one", at: t0)
+            _ = try await store.finish(id: record.id, worker: "w1", outcome: .failed(message: "no such field"), at: t0)
+            let failed = try await store.request(id: record.id)
+            try expect(failed?.status == .failed && failed?.userMessage == "step one\nno such field", "failed: \(String(describing: failed))")
+        },
+        Check(description: "expired leases are requeued, then failed after the attempt bound") { store in
+            let record = Fixtures.record()
+            try await store.insert(record)
+            _ = try await store.markQueued([record.id], at: t0)
+            _ = try await store.claimNextRequest(worker: "w1", leaseExpiry: t0 + 30, at: t0)
+            try expect(try await store.recoverExpiredLeases(at: t0 + 29, maximumAttempts: 2).isEmpty, "lease still valid")
+            let first = try await store.recoverExpiredLeases(at: t0 + 31, maximumAttempts: 2)
+            try expect(first.map(\.outcome) == [.requeued] && first.first?.previousOwner == "w1", "requeued: \(first)")
+            try expect(try await store.request(id: record.id)?.status == .queued, "queued again")
+            _ = try await store.claimNextRequest(worker: "w2", leaseExpiry: t0 + 60, at: t0 + 31)
+            try expect(try await !store.renewLease(id: record.id, worker: "w1", until: t0 + 90), "the old worker lost the lease")
+            let second = try await store.recoverExpiredLeases(at: t0 + 61, maximumAttempts: 2)
+            try expect(second.map(\.outcome) == [.failed] && second.first?.attempts == 2, "failed: \(second)")
+            let failed = try await store.request(id: record.id)
+            try expect(failed?.status == .failed && (failed?.userMessage.contains("started 2 times") ?? false), "message: \(String(describing: failed))")
+        },
+        Check(description: "a released request goes back to the queue without spending an attempt") { store in
+            let record = Fixtures.record()
+            try await store.insert(record)
+            _ = try await store.markQueued([record.id], at: t0)
+            _ = try await store.claimNextRequest(worker: "w1", leaseExpiry: t0 + 30, at: t0)
+            try expect(try await store.release(id: record.id, worker: "w1", message: "shutting down", at: t0) == .recorded, "released")
+            let released = try await store.request(id: record.id)
+            try expect(released?.status == .queued && released?.attempts == 0 && released?.lease == nil, "queued: \(String(describing: released))")
+        },
+        Check(description: "revoking: waiting requests disappear, processing ones finish as revoked") { store in
+            let waiting = Fixtures.record(at: t0)
+            let running = Fixtures.record(at: t0.addingTimeInterval(1))
+            try await store.insert(waiting)
+            try await store.insert(running)
+            _ = try await store.markQueued([running.id], at: t0)
+            _ = try await store.claimNextRequest(worker: "w1", leaseExpiry: t0 + 30, at: t0)
+            try expect(try await store.revoke(id: waiting.id, ofUser: "bob", at: t0) == nil, "another user cannot revoke")
+            let revoked = try await store.revoke(id: waiting.id, ofUser: "alice", at: t0)
+            try expect(revoked?.previousStatus == .waiting, "revoked while waiting")
+            try expect(try await store.request(id: waiting.id) == nil, "deleted at once")
+            let revokedRunning = try await store.revoke(id: running.id, ofUser: "alice", at: t0)
+            try expect(revokedRunning?.previousStatus == .processing, "revoked while processing")
+            try expect(try await store.requests(ofUser: "alice", collection: nil).isEmpty, "hidden from lists")
+            try expect(try await store.revoke(id: running.id, ofUser: "alice", at: t0) == nil, "revoking twice finds nothing")
+            try expect(try await store.renewLease(id: running.id, worker: "w1", until: t0 + 60) == false, "the lease stops")
+            let result = StagedResult(key: StagingKey.make(id: running.id, attempt: 1), contentType: "x", contentLength: 1)
+            let outcome = try await store.finish(id: running.id, worker: "w1", outcome: .processed(result, message: "ok"), at: t0)
+            try expect(outcome == .revoked, "worker learns of the revocation: \(outcome)")
+            try expect(try await store.request(id: running.id) == nil, "deleted when the worker lets go")
+        },
+        Check(description: "revoking a processed request reports its result for removal") { store in
+            let record = Fixtures.record()
+            try await store.insert(record)
+            _ = try await store.markQueued([record.id], at: t0)
+            _ = try await store.claimNextRequest(worker: "w1", leaseExpiry: t0 + 30, at: t0)
+            let result = StagedResult(key: StagingKey.make(id: record.id, attempt: 1), contentType: "x", contentLength: 7)
+            _ = try await store.finish(id: record.id, worker: "w1", outcome: .processed(result, message: "ok"), at: t0)
+            let all = try await store.revokeAll(ofUser: "alice", at: t0)
+            try expect(all.map(\.orphanedResult) == [result], "result reported: \(all)")
+        },
+        Check(description: "retention purges old finished requests, oldest results first, never active ones") { store in
+            var finished: [RequestRecord] = []
+            for index in 0..<3 {
+                let record = Fixtures.record(at: t0.addingTimeInterval(Double(index)))
+                try await store.insert(record)
+                _ = try await store.markQueued([record.id], at: t0)
+                _ = try await store.claimNextRequest(worker: "w", leaseExpiry: t0 + 30, at: t0)
+                let result = StagedResult(key: StagingKey.make(id: record.id, attempt: 1), contentType: "x", contentLength: 10)
+                _ = try await store.finish(id: record.id, worker: "w", outcome: .processed(result, message: "ok"), at: t0.addingTimeInterval(Double(index)))
+                finished.append(record)
+            }
+            let active = Fixtures.record(at: t0)
+            try await store.insert(active)
+            let keys = finished.map { StagingKey.make(id: $0.id, attempt: 1) }
+            try expect(try await store.referencedStagingKeys(among: keys + ["nope"]) == Set(keys), "referenced keys")
+            let expired = try await store.purgeFinishedRequests(before: t0.addingTimeInterval(0.5), limit: 10)
+            try expect(expired.map(\.id) == [finished[0].id], "only the oldest expired: \(expired)")
+            let evicted = try await store.purgeOldestResults(limit: 1)
+            try expect(evicted.map(\.id) == [finished[1].id] && evicted.first?.result?.contentLength == 10, "oldest result evicted")
+            try expect(try await store.request(id: active.id)?.status == .waiting, "active untouched")
+            try expect(try await store.purgeFinishedRequests(before: t0.addingTimeInterval(1000), limit: 10).map(\.id) == [finished[2].id], "rest")
+        },
+        Check(description: "a waiting request can be failed by the broker") { store in
+            let record = Fixtures.record(collection: "gone")
+            try await store.insert(record)
+            try await store.failWaiting(record.id, message: "collection gone", at: t0)
+            let failed = try await store.request(id: record.id)
+            try expect(failed?.status == .failed && failed?.userMessage == "collection gone", "failed")
+        },
+        Check(description: "statistics count requests per collection and status") { store in
+            try await store.insert(Fixtures.record(collection: "a", at: t0))
+            try await store.insert(Fixtures.record(collection: "a", at: t0.addingTimeInterval(1)))
+            try await store.insert(Fixtures.record(collection: "b", at: t0.addingTimeInterval(2)))
+            let statistics = try await store.statistics()
+            try expect(statistics.byCollection == ["a": ["waiting": 2], "b": ["waiting": 1]], "\(statistics)")
+            try expect(statistics.oldestWaitingSince == t0, "oldest waiting")
+            try await store.checkHealth()
+        },
+    ]
+
+    static func expect(_ condition: Bool, _ message: @autoclosure () -> String) throws {
+        if !condition { throw ConformanceFailure(description: message()) }
+    }
+}
+
+/// A conformance check found the store behaving differently from the contract.
+public struct ConformanceFailure: Error, CustomStringConvertible {
+    public var description: String
+}
+
+extension Date {
+    fileprivate static func + (date: Date, seconds: Double) -> Date { date.addingTimeInterval(seconds) }
+}

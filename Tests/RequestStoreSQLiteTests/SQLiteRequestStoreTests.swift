@@ -1,0 +1,90 @@
+import Foundation
+import Logging
+import PolytopeCore
+import PolytopeTestSupport
+import RequestStoreSQLite
+import Testing
+
+@Suite("SQLite request store")
+struct SQLiteRequestStoreTests {
+    static func makeStore(in directory: TemporaryDirectory, durability: SQLiteRequestStore.Durability = .normal) throws -> SQLiteRequestStore {
+        try SQLiteRequestStore(
+            configuration: .init(path: directory.file("polytope.sqlite"), durability: durability),
+            logger: Logger(label: "test")
+        )
+    }
+
+    @Test("conformance", arguments: RequestStoreConformance.checks)
+    func conformance(_ check: RequestStoreConformance.Check) async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try await check.run { try Self.makeStore(in: directory) }
+    }
+
+    @Test("conformance with synchronous=FULL", arguments: RequestStoreConformance.checks.prefix(3))
+    func conformanceFullDurability(_ check: RequestStoreConformance.Check) async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try await check.run { try Self.makeStore(in: directory, durability: .full) }
+    }
+
+    @Test("a committed request is in the file: another connection reads it after the first is gone")
+    func committedRequestsSurviveReopening() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let record = Fixtures.record()
+        do {
+            let store = try Self.makeStore(in: directory)
+            try await store.insert(record)
+        }
+        let reopened = try Self.makeStore(in: directory)
+        #expect(try await reopened.request(id: record.id) == record)
+    }
+
+    @Test("two stores on one file (two processes) never claim the same request")
+    func concurrentClaimsAcrossConnections() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let first = try Self.makeStore(in: directory)
+        let second = try Self.makeStore(in: directory)
+        let records = (0..<200).map { Fixtures.record(at: Date(timeIntervalSince1970: 1_800_000_000 + Double($0))) }
+        for record in records { try await first.insert(record) }
+        #expect(try await first.markQueued(records.map(\.id), at: Date()) == 200)
+        let expiry = Date().addingTimeInterval(60)
+        let claimed = try await withThrowingTaskGroup(of: [RequestID].self) { group in
+            for (index, store) in [first, second, first, second].enumerated() {
+                group.addTask {
+                    var ids: [RequestID] = []
+                    while let record = try await store.claimNextRequest(worker: "w\(index)", leaseExpiry: expiry, at: Date()) {
+                        ids.append(record.id)
+                    }
+                    return ids
+                }
+            }
+            return try await group.reduce(into: [RequestID]()) { $0 += $1 }
+        }
+        #expect(claimed.count == 200)
+        #expect(Set(claimed) == Set(records.map(\.id)))
+    }
+
+    @Test("the schema has an index for every hot query")
+    func hotQueriesUseIndexes() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        _ = try Self.makeStore(in: directory)
+        let plans = try SQLiteQueryPlans(path: directory.file("polytope.sqlite"))
+        let queries = [
+            "SELECT * FROM requests WHERE status = 'waiting' AND seq > 0 ORDER BY seq LIMIT 10",
+            "SELECT seq FROM requests WHERE status = 'queued' ORDER BY seq LIMIT 1",
+            "SELECT * FROM requests WHERE username = 'a' AND status != 'revoked' ORDER BY seq",
+            "SELECT id FROM requests WHERE lease_expires_at IS NOT NULL AND lease_expires_at < 5",
+            "SELECT seq FROM requests WHERE status IN ('processed', 'failed') AND updated_at < 5 ORDER BY updated_at LIMIT 5",
+            "SELECT staging_key FROM requests WHERE staging_key IN ('a', 'b')",
+            "SELECT * FROM requests WHERE id = 'x'",
+        ]
+        for query in queries {
+            let plan = try plans.plan(for: query)
+            #expect(!plan.contains("SCAN requests"), "full scan for: \(query)\n\(plan)")
+        }
+    }
+}
