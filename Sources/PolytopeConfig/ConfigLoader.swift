@@ -50,7 +50,7 @@ public struct ConfigLoader: Sendable {
             throw ConfigError("cannot parse YAML: \(error)", path: "", file: file)
         }
         guard let root else { return .emptyMapping }
-        var budget = 1_000_000
+        var budget = 200_000
         let node = try ConfigNode(yaml: root, file: file, budget: &budget)
         guard case .mapping = node.value else {
             throw ConfigError("the top level must be a mapping, found \(node.typeDescription)", location: node.location)

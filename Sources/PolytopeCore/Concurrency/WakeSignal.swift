@@ -14,6 +14,9 @@ public final class WakeSignal: Sendable {
 
     public init() {}
 
+    /// How many tasks are waiting now (for diagnostics and tests).
+    public var waiterCount: Int { state.withLock { $0.waiters.count } }
+
     /// Wakes every current waiter, or the next `wait()` if nobody is waiting.
     public func signal() {
         let waiters = state.withLock { state in

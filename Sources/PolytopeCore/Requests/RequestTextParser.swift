@@ -46,7 +46,7 @@ public struct RequestTextParser: Sendable {
             var budget = maximumValues
             return try document(from: mapping, budget: &budget)
         case .scalar(let scalar):
-            if scalar.style == .plain, scalar.string.contains("=") {
+            if scalar.style == .plain, scalar.string.contains("=") || scalar.string.contains(",") {
                 return try MARSRequestParser().parse(trimmed)
             }
             return RequestDocument(fields: [.init(key: "data", value: .list([scalar.string]))])

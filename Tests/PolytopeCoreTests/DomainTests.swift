@@ -1,0 +1,118 @@
+import Foundation
+import PolytopeCore
+import PolytopeTestSupport
+import Testing
+
+@Suite("Domain values")
+struct DomainTests {
+    @Test(
+        "status transitions",
+        arguments: [
+            (RequestStatus.waiting, RequestStatus.queued, true),
+            (.queued, .processing, true),
+            (.processing, .processed, true),
+            (.processing, .failed, true),
+            (.processing, .queued, true),
+            (.uploading, .waiting, true),
+            (.waiting, .processing, false),
+            (.processed, .queued, false),
+            (.failed, .processing, false),
+            (.processed, .revoked, true),
+            (.revoked, .revoked, false),
+            (.revoked, .queued, false),
+        ]
+    )
+    func transitions(_ from: RequestStatus, _ to: RequestStatus, _ allowed: Bool) {
+        #expect(from.canChange(to: to) == allowed)
+    }
+
+    @Test("Authorization headers split into credentials, as polytope-client joins them")
+    func credentials() {
+        let credentials = Credential.parse(header: "EmailKey a@b.int:KEY, Basic dXNlcjpwYXNz")
+        #expect(credentials == [Credential(scheme: "EmailKey", value: "a@b.int:KEY"), Credential(scheme: "Basic", value: "dXNlcjpwYXNz")])
+        #expect(Credential.parse(header: "Bearer") == [Credential(scheme: "Bearer", value: "")])
+        #expect(Credential.parse(header: " , ").isEmpty)
+        #expect(credentials[1].isScheme("basic"))
+    }
+
+    @Test("request ids parse only UUIDs and print in lower case")
+    func requestIDs() {
+        let id = RequestID()
+        #expect(RequestID(id.description) == id)
+        #expect(RequestID(id.description.uppercased()) == id)
+        #expect(id.description == id.description.lowercased())
+        #expect(RequestID("../../etc/passwd") == nil)
+        #expect(RequestID("debug") == nil)
+    }
+
+    @Test("staging keys are unique per attempt and validated")
+    func stagingKeys() {
+        let id = RequestID()
+        #expect(StagingKey.make(id: id, attempt: 1) != StagingKey.make(id: id, attempt: 2))
+        #expect(StagingKey.isValid(StagingKey.make(id: id, attempt: 3)))
+        #expect(!StagingKey.isValid("../\(id).1"))
+        #expect(!StagingKey.isValid("\(id)"))
+        #expect(!StagingKey.isValid(".ready-probe"))
+    }
+
+    @Test("the request document keeps order, replaces in place and removes")
+    func document() {
+        var document = RequestDocument()
+        document["B"] = .list(["1"])
+        document["a"] = .list(["2"])
+        document["b"] = .list(["3"])
+        #expect(document.keys == ["b", "a"])
+        #expect(document.word("b") == "3")
+        document["b"] = nil
+        #expect(document.keys == ["a"])
+        #expect(document.marsText == "a=2")
+    }
+}
+
+@Suite("In-process signals")
+struct SignalTests {
+    @Test("a signal before the wait is remembered once")
+    func pendingSignal() async {
+        let signal = WakeSignal()
+        signal.signal()
+        signal.signal()
+        await signal.wait()
+        let clock = ManualClock()
+        let waiter = Task { await signal.wait(timeout: .seconds(5), clock: clock) }
+        try? await eventually { clock.sleeperCount == 1 }
+        clock.advance(by: .seconds(5))
+        await waiter.value
+    }
+
+    @Test("a signal wakes every current waiter")
+    func broadcast() async throws {
+        let signal = WakeSignal()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<3 {
+                group.addTask { await signal.wait() }
+            }
+            try await eventually("three waiters") { signal.waiterCount == 3 }
+            signal.signal()
+            try await group.waitForAll()
+        }
+    }
+
+    @Test("a latch releases current and later waiters")
+    func latch() async {
+        let latch = Latch()
+        #expect(!latch.isOpen)
+        async let waiting: Void = latch.wait()
+        latch.open()
+        await waiting
+        await latch.wait()
+        #expect(latch.isOpen)
+    }
+
+    @Test("a cancelled wait returns")
+    func cancellation() async {
+        let signal = WakeSignal()
+        let task = Task { await signal.wait() }
+        task.cancel()
+        await task.value
+    }
+}

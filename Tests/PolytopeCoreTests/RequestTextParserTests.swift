@@ -1,0 +1,111 @@
+import PolytopeCore
+import Testing
+
+@Suite("Request text parsing")
+struct RequestTextParserTests {
+    let parser = RequestTextParser()
+
+    func words(_ text: String) throws -> [String: [String]] {
+        let document = try parser.parse(text)
+        return Dictionary(uniqueKeysWithValues: document.fields.compactMap { field in field.value.words.map { (field.key, $0) } })
+    }
+
+    @Test("YAML block mapping, as polytope-client sends it")
+    func yamlMapping() throws {
+        let document = try parser.parse("class: od\nparam: 2t/msl\nstep: [0, 6, 12]\ndate: -1\n")
+        #expect(document.keys == ["class", "param", "step", "date"])
+        #expect(document["param"] == .list(["2t", "msl"]))
+        #expect(document["step"] == .list(["0", "6", "12"]))
+        #expect(document["date"] == .list(["-1"]))
+    }
+
+    @Test("JSON and flow mappings")
+    func jsonMapping() throws {
+        #expect(try words(#"{"datasource": "echo", "levels": [1000, 850]}"#) == ["datasource": ["echo"], "levels": ["1000", "850"]])
+        #expect(try words("datasource: dummy, size: 1024") == ["datasource": ["dummy"], "size": ["1024"]])
+    }
+
+    @Test(
+        "MARS text",
+        arguments: [
+            "retrieve, class=od, param=2t/msl, date=-1",
+            "class = od, param = 2t/msl, date = -1",
+            "retrieve,\n  class = od,\n  param = 2t/msl,\n  date = -1",
+            "CLASS=od\nPARAM=2t/msl\ndate=-1",
+        ]
+    )
+    func marsText(_ text: String) throws {
+        #expect(try words(text) == ["class": ["od"], "param": ["2t", "msl"], "date": ["-1"]])
+    }
+
+    @Test("MARS quoted values are kept whole")
+    func marsQuoted() throws {
+        #expect(try words(#"target = "out/a, b.grib", class = od"#) == ["target": ["out/a, b.grib"], "class": ["od"]])
+    }
+
+    @Test("a bare integer becomes `data`, as the reference server does")
+    func bareInteger() throws {
+        #expect(try words("1024") == ["data": ["1024"]])
+    }
+
+    @Test("plain values with / are lists; quoted values, paths and URLs stay whole")
+    func slashes() throws {
+        let document = try parser.parse("a: x/y\nb: 'x/y'\nc: /tmp/file\nd: http://host/path\n")
+        #expect(document["a"] == .list(["x", "y"]))
+        #expect(document["b"] == .list(["x/y"]))
+        #expect(document["c"] == .list(["/tmp/file"]))
+        #expect(document["d"] == .list(["http://host/path"]))
+    }
+
+    @Test("keys are case-insensitive and nested structures are kept")
+    func keysAndNesting() throws {
+        let document = try parser.parse("Class: od\nfeature: {type: timeseries, points: [[1, 2]]}\n")
+        #expect(document["class"] == .list(["od"]))
+        guard case .nested(.object(let feature)) = document["feature"] else {
+            Issue.record("feature should be nested: \(String(describing: document["feature"]))")
+            return
+        }
+        #expect(feature["type"] == .string("timeseries"))
+    }
+
+    @Test(
+        "bad requests are refused with a precise message",
+        arguments: [
+            ("", "The request is empty."),
+            ("   \n ", "The request is empty."),
+            ("- a\n- b\n", "not a list"),
+            ("a: 1\na: 2\n", "more than once"),
+            ("class=od, class=rd", "'class' is given more than once"),
+            ("a: [1, 2\n", "line"),
+            ("a: &x [1]\nb: *x\n", "anchors and aliases are not allowed"),
+            ("a: !!binary aGVsbG8=", "tags are not allowed"),
+            ("bad key!: 1", "not a valid request key"),
+            ("retrieve, class", "is not of the form key = value"),
+            (#"a = "unclosed"#, "not closed"),
+        ]
+    )
+    func refused(_ text: String, _ expected: String) {
+        #expect {
+            try parser.parse(text)
+        } throws: { error in
+            guard let error = error as? PolytopeError, error.code == .invalidRequest else { return false }
+            return error.message.contains(expected)
+        }
+    }
+
+    @Test("deep nesting is refused before the YAML parser recurses")
+    func nestingBomb() {
+        let bomb = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
+        #expect(throws: PolytopeError.self) { try parser.parse(bomb) }
+        let mapping = "a: " + String(repeating: "{b: ", count: 50) + "1" + String(repeating: "}", count: 50)
+        #expect(throws: PolytopeError.self) { try parser.parse(mapping) }
+    }
+
+    @Test("a structured JSON request converts with sorted keys")
+    func structuredRequest() throws {
+        let document = try parser.document(from: ["size": .number(10), "datasource": .string("dummy"), "levels": .array([.number(1), .number(2)])])
+        #expect(document.keys == ["datasource", "levels", "size"])
+        #expect(document["size"] == .list(["10"]))
+        #expect(document["levels"] == .list(["1", "2"]))
+    }
+}
