@@ -40,7 +40,7 @@ import pytest
 import requests
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-POLYTOPE_BIN = Path(os.environ.get("POLYTOPE_BIN", str(REPO_ROOT / ".build" / "debug" / "polytope")))
+POLYTOPE_BIN = Path(os.environ.get("POLYTOPE_BIN", str(REPO_ROOT / ".build" / "debug" / "polytope"))).absolute()
 DEFAULT_CONFIG = REPO_ROOT / "polytope.yaml"
 
 DEMO = ("demo", "demo")
