@@ -164,8 +164,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "DatasourcesTests", dependencies: ["Datasources", "PolytopeTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "BrokerTests", dependencies: ["Broker", "PolytopeTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "WorkerTests", dependencies: ["Worker", "Datasources", "PolytopeTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "BrokerTests",
+            dependencies: ["Broker", "RequestStoreSQLite", "PolytopeTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "WorkerTests",
+            dependencies: ["Worker", "Datasources", "RequestStoreSQLite", "StagingFilesystem", "PolytopeTestSupport"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "FrontendTests",
             dependencies: [

@@ -9,7 +9,7 @@ import re
 import pytest
 import requests
 
-from conftest import ALICE, DEMO, UUID_RE, Api
+from conftest import ALICE, DEMO, UUID_RE, Api, PolytopeServer
 
 RAISE_MESSAGE = "The raise datasource always fails (this is a test)."
 WWW_AUTHENTICATE = 'Basic realm="polytope", charset="UTF-8"'
@@ -489,3 +489,28 @@ def test_telemetry_summary_counts_processed_requests(server, api):
     summary = session.get(server.url + "/telemetry/v1/summary", timeout=10).json()
     assert summary["requestsByStatus"]["processed"] >= 1
     assert summary["requestsByCollection"]["debug"]["processed"] >= 1
+
+
+# ---------------------------------------------------------------------------
+# Restart: the store on disk is the source of truth
+
+
+def test_queued_request_survives_a_restart_and_is_then_processed(polytope_bin, tmp_path):
+    text = "datasource: echo\nsurvives: restart\n"
+    first = PolytopeServer("restart-queue-only", polytope_bin, tmp_path, roles="frontend,broker,telemetry").start()
+    try:
+        request_id = Api(first, DEMO).submit(text)
+        Api(first, DEMO).wait_for_status(request_id, {"queued"})
+    finally:
+        first.stop()
+
+    second = PolytopeServer("restart-all-roles", polytope_bin, tmp_path).start()
+    try:
+        api = Api(second, DEMO)
+        response = api.poll(request_id)
+        assert response.status_code == 303, response.text
+        download = api.get(f"/api/v1/downloads/{request_id}")
+        assert download.status_code == 200
+        assert download.content == text.encode()
+    finally:
+        second.stop()

@@ -43,8 +43,11 @@ struct DownloadsController {
             status = .partialContent
             headers[.contentRange] = "bytes \(partial.lowerBound)-\(partial.upperBound - 1)/\(size)"
         case .unsatisfiable:
-            headers[.contentRange] = "bytes */\(size)"
-            return JSONResponse.message("The requested range is outside the \(size) bytes of the result.", status: .rangeNotSatisfiable, headers: headers)
+            return JSONResponse.message(
+                "The requested range is outside the \(size) bytes of the result.",
+                status: .rangeNotSatisfiable,
+                headers: [.contentRange: "bytes */\(size)", .acceptRanges: "bytes"]
+            )
         }
         headers[.contentLength] = "\(range.count)"
         if request.method == .head {

@@ -209,6 +209,9 @@ public struct RequestTextParser: Sendable {
         guard let error = error as? YamlError else { return "unreadable text" }
         switch error {
         case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
+            if problem.lowercased().contains("nesting level") {
+                return "line \(mark.line): the request is nested too deeply"
+            }
             return "line \(mark.line), column \(mark.column): \(problem)"
         case .duplicatedKeysInMapping(let duplicates, _):
             return "the key '\(duplicates.first ?? "")' is given more than once"

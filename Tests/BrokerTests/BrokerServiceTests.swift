@@ -1,0 +1,99 @@
+import Broker
+import Foundation
+import Logging
+import PolytopeCore
+import PolytopeTestSupport
+import RequestStoreSQLite
+import ServiceLifecycle
+import Testing
+
+@Suite("Broker service")
+struct BrokerServiceTests {
+    struct Setup {
+        let directory: TemporaryDirectory
+        let store: SQLiteRequestStore
+        let clock = ManualClock()
+        let requestArrived = WakeSignal()
+        let workQueued = WakeSignal()
+
+        init() throws {
+            directory = try TemporaryDirectory()
+            store = try SQLiteRequestStore(configuration: .init(path: directory.file("db.sqlite")), logger: Logger(label: "test"))
+        }
+
+        func broker(limits: [String: CollectionLimits] = ["debug": CollectionLimits(perUser: 2)], maximumAttempts: Int = 3) -> BrokerService<ManualClock> {
+            BrokerService(
+                configuration: .init(pollInterval: .seconds(10), maximumAttempts: maximumAttempts, pageSize: 2),
+                store: store, collections: limits, requestArrived: requestArrived, workQueued: workQueued,
+                clock: clock, wallClock: clock.wallClock, logger: Logger(label: "test")
+            )
+        }
+
+        func insert(_ user: User, count: Int, collection: String = "debug") async throws -> [RequestID] {
+            var ids: [RequestID] = []
+            for _ in 0..<count {
+                let record = Fixtures.record(user: user, collection: collection, at: clock.date)
+                try await store.insert(record)
+                ids.append(record.id)
+            }
+            return ids
+        }
+    }
+
+    @Test("a round queues what the limits allow, across pages, and wakes workers")
+    func round() async throws {
+        let setup = try Setup()
+        defer { setup.directory.remove() }
+        let alice = try await setup.insert(Fixtures.alice, count: 3)
+        let bob = try await setup.insert(Fixtures.bob, count: 1)
+        let queued = try await setup.broker().dispatchRound()
+        #expect(queued == [alice[0], alice[1], bob[0]])
+        #expect(try await setup.store.request(id: alice[2])?.status == .waiting)
+        await setup.workQueued.wait()
+        #expect(try await setup.broker().dispatchRound().isEmpty, "nothing more until something finishes")
+    }
+
+    @Test("a request for a removed collection fails with a message")
+    func removedCollection() async throws {
+        let setup = try Setup()
+        defer { setup.directory.remove() }
+        let ids = try await setup.insert(Fixtures.alice, count: 1, collection: "gone")
+        _ = try await setup.broker().dispatchRound()
+        let record = try await setup.store.request(id: ids[0])
+        #expect(record?.status == .failed)
+        #expect(record?.userMessage.contains("no longer configured") == true)
+    }
+
+    @Test("expired leases are requeued by the broker's round")
+    func leaseRecovery() async throws {
+        let setup = try Setup()
+        defer { setup.directory.remove() }
+        let ids = try await setup.insert(Fixtures.alice, count: 1)
+        _ = try await setup.broker().dispatchRound()
+        _ = try await setup.store.claimNextRequest(worker: "dead", leaseExpiry: setup.clock.date.addingTimeInterval(30), at: setup.clock.date)
+        setup.clock.advance(by: .seconds(31))
+        _ = try await setup.broker().dispatchRound()
+        let record = try await setup.store.request(id: ids[0])
+        #expect(record?.status == .queued)
+        #expect(record?.userMessage.contains("stopped responding") == true)
+    }
+
+    @Test("the running service reacts to a signal at once, not at the next poll")
+    func reactsToSignal() async throws {
+        let setup = try Setup()
+        defer { setup.directory.remove() }
+        let broker = setup.broker()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            let serviceGroup = ServiceGroup(services: [broker], logger: Logger(label: "test"))
+            group.addTask { try await serviceGroup.run() }
+            try await eventually("the broker is idle") { setup.clock.sleeperCount == 1 }
+            let ids = try await setup.insert(Fixtures.alice, count: 1)
+            setup.requestArrived.signal()
+            try await eventually("the request is queued without advancing the clock") {
+                try await setup.store.request(id: ids[0])?.status == .queued
+            }
+            await serviceGroup.triggerGracefulShutdown()
+            try await group.waitForAll()
+        }
+    }
+}
