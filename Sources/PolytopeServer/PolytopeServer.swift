@@ -42,6 +42,15 @@ public struct PolytopeServer: Sendable {
     /// The services of the configured roles, in start order.
     /// - Parameter onServerRunning: called with the bound port once the HTTP server listens.
     public func makeServices(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> [any Service] {
+        var services = makeBackgroundServices()
+        if roles.contains(where: \.servesHTTP) {
+            services.append(makeApplication(onServerRunning: onServerRunning))
+        }
+        return services
+    }
+
+    /// The services of the roles that do not answer HTTP (garbage collector, broker, workers).
+    public func makeBackgroundServices() -> [any Service] {
         var services: [any Service] = []
         let clock = ContinuousClock()
         if roles.contains(.garbageCollector) {
@@ -67,9 +76,6 @@ public struct PolytopeServer: Sendable {
                     workQueued: workQueued, clock: clock, logger: roleLogger("worker")
                 )
             )
-        }
-        if roles.contains(where: \.servesHTTP) {
-            services.append(makeApplication(onServerRunning: onServerRunning))
         }
         return services
     }

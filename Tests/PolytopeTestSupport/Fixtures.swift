@@ -78,4 +78,8 @@ public func eventually(
 /// A wait in a test took too long.
 public struct TimeoutError: Error, CustomStringConvertible {
     public var description: String
+
+    public init(description: String) {
+        self.description = description
+    }
 }

@@ -1,0 +1,133 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import NIOCore
+import PolytopeTestSupport
+import Testing
+
+@Suite("REST API: bad input gets a precise 4xx and loses nothing")
+struct BadInputTests {
+    static let malformed: [(body: String, status: HTTPResponse.Status, message: String)] = [
+        ("", .badRequest, "The request body is empty"),
+        ("{not json", .badRequest, "The request body is not a JSON object"),
+        ("[1, 2]", .badRequest, "The request body is not a JSON object"),
+        (#"{"request": "a: 1"}"#, .badRequest, "The request body has no 'verb'"),
+        (#"{"verb": 3, "request": "a: 1"}"#, .badRequest, "'verb' must be a string"),
+        (#"{"verb": "fetch", "request": "a: 1"}"#, .badRequest, "Unknown verb 'fetch'; this server supports: retrieve."),
+        (#"{"verb": "archive", "request": {}}"#, .badRequest, "The verb 'archive' is not supported by this server yet"),
+        (#"{"verb": "retrieve"}"#, .badRequest, "The request body has no 'request'"),
+        (#"{"verb": "retrieve", "request": [1]}"#, .badRequest, "'request' must be a string"),
+        (#"{"verb": "retrieve", "request": "a: [1, 2"}"#, .badRequest, "The request is neither YAML/JSON nor MARS text"),
+        (#"{"verb": "retrieve", "request": "datasource: nope"}"#, .badRequest, "No datasource of collection 'debug' accepts this request:\n- echo: datasource=nope is not allowed (allowed: echo)\n- raise: datasource=nope is not allowed (allowed: raise)\n- dummy: datasource=nope is not allowed (allowed: dummy)"),
+        (#"{"verb": "retrieve", "request": "size: lots"}"#, .badRequest, "- dummy: size=lots is not a number of bytes"),
+        (#"{"verb": "retrieve", "request": "size: 99999999999"}"#, .badRequest, "larger than the maximum"),
+    ]
+
+    @Test("malformed submissions", arguments: malformed)
+    func submissions(_ body: String, _ status: HTTPResponse.Status, _ expected: String) async throws {
+        try await TestServer().test { client in
+            let response = try await client.execute(
+                uri: "/api/v1/requests/debug", method: .post, headers: alice, body: ByteBuffer(string: body)
+            )
+            #expect(response.status == status)
+            #expect(response.headers[.contentType] == "application/json")
+            let text = try message(response)
+            #expect(text.contains(expected), "\(text)")
+            let list = try await client.execute(uri: "/api/v1/requests", method: .get, headers: alice)
+            #expect((try json(list)["message"] as? [Any])?.isEmpty == true, "nothing was stored")
+        }
+    }
+
+    @Test("unknown and forbidden collections")
+    func collections() async throws {
+        try await TestServer().test { client in
+            let unknown = try await client.submit("a: 1", to: "nope")
+            #expect(unknown.status == .notFound)
+            #expect(try message(unknown) == "Collection 'nope' not found; available collections: debug, public.")
+            let forbidden = try await client.submit("a: 1", to: "debug", as: basic("eve", "eve-pw"))
+            #expect(forbidden.status == .forbidden)
+            #expect(try message(forbidden).contains("not allowed to use collection 'debug'"))
+        }
+    }
+
+    @Test("an oversize body is refused with 413")
+    func oversize() async throws {
+        try await TestServer().test { client in
+            let text = String(repeating: "a", count: 70_000)
+            let response = try await client.submit("x: \(text)")
+            #expect(response.status == .contentTooLarge)
+            #expect(try message(response) == "The request body is larger than the limit of 65536 bytes.")
+        }
+    }
+
+    @Test(
+        "authentication failures: 401 with WWW-Authenticate and a reason, never 'expired'",
+        arguments: [
+            (nil, "Missing Authorization header"),
+            ("Basic " + Data("alice:wrong".utf8).base64EncodedString(), "Invalid credentials."),
+            ("Basic " + Data("nobody:x".utf8).base64EncodedString(), "Invalid credentials."),
+            ("Basic %%%notbase64", "Invalid credentials."),
+            ("Bearer abc", "Unsupported authorization scheme 'Bearer'; this server accepts: Basic."),
+            ("Negotiate", "Unsupported authorization scheme 'Negotiate'"),
+        ] as [(String?, String)]
+    )
+    func authentication(_ header: String?, _ expected: String) async throws {
+        try await TestServer().test { client in
+            let headers: HTTPFields = header.map { [.authorization: $0] } ?? [:]
+            let response = try await client.execute(uri: "/api/v1/collections", method: .get, headers: headers)
+            #expect(response.status == .unauthorized)
+            #expect(response.headers[.wwwAuthenticate]?.hasPrefix("Basic realm=\"polytope\"") == true)
+            let text = try message(response)
+            #expect(text.contains(expected), "\(text)")
+            #expect(!text.lowercased().contains("expired"))
+        }
+    }
+
+    @Test("several credentials in one header: one valid one is enough")
+    func multipleCredentials() async throws {
+        try await TestServer().test { client in
+            let valid = alice[.authorization]!
+            let response = try await client.execute(
+                uri: "/api/v1/collections", method: .get, headers: [.authorization: "EmailKey a@b:KEY, Bearer junk, \(valid)"]
+            )
+            #expect(response.status == .ok)
+        }
+    }
+
+    @Test("unknown routes, ids and methods answer JSON 404s; the liveness route needs no credentials")
+    func routes() async throws {
+        try await TestServer().test { client in
+            let test = try await client.execute(uri: "/api/v1/test", method: .get)
+            #expect(test.status == .ok)
+            #expect(try message(test) == "Polytope server is alive")
+            for uri in ["/api/v1/nothing", "/api/v2/requests", "/"] {
+                let response = try await client.execute(uri: uri, method: .get, headers: alice)
+                #expect(response.status == .notFound, "\(uri)")
+                #expect(response.headers[.contentType] == "application/json")
+            }
+            for id in ["0b8e1d4e-0000-4000-8000-000000000000", "..%2F..%2Fetc%2Fpasswd", "not-an-id"] {
+                let response = try await client.execute(uri: "/api/v1/requests/\(id)", method: .get, headers: alice)
+                #expect(response.status == .notFound, "\(id)")
+                let download = try await client.execute(uri: "/api/v1/downloads/\(id)", method: .get, headers: alice)
+                #expect(download.status == .notFound, "\(id)")
+            }
+            let security = try await client.execute(uri: "/api/v1/test", method: .get)
+            #expect(security.headers[.xContentTypeOptions] == "nosniff")
+            #expect(security.headers[.cacheControl] == "no-store")
+        }
+    }
+
+    @Test("telemetry: health, readiness and a summary")
+    func telemetry() async throws {
+        try await TestServer().test { client in
+            #expect(try await client.execute(uri: "/telemetry/v1/health", method: .get).status == .ok)
+            let ready = try await client.execute(uri: "/telemetry/v1/ready", method: .get)
+            #expect(ready.status == .ok)
+            #expect(try json(ready)["status"] as? String == "ready")
+            _ = try await client.submitID("datasource: echo")
+            let summary = try json(try await client.execute(uri: "/telemetry/v1/summary", method: .get))
+            let byCollection = try #require(summary["requestsByCollection"] as? [String: [String: Int]])
+            #expect(byCollection["debug"]?.values.reduce(0, +) == 1)
+        }
+    }
+}

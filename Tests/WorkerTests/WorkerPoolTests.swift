@@ -1,0 +1,220 @@
+import Datasources
+import Foundation
+import Logging
+import NIOCore
+import PolytopeCore
+import PolytopeTestSupport
+import RequestStoreSQLite
+import ServiceLifecycle
+import StagingFilesystem
+import Testing
+import Worker
+
+@Suite("Worker pool")
+struct WorkerPoolTests {
+    /// A store, staging, a catalog with echo/dummy/raise/gated datasources, and a manual clock.
+    final class Setup: Sendable {
+        let directory: TemporaryDirectory
+        let store: SQLiteRequestStore
+        let staging: FilesystemStaging
+        let clock = ManualClock()
+        let workQueued = WakeSignal()
+        let gate = Latch()
+        let gatedStarted = WakeSignal()
+        let catalog: CollectionCatalog
+
+        init() throws {
+            directory = try TemporaryDirectory()
+            store = try SQLiteRequestStore(configuration: .init(path: directory.file("db.sqlite")), logger: Logger(label: "test"))
+            staging = try FilesystemStaging(configuration: .init(root: directory.file("staging")))
+            catalog = CollectionCatalog([
+                CollectionDefinition(
+                    name: "debug",
+                    routes: [
+                        DatasourceRoute(name: "echo", datasource: EchoDatasource()),
+                        DatasourceRoute(name: "dummy", datasource: DummyDatasource(maximumSize: 1 << 30)),
+                        DatasourceRoute(name: "raise", datasource: RaiseDatasource(message: "always fails")),
+                        DatasourceRoute(name: "gated", datasource: GatedDatasource(gate: gate, started: gatedStarted)),
+                    ]
+                )
+            ])
+        }
+
+        func pool(slots: Int = 2, workerID: String = "w1", grace: Duration = .seconds(30)) -> WorkerPool<ManualClock> {
+            WorkerPool(
+                configuration: .init(
+                    slots: slots, leaseDuration: .seconds(30), heartbeatInterval: .seconds(10), pollInterval: .seconds(1),
+                    shutdownGracePeriod: grace, workerID: workerID
+                ),
+                queue: store, staging: staging, catalog: catalog, workQueued: workQueued, clock: clock,
+                wallClock: clock.wallClock, logger: Logger(label: "test")
+            )
+        }
+
+        /// Inserts and queues a request for `datasource`.
+        func submit(_ datasource: String, text: String) async throws -> RequestID {
+            let record = RequestRecord(
+                user: Fixtures.alice, verb: .retrieve, collection: "debug", datasource: datasource, requestText: text,
+                normalisedRequest: try RequestTextParser().parse(text), createdAt: clock.date
+            )
+            try await store.insert(record)
+            _ = try await store.markQueued([record.id], at: clock.date)
+            workQueued.signal()
+            return record.id
+        }
+
+        func status(_ id: RequestID) async throws -> RequestStatus? {
+            try await store.request(id: id)?.status
+        }
+
+        func statuses(_ ids: [RequestID]) async throws -> [RequestStatus?] {
+            var statuses: [RequestStatus?] = []
+            for id in ids { statuses.append(try await status(id)) }
+            return statuses
+        }
+
+        func bytes(of id: RequestID) async throws -> [UInt8] {
+            let result = try #require(try await store.request(id: id)?.result)
+            var bytes: [UInt8] = []
+            try await staging.read(key: result.key, range: 0..<result.contentLength) { bytes += $0.readableBytesView }
+            return bytes
+        }
+    }
+
+    /// Runs `service` in a service group while `body` runs, then shuts it down gracefully.
+    func whileRunning(_ services: [any Service], _ body: (ServiceGroup) async throws -> Void) async throws {
+        let group = ServiceGroup(services: services, logger: Logger(label: "test"))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            do {
+                try await body(group)
+            } catch {
+                await group.triggerGracefulShutdown()
+                throw error
+            }
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+    }
+
+    @Test("requests run on their datasource and their results are staged")
+    func processes() async throws {
+        let setup = try Setup()
+        defer { setup.directory.remove() }
+        try await whileRunning([setup.pool()]) { _ in
+            let echo = try await setup.submit("echo", text: "datasource: echo\nx: 1\n")
+            let dummy = try await setup.submit("dummy", text: "size: 2500000")
+            let raise = try await setup.submit("raise", text: "datasource: raise")
+            try await eventually("all finished") {
+                try await setup.statuses([echo, dummy, raise]) == [.processed, .processed, .failed]
+            }
+            #expect(String(decoding: try await setup.bytes(of: echo), as: UTF8.self) == "datasource: echo\nx: 1\n")
+            let echoRecord = try await setup.store.request(id: echo)
+            #expect(echoRecord?.result?.contentType == "application/octet-stream")
+            #expect(try await setup.bytes(of: dummy).count == 2_500_000)
+            #expect(try await setup.store.request(id: dummy)?.result?.contentType == "application/x-grib")
+            #expect(try await setup.store.request(id: raise)?.userMessage == "always fails")
+        }
+    }
+
+    @Test("no more than `slots` requests run at once")
+    func slots() async throws {
+        let setup = try Setup()
+        defer { setup.directory.remove() }
+        try await whileRunning([setup.pool(slots: 2)]) { _ in
+            let ids = [
+                try await setup.submit("gated", text: "a: 1"), try await setup.submit("gated", text: "a: 2"),
+                try await setup.submit("gated", text: "a: 3"),
+            ]
+            try await eventually("two processing") {
+                try await setup.statuses(ids).filter { $0 == .processing }.count == 2
+            }
+            setup.gate.open()
+            try await eventually("all processed") { try await setup.statuses(ids) == [.processed, .processed, .processed] }
+        }
+    }
+
+    @Test("heartbeats keep the lease of a long request alive")
+    func heartbeats() async throws {
+        let setup = try Setup()
+        defer { setup.directory.remove() }
+        try await whileRunning([setup.pool()]) { _ in
+            let id = try await setup.submit("gated", text: "a: 1")
+            await setup.gatedStarted.wait()
+            let firstExpiry = try #require(try await setup.store.request(id: id)?.lease?.expiresAt)
+            try await eventually("the heartbeat sleeps") { setup.clock.sleeperCount >= 2 }
+            setup.clock.advance(by: .seconds(10))
+            try await eventually("the lease is renewed") {
+                (try await setup.store.request(id: id)?.lease?.expiresAt ?? .distantPast) > firstExpiry
+            }
+            setup.gate.open()
+            try await eventually("processed") { try await setup.status(id) == .processed }
+        }
+    }
+
+    @Test("at shutdown, running requests finish within the grace period")
+    func drainFinishes() async throws {
+        let setup = try Setup()
+        defer { setup.directory.remove() }
+        try await whileRunning([setup.pool()]) { group in
+            let id = try await setup.submit("gated", text: "a: 1")
+            await setup.gatedStarted.wait()
+            await group.triggerGracefulShutdown()
+            setup.gate.open()
+            try await eventually("processed after shutdown began") { try await setup.status(id) == .processed }
+        }
+    }
+
+    @Test("after the grace period, running requests are handed back to the queue")
+    func drainHandsBack() async throws {
+        let setup = try Setup()
+        defer { setup.directory.remove() }
+        try await whileRunning([setup.pool(grace: .seconds(5))]) { group in
+            let id = try await setup.submit("gated", text: "a: 1")
+            await setup.gatedStarted.wait()
+            await group.triggerGracefulShutdown()
+            try await eventually("the grace timer sleeps") { setup.clock.sleeperCount >= 3 }
+            setup.clock.advance(by: .seconds(5))
+            try await eventually("handed back") { try await setup.status(id) == .queued }
+            let record = try await setup.store.request(id: id)
+            #expect(record?.attempts == 0)
+            #expect(record?.userMessage.contains("queued again") == true)
+        }
+    }
+
+    @Test("a result finished after revocation is deleted with the request")
+    func revokedWhileRunning() async throws {
+        let setup = try Setup()
+        defer { setup.directory.remove() }
+        try await whileRunning([setup.pool()]) { _ in
+            let id = try await setup.submit("gated", text: "a: 1")
+            await setup.gatedStarted.wait()
+            _ = try await setup.store.revoke(id: id, ofUser: "alice", at: setup.clock.date)
+            setup.gate.open()
+            try await eventually("deleted") { try await setup.store.request(id: id) == nil }
+            try await eventually("nothing staged") { try await setup.staging.list().isEmpty }
+        }
+    }
+
+    @Test("a worker that lost its lease stops and leaves the request to the new holder")
+    func leaseLost() async throws {
+        let setup = try Setup()
+        defer { setup.directory.remove() }
+        try await whileRunning([setup.pool(workerID: "slow")]) { _ in
+            let id = try await setup.submit("gated", text: "a: 1")
+            await setup.gatedStarted.wait()
+            // The broker decides the lease expired and another worker takes the request.
+            _ = try await setup.store.recoverExpiredLeases(at: setup.clock.date.addingTimeInterval(31), maximumAttempts: 3)
+            _ = try await setup.store.claimNextRequest(worker: "fast", leaseExpiry: setup.clock.date.addingTimeInterval(60), at: setup.clock.date)
+            try await eventually("the heartbeat sleeps") { setup.clock.sleeperCount >= 2 }
+            setup.clock.advance(by: .seconds(10))
+            try await eventually("the slow worker gave up") {
+                let staged = try await setup.staging.list()
+                return staged.isEmpty && setup.clock.sleeperCount == 1
+            }
+            let record = try await setup.store.request(id: id)
+            #expect(record?.status == .processing)
+            #expect(record?.lease?.owner == "fast")
+        }
+    }
+}
