@@ -174,7 +174,8 @@ let package = Package(
             dependencies: ["Worker", "Datasources", "RequestStoreSQLite", "StagingFilesystem", "PolytopeTestSupport"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "PolytopeServerTests", dependencies: ["PolytopeServer", "RequestStoreSQLite", "StagingFilesystem"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PolytopeServerTests", dependencies: ["PolytopeServer", "RequestStoreSQLite", "StagingFilesystem"], swiftSettings: swiftSettings),
         .testTarget(
             name: "FrontendTests",
             dependencies: [

@@ -38,7 +38,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Port to listen on (overrides server.port; default 8080, 0 picks a free port).")
     var port: Int?
 
-    @Option(name: .customLong("data-dir"), help: ArgumentHelp("Where the SQLite file and staging live (overrides server.data-dir; default ./data).", valueName: "directory"))
+    @Option(
+        name: .customLong("data-dir"),
+        help: ArgumentHelp("Where the SQLite file and staging live (overrides server.data-dir; default ./data).", valueName: "directory"))
     var dataDirectory: String?
 
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (overrides logging.level).")

@@ -250,10 +250,11 @@ public struct ConfigReader {
     /// A list of words, written as a YAML list or as one value (`a/b/c` is split when `splitOnSlash`).
     public func strings(_ key: String, splitOnSlash: Bool = false) -> [String]? {
         guard let child = value(key) else { return nil }
-        return ConfigReader.strings(of: child, splitOnSlash: splitOnSlash) ?? {
-            report("expected a list of values, found \(child.typeDescription)", key: key)
-            return nil
-        }()
+        return ConfigReader.strings(of: child, splitOnSlash: splitOnSlash)
+            ?? {
+                report("expected a list of values, found \(child.typeDescription)", key: key)
+                return nil
+            }()
     }
 
     /// The text values of a scalar or a list of scalars; nil for anything else.

@@ -153,7 +153,8 @@ public struct PolytopeConfiguration: Sendable {
             workerID: section.string("id") ?? defaults.workerID
         )
         if configuration.heartbeatInterval * 2 > configuration.leaseDuration {
-            section.report("heartbeat (\(configuration.heartbeatInterval)) must be at most half the lease (\(configuration.leaseDuration))", key: "heartbeat")
+            section.report(
+                "heartbeat (\(configuration.heartbeatInterval)) must be at most half the lease (\(configuration.leaseDuration))", key: "heartbeat")
         }
         return configuration
     }

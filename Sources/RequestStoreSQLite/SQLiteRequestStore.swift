@@ -230,7 +230,8 @@ public final class SQLiteRequestStore: RequestStoreBackend {
                     )
                     recoveries.append(LeaseRecovery(id: id, outcome: .failed, attempts: attempts, previousOwner: owner))
                 } else {
-                    let message = "The worker running the request stopped responding; it was queued again (attempt \(attempts + 1) of \(maximumAttempts))."
+                    let message =
+                        "The worker running the request stopped responding; it was queued again (attempt \(attempts + 1) of \(maximumAttempts))."
                     try db.execute(
                         sql: """
                             UPDATE requests SET status = 'queued', lease_owner = NULL, lease_expires_at = NULL, updated_at = ?,
@@ -266,7 +267,8 @@ public final class SQLiteRequestStore: RequestStoreBackend {
         try await pool.write { db in
             let rows = try Row.fetchAll(
                 db,
-                sql: "DELETE FROM requests WHERE seq IN (SELECT seq FROM requests WHERE \(condition)) RETURNING id, staging_key, content_type, content_length",
+                sql:
+                    "DELETE FROM requests WHERE seq IN (SELECT seq FROM requests WHERE \(condition)) RETURNING id, staging_key, content_type, content_length",
                 arguments: arguments
             )
             return try rows.map { PurgedRequest(id: try SQLiteRow.requestID($0["id"]), result: SQLiteRow.result($0)) }

@@ -14,7 +14,9 @@ public struct TelemetryRoutes: Sendable {
     let wallClock: any WallClock
     let roles: [String]
 
-    public init(store: (any StatisticsStore & RetentionStore)?, staging: (any StagingArea)?, roles: [String], wallClock: any WallClock = SystemWallClock()) {
+    public init(
+        store: (any StatisticsStore & RetentionStore)?, staging: (any StagingArea)?, roles: [String], wallClock: any WallClock = SystemWallClock()
+    ) {
         self.store = store
         self.staging = staging
         self.roles = roles

@@ -131,7 +131,8 @@ struct RequestRunner<C: Clock<Duration>>: Sendable {
             return error.userMessage
         }
         logger.error("datasource or staging failed", metadata: ["error": "\(error)"])
-        return "Internal error while processing the request on datasource '\(record.datasource)'; the operator's log has the details (request \(record.id))."
+        return
+            "Internal error while processing the request on datasource '\(record.datasource)'; the operator's log has the details (request \(record.id))."
     }
 }
 

@@ -42,7 +42,6 @@ public struct WorkerPool<C: Clock<Duration>>: Service {
         )
     }
 
-
     private enum Event: Sendable {
         case wake
         case finished

@@ -21,7 +21,9 @@ struct BrokerServiceTests {
             store = try SQLiteRequestStore(configuration: .init(path: directory.file("db.sqlite")), logger: Logger(label: "test"))
         }
 
-        func broker(limits: [String: CollectionLimits] = ["debug": CollectionLimits(perUser: 2)], maximumAttempts: Int = 3) -> BrokerService<ManualClock> {
+        func broker(limits: [String: CollectionLimits] = ["debug": CollectionLimits(perUser: 2)], maximumAttempts: Int = 3) -> BrokerService<
+            ManualClock
+        > {
             BrokerService(
                 configuration: .init(pollInterval: .seconds(10), maximumAttempts: maximumAttempts, pageSize: 2),
                 store: store, collections: limits, requestArrived: requestArrived, workQueued: workQueued,

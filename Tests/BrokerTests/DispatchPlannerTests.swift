@@ -8,7 +8,9 @@ struct DispatchPlannerTests {
         DispatchCandidate(id: RequestID(), cursor: DispatchCursor(sequence: 0), username: user, roles: roles, collection: collection)
     }
 
-    func decide(_ policy: DispatchPlanner.Policy, active: ActiveRequestCounts = ActiveRequestCounts(), _ candidates: [DispatchCandidate]) -> [DispatchPlanner.Decision] {
+    func decide(_ policy: DispatchPlanner.Policy, active: ActiveRequestCounts = ActiveRequestCounts(), _ candidates: [DispatchCandidate])
+        -> [DispatchPlanner.Decision]
+    {
         var planner = DispatchPlanner(policy: policy, active: active)
         return candidates.map { planner.consider($0) }
     }

@@ -8,7 +8,8 @@ import Testing
 @Suite("Built-in datasources")
 struct DatasourceTests {
     func request(_ text: String) throws -> DatasourceRequest {
-        DatasourceRequest(id: RequestID(), user: Fixtures.alice, verb: .retrieve, collection: "debug", text: text, document: try RequestTextParser().parse(text))
+        DatasourceRequest(
+            id: RequestID(), user: Fixtures.alice, verb: .retrieve, collection: "debug", text: text, document: try RequestTextParser().parse(text))
     }
 
     @Test("echo returns the request text byte for byte, as octet-stream")

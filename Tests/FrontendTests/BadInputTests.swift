@@ -18,7 +18,10 @@ struct BadInputTests {
         (#"{"verb": "retrieve"}"#, .badRequest, "The request body has no 'request'"),
         (#"{"verb": "retrieve", "request": [1]}"#, .badRequest, "'request' must be a string"),
         (#"{"verb": "retrieve", "request": "a: [1, 2"}"#, .badRequest, "The request is neither YAML/JSON nor MARS text"),
-        (#"{"verb": "retrieve", "request": "datasource: nope"}"#, .badRequest, "No datasource of collection 'debug' accepts this request:\n- echo: datasource=nope is not allowed (allowed: echo)\n- raise: datasource=nope is not allowed (allowed: raise)\n- dummy: datasource=nope is not allowed (allowed: dummy)"),
+        (
+            #"{"verb": "retrieve", "request": "datasource: nope"}"#, .badRequest,
+            "No datasource of collection 'debug' accepts this request:\n- echo: datasource=nope is not allowed (allowed: echo)\n- raise: datasource=nope is not allowed (allowed: raise)\n- dummy: datasource=nope is not allowed (allowed: dummy)"
+        ),
         (#"{"verb": "retrieve", "request": "size: lots"}"#, .badRequest, "- dummy: size=lots is not a number of bytes"),
         (#"{"verb": "retrieve", "request": "size: 99999999999"}"#, .badRequest, "larger than the maximum"),
     ]

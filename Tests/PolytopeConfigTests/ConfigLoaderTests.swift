@@ -77,15 +77,15 @@ struct ConfigLoaderTests {
     func typedReading() throws {
         let (_, paths) = try write([
             "t.yaml": """
-                limits:
-                  per-user: four
-                  total: 5
-                  totl: 6
-                timeout: soon
-                size: 10X
-                flag: maybe
-                mode: fast
-                """
+            limits:
+              per-user: four
+              total: 5
+              totl: 6
+            timeout: soon
+            size: 10X
+            flag: maybe
+            mode: fast
+            """
         ])
         let file = paths["t.yaml"]!
         let reader = ConfigReader(root: try ConfigLoader(environment: [:]).load(files: [file]))

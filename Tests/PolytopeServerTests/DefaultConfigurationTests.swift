@@ -8,7 +8,8 @@ import Testing
 
 @Suite("Configuration of the whole server")
 struct DefaultConfigurationTests {
-    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .path
 
     @Test("the shipped polytope.yaml is valid and describes the documented demo")
     func shippedConfiguration() throws {
@@ -40,14 +41,14 @@ struct DefaultConfigurationTests {
     func everyProblemAtOnce() throws {
         let file = NSTemporaryDirectory() + "polytope-\(UUID().uuidString).yaml"
         try """
-            server: {port: 99999, colour: red}
-            store: {type: mongodb}
-            worker: {slots: 0, lease: 10s, heartbeat: 8s}
-            broker: {max-attempts: many}
-            garbage-collector: {age: forever}
-            authentication: {users: [{username: a}]}
-            collections: {debug: {datasources: [{type: nosuch}]}}
-            """.write(toFile: file, atomically: true, encoding: .utf8)
+        server: {port: 99999, colour: red}
+        store: {type: mongodb}
+        worker: {slots: 0, lease: 10s, heartbeat: 8s}
+        broker: {max-attempts: many}
+        garbage-collector: {age: forever}
+        authentication: {users: [{username: a}]}
+        collections: {debug: {datasources: [{type: nosuch}]}}
+        """.write(toFile: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: file) }
         #expect {
             _ = try PolytopeConfiguration.load(files: [file], environment: [:])

@@ -97,7 +97,8 @@ public enum RequestStoreConformance {
                 "the holder's outcome is recorded"
             )
             let done = try await store.request(id: record.id)
-            try expect(done?.status == .processed && done?.result == result && done?.lease == nil, "processed with result: \(String(describing: done))")
+            try expect(
+                done?.status == .processed && done?.result == result && done?.lease == nil, "processed with result: \(String(describing: done))")
             try expect(done?.userMessage == "Success.", "user message")
             try expect(try await store.activeRequestCounts().total == 0, "no longer active")
         },
@@ -125,7 +126,8 @@ public enum RequestStoreConformance {
             let second = try await store.recoverExpiredLeases(at: t0 + 61, maximumAttempts: 2)
             try expect(second.map(\.outcome) == [.failed] && second.first?.attempts == 2, "failed: \(second)")
             let failed = try await store.request(id: record.id)
-            try expect(failed?.status == .failed && (failed?.userMessage.contains("started 2 times") ?? false), "message: \(String(describing: failed))")
+            try expect(
+                failed?.status == .failed && (failed?.userMessage.contains("started 2 times") ?? false), "message: \(String(describing: failed))")
         },
         Check(description: "a released request goes back to the queue without spending an attempt") { store in
             let record = Fixtures.record()
@@ -175,7 +177,8 @@ public enum RequestStoreConformance {
                 _ = try await store.markQueued([record.id], at: t0)
                 _ = try await store.claimNextRequest(worker: "w", leaseExpiry: t0 + 30, at: t0)
                 let result = StagedResult(key: StagingKey.make(id: record.id, attempt: 1), contentType: "x", contentLength: 10)
-                _ = try await store.finish(id: record.id, worker: "w", outcome: .processed(result, message: "ok"), at: t0.addingTimeInterval(Double(index)))
+                _ = try await store.finish(
+                    id: record.id, worker: "w", outcome: .processed(result, message: "ok"), at: t0.addingTimeInterval(Double(index)))
                 finished.append(record)
             }
             let active = Fixtures.record(at: t0)

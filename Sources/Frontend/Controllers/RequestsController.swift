@@ -1,7 +1,7 @@
 import Foundation
 import Hummingbird
-import NIOCore
 import Logging
+import NIOCore
 import PolytopeCore
 
 /// `/api/v1/requests`: submit, poll, list and revoke requests.
@@ -30,10 +30,12 @@ struct RequestsController {
         let user = try context.requireUser()
         let name = try context.parameters.require("name")
         guard let collection = catalog[name] else {
-            throw PolytopeError.notFound("Collection '\(name.prefix(128))' not found; available collections: \(catalog.names(visibleTo: user).joined(separator: ", ")).")
+            throw PolytopeError.notFound(
+                "Collection '\(name.prefix(128))' not found; available collections: \(catalog.names(visibleTo: user).joined(separator: ", ")).")
         }
         guard collection.admits(user) else {
-            throw PolytopeError.forbidden("You are not allowed to use collection '\(name)'; it requires one of the roles \((collection.roles ?? []).joined(separator: ", ")).")
+            throw PolytopeError.forbidden(
+                "You are not allowed to use collection '\(name)'; it requires one of the roles \((collection.roles ?? []).joined(separator: ", ")).")
         }
         if let declared = request.headers[.contentLength].flatMap(Int.init), declared > configuration.maximumBodySize {
             throw tooLarge()

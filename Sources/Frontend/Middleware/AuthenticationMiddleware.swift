@@ -32,7 +32,8 @@ struct AuthenticationMiddleware: RouterMiddleware {
         let schemeList = schemes.joined(separator: ", ")
         guard let header = request.headers[.authorization], !header.isEmpty else {
             throw AuthenticationFailure(
-                message: "Missing Authorization header; expected 'Authorization: <scheme> <credentials>' with a scheme this server accepts: \(schemeList).",
+                message:
+                    "Missing Authorization header; expected 'Authorization: <scheme> <credentials>' with a scheme this server accepts: \(schemeList).",
                 challenge: challenge
             )
         }

@@ -31,7 +31,8 @@ public struct RequestTextParser: Sendable {
         } catch {
             if trimmed.contains("=") { return try MARSRequestParser().parse(trimmed) }
             // `a: 1, b: 2` on one line is a flow mapping without its braces.
-            if !trimmed.contains("\n"), !trimmed.hasPrefix("{"), let flow = try? Yams.compose(yaml: "{\(trimmed)}"), case .mapping(let mapping) = flow {
+            if !trimmed.contains("\n"), !trimmed.hasPrefix("{"), let flow = try? Yams.compose(yaml: "{\(trimmed)}"), case .mapping(let mapping) = flow
+            {
                 var budget = maximumValues
                 return try document(from: mapping, budget: &budget)
             }
@@ -186,7 +187,8 @@ public struct RequestTextParser: Sendable {
                 continue
             }
             switch character {
-            case "\"", "'" where nodeStart.contains(previous):
+            case "\"",
+                "'" where nodeStart.contains(previous):
                 quote = character
             case "[", "{":
                 depth += 1
@@ -195,7 +197,8 @@ public struct RequestTextParser: Sendable {
                 }
             case "]", "}":
                 depth -= 1
-            case "&", "*", "!" where nodeStart.contains(previous):
+            case "&", "*",
+                "!" where nodeStart.contains(previous):
                 let what = character == "!" ? "tags" : "anchors and aliases"
                 throw PolytopeError.invalidRequest("YAML \(what) are not allowed in requests.")
             default:
