@@ -85,6 +85,7 @@ let package = Package(
             name: "Worker",
             dependencies: [
                 "PolytopeCore",
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings

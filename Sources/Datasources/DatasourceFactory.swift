@@ -14,7 +14,10 @@ public struct DatasourceFactory: Sendable {
         builders = [
             "echo": { _ in EchoDatasource() },
             "dummy": { options in
-                DummyDatasource(maximumSize: options.byteCount("max-size", default: 10 * 1 << 30))
+                let rate = options.contains("rate") ? options.byteCount("rate", default: 0) : nil
+                if let rate, rate <= 0 { options.report("expected a positive number of bytes per second", key: "rate") }
+                return DummyDatasource(
+                    maximumSize: options.byteCount("max-size", default: 10 * 1 << 30), bytesPerSecond: rate.flatMap { $0 > 0 ? $0 : nil })
             },
             "raise": { options in
                 RaiseDatasource(message: options.string("message", default: "This datasource always fails (type raise)."))

@@ -6,11 +6,14 @@ import PolytopeCore
 public struct DummyDatasource: Datasource {
     /// The largest result this datasource will produce.
     public var maximumSize: Int64
+    /// Bytes per second to produce at most, simulating a slow archive; nil for full speed.
+    public var bytesPerSecond: Int64?
     /// Bytes produced per write.
     static let chunkLength = 1 << 20
 
-    public init(maximumSize: Int64) {
+    public init(maximumSize: Int64, bytesPerSecond: Int64? = nil) {
         self.maximumSize = maximumSize
+        self.bytesPerSecond = bytesPerSecond
     }
 
     public func rejection(of request: DatasourceRequest) -> String? {
@@ -27,13 +30,20 @@ public struct DummyDatasource: Datasource {
     public func contentType(for request: DatasourceRequest) -> String { "application/x-grib" }
 
     public func retrieve(_ request: DatasourceRequest, into output: some ByteSink) async throws {
-        var remaining = try size(of: request.document).get()
-        let chunk = ByteBuffer(repeating: UInt8(ascii: "x"), count: Self.chunkLength)
-        while remaining > 0 {
+        let size = try size(of: request.document).get()
+        let chunkLength = Int(min(Int64(Self.chunkLength), max(1, (bytesPerSecond ?? Int64(Self.chunkLength)) / 10)))
+        let chunk = ByteBuffer(repeating: UInt8(ascii: "x"), count: chunkLength)
+        let start = ContinuousClock.now
+        var written: Int64 = 0
+        while written < size {
             try Task.checkCancellation()
-            let length = Int(min(Int64(Self.chunkLength), remaining))
+            let length = Int(min(Int64(chunkLength), size - written))
             try await output.write(length == chunk.readableBytes ? chunk : chunk.getSlice(at: 0, length: length)!)
-            remaining -= Int64(length)
+            written += Int64(length)
+            if let bytesPerSecond {
+                let due = start + .milliseconds(written * 1000 / bytesPerSecond)
+                try await Task.sleep(until: due, clock: .continuous)
+            }
         }
     }
 

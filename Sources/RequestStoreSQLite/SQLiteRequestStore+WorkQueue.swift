@@ -9,7 +9,7 @@ extension SQLiteRequestStore {
             return try Row.fetchOne(
                 db,
                 sql: """
-                    UPDATE requests SET status = 'processing', attempts = attempts + 1, lease_owner = ?, lease_expires_at = ?,
+                    UPDATE requests SET status = 'processing', attempts = attempts + 1, staged_bytes = 0, lease_owner = ?, lease_expires_at = ?,
                         updated_at = ?, status_history = \(SQLiteRow.appendHistory)
                     WHERE seq = (SELECT seq FROM requests WHERE status = 'queued' ORDER BY seq LIMIT 1)
                     RETURNING *
@@ -19,11 +19,14 @@ extension SQLiteRequestStore {
         }
     }
 
-    public func renewLease(id: RequestID, worker: String, until expiry: Date) async throws -> Bool {
+    public func renewLease(id: RequestID, worker: String, until expiry: Date, stagedBytes: Int64) async throws -> Bool {
         try await pool.write { db in
             try db.execute(
-                sql: "UPDATE requests SET lease_expires_at = ? WHERE id = ? AND lease_owner = ? AND status = 'processing'",
-                arguments: [expiry.timeIntervalSince1970, id.description, worker]
+                sql: """
+                    UPDATE requests SET lease_expires_at = ?, staged_bytes = ?
+                    WHERE id = ? AND lease_owner = ? AND status IN ('processing', 'revoked')
+                    """,
+                arguments: [expiry.timeIntervalSince1970, stagedBytes, id.description, worker]
             )
             return db.changesCount == 1
         }

@@ -60,8 +60,8 @@ public final class SQLiteRequestStore: RequestStoreBackend {
                 sql: """
                     INSERT INTO requests (id, username, user_json, verb, collection, datasource, status, status_history,
                         user_message, request_text, request_normalised, staging_key, content_type, content_length,
-                        attempts, lease_owner, lease_expires_at, created_at, updated_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        attempts, staged_bytes, lease_owner, lease_expires_at, created_at, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: row.arguments
             )

@@ -20,7 +20,7 @@ struct SQLiteRow {
             record.id.description, record.user.username, user, record.verb.rawValue, record.collection, record.datasource,
             record.status.rawValue, history, record.userMessage, record.requestText, normalised,
             record.result?.key, record.result?.contentType, record.result?.contentLength,
-            record.attempts, record.lease?.owner, record.lease?.expiresAt.timeIntervalSince1970,
+            record.attempts, record.stagedBytes, record.lease?.owner, record.lease?.expiresAt.timeIntervalSince1970,
             record.createdAt.timeIntervalSince1970, record.updatedAt.timeIntervalSince1970,
         ]
     }
@@ -47,6 +47,7 @@ struct SQLiteRow {
             normalisedRequest: normalised,
             result: result(row),
             attempts: row["attempts"],
+            stagedBytes: row["staged_bytes"],
             lease: lease,
             createdAt: Date(timeIntervalSince1970: row["created_at"]),
             statusHistory: history.compactMap(\.change),

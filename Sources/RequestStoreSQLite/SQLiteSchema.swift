@@ -27,6 +27,7 @@ enum SQLiteSchema {
                         content_type TEXT,
                         content_length INTEGER,
                         attempts INTEGER NOT NULL DEFAULT 0,
+                        staged_bytes INTEGER NOT NULL DEFAULT 0,
                         lease_owner TEXT,
                         lease_expires_at REAL,
                         created_at REAL NOT NULL,

@@ -1,6 +1,8 @@
 import Foundation
 import Logging
+import NIOCore
 import PolytopeCore
+import Synchronization
 
 /// Runs one claimed request: the datasource streams into staging while a heartbeat keeps the
 /// lease, then the outcome is recorded in the store.
@@ -38,11 +40,12 @@ struct RequestRunner<C: Clock<Duration>>: Sendable {
         let key = StagingKey.make(id: record.id, attempt: record.attempts)
         let contentType = route.datasource.contentType(for: request)
 
+        let progress = ByteCounter()
         let end = await withTaskGroup(of: AttemptEnd?.self) { group in
             group.addTask {
                 do {
                     let size = try await staging.store(key: key, contentType: contentType) { sink in
-                        try await route.datasource.retrieve(request, into: sink)
+                        try await route.datasource.retrieve(request, into: CountingSink(base: sink, counter: progress))
                     }
                     return .staged(StagedResult(key: key, contentType: contentType, contentLength: size))
                 } catch is CancellationError {
@@ -51,7 +54,7 @@ struct RequestRunner<C: Clock<Duration>>: Sendable {
                     return .failed(message: userMessage(for: error, record: record, logger: logger))
                 }
             }
-            group.addTask { await heartbeat(record.id, logger: logger) }
+            group.addTask { await heartbeat(record.id, progress: progress, logger: logger) }
             group.addTask {
                 await handBack.wait()
                 return Task.isCancelled ? nil : .handedBack
@@ -77,9 +80,9 @@ struct RequestRunner<C: Clock<Duration>>: Sendable {
         return logger
     }
 
-    /// Renews the lease until the task is cancelled; returns `.leaseLost` if the store says
-    /// another worker holds it now.
-    private func heartbeat(_ id: RequestID, logger: Logger) async -> AttemptEnd? {
+    /// Renews the lease (reporting progress) until the task is cancelled; returns
+    /// `.leaseLost` if the store says another worker holds it now.
+    private func heartbeat(_ id: RequestID, progress: ByteCounter, logger: Logger) async -> AttemptEnd? {
         while !Task.isCancelled {
             do {
                 try await clock.sleep(for: configuration.heartbeatInterval)
@@ -88,7 +91,8 @@ struct RequestRunner<C: Clock<Duration>>: Sendable {
             }
             do {
                 let expiry = wallClock.now().addingTimeInterval(configuration.leaseDuration.timeInterval)
-                if try await !queue.renewLease(id: id, worker: configuration.workerID, until: expiry) {
+                let renewed = try await queue.renewLease(id: id, worker: configuration.workerID, until: expiry, stagedBytes: progress.total)
+                if !renewed {
                     logger.warning("lease lost; abandoning the attempt")
                     return .leaseLost
                 }
@@ -145,4 +149,31 @@ extension RequestRunner.AttemptEnd {
         case .handedBack: return "handed-back"
         }
     }
+}
+
+/// Counts bytes as they pass through a sink, for progress reports.
+private final class CountingSink: ByteSink {
+    let base: any ByteSink
+    let counter: ByteCounter
+
+    init(base: any ByteSink, counter: ByteCounter) {
+        self.base = base
+        self.counter = counter
+    }
+
+    func write(_ buffer: ByteBuffer) async throws {
+        try await base.write(buffer)
+        counter.add(buffer.readableBytes)
+    }
+}
+
+/// A byte count shared between the task that writes and the heartbeat that reports it.
+private final class ByteCounter: Sendable {
+    private let value = Atomic<Int64>(0)
+
+    func add(_ count: Int) {
+        value.add(Int64(count), ordering: .relaxed)
+    }
+
+    var total: Int64 { value.load(ordering: .relaxed) }
 }

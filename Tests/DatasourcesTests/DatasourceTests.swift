@@ -126,3 +126,20 @@ struct CollectionCatalogReaderTests {
         #expect(problems.contains { $0.contains("collections.all: collection names may use") }, "\(problems)")
     }
 }
+
+@Suite("Dummy throughput limit")
+struct DummyRateTests {
+    @Test("a rate-limited dummy takes about size/rate seconds")
+    func rate() async throws {
+        let dummy = DummyDatasource(maximumSize: 1 << 20, bytesPerSecond: 400_000)
+        let request = DatasourceRequest(
+            id: RequestID(), user: Fixtures.alice, verb: .retrieve, collection: "c", text: "size: 100000",
+            document: try RequestTextParser().parse("size: 100000")
+        )
+        let sink = CollectingSink()
+        let elapsed = try await ContinuousClock().measure { try await dummy.retrieve(request, into: sink) }
+        #expect(sink.byteCount == 100_000)
+        #expect(sink.buffers.allSatisfy { $0.readableBytes <= 40_000 })
+        #expect(elapsed >= .milliseconds(240), "\(elapsed)")
+    }
+}

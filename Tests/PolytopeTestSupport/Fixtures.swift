@@ -43,17 +43,21 @@ public final class CollectingSink: ByteSink, @unchecked Sendable {
 public struct GatedDatasource: Datasource {
     public let gate: Latch
     public let started: WakeSignal
+    public let prefix: String
     public let output: String
 
-    public init(gate: Latch = Latch(), started: WakeSignal = WakeSignal(), output: String = "gated") {
+    /// Writes `prefix`, signals `started`, waits for `gate`, then writes `output`.
+    public init(gate: Latch = Latch(), started: WakeSignal = WakeSignal(), prefix: String = "", output: String = "gated") {
         self.gate = gate
         self.started = started
+        self.prefix = prefix
         self.output = output
     }
 
     public func contentType(for request: DatasourceRequest) -> String { "application/octet-stream" }
 
     public func retrieve(_ request: DatasourceRequest, into output: some ByteSink) async throws {
+        if !prefix.isEmpty { try await output.write(ByteBuffer(string: prefix)) }
         started.signal()
         await gate.wait()
         try Task.checkCancellation()

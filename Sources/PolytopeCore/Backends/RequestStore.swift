@@ -149,9 +149,11 @@ public protocol WorkQueue: Sendable {
     /// and leases it to `worker` until `leaseExpiry`.
     func claimNextRequest(worker: String, leaseExpiry: Date, at now: Date) async throws -> RequestRecord?
 
-    /// Extends the lease. Returns false if the worker no longer holds it (expired and
-    /// reassigned, or the request was revoked), in which case the worker should stop.
-    func renewLease(id: RequestID, worker: String, until expiry: Date) async throws -> Bool
+    /// Extends the lease and records progress (bytes staged so far). Returns false if the
+    /// worker no longer holds it (it expired and another worker took the request), in which
+    /// case the worker should stop. A revoked request keeps its lease: runs are not
+    /// interrupted, their result is discarded at the end.
+    func renewLease(id: RequestID, worker: String, until expiry: Date, stagedBytes: Int64) async throws -> Bool
 
     /// Records the outcome of a claimed request, if the worker still holds it.
     func finish(id: RequestID, worker: String, outcome: WorkOutcome, at now: Date) async throws -> FinishResult

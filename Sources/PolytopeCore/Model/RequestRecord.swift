@@ -22,6 +22,8 @@ public struct RequestRecord: Sendable, Hashable {
     public var result: StagedResult?
     /// How many times a worker has started the request.
     public var attempts: Int
+    /// Bytes of the result staged so far, reported by the worker's heartbeat while processing.
+    public var stagedBytes: Int64
     /// The worker currently holding the request and until when, while `processing`.
     public var lease: Lease?
     public var createdAt: Date
@@ -39,6 +41,7 @@ public struct RequestRecord: Sendable, Hashable {
         normalisedRequest: RequestDocument,
         result: StagedResult? = nil,
         attempts: Int = 0,
+        stagedBytes: Int64 = 0,
         lease: Lease? = nil,
         createdAt: Date,
         statusHistory: [StatusChange]? = nil,
@@ -55,6 +58,7 @@ public struct RequestRecord: Sendable, Hashable {
         self.normalisedRequest = normalisedRequest
         self.result = result
         self.attempts = attempts
+        self.stagedBytes = stagedBytes
         self.lease = lease
         self.createdAt = createdAt
         self.statusHistory = statusHistory ?? [StatusChange(status: status, at: createdAt)]
