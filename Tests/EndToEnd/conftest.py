@@ -136,20 +136,28 @@ def _die_with_parent():
 class PolytopeServer:
     """One `polytope serve` process on a free loopback port."""
 
-    def __init__(self, name, binary, workdir, roles=None):
+    def __init__(self, name, binary, workdir, roles=None, data_dir=None, extra_config=""):
         self.name = name
         self.binary = binary
         self.workdir = workdir
         self.roles = roles
-        self.data_dir = workdir / "data"
+        self.data_dir = data_dir or workdir / "data"
         self.overlay = workdir / "overlay.yaml"
+        self.extra_config = extra_config
         self.log_path = workdir / "server.log"
         self.process = None
         self.port = None
         self.url = None
 
+    @property
+    def liveness_path(self):
+        """Processes without the frontend role answer only the telemetry routes."""
+        if self.roles is None or "frontend" in self.roles.split(","):
+            return "/api/v1/test"
+        return "/telemetry/v1/health"
+
     def start(self):
-        self.overlay.write_text(OVERLAY_CONFIG)
+        self.overlay.write_text(OVERLAY_CONFIG + self.extra_config)
         last_failure = None
         for _ in range(3):  # the port picked may be taken by someone else meanwhile
             self.port = _free_port()
@@ -189,7 +197,7 @@ class PolytopeServer:
             if code is not None:
                 return f"it exited with code {code}"
             try:
-                response = requests.get(self.url + "/api/v1/test", timeout=2, proxies={"http": None})
+                response = requests.get(self.url + self.liveness_path, timeout=2, proxies={"http": None})
                 if response.status_code == 200:
                     return None
             except requests.RequestException:
@@ -215,6 +223,13 @@ class PolytopeServer:
             pytest.fail(f"polytope server '{self.name}' did not exit within {SHUTDOWN_TIMEOUT:.0f} s of SIGTERM\n{self.log_tail()}", pytrace=False)
         if code != 0:
             pytest.fail(f"polytope server '{self.name}' exited with code {code} after SIGTERM\n{self.log_tail()}", pytrace=False)
+
+    def kill(self):
+        """SIGKILL: the process dies at once, as in a crash or power cut of the host."""
+        if self in _running_servers:
+            _running_servers.remove(self)
+        self.process.kill()
+        self.process.wait()
 
     def assert_alive(self):
         """The server still answers its liveness route (after bad input, say)."""
