@@ -52,6 +52,8 @@ public struct BrokerService<C: Clock<Duration>>: Service {
                     try await dispatchRound()
                     failures = 0
                     await requestArrived.wait(timeout: configuration.pollInterval, clock: clock)
+                } catch is CancellationError {
+                    break
                 } catch {
                     failures += 1
                     logger.error("dispatch round failed; retrying", metadata: ["error": "\(error)", "consecutive-failures": "\(failures)"])

@@ -63,6 +63,8 @@ public struct GarbageCollectorService<C: Clock<Duration>>: Service {
                         ]
                     )
                 }
+            } catch is CancellationError {
+                break
             } catch {
                 logger.error("garbage collection pass failed", metadata: ["error": "\(error)"])
             }

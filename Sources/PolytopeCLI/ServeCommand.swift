@@ -92,7 +92,7 @@ struct ServeCommand: AsyncParsableCommand {
                 logger.info("listening on http://\(host):\(port)", metadata: ["roles": "\(roleNames)"])
             }
         } catch {
-            printError("polytope: stopped with an error: \(error)")
+            printError("polytope: stopped: \(server.explain(error))")
             throw ExitCode(1)
         }
         logger.info("polytope stopped")

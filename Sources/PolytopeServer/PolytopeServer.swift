@@ -5,6 +5,7 @@ import Frontend
 import GarbageCollector
 import Hummingbird
 import Logging
+import NIOCore
 import PolytopeCore
 import RequestStoreSQLite
 import ServiceLifecycle
@@ -123,6 +124,18 @@ public struct PolytopeServer: Sendable {
             )
         )
         try await group.run()
+    }
+
+    /// A sentence for an operator about why the service stopped with `error`.
+    public func explain(_ error: any Error) -> String {
+        if let error = error as? IOError, error.errnoCode == EADDRINUSE {
+            let address = "\(configuration.server.host):\(configuration.server.port)"
+            return "cannot listen on \(address): the address is already in use (is another polytope running? choose another --port)"
+        }
+        if let error = error as? IOError, error.errnoCode == EACCES {
+            return "cannot listen on port \(configuration.server.port): permission denied (ports below 1024 need privileges)"
+        }
+        return "\(error)"
     }
 
     private func roleLogger(_ role: String) -> Logger {
