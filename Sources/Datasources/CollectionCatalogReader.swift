@@ -48,8 +48,10 @@ public struct CollectionCatalogReader {
     }
 
     private func collection(named name: String, from section: ConfigReader, shared: [String: ConfigNode]) -> CollectionDefinition? {
-        if !Self.isValidName(name) {
-            section.report("collection names may use letters, digits, '-', '_' and '.' only")
+        if name == "all" || RequestID(name) != nil {
+            section.report("'\(name)' cannot be a collection name: it would be read as a request id in /api/v1/requests/\(name)")
+        } else if !Self.isValidName(name) {
+            section.report("collection names may use letters, digits, '-', '_' and '.' only (at most 128)")
         }
         let roles = section.strings("roles")
         var limits = CollectionLimits()
@@ -57,10 +59,10 @@ public struct CollectionCatalogReader {
             limits.total = limitsSection.int("total", range: 1...Int.max)
             limits.perUser = limitsSection.int("per-user", range: 1...Int.max)
             for (role, value) in limitsSection.section("per-role")?.entries() ?? [] {
-                if let count = value.scalarText.flatMap({ Int($0) }), count >= 0 {
+                if let count = value.scalarText.flatMap({ Int($0) }), count >= 1 {
                     limits.perRole[role] = count
                 } else {
-                    value.report("expected a number of requests, found \(value.node.typeDescription)")
+                    value.report("expected a number of requests of at least 1, found \(value.node.typeDescription)")
                 }
             }
         }
@@ -140,6 +142,5 @@ public struct CollectionCatalogReader {
 
     static func isValidName(_ name: String) -> Bool {
         !name.isEmpty && name.count <= 128 && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }
-            && name != "all" && RequestID(name) == nil
     }
 }

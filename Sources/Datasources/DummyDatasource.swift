@@ -53,8 +53,11 @@ public struct DummyDatasource: Datasource {
 
     private func size(of document: RequestDocument) -> Result<Int64, Reason> {
         let key = document["size"] != nil ? "size" : "data"
-        guard let text = document.word(key) else {
+        guard let value = document[key] else {
             return .failure(Reason(message: "key 'size' is required (the number of bytes to return)"))
+        }
+        guard let text = document.word(key) else {
+            return .failure(Reason(message: "\(key)=\(value.displayText) must be a single number of bytes"))
         }
         guard let size = Int64(text), size >= 0 else {
             return .failure(Reason(message: "\(key)=\(text) is not a number of bytes"))

@@ -52,7 +52,10 @@ struct ServeCommand: AsyncParsableCommand {
     func validate() throws {
         if all && role != nil { throw ValidationError("give either --all or --role, not both") }
         if let role { _ = try Role.parseList(role) }
-        if let logFormat, LogFormat(rawValue: logFormat) == nil { throw ValidationError("--log-format must be text or json") }
+        if let logFormat, LogFormat(rawValue: logFormat.lowercased()) == nil { throw ValidationError("--log-format must be text or json") }
+        if let logLevel, PolytopeConfiguration.logLevels.firstIndex(of: logLevel.lowercased()) == nil {
+            throw ValidationError("--log-level must be one of \(PolytopeConfiguration.logLevels.joined(separator: ", "))")
+        }
         if let port, !(0...65535).contains(port) { throw ValidationError("--port must be between 0 and 65535") }
     }
 
@@ -60,7 +63,8 @@ struct ServeCommand: AsyncParsableCommand {
         let roles = try role.map(Role.parseList) ?? Set(Role.allCases)
         let files = config.isEmpty ? ["polytope.yaml"] : config
         let overrides = PolytopeConfiguration.Overrides(
-            host: host, port: port, dataDirectory: dataDirectory, logLevel: logLevel, logFormat: logFormat.flatMap(LogFormat.init)
+            host: host, port: port, dataDirectory: dataDirectory, logLevel: logLevel?.lowercased(),
+            logFormat: logFormat.flatMap { LogFormat(rawValue: $0.lowercased()) }
         )
         let configuration: PolytopeConfiguration
         do {

@@ -1,8 +1,8 @@
 import Yams
 
 extension ConfigNode {
-    /// The tree as YAML text, with the values of secret-looking keys (`password`, `secret`,
-    /// `key`, `token`) replaced by `********`, for `polytope config check`.
+    /// The tree as YAML text, with the text values of secret-looking keys (`password`,
+    /// `secret`, `key`, `token`) replaced by `********`, for `polytope config check`.
     public func yamlText(maskingSecrets: Bool = true) throws -> String {
         try Yams.serialize(node: yamlNode(masking: false, maskingSecrets: maskingSecrets), sortKeys: false)
     }
@@ -24,7 +24,8 @@ extension ConfigNode {
         case .mapping(let entries):
             return Node(
                 entries.map { entry in
-                    let secret = maskingSecrets && Self.secretKeys.contains(entry.key.lowercased())
+                    var secret = maskingSecrets && Self.secretKeys.contains(entry.key.lowercased())
+                    if case .scalar = entry.value.value {} else { secret = false }
                     return (Node(entry.key), entry.value.yamlNode(masking: masking || secret, maskingSecrets: maskingSecrets))
                 }
             )

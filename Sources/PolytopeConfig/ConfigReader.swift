@@ -219,11 +219,16 @@ public struct ConfigReader {
         return fallback
     }
 
-    /// A duration written as `90s`, `500ms`, `24h`, `1d2h` or a number of seconds.
-    public func duration(_ key: String, default fallback: Duration) -> Duration {
+    /// A duration written as `90s`, `500ms`, `24h`, `1d2h` or a number of seconds, of at
+    /// least `minimum`.
+    public func duration(_ key: String, default fallback: Duration, minimum: Duration = .zero) -> Duration {
         guard let text = string(key) else { return fallback }
         guard let duration = HumanDuration.parse(text) else {
             report("expected a duration such as 90s, 15m, 24h or 1d2h, found \"\(text)\"", key: key)
+            return fallback
+        }
+        guard duration >= minimum else {
+            report("\(text) is too short; the minimum is \(HumanDuration.format(minimum))", key: key)
             return fallback
         }
         return duration

@@ -42,6 +42,9 @@ public struct PolytopeConfiguration: Sendable {
     /// The default HTTP port, documented in the README.
     public static let defaultPort = 8080
 
+    /// The accepted log levels, least severe first.
+    public static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+
     /// Values given on the command line, which win over the files.
     public struct Overrides: Sendable {
         public var host: String?
@@ -92,8 +95,8 @@ public struct PolytopeConfiguration: Sendable {
         )
 
         let loggingSection = reader.section("logging")
-        let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
-        var level = loggingSection?.string("level") ?? "info"
+        let levels = Self.logLevels
+        var level = loggingSection?.string("level")?.lowercased() ?? "info"
         if !levels.contains(level) {
             loggingSection?.report("expected one of \(levels.joined(separator: ", ")), found \"\(level)\"", key: "level")
             level = "info"
@@ -125,8 +128,10 @@ public struct PolytopeConfiguration: Sendable {
         garbageCollector = Self.garbageCollectorConfiguration(reader.section("garbage-collector"))
         accounts = Self.accounts(reader.section("authentication"))
         catalog = CollectionCatalogReader().read(collections: reader.section("collections"), sharedDatasources: reader.section("datasources"))
-        if catalog.collections.isEmpty && reader.node["collections"] == nil {
+        if reader.node["collections"] == nil {
             reader.report("no collections are configured; add a 'collections' section (see polytope.yaml)")
+        } else if case .mapping(let entries)? = reader.node["collections"]?.value, entries.isEmpty {
+            reader.report("no collections are configured; 'collections' is empty", key: "collections")
         }
     }
 
@@ -134,7 +139,7 @@ public struct PolytopeConfiguration: Sendable {
         let defaults = BrokerConfiguration()
         guard let section else { return defaults }
         return BrokerConfiguration(
-            pollInterval: section.duration("poll-interval", default: defaults.pollInterval),
+            pollInterval: section.duration("poll-interval", default: defaults.pollInterval, minimum: .milliseconds(10)),
             maximumAttempts: section.int("max-attempts", default: defaults.maximumAttempts, range: 1...100),
             pageSize: section.int("page-size", default: defaults.pageSize, range: 1...100_000),
             maximumActive: section.int("max-active", range: 1...Int.max)
@@ -146,9 +151,9 @@ public struct PolytopeConfiguration: Sendable {
         guard let section else { return defaults }
         let configuration = WorkerPoolConfiguration(
             slots: section.int("slots", default: defaults.slots, range: 1...1024),
-            leaseDuration: section.duration("lease", default: defaults.leaseDuration),
-            heartbeatInterval: section.duration("heartbeat", default: defaults.heartbeatInterval),
-            pollInterval: section.duration("poll-interval", default: defaults.pollInterval),
+            leaseDuration: section.duration("lease", default: defaults.leaseDuration, minimum: .seconds(1)),
+            heartbeatInterval: section.duration("heartbeat", default: defaults.heartbeatInterval, minimum: .milliseconds(100)),
+            pollInterval: section.duration("poll-interval", default: defaults.pollInterval, minimum: .milliseconds(10)),
             shutdownGracePeriod: section.duration("shutdown-grace", default: defaults.shutdownGracePeriod),
             workerID: section.string("id") ?? defaults.workerID
         )
@@ -167,8 +172,8 @@ public struct PolytopeConfiguration: Sendable {
             threshold = section.string("threshold") == nil ? nil : section.byteCount("threshold", default: defaults.stagingThreshold ?? 0)
         }
         return GarbageCollectorConfiguration(
-            interval: section.duration("interval", default: defaults.interval),
-            maximumAge: section.duration("age", default: defaults.maximumAge),
+            interval: section.duration("interval", default: defaults.interval, minimum: .seconds(1)),
+            maximumAge: section.duration("age", default: defaults.maximumAge, minimum: .seconds(1)),
             stagingThreshold: threshold,
             orphanGracePeriod: section.duration("orphan-grace", default: defaults.orphanGracePeriod)
         )

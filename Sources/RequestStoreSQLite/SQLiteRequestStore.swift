@@ -38,7 +38,7 @@ public final class SQLiteRequestStore: RequestStoreBackend {
     /// Opens (creating if needed) the database file and brings its schema up to date.
     public init(configuration: Configuration, logger: Logger) throws {
         var grdb = GRDB.Configuration()
-        grdb.busyMode = .timeout(TimeInterval(configuration.busyTimeout.components.seconds))
+        grdb.busyMode = .timeout(configuration.busyTimeout.timeInterval)
         grdb.label = "polytope.request-store"
         let synchronous = configuration.durability == .full ? "FULL" : "NORMAL"
         grdb.prepareDatabase { db in
@@ -156,7 +156,11 @@ public final class SQLiteRequestStore: RequestStoreBackend {
             var counts = ActiveRequestCounts()
             let rows = try Row.fetchAll(
                 db,
-                sql: "SELECT collection, username, count(*) AS n FROM requests WHERE status IN ('queued', 'processing') GROUP BY collection, username"
+                sql: """
+                    SELECT collection, username, count(*) AS n FROM requests
+                    WHERE status IN ('queued', 'processing', 'revoked')
+                    GROUP BY collection, username
+                    """
             )
             for row in rows {
                 counts.add(collection: row["collection"], username: row["username"], count: row["n"])

@@ -43,6 +43,12 @@ struct RequestTextParserTests {
         #expect(try words(#"target = "out/a, b.grib", class = od"#) == ["target": ["out/a, b.grib"], "class": ["od"]])
     }
 
+    @Test("* and & inside values are plain characters")
+    func operatorsInValues() throws {
+        #expect(try words("expr: a*b & c\nparam: 2t") == ["expr": ["a*b & c"], "param": ["2t"]])
+        #expect(try words("param = *, expr = a&b") == ["param": ["*"], "expr": ["a&b"]])
+    }
+
     @Test("a bare integer becomes `data`, as the reference server does")
     func bareInteger() throws {
         #expect(try words("1024") == ["data": ["1024"]])
@@ -74,7 +80,7 @@ struct RequestTextParserTests {
             ("", "The request is empty."),
             ("   \n ", "The request is empty."),
             ("- a\n- b\n", "not a list"),
-            ("a: 1\na: 2\n", "more than once"),
+            ("a: 1\na: 2\n", "The key 'a' is given more than once."),
             ("class=od, class=rd", "'class' is given more than once"),
             ("a: [1, 2\n", "line"),
             ("a: &x [1]\nb: *x\n", "anchors and aliases are not allowed"),

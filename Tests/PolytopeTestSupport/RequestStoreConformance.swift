@@ -153,6 +153,7 @@ public enum RequestStoreConformance {
             let revokedRunning = try await store.revoke(id: running.id, ofUser: "alice", at: t0)
             try expect(revokedRunning?.previousStatus == .processing, "revoked while processing")
             try expect(try await store.requests(ofUser: "alice", collection: nil).isEmpty, "hidden from lists")
+            try expect(try await store.activeRequestCounts().total == 1, "a revoked run still holds its place under the limits")
             try expect(try await store.revoke(id: running.id, ofUser: "alice", at: t0) == nil, "revoking twice finds nothing")
             try expect(try await store.renewLease(id: running.id, worker: "w1", until: t0 + 60, stagedBytes: 1), "the run is not interrupted")
             let result = StagedResult(key: StagingKey.make(id: running.id, attempt: 1), contentType: "x", contentLength: 1)

@@ -50,7 +50,9 @@ public protocol DispatchStore: Sendable {
     /// Waiting requests in arrival order, starting after `cursor` (exclusive), at most `limit`.
     func waitingRequests(after cursor: DispatchCursor?, limit: Int) async throws -> [DispatchCandidate]
 
-    /// Active (queued and processing) requests counted per collection and user.
+    /// Active requests (queued, processing, and revoked ones a worker is still running:
+    /// a revoked request only stays in the store while a worker holds it) counted per
+    /// collection and user.
     func activeRequestCounts() async throws -> ActiveRequestCounts
 
     /// Moves the given requests from `waiting` to `queued`. Requests that are no longer

@@ -28,6 +28,8 @@ public struct RequestTextParser: Sendable {
         let root: Node?
         do {
             root = try Yams.compose(yaml: trimmed)
+        } catch YamlError.duplicatedKeysInMapping(let duplicates, _) {
+            throw PolytopeError.invalidRequest("The key '\(duplicates.first ?? "")' is given more than once.")
         } catch {
             if trimmed.contains("=") { return try MARSRequestParser().parse(trimmed) }
             // `a: 1, b: 2` on one line is a flow mapping without its braces.
@@ -186,10 +188,10 @@ public struct RequestTextParser: Sendable {
                 if character == open { quote = nil }
                 continue
             }
+            let atNodeStart = nodeStart.contains(previous)
             switch character {
-            case "\"",
-                "'" where nodeStart.contains(previous):
-                quote = character
+            case "\"", "'":
+                if atNodeStart { quote = character }
             case "[", "{":
                 depth += 1
                 if depth > maximumNesting {
@@ -197,10 +199,11 @@ public struct RequestTextParser: Sendable {
                 }
             case "]", "}":
                 depth -= 1
-            case "&", "*",
-                "!" where nodeStart.contains(previous):
-                let what = character == "!" ? "tags" : "anchors and aliases"
-                throw PolytopeError.invalidRequest("YAML \(what) are not allowed in requests.")
+            case "&", "*", "!":
+                if atNodeStart {
+                    let what = character == "!" ? "tags" : "anchors and aliases"
+                    throw PolytopeError.invalidRequest("YAML \(what) are not allowed in requests.")
+                }
             default:
                 break
             }
