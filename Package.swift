@@ -177,7 +177,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "PolytopeServerTests", dependencies: ["PolytopeServer", "RequestStoreSQLite", "StagingFilesystem"], swiftSettings: swiftSettings),
+            name: "GarbageCollectorTests",
+            dependencies: ["GarbageCollector", "RequestStoreSQLite", "StagingFilesystem", "PolytopeTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "AuthenticationTests", dependencies: ["Authentication"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PolytopeServerTests",
+            dependencies: ["PolytopeServer", "RequestStoreSQLite", "StagingFilesystem"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "FrontendTests",
             dependencies: [

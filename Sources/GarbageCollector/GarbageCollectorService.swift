@@ -101,7 +101,7 @@ public struct GarbageCollectorService<C: Clock<Duration>>: Service {
         if let threshold = configuration.stagingThreshold {
             var usage = objects.reduce(0) { $0 + $1.size }
             while usage > threshold {
-                let purged = try await store.purgeOldestResults(limit: 50)
+                let purged = try await store.purgeOldestResults(freeing: usage - threshold, limit: 500)
                 guard !purged.isEmpty else { break }
                 report.evictedRequests += purged.count
                 let freed = await deleteResults(of: purged)

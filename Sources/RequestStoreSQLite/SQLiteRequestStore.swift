@@ -260,19 +260,29 @@ public final class SQLiteRequestStore: RequestStoreBackend {
         )
     }
 
-    public func purgeOldestResults(limit: Int) async throws -> [PurgedRequest] {
+    public func purgeOldestResults(freeing bytes: Int64, limit: Int) async throws -> [PurgedRequest] {
+        // Oldest first, stopping once the requests before already free enough.
         try await purge(
-            where: "status IN ('processed', 'failed') AND staging_key IS NOT NULL ORDER BY updated_at LIMIT ?",
-            arguments: [limit]
+            selecting: """
+                SELECT seq FROM (
+                    SELECT seq, sum(content_length) OVER (ORDER BY updated_at, seq) - content_length AS freed_before
+                    FROM requests WHERE status IN ('processed', 'failed') AND staging_key IS NOT NULL
+                    ORDER BY updated_at, seq LIMIT ?
+                ) WHERE freed_before < ?
+                """,
+            arguments: [limit, bytes]
         )
     }
 
     private func purge(where condition: String, arguments: StatementArguments) async throws -> [PurgedRequest] {
+        try await purge(selecting: "SELECT seq FROM requests WHERE \(condition)", arguments: arguments)
+    }
+
+    private func purge(selecting query: String, arguments: StatementArguments) async throws -> [PurgedRequest] {
         try await pool.write { db in
             let rows = try Row.fetchAll(
                 db,
-                sql:
-                    "DELETE FROM requests WHERE seq IN (SELECT seq FROM requests WHERE \(condition)) RETURNING id, staging_key, content_type, content_length",
+                sql: "DELETE FROM requests WHERE seq IN (\(query)) RETURNING id, staging_key, content_type, content_length",
                 arguments: arguments
             )
             return try rows.map { PurgedRequest(id: try SQLiteRow.requestID($0["id"]), result: SQLiteRow.result($0)) }

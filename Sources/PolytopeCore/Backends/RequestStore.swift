@@ -190,9 +190,10 @@ public protocol RetentionStore: Sendable {
     /// first, at most `limit`; returns the results that were staged for them.
     func purgeFinishedRequests(before cutoff: Date, limit: Int) async throws -> [PurgedRequest]
 
-    /// Deletes the oldest finished requests that have staged results, at most `limit`,
-    /// to relieve staging; returns what was staged for them.
-    func purgeOldestResults(limit: Int) async throws -> [PurgedRequest]
+    /// Deletes the oldest finished requests that have staged results, just enough of them
+    /// for their results to add up to `bytes` (at most `limit` requests), to relieve
+    /// staging; returns what was staged for them.
+    func purgeOldestResults(freeing bytes: Int64, limit: Int) async throws -> [PurgedRequest]
 
     /// Whether any request references each staging key (used to find orphaned objects).
     func referencedStagingKeys(among keys: [String]) async throws -> Set<String>

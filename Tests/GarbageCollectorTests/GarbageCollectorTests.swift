@@ -1,0 +1,125 @@
+import Foundation
+import GarbageCollector
+import Logging
+import NIOCore
+import PolytopeCore
+import PolytopeTestSupport
+import RequestStoreSQLite
+import StagingFilesystem
+import Testing
+
+@Suite("Garbage collector")
+struct GarbageCollectorTests {
+    final class Setup: Sendable {
+        let directory: TemporaryDirectory
+        let store: SQLiteRequestStore
+        let staging: FilesystemStaging
+        let clock = ManualClock(date: Date())
+
+        init() throws {
+            directory = try TemporaryDirectory()
+            store = try SQLiteRequestStore(configuration: .init(path: directory.file("db.sqlite")), logger: Logger(label: "test"))
+            staging = try FilesystemStaging(configuration: .init(root: directory.file("staging")))
+        }
+
+        func collector(age: Duration = .seconds(3600), threshold: Int64? = nil, orphanGrace: Duration = .zero) -> GarbageCollectorService<ManualClock>
+        {
+            GarbageCollectorService(
+                configuration: .init(interval: .seconds(60), maximumAge: age, stagingThreshold: threshold, orphanGracePeriod: orphanGrace),
+                store: store, staging: staging, clock: clock, wallClock: clock.wallClock, logger: Logger(label: "test")
+            )
+        }
+
+        /// A processed request with `size` staged bytes, finished at the clock's current date.
+        func processed(size: Int) async throws -> RequestRecord {
+            let record = Fixtures.record(at: clock.date)
+            try await store.insert(record)
+            _ = try await store.markQueued([record.id], at: clock.date)
+            _ = try await store.claimNextRequest(worker: "w", leaseExpiry: clock.date.addingTimeInterval(30), at: clock.date)
+            let key = StagingKey.make(id: record.id, attempt: 1)
+            let length = try await staging.store(key: key, contentType: "application/x-grib") { sink in
+                try await sink.write(ByteBuffer(repeating: 7, count: size))
+            }
+            let result = StagedResult(key: key, contentType: "application/x-grib", contentLength: length)
+            _ = try await store.finish(id: record.id, worker: "w", outcome: .processed(result, message: "ok"), at: clock.date)
+            return record
+        }
+
+        var stagedKeys: Set<String> {
+            get async throws { Set(try await staging.list().map(\.key)) }
+        }
+    }
+
+    @Test("finished requests older than the age go, with their data; younger and active ones stay")
+    func ageExpiry() async throws {
+        let setup = try Setup()
+        defer { setup.directory.remove() }
+        let old = try await setup.processed(size: 100)
+        setup.clock.advance(by: .seconds(3000))
+        let young = try await setup.processed(size: 100)
+        let waiting = Fixtures.record(at: setup.clock.date)
+        try await setup.store.insert(waiting)
+        setup.clock.advance(by: .seconds(700))
+
+        let report = try await setup.collector().collect()
+        #expect(report.expiredRequests == 1)
+        #expect(report.bytesFreed == 100)
+        #expect(try await setup.store.request(id: old.id) == nil)
+        #expect(try await setup.store.request(id: young.id)?.status == .processed)
+        #expect(try await setup.store.request(id: waiting.id)?.status == .waiting)
+        #expect(try await setup.stagedKeys == [StagingKey.make(id: young.id, attempt: 1)])
+    }
+
+    @Test("over the size threshold, the oldest results go first until under it")
+    func sizePressure() async throws {
+        let setup = try Setup()
+        defer { setup.directory.remove() }
+        var records: [RequestRecord] = []
+        for _ in 0..<5 {
+            records.append(try await setup.processed(size: 1000))
+            setup.clock.advance(by: .seconds(1))
+        }
+        let report = try await setup.collector(threshold: 2500).collect()
+        #expect(report.evictedRequests == 3)
+        for record in records.prefix(3) { #expect(try await setup.store.request(id: record.id) == nil) }
+        for record in records.suffix(2) { #expect(try await setup.store.request(id: record.id)?.status == .processed) }
+        #expect(try await setup.stagedKeys == Set(records.suffix(2).map { StagingKey.make(id: $0.id, attempt: 1) }))
+    }
+
+    @Test("objects no request references are removed after the grace period")
+    func orphans() async throws {
+        let setup = try Setup()
+        defer { setup.directory.remove() }
+        let kept = try await setup.processed(size: 10)
+        let orphan = StagingKey.make(id: RequestID(), attempt: 1)
+        _ = try await setup.staging.store(key: orphan, contentType: "x") { try await $0.write(ByteBuffer(string: "left behind")) }
+
+        let young = try await setup.collector(orphanGrace: .seconds(3600)).collect()
+        #expect(young.orphanedObjects == 0, "the orphan is younger than the grace period")
+        setup.clock.advance(by: .seconds(600))
+        let report = try await setup.collector(orphanGrace: .zero).collect()
+        #expect(report.orphanedObjects == 1)
+        #expect(try await setup.stagedKeys == [StagingKey.make(id: kept.id, attempt: 1)])
+    }
+
+    @Test("a download in progress keeps reading the file it opened while the collector deletes it")
+    func downloadDuringCollection() async throws {
+        let setup = try Setup()
+        defer { setup.directory.remove() }
+        let record = try await setup.processed(size: 3 << 20)
+        let key = StagingKey.make(id: record.id, attempt: 1)
+        setup.clock.advance(by: .seconds(7200))
+        var received = 0
+        var collected = false
+        try await setup.staging.read(key: key, range: 0..<(3 << 20)) { chunk in
+            received += chunk.readableBytes
+            if !collected {
+                collected = true
+                _ = try await setup.collector().collect()
+            }
+        }
+        #expect(collected)
+        #expect(received == 3 << 20)
+        #expect(try await setup.staging.size(of: key) == nil)
+    }
+}
