@@ -34,6 +34,8 @@ public final class SQLiteRequestStore: RequestStoreBackend {
 
     let pool: DatabasePool
     let logger: Logger
+    /// Concurrent inserts share transactions (see `GroupCommit`).
+    private let inserts: GroupCommit
 
     /// Opens (creating if needed) the database file and brings its schema up to date.
     public init(configuration: Configuration, logger: Logger) throws {
@@ -48,24 +50,14 @@ public final class SQLiteRequestStore: RequestStoreBackend {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         self.pool = try DatabasePool(path: configuration.path, configuration: grdb)
         self.logger = logger
+        self.inserts = GroupCommit(pool: pool, sql: SQLiteRow.insertSQL)
         try SQLiteSchema.migrator.migrate(pool)
     }
 
     // MARK: RequestStore
 
     public func insert(_ record: RequestRecord) async throws {
-        let row = try SQLiteRow(record)
-        try await pool.write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO requests (id, username, user_json, verb, collection, datasource, status, status_history,
-                        user_message, request_text, request_normalised, staging_key, content_type, content_length,
-                        attempts, staged_bytes, lease_owner, lease_expires_at, created_at, updated_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: row.arguments
-            )
-        }
+        try await inserts.insert(try SQLiteRow(record).arguments)
     }
 
     public func request(id: RequestID) async throws -> RequestRecord? {

@@ -9,13 +9,25 @@ struct SQLiteRow {
     /// SQL that appends a line (two arguments: the same line twice) to `user_message`.
     static let appendMessage = "CASE WHEN user_message = '' THEN ? ELSE user_message || char(10) || ? END"
 
+    /// Inserts one row; the arguments are `arguments`.
+    static let insertSQL = """
+        INSERT INTO requests (id, username, user_json, verb, collection, datasource, status, status_history,
+            user_message, request_text, request_normalised, staging_key, content_type, content_length,
+            attempts, staged_bytes, lease_owner, lease_expires_at, created_at, updated_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """
+
     let arguments: StatementArguments
 
     init(_ record: RequestRecord) throws {
-        let encoder = JSONEncoder()
-        let user = String(decoding: try encoder.encode(record.user), as: UTF8.self)
-        let history = String(decoding: try encoder.encode(record.statusHistory.map(HistoryEntry.init)), as: UTF8.self)
-        let normalised = String(decoding: try encoder.encode(record.normalisedRequest), as: UTF8.self)
+        let user = Self.userJSON(record.user)
+        let history =
+            "["
+            + record.statusHistory.map { "{\"status\":\"\($0.status.rawValue)\",\"at\":\($0.at.timeIntervalSince1970)}" }
+            .joined(separator: ",") + "]"
+        let normalised =
+            try record.normalisedRequest.compactJSON
+            ?? String(decoding: try JSONEncoder().encode(record.normalisedRequest), as: UTF8.self)
         arguments = [
             record.id.description, record.user.username, user, record.verb.rawValue, record.collection, record.datasource,
             record.status.rawValue, history, record.userMessage, record.requestText, normalised,
@@ -53,6 +65,13 @@ struct SQLiteRow {
             statusHistory: history.compactMap(\.change),
             updatedAt: Date(timeIntervalSince1970: row["updated_at"])
         )
+    }
+
+    /// `{"username":...,"realm":...,"roles":[...],"attributes":{...}}`, as `User`'s Codable reads it.
+    static func userJSON(_ user: User) -> String {
+        let attributes = user.attributes.sorted { $0.key < $1.key }.map { JSONText.string($0.key) + ":" + JSONText.string($0.value) }
+        return "{\"username\":" + JSONText.string(user.username) + ",\"realm\":" + JSONText.string(user.realm) + ",\"roles\":"
+            + JSONText.array(user.roles) + ",\"attributes\":{" + attributes.joined(separator: ",") + "}}"
     }
 
     static func result(_ row: Row) -> StagedResult? {

@@ -113,8 +113,3 @@ extension TestClientProtocol {
         throw TimeoutError(description: "request \(id) did not finish")
     }
 }
-
-/// An unexpected response in a test helper.
-struct TestFailure: Error, CustomStringConvertible {
-    var description: String
-}

@@ -115,3 +115,55 @@ struct RequestTextParserTests {
         #expect(document["levels"] == .list(["1", "2"]))
     }
 }
+
+@Suite("Simple YAML fast path")
+struct SimpleYAMLFastPathTests {
+    static let inputs: [String] = [
+        "class: od\nparam: 2t/msl\ndate: -1\n",
+        "class: od\r\nparam: 2t/msl\r\n",
+        "date: '20240101'\nexpver: \"0001\"\ntarget: 'it''s/here'\n",
+        "param:\n- 2t\n- msl\nstep:\n  - 0\n  - '6'\nlevelist:\n",
+        "# a comment\nclass: od\n\nstream: oper   \n",
+        "a: ~\nb: null\nc: NULL\nd: yes\ne: 1e3\nf: it's\ng: /tmp/x\nh: http://host/path\n",
+        "Class: OD\nPARAM: 2T\n",
+        "a: x/y/z\nb: x//y\nc: /x\nd: x/\n",
+        "a: b # comment\n",
+        "a: [1, 2]\n",
+        "a: {b: 1}\n",
+        "a:\n  b: 1\n",
+        "a: &x 1\nb: *x\n",
+        "a: 'unterminated\n",
+        "a: \"esc\\\"aped\"\n",
+        "- a\n- b\n",
+        "---\na: 1\n",
+        "a: b: c\n",
+        "a: b:\n",
+        "key with space: 1\n",
+        "'quoted': 1\n",
+        "a:\n- - nested\n",
+        "a:\n-\n",
+        "a: 1\n a: 2\n",
+        "1024",
+        "datasource: echo",
+        "a: 1\na: 2\n",
+        "a:\n- 1\na: 2\n",
+        "a: |\n  block\n",
+        "a: >\n  folded\n",
+        "a: \t1\n",
+    ]
+
+    @Test("the fast path answers exactly as the full YAML parser", arguments: inputs)
+    func sameAsFullParser(_ text: String) {
+        var full = RequestTextParser()
+        full.usesFastPath = false
+        let fast = RequestTextParser()
+        switch (Result { try full.parse(text) }, Result { try fast.parse(text) }) {
+        case (.success(let expected), .success(let actual)):
+            #expect(actual == expected)
+        case (.failure(let expected), .failure(let actual)):
+            #expect((expected as? PolytopeError)?.code == (actual as? PolytopeError)?.code)
+        case (let expected, let actual):
+            Issue.record("full parser: \(expected); fast path: \(actual)")
+        }
+    }
+}

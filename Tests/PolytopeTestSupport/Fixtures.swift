@@ -79,6 +79,15 @@ public func eventually(
     throw TimeoutError(description: "timed out after \(timeout) waiting for \(description)")
 }
 
+/// A test helper met something it did not expect.
+public struct TestFailure: Error, CustomStringConvertible {
+    public var description: String
+
+    public init(description: String) {
+        self.description = description
+    }
+}
+
 /// A wait in a test took too long.
 public struct TimeoutError: Error, CustomStringConvertible {
     public var description: String

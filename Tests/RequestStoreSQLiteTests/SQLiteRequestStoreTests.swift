@@ -88,3 +88,42 @@ struct SQLiteRequestStoreTests {
         }
     }
 }
+
+@Suite("SQLite group commit")
+struct GroupCommitTests {
+    @Test("concurrent inserts are all committed, each caller returning after its own row", arguments: [SQLiteRequestStore.Durability.normal, .full])
+    func concurrentInserts(_ durability: SQLiteRequestStore.Durability) async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try SQLiteRequestStoreTests.makeStore(in: directory, durability: durability)
+        let records = (0..<300).map { Fixtures.record(at: Date(timeIntervalSince1970: 1_800_000_000 + Double($0))) }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for record in records {
+                group.addTask {
+                    try await store.insert(record)
+                    let stored = try await store.request(id: record.id)
+                    if stored != record { throw TestFailure(description: "row of \(record.id) not readable after insert returned") }
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(try await store.requestCount(ofUser: "alice") == 300)
+    }
+
+    @Test("a row that cannot be inserted fails alone")
+    func failingRow() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try SQLiteRequestStoreTests.makeStore(in: directory)
+        let duplicate = Fixtures.record()
+        try await store.insert(duplicate)
+        let others = (0..<50).map { _ in Fixtures.record() }
+        let outcomes = await withTaskGroup(of: Bool.self) { group in
+            group.addTask { (try? await store.insert(duplicate)) != nil }
+            for record in others { group.addTask { (try? await store.insert(record)) != nil } }
+            return await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        #expect(outcomes.filter { !$0 }.count == 1)
+        #expect(try await store.requestCount(ofUser: "alice") == 51)
+    }
+}

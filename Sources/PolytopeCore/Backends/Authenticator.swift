@@ -18,13 +18,13 @@ public struct Credential: Sendable, Hashable {
     /// with `", "` (`EmailKey a@b:KEY, Basic dXNl...`).
     public static func parse(header: String) -> [Credential] {
         header.split(separator: ",").compactMap { part in
-            let trimmed = part.trimmingCharacters(in: .whitespaces)
+            let trimmed = part.trimmed
             guard let space = trimmed.firstIndex(of: " ") else {
                 return trimmed.isEmpty ? nil : Credential(scheme: trimmed, value: "")
             }
             return Credential(
                 scheme: String(trimmed[..<space]),
-                value: trimmed[space...].trimmingCharacters(in: .whitespaces)
+                value: trimmed[space...].trimmed
             )
         }
     }

@@ -21,7 +21,7 @@ struct MARSRequestParser {
             guard document[key] == nil else {
                 throw PolytopeError.invalidRequest("The key '\(key)' is given more than once.")
             }
-            let rawValue = item[item.index(after: equals)...].trimmingCharacters(in: .whitespaces)
+            let rawValue = item[item.index(after: equals)...].trimmed
             document[key] = .list(values(of: rawValue))
         }
         guard !document.isEmpty else {
@@ -51,7 +51,7 @@ struct MARSRequestParser {
         }
         guard quote == nil else { throw PolytopeError.invalidRequest("A quoted value is not closed.") }
         items.append(current)
-        return items.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        return items.map(\.trimmed).filter { !$0.isEmpty }
     }
 
     /// `a/b/c` → three words; `"a/b"` → one word; an empty value → no words.
@@ -60,6 +60,6 @@ struct MARSRequestParser {
             return [String(text.dropFirst().dropLast())]
         }
         guard !text.isEmpty else { return [] }
-        return text.split(separator: "/").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        return text.split(separator: "/").map(\.trimmed).filter { !$0.isEmpty }
     }
 }

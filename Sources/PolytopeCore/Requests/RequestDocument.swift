@@ -3,7 +3,7 @@
 ///
 /// Keys are lower case and unique. The order is the order in which the user wrote them, so
 /// that datasources (and users reading their request back) see it as written.
-public struct RequestDocument: Sendable, Hashable, Codable {
+public struct RequestDocument: Sendable, Hashable {
     /// The value of one key.
     public enum Value: Sendable, Hashable, Codable {
         /// One or more words (`2t/msl` or a YAML list); an empty list for a key given without a value.
@@ -75,5 +75,49 @@ public struct RequestDocument: Sendable, Hashable, Codable {
     /// The request in MARS form: `key=a/b, key2=c`.
     public var marsText: String {
         fields.map { "\($0.key)=\($0.value.displayText)" }.joined(separator: ", ")
+    }
+}
+
+extension RequestDocument: Codable {
+    /// Stored as `[["key", ["a", "b"]], ["feature", {"json": {...}}]]`: compact and ordered.
+    public init(from decoder: any Decoder) throws {
+        var container = try decoder.unkeyedContainer()
+        self.init()
+        while !container.isAtEnd {
+            var pair = try container.nestedUnkeyedContainer()
+            let key = try pair.decode(String.self)
+            if let words = try? pair.decode([String].self) {
+                self[key] = .list(words)
+            } else {
+                self[key] = .nested(try pair.decode(NestedValue.self).json)
+            }
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.unkeyedContainer()
+        for field in fields {
+            var pair = container.nestedUnkeyedContainer()
+            try pair.encode(field.key)
+            switch field.value {
+            case .list(let words): try pair.encode(words)
+            case .nested(let json): try pair.encode(NestedValue(json: json))
+            }
+        }
+    }
+
+    /// The stored form written without `JSONEncoder`, for documents of word lists; nil when
+    /// the document has nested values (encode it with `JSONEncoder` then).
+    public var compactJSON: String? {
+        var parts: [String] = []
+        for field in fields {
+            guard case .list(let words) = field.value else { return nil }
+            parts.append("[" + JSONText.string(field.key) + "," + JSONText.array(words) + "]")
+        }
+        return "[" + parts.joined(separator: ",") + "]"
+    }
+
+    private struct NestedValue: Codable {
+        var json: JSONValue
     }
 }
