@@ -21,6 +21,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // Domain: request model, request language, matching, errors, backend protocols.
@@ -28,6 +30,7 @@ let package = Package(
             name: "PolytopeCore",
             dependencies: [
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Yams", package: "Yams"),
             ],
@@ -99,11 +102,24 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // HTTP plumbing shared by the frontend and telemetry: request context, authentication
+        // and error middleware, the one mapping of errors to statuses, JSON responses.
+        .target(
+            name: "PolytopeHTTP",
+            dependencies: [
+                "PolytopeCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Role: the REST API (v1, wire-compatible with polytope-client) and downloads.
         .target(
             name: "Frontend",
             dependencies: [
-                "PolytopeCore",
+                "PolytopeCore", "PolytopeHTTP",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -114,7 +130,8 @@ let package = Package(
         .target(
             name: "Telemetry",
             dependencies: [
-                "PolytopeCore",
+                "PolytopeCore", "PolytopeHTTP",
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
@@ -125,7 +142,8 @@ let package = Package(
             name: "PolytopeServer",
             dependencies: [
                 "PolytopeCore", "PolytopeConfig", "RequestStoreSQLite", "StagingFilesystem", "Datasources", "Authentication",
-                "Broker", "Worker", "GarbageCollector", "Frontend", "Telemetry",
+                "Broker", "Worker", "GarbageCollector", "PolytopeHTTP", "Frontend", "Telemetry",
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -190,7 +208,7 @@ let package = Package(
         .testTarget(
             name: "FrontendTests",
             dependencies: [
-                "Frontend", "PolytopeServer", "PolytopeTestSupport",
+                "Frontend", "PolytopeServer", "RequestStoreSQLite", "PolytopeTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

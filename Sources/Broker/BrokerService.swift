@@ -21,6 +21,7 @@ public struct BrokerService<C: Clock<Duration>>: Service {
     let workQueued: WakeSignal
     let clock: C
     let wallClock: any WallClock
+    let metrics: PolytopeMetrics
     let logger: Logger
 
     public init(
@@ -31,8 +32,10 @@ public struct BrokerService<C: Clock<Duration>>: Service {
         workQueued: WakeSignal,
         clock: C,
         wallClock: any WallClock = SystemWallClock(),
+        metrics: PolytopeMetrics = PolytopeMetrics(),
         logger: Logger
     ) {
+        self.metrics = metrics
         self.configuration = configuration
         self.store = store
         self.collections = collections
@@ -89,6 +92,7 @@ public struct BrokerService<C: Clock<Duration>>: Service {
                     continue
                 case .reject(let message):
                     try await store.failWaiting(candidate.id, message: message, at: wallClock.now())
+                    metrics.requestFinished(collection: candidate.collection, datasource: "", status: .failed)
                     logger.warning("request failed at dispatch", metadata: ["request-id": "\(candidate.id)", "reason": "\(message)"])
                 case .stop:
                     stopped = true

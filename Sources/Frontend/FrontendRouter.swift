@@ -1,6 +1,7 @@
 import Hummingbird
 import Logging
 import PolytopeCore
+import PolytopeHTTP
 
 /// What the frontend needs from the rest of the system.
 public struct FrontendDependencies: Sendable {
@@ -11,6 +12,7 @@ public struct FrontendDependencies: Sendable {
     /// Signalled after each accepted request, so the broker reacts at once.
     public var requestArrived: WakeSignal
     public var wallClock: any WallClock
+    public var metrics: PolytopeMetrics
 
     public init(
         store: any RequestStore,
@@ -18,7 +20,8 @@ public struct FrontendDependencies: Sendable {
         catalog: CollectionCatalog,
         authenticators: [any Authenticator],
         requestArrived: WakeSignal,
-        wallClock: any WallClock = SystemWallClock()
+        wallClock: any WallClock = SystemWallClock(),
+        metrics: PolytopeMetrics = PolytopeMetrics()
     ) {
         self.store = store
         self.staging = staging
@@ -26,19 +29,12 @@ public struct FrontendDependencies: Sendable {
         self.authenticators = authenticators
         self.requestArrived = requestArrived
         self.wallClock = wallClock
+        self.metrics = metrics
     }
 }
 
-/// Builds routers: the outer one carries the error middleware; the REST API is added with
-/// `addAPIRoutes`, and other roles (telemetry) add their own groups.
+/// Adds the REST API of polytope-client to a router made by `HTTPRouting.makeRouter`.
 public enum FrontendRouter {
-    /// An empty router whose every route answers errors as JSON and writes an access log.
-    public static func makeRouter() -> Router<PolytopeRequestContext> {
-        let router = Router(context: PolytopeRequestContext.self)
-        router.add(middleware: ErrorMiddleware())
-        return router
-    }
-
     /// Adds `/api/v1`: the REST API of polytope-client.
     public static func addAPIRoutes(
         to router: Router<PolytopeRequestContext>,
@@ -54,11 +50,12 @@ public enum FrontendRouter {
             catalog: dependencies.catalog,
             requestArrived: dependencies.requestArrived,
             wallClock: dependencies.wallClock,
+            metrics: dependencies.metrics,
             configuration: configuration,
             urls: PublicURL(configured: configuration.publicURL)
         )
         requests.addRoutes(to: authenticated)
-        DownloadsController(requests: requests, staging: dependencies.staging).addRoutes(to: authenticated)
+        DownloadsController(requests: requests, staging: dependencies.staging, metrics: dependencies.metrics).addRoutes(to: authenticated)
         AccountController(store: dependencies.store, catalog: dependencies.catalog).addRoutes(to: authenticated)
     }
 }

@@ -28,6 +28,7 @@ public struct GarbageCollectorService<C: Clock<Duration>>: Service {
     let staging: any StagingArea
     let clock: C
     let wallClock: any WallClock
+    let metrics: PolytopeMetrics
     let logger: Logger
 
     public init(
@@ -36,8 +37,10 @@ public struct GarbageCollectorService<C: Clock<Duration>>: Service {
         staging: any StagingArea,
         clock: C,
         wallClock: any WallClock = SystemWallClock(),
+        metrics: PolytopeMetrics = PolytopeMetrics(),
         logger: Logger
     ) {
+        self.metrics = metrics
         self.configuration = configuration
         self.store = store
         self.staging = staging
@@ -80,35 +83,44 @@ public struct GarbageCollectorService<C: Clock<Duration>>: Service {
         var report = Report()
         let now = wallClock.now()
         let cutoff = now.addingTimeInterval(-configuration.maximumAge.timeInterval)
+        var expiredBytes: Int64 = 0
         while true {
-            let purged = try await store.purgeFinishedRequests(before: cutoff, limit: 500)
+            let purged = try await store.purgeFinishedRequests(before: cutoff, limit: 500, at: now)
             report.expiredRequests += purged.count
-            report.bytesFreed += await deleteResults(of: purged)
+            expiredBytes += await deleteResults(of: purged)
             if purged.count < 500 { break }
         }
+        metrics.garbageCollected(count: report.expiredRequests, bytes: expiredBytes, reason: "expired")
 
         var objects = try await staging.list()
         let referenced = try await store.referencedStagingKeys(among: objects.map(\.key))
         let orphanCutoff = now.addingTimeInterval(-configuration.orphanGracePeriod.timeInterval)
+        var orphanBytes: Int64 = 0
         for object in objects where !referenced.contains(object.key) && object.modifiedAt < orphanCutoff {
             if await delete(key: object.key) {
                 report.orphanedObjects += 1
-                report.bytesFreed += object.size
+                orphanBytes += object.size
             }
         }
         objects.removeAll { !referenced.contains($0.key) }
+        metrics.garbageCollected(count: report.orphanedObjects, bytes: orphanBytes, reason: "orphan")
 
+        var evictedBytes: Int64 = 0
         if let threshold = configuration.stagingThreshold {
             var usage = objects.reduce(0) { $0 + $1.size }
             while usage > threshold {
-                let purged = try await store.purgeOldestResults(freeing: usage - threshold, limit: 500)
+                let purged = try await store.purgeOldestResults(freeing: usage - threshold, limit: 500, at: now)
                 guard !purged.isEmpty else { break }
                 report.evictedRequests += purged.count
                 let freed = await deleteResults(of: purged)
-                report.bytesFreed += freed
+                evictedBytes += freed
                 usage -= freed
             }
         }
+        metrics.garbageCollected(count: report.evictedRequests, bytes: evictedBytes, reason: "evicted")
+        try await store.pruneExpiryNotes(before: now.addingTimeInterval(-configuration.expiryNoteAge.timeInterval))
+        try await store.pruneExpiryNotes(before: now.addingTimeInterval(-configuration.expiryNoteAge.timeInterval))
+        report.bytesFreed = expiredBytes + orphanBytes + evictedBytes
         return report
     }
 
@@ -141,16 +153,21 @@ public struct GarbageCollectorConfiguration: Sendable {
     /// Unreferenced objects younger than this are left alone (their request may be about
     /// to record them).
     public var orphanGracePeriod: Duration
+    /// How long a poll of a removed request still answers that it expired (rather than a
+    /// plain "not found").
+    public var expiryNoteAge: Duration
 
     public init(
         interval: Duration = .seconds(60),
         maximumAge: Duration = .seconds(86_400),
         stagingThreshold: Int64? = 10 * 1 << 30,
-        orphanGracePeriod: Duration = .seconds(600)
+        orphanGracePeriod: Duration = .seconds(600),
+        expiryNoteAge: Duration = .seconds(7 * 86_400)
     ) {
         self.interval = interval
         self.maximumAge = maximumAge
         self.stagingThreshold = stagingThreshold
         self.orphanGracePeriod = orphanGracePeriod
+        self.expiryNoteAge = expiryNoteAge
     }
 }

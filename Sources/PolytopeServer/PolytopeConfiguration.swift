@@ -8,6 +8,7 @@ import PolytopeConfig
 import PolytopeCore
 import RequestStoreSQLite
 import StagingFilesystem
+import Telemetry
 import Worker
 
 /// The whole configuration of a polytope process, parsed and validated once at start-up.
@@ -36,6 +37,7 @@ public struct PolytopeConfiguration: Sendable {
     public var broker: BrokerConfiguration
     public var worker: WorkerPoolConfiguration
     public var garbageCollector: GarbageCollectorConfiguration
+    public var telemetry: TelemetryConfiguration
     public var accounts: [PlainUserAuthenticator.Account]
     public var catalog: CollectionCatalog
 
@@ -126,6 +128,7 @@ public struct PolytopeConfiguration: Sendable {
         broker = Self.brokerConfiguration(reader.section("broker"))
         worker = Self.workerConfiguration(reader.section("worker"))
         garbageCollector = Self.garbageCollectorConfiguration(reader.section("garbage-collector"))
+        telemetry = Self.telemetryConfiguration(reader.section("telemetry"))
         accounts = Self.accounts(reader.section("authentication"))
         catalog = CollectionCatalogReader().read(collections: reader.section("collections"), sharedDatasources: reader.section("datasources"))
         if reader.node["collections"] == nil {
@@ -175,7 +178,18 @@ public struct PolytopeConfiguration: Sendable {
             interval: section.duration("interval", default: defaults.interval, minimum: .seconds(1)),
             maximumAge: section.duration("age", default: defaults.maximumAge, minimum: .seconds(1)),
             stagingThreshold: threshold,
-            orphanGracePeriod: section.duration("orphan-grace", default: defaults.orphanGracePeriod)
+            orphanGracePeriod: section.duration("orphan-grace", default: defaults.orphanGracePeriod),
+            expiryNoteAge: section.duration("expiry-note-age", default: defaults.expiryNoteAge)
+        )
+    }
+
+    private static func telemetryConfiguration(_ section: ConfigReader?) -> TelemetryConfiguration {
+        let defaults = TelemetryConfiguration()
+        guard let section else { return defaults }
+        return TelemetryConfiguration(
+            adminRoles: section.strings("admin-roles") ?? defaults.adminRoles,
+            requiresAuthentication: section.bool("require-authentication", default: defaults.requiresAuthentication),
+            workerStaleAfter: section.duration("worker-stale-after", default: defaults.workerStaleAfter, minimum: .seconds(1))
         )
     }
 

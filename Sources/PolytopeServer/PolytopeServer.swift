@@ -7,6 +7,8 @@ import Hummingbird
 import Logging
 import NIOCore
 import PolytopeCore
+import PolytopeHTTP
+import Prometheus
 import RequestStoreSQLite
 import ServiceLifecycle
 import StagingFilesystem
@@ -30,6 +32,9 @@ public struct PolytopeServer: Sendable {
     let requestArrived = WakeSignal()
     /// Signalled by the broker when requests are queued; wakes workers.
     let workQueued = WakeSignal()
+    /// This process's metrics, exposed at `/telemetry/v1/metrics`.
+    public let metricsRegistry = PrometheusCollectorRegistry()
+    let metrics: PolytopeMetrics
 
     /// Opens the store (migrating its schema) and the staging area.
     public init(configuration: PolytopeConfiguration, roles: Set<Role>, logger: Logger) throws {
@@ -38,6 +43,21 @@ public struct PolytopeServer: Sendable {
         self.logger = logger
         self.store = try SQLiteRequestStore(configuration: configuration.store, logger: logger)
         self.staging = try FilesystemStaging(configuration: configuration.staging)
+        self.metrics = PolytopeMetrics(factory: Self.metricsFactory(registry: metricsRegistry))
+    }
+
+    /// Prometheus with histogram buckets suited to each duration we measure.
+    static func metricsFactory(registry: PrometheusCollectorRegistry) -> PrometheusMetricsFactory {
+        var factory = PrometheusMetricsFactory(registry: registry)
+        let seconds: [Double] = [0.001, 0.005, 0.025, 0.1, 0.5, 1, 5, 30, 120, 600, 3600]
+        factory.durationHistogramBuckets = [
+            "polytope_queue_wait_seconds": seconds.map { .milliseconds(Int64($0 * 1000)) },
+            "polytope_processing_seconds": seconds.map { .milliseconds(Int64($0 * 1000)) },
+            "polytope_http_request_duration_seconds": [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 0.5, 2, 10].map {
+                .microseconds(Int64($0 * 1_000_000))
+            },
+        ]
+        return factory
     }
 
     /// The services of the configured roles, in start order.
@@ -58,7 +78,7 @@ public struct PolytopeServer: Sendable {
             services.append(
                 GarbageCollectorService(
                     configuration: configuration.garbageCollector, store: store, staging: staging, clock: clock,
-                    logger: roleLogger("gc")
+                    metrics: metrics, logger: roleLogger("gc")
                 )
             )
         }
@@ -66,15 +86,15 @@ public struct PolytopeServer: Sendable {
             services.append(
                 BrokerService(
                     configuration: configuration.broker, store: store, collections: configuration.catalog.limits,
-                    requestArrived: requestArrived, workQueued: workQueued, clock: clock, logger: roleLogger("broker")
+                    requestArrived: requestArrived, workQueued: workQueued, clock: clock, metrics: metrics, logger: roleLogger("broker")
                 )
             )
         }
         if roles.contains(.worker) {
             services.append(
                 WorkerPool(
-                    configuration: configuration.worker, queue: store, staging: staging, catalog: configuration.catalog,
-                    workQueued: workQueued, clock: clock, logger: roleLogger("worker")
+                    configuration: configuration.worker, queue: store, registry: store, staging: staging, catalog: configuration.catalog,
+                    workQueued: workQueued, clock: clock, metrics: metrics, logger: roleLogger("worker")
                 )
             )
         }
@@ -97,19 +117,25 @@ public struct PolytopeServer: Sendable {
 
     /// The router with the routes of the configured roles (used directly by HTTP tests).
     public func makeRouter() -> Router<PolytopeRequestContext> {
-        let router = FrontendRouter.makeRouter()
+        let router = HTTPRouting.makeRouter(metrics: metrics)
+        let authenticators: [any Authenticator] = [PlainUserAuthenticator(accounts: configuration.accounts)]
         if roles.contains(.frontend) {
             let dependencies = FrontendDependencies(
                 store: store,
                 staging: staging,
                 catalog: configuration.catalog,
-                authenticators: [PlainUserAuthenticator(accounts: configuration.accounts)],
-                requestArrived: requestArrived
+                authenticators: authenticators,
+                requestArrived: requestArrived,
+                metrics: metrics
             )
             FrontendRouter.addAPIRoutes(to: router, dependencies: dependencies, configuration: configuration.frontend)
         }
         if roles.contains(.telemetry) {
-            TelemetryRoutes(store: store, staging: staging, roles: roles.sorted().map(\.rawValue)).addRoutes(to: router)
+            let dependencies = TelemetryRoutes.Dependencies(
+                store: store, staging: staging, collections: configuration.catalog.collections.map(\.name),
+                authenticators: authenticators, registry: metricsRegistry, metrics: metrics, roles: roles.sorted().map(\.rawValue)
+            )
+            TelemetryRoutes(dependencies: dependencies, configuration: configuration.telemetry).addRoutes(to: router)
         }
         return router
     }

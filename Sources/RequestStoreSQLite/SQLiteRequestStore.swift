@@ -245,14 +245,15 @@ public final class SQLiteRequestStore: RequestStoreBackend {
 
     // MARK: RetentionStore
 
-    public func purgeFinishedRequests(before cutoff: Date, limit: Int) async throws -> [PurgedRequest] {
+    public func purgeFinishedRequests(before cutoff: Date, limit: Int, at now: Date) async throws -> [PurgedRequest] {
         try await purge(
-            where: "status IN ('processed', 'failed') AND updated_at < ? ORDER BY updated_at LIMIT ?",
-            arguments: [cutoff.timeIntervalSince1970, limit]
+            selecting: "SELECT seq FROM requests WHERE status IN ('processed', 'failed') AND updated_at < ? ORDER BY updated_at LIMIT ?",
+            arguments: [cutoff.timeIntervalSince1970, limit],
+            at: now
         )
     }
 
-    public func purgeOldestResults(freeing bytes: Int64, limit: Int) async throws -> [PurgedRequest] {
+    public func purgeOldestResults(freeing bytes: Int64, limit: Int, at now: Date) async throws -> [PurgedRequest] {
         // Oldest first, stopping once the requests before already free enough.
         try await purge(
             selecting: """
@@ -262,22 +263,38 @@ public final class SQLiteRequestStore: RequestStoreBackend {
                     ORDER BY updated_at, seq LIMIT ?
                 ) WHERE freed_before < ?
                 """,
-            arguments: [limit, bytes]
+            arguments: [limit, bytes],
+            at: now
         )
     }
 
-    private func purge(where condition: String, arguments: StatementArguments) async throws -> [PurgedRequest] {
-        try await purge(selecting: "SELECT seq FROM requests WHERE \(condition)", arguments: arguments)
-    }
-
-    private func purge(selecting query: String, arguments: StatementArguments) async throws -> [PurgedRequest] {
+    /// Deletes the selected requests and notes that they expired, in one transaction.
+    private func purge(selecting query: String, arguments: StatementArguments, at now: Date) async throws -> [PurgedRequest] {
         try await pool.write { db in
             let rows = try Row.fetchAll(
                 db,
-                sql: "DELETE FROM requests WHERE seq IN (\(query)) RETURNING id, staging_key, content_type, content_length",
+                sql: "DELETE FROM requests WHERE seq IN (\(query)) RETURNING id, username, staging_key, content_type, content_length",
                 arguments: arguments
             )
+            let note = try db.cachedStatement(sql: "INSERT OR REPLACE INTO expired_requests (id, username, expired_at) VALUES (?, ?, ?)")
+            for row in rows {
+                try note.execute(arguments: [row["id"], row["username"], now.timeIntervalSince1970])
+            }
             return try rows.map { PurgedRequest(id: try SQLiteRow.requestID($0["id"]), result: SQLiteRow.result($0)) }
+        }
+    }
+
+    public func pruneExpiryNotes(before cutoff: Date) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM expired_requests WHERE expired_at < ?", arguments: [cutoff.timeIntervalSince1970])
+        }
+    }
+
+    public func expiryDate(of id: RequestID, ofUser username: String) async throws -> Date? {
+        try await pool.read { db in
+            try Double.fetchOne(
+                db, sql: "SELECT expired_at FROM expired_requests WHERE id = ? AND username = ?", arguments: [id.description, username]
+            ).map(Date.init(timeIntervalSince1970:))
         }
     }
 
@@ -308,7 +325,7 @@ extension Array {
     }
 }
 
-extension SQLiteRequestStore: StatisticsStore {
+extension SQLiteRequestStore {
     public func statistics() async throws -> RequestStatistics {
         try await pool.read { db in
             var statistics = RequestStatistics()
@@ -322,6 +339,59 @@ extension SQLiteRequestStore: StatisticsStore {
             let oldest = try Double.fetchOne(db, sql: "SELECT created_at FROM requests WHERE status = 'waiting' ORDER BY seq LIMIT 1")
             statistics.oldestWaitingSince = oldest.map(Date.init(timeIntervalSince1970:))
             return statistics
+        }
+    }
+
+    public func requests(matching query: RequestQuery) async throws -> [RequestRecord] {
+        try await pool.read { db in
+            var conditions = ["status != 'revoked'"]
+            var arguments: StatementArguments = []
+            if let status = query.status {
+                conditions.append("status = ?")
+                arguments += [status.rawValue]
+            }
+            if let username = query.username {
+                conditions.append("username = ?")
+                arguments += [username]
+            }
+            if let collection = query.collection {
+                conditions.append("collection = ?")
+                arguments += [collection]
+            }
+            arguments += [query.limit]
+            let sql = "SELECT * FROM requests WHERE \(conditions.joined(separator: " AND ")) ORDER BY seq DESC LIMIT ?"
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map(SQLiteRow.record)
+        }
+    }
+
+    public func reportWorker(_ status: WorkerStatus) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO workers (id, slots, busy, started_at, seen_at) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT(id) DO UPDATE SET slots = excluded.slots, busy = excluded.busy, seen_at = excluded.seen_at
+                    """,
+                arguments: [
+                    status.id, status.slots, status.busy, status.startedAt.timeIntervalSince1970, status.seenAt.timeIntervalSince1970,
+                ]
+            )
+        }
+    }
+
+    public func removeWorker(id: String) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM workers WHERE id = ?", arguments: [id])
+        }
+    }
+
+    public func workers(seenSince date: Date) async throws -> [WorkerStatus] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM workers WHERE seen_at >= ? ORDER BY id", arguments: [date.timeIntervalSince1970]).map { row in
+                WorkerStatus(
+                    id: row["id"], slots: row["slots"], busy: row["busy"],
+                    startedAt: Date(timeIntervalSince1970: row["started_at"]), seenAt: Date(timeIntervalSince1970: row["seen_at"])
+                )
+            }
         }
     }
 }

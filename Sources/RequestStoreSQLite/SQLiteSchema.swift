@@ -46,6 +46,31 @@ enum SQLiteSchema {
                     """
             )
         }
+        migrator.registerMigration("v2: workers") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE workers (
+                        id TEXT PRIMARY KEY,
+                        slots INTEGER NOT NULL,
+                        busy INTEGER NOT NULL,
+                        started_at REAL NOT NULL,
+                        seen_at REAL NOT NULL
+                    );
+                    """
+            )
+        }
+        migrator.registerMigration("v3: tombstones of expired requests") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE expired_requests (
+                        id TEXT PRIMARY KEY,
+                        username TEXT NOT NULL,
+                        expired_at REAL NOT NULL
+                    );
+                    CREATE INDEX expired_requests_by_time ON expired_requests(expired_at);
+                    """
+            )
+        }
         return migrator
     }
 }

@@ -3,86 +3,230 @@ import Hummingbird
 import Logging
 import NIOCore
 import PolytopeCore
+import PolytopeHTTP
+import Prometheus
 
-/// `/telemetry/v1`: liveness, readiness and a summary of the request store.
+/// Settings of the telemetry role.
+public struct TelemetryConfiguration: Sendable {
+    /// Roles that may see every user's requests under `/telemetry/v1/requests`.
+    public var adminRoles: [String]
+    /// Whether `summary` and `metrics` need credentials (health and readiness never do).
+    public var requiresAuthentication: Bool
+    /// Worker pools silent for longer than this are not counted.
+    public var workerStaleAfter: Duration
+
+    public init(adminRoles: [String] = ["admin"], requiresAuthentication: Bool = false, workerStaleAfter: Duration = .seconds(30)) {
+        self.adminRoles = adminRoles
+        self.requiresAuthentication = requiresAuthentication
+        self.workerStaleAfter = workerStaleAfter
+    }
+}
+
+/// `/telemetry/v1`: liveness, readiness, a summary, Prometheus metrics, and (for admins)
+/// every user's requests.
 ///
 /// `health` says the process answers; `ready` also checks that the store answers and that
 /// staging can be written, so that a load balancer only sends traffic to working instances.
 public struct TelemetryRoutes: Sendable {
-    let store: (any StatisticsStore & RetentionStore)?
-    let staging: (any StagingArea)?
-    let wallClock: any WallClock
-    let roles: [String]
+    /// What the telemetry routes read.
+    public struct Dependencies: Sendable {
+        public var store: any RequestStoreBackend
+        public var staging: any StagingArea
+        public var collections: [String]
+        public var authenticators: [any Authenticator]
+        public var registry: PrometheusCollectorRegistry
+        public var metrics: PolytopeMetrics
+        public var roles: [String]
+        public var wallClock: any WallClock
 
-    public init(
-        store: (any StatisticsStore & RetentionStore)?, staging: (any StagingArea)?, roles: [String], wallClock: any WallClock = SystemWallClock()
-    ) {
-        self.store = store
-        self.staging = staging
-        self.roles = roles
-        self.wallClock = wallClock
-    }
-
-    public func addRoutes<Context: RequestContext>(to router: Router<Context>) {
-        let group = router.group("telemetry/v1")
-        group.get("health") { _, _ in
-            Self.json(["status": "ok", "message": "Polytope is alive", "roles": roles.joined(separator: ",")])
+        public init(
+            store: any RequestStoreBackend, staging: any StagingArea, collections: [String], authenticators: [any Authenticator],
+            registry: PrometheusCollectorRegistry, metrics: PolytopeMetrics, roles: [String], wallClock: any WallClock = SystemWallClock()
+        ) {
+            self.store = store
+            self.staging = staging
+            self.collections = collections
+            self.authenticators = authenticators
+            self.registry = registry
+            self.metrics = metrics
+            self.roles = roles
+            self.wallClock = wallClock
         }
-        group.get("ready") { _, context in try await ready(logger: context.logger) }
-        group.get("summary") { _, _ in try await summary() }
     }
+
+    let dependencies: Dependencies
+    let configuration: TelemetryConfiguration
+
+    public init(dependencies: Dependencies, configuration: TelemetryConfiguration) {
+        self.dependencies = dependencies
+        self.configuration = configuration
+    }
+
+    public func addRoutes(to router: Router<PolytopeRequestContext>) {
+        let open = router.group("telemetry/v1")
+        open.get("health") { _, _ in
+            JSONResponse.encode(["status": "ok", "message": "Polytope is alive", "roles": dependencies.roles.joined(separator: ",")])
+        }
+        open.get("ready") { _, context in try await ready(logger: context.logger) }
+
+        let authenticated = router.group("telemetry/v1").add(middleware: AuthenticationMiddleware(authenticators: dependencies.authenticators))
+        let overview = configuration.requiresAuthentication ? authenticated : open
+        overview.get("summary") { _, _ in try await summary() }
+        overview.get("metrics") { _, _ in try await metricsText() }
+        authenticated.get("requests") { request, context in try await requests(request, context: context) }
+        authenticated.get("requests/:id") { _, context in try await request(context: context) }
+    }
+
+    // MARK: Health
 
     private func ready(logger: Logger) async throws -> Response {
         var checks: [String: String] = [:]
         var healthy = true
-        if let store {
-            do {
-                try await store.checkHealth()
-                checks["request-store"] = "ok"
-            } catch {
-                healthy = false
-                checks["request-store"] = "unreachable"
-                logger.error("readiness: request store check failed", metadata: ["error": "\(error)"])
-            }
+        do {
+            try await dependencies.store.checkHealth()
+            checks["request-store"] = "ok"
+        } catch {
+            healthy = false
+            checks["request-store"] = "unreachable"
+            logger.error("readiness: request store check failed", metadata: ["error": "\(error)"])
         }
-        if let staging {
-            do {
-                try await staging.checkWritable()
-                checks["staging"] = "ok"
-            } catch {
-                healthy = false
-                checks["staging"] = "not writable"
-                logger.error("readiness: staging check failed", metadata: ["error": "\(error)"])
-            }
+        do {
+            try await dependencies.staging.checkWritable()
+            checks["staging"] = "ok"
+        } catch {
+            healthy = false
+            checks["staging"] = "not writable"
+            logger.error("readiness: staging check failed", metadata: ["error": "\(error)"])
         }
         checks["status"] = healthy ? "ready" : "not ready"
-        return Self.json(checks, status: healthy ? .ok : .serviceUnavailable)
+        return JSONResponse.encode(checks, status: healthy ? .ok : .serviceUnavailable)
     }
+
+    // MARK: Summary and metrics
 
     struct Summary: Encodable {
         var requestsByStatus: [String: Int]
         var requestsByCollection: [String: [String: Int]]
         var queueDepth: Int
         var oldestWaitingSeconds: Double?
+        var workers: Workers
+    }
+
+    struct Workers: Encodable {
+        var slots: Int
+        var busy: Int
+        var idle: Int
+        var pools: [WorkerStatus]
     }
 
     private func summary() async throws -> Response {
-        guard let store else { return Self.json(["message": "this process has no request store"], status: .notFound) }
-        let statistics = try await store.statistics()
+        let statistics = try await dependencies.store.statistics()
+        let now = dependencies.wallClock.now()
+        let pools = try await dependencies.store.workers(seenSince: now.addingTimeInterval(-configuration.workerStaleAfter.timeInterval))
+        let slots = pools.reduce(0) { $0 + $1.slots }
+        let busy = pools.reduce(0) { $0 + $1.busy }
         let byStatus = statistics.byStatus
         let summary = Summary(
             requestsByStatus: byStatus,
             requestsByCollection: statistics.byCollection,
             queueDepth: byStatus["waiting", default: 0] + byStatus["queued", default: 0],
-            oldestWaitingSeconds: statistics.oldestWaitingSince.map { wallClock.now().timeIntervalSince($0) }
+            oldestWaitingSeconds: statistics.oldestWaitingSince.map { now.timeIntervalSince($0) },
+            workers: Workers(slots: slots, busy: busy, idle: slots - busy, pools: pools)
         )
-        return Self.json(summary)
+        return JSONResponse.encode(summary)
     }
 
-    static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) -> Response {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
-        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    private func metricsText() async throws -> Response {
+        dependencies.metrics.storeContents(try await dependencies.store.statistics(), collections: dependencies.collections)
+        let text = dependencies.registry.emitToBuffer()
+        return Response(
+            status: .ok,
+            headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: text))
+        )
+    }
+
+    // MARK: Requests, for admins
+
+    private func requireAdmin(_ context: PolytopeRequestContext) throws {
+        let user = try context.requireUser()
+        guard user.hasAnyRole(configuration.adminRoles) else {
+            throw PolytopeError.forbidden(
+                "Every user's requests are shown to administrators only (roles: \(configuration.adminRoles.joined(separator: ", ")))."
+            )
+        }
+    }
+
+    private func requests(_ request: Request, context: PolytopeRequestContext) async throws -> Response {
+        try requireAdmin(context)
+        var query = RequestQuery()
+        if let status = request.uri.queryParameters.get("status") {
+            guard let parsed = RequestStatus(rawValue: status), parsed != .revoked else {
+                throw PolytopeError.invalidRequest("Unknown status '\(status.prefix(32))'; use waiting, queued, processing, processed or failed.")
+            }
+            query.status = parsed
+        }
+        query.username = request.uri.queryParameters.get("user")
+        query.collection = request.uri.queryParameters.get("collection")
+        if let limit = request.uri.queryParameters.get("limit") {
+            guard let value = Int(limit), (1...10_000).contains(value) else {
+                throw PolytopeError.invalidRequest("'limit' must be a number from 1 to 10000.")
+            }
+            query.limit = value
+        }
+        let records = try await dependencies.store.requests(matching: query)
+        return JSONResponse.encode(["message": records.map(AdminRequestView.init)])
+    }
+
+    private func request(context: PolytopeRequestContext) async throws -> Response {
+        try requireAdmin(context)
+        let name = try context.parameters.require("id")
+        guard let id = PolytopeCore.RequestID(name), let record = try await dependencies.store.request(id: id), record.status != .revoked else {
+            throw PolytopeError.notFound("Request \(name.prefix(64)) not found.")
+        }
+        return JSONResponse.encode(["message": AdminRequestView(record)])
+    }
+}
+
+/// A request as operators see it: its owner, where it is, and its whole history.
+struct AdminRequestView: Encodable {
+    struct Change: Encodable {
+        var status: String
+        var at: String
+    }
+
+    var id: String
+    var user: String
+    var status: String
+    var verb: String
+    var collection: String
+    var datasource: String
+    var attempts: Int
+    var userMessage: String
+    var request: String
+    var createdAt: String
+    var updatedAt: String
+    var worker: String?
+    var contentLength: Int64?
+    var contentType: String?
+    var history: [Change]
+
+    init(_ record: RequestRecord) {
+        let format = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+        id = record.id.description
+        user = record.user.username
+        status = record.status.rawValue
+        verb = record.verb.rawValue
+        collection = record.collection
+        datasource = record.datasource
+        attempts = record.attempts
+        userMessage = record.userMessage
+        request = record.requestText
+        createdAt = record.createdAt.formatted(format)
+        updatedAt = record.updatedAt.formatted(format)
+        worker = record.lease?.owner
+        contentLength = record.result?.contentLength
+        contentType = record.result?.contentType
+        history = record.statusHistory.map { Change(status: $0.status.rawValue, at: $0.at.formatted(format)) }
     }
 }

@@ -13,6 +13,7 @@ struct RequestRunner<C: Clock<Duration>>: Sendable {
     let catalog: CollectionCatalog
     let clock: C
     let wallClock: any WallClock
+    let metrics: PolytopeMetrics
     let logger: Logger
 
     fileprivate enum AttemptEnd: Sendable {
@@ -26,6 +27,8 @@ struct RequestRunner<C: Clock<Duration>>: Sendable {
     func run(_ record: RequestRecord, handBack: Latch) async {
         let logger = requestLogger(for: record)
         logger.info("request started", metadata: ["attempt": "\(record.attempts)"])
+        let waited = wallClock.now().timeIntervalSince(record.createdAt)
+        metrics.queueWait(.milliseconds(Int64(max(0, waited) * 1000)), collection: record.collection)
         let started = ContinuousClock.now
 
         guard let route = catalog[record.collection]?.route(named: record.datasource) else {
@@ -68,6 +71,8 @@ struct RequestRunner<C: Clock<Duration>>: Sendable {
         }
         let elapsed = ContinuousClock.now - started
         logger.info("request attempt ended", metadata: ["outcome": "\(end.logName)", "elapsed": "\(elapsed)"])
+        metrics.processingTime(elapsed, collection: record.collection, datasource: record.datasource)
+        metrics.bytesStaged(progress.total, collection: record.collection, datasource: record.datasource)
         await self.record(end, for: record, logger: logger)
     }
 
@@ -111,12 +116,18 @@ struct RequestRunner<C: Clock<Duration>>: Sendable {
                 let outcome = try await queue.finish(
                     id: record.id, worker: worker, outcome: .processed(result, message: "Success."), at: wallClock.now()
                 )
+                if outcome == .recorded {
+                    metrics.requestFinished(collection: record.collection, datasource: record.datasource, status: .processed)
+                }
                 if outcome != .recorded {
                     logger.info("result discarded", metadata: ["reason": "\(outcome)"])
                     try await staging.delete(key: result.key)
                 }
             case .failed(let message):
-                _ = try await queue.finish(id: record.id, worker: worker, outcome: .failed(message: message), at: wallClock.now())
+                let outcome = try await queue.finish(id: record.id, worker: worker, outcome: .failed(message: message), at: wallClock.now())
+                if outcome == .recorded {
+                    metrics.requestFinished(collection: record.collection, datasource: record.datasource, status: .failed)
+                }
             case .leaseLost:
                 break
             case .handedBack:

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PolytopeCore
 import ServiceLifecycle
+import Synchronization
 
 /// The worker role: a pool of `slots` concurrent workers that claim queued requests from the
 /// store under a lease, run them on their datasource and stage the result.
@@ -16,29 +17,36 @@ public struct WorkerPool<C: Clock<Duration>>: Service {
     let configuration: Configuration
     let runner: RequestRunner<C>
     let queue: any WorkQueue
+    let registry: (any WorkerRegistry)?
     let workQueued: WakeSignal
     let clock: C
     let wallClock: any WallClock
+    let metrics: PolytopeMetrics
     let logger: Logger
 
     public init(
         configuration: Configuration,
         queue: any WorkQueue,
+        registry: (any WorkerRegistry)? = nil,
         staging: any StagingArea,
         catalog: CollectionCatalog,
         workQueued: WakeSignal,
         clock: C,
         wallClock: any WallClock = SystemWallClock(),
+        metrics: PolytopeMetrics = PolytopeMetrics(),
         logger: Logger
     ) {
         self.configuration = configuration
         self.queue = queue
+        self.registry = registry
+        self.metrics = metrics
         self.workQueued = workQueued
         self.clock = clock
         self.wallClock = wallClock
         self.logger = logger
         self.runner = RequestRunner(
-            configuration: configuration, queue: queue, staging: staging, catalog: catalog, clock: clock, wallClock: wallClock, logger: logger
+            configuration: configuration, queue: queue, staging: staging, catalog: catalog, clock: clock, wallClock: wallClock,
+            metrics: metrics, logger: logger
         )
     }
 
@@ -52,6 +60,8 @@ public struct WorkerPool<C: Clock<Duration>>: Service {
     public func run() async throws {
         let (events, eventSink) = AsyncStream.makeStream(of: Event.self)
         let handBack = Latch()
+        let busyCount = SharedCount()
+        let startedAt = wallClock.now()
         logger.info("worker pool started", metadata: ["worker": "\(configuration.workerID)", "slots": "\(configuration.slots)"])
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
@@ -61,12 +71,23 @@ public struct WorkerPool<C: Clock<Duration>>: Service {
                         await workQueued.wait(timeout: configuration.pollInterval, clock: clock)
                     }
                 }
+                if registry != nil {
+                    group.addTask {
+                        while !Task.isCancelled {
+                            await report(busy: busyCount.value, startedAt: startedAt)
+                            try? await clock.sleep(for: configuration.statusInterval)
+                        }
+                    }
+                }
                 var busy = 0
                 var draining = false
                 for await event in events {
                     switch event {
                     case .wake: break
-                    case .finished: busy -= 1
+                    case .finished:
+                        busy -= 1
+                        busyCount.value = busy
+                        metrics.workerSlots(busy: busy, total: configuration.slots)
                     case .shutdown where !draining:
                         draining = true
                         logger.info("worker pool draining", metadata: ["running": "\(busy)", "grace-period": "\(configuration.shutdownGracePeriod)"])
@@ -85,6 +106,8 @@ public struct WorkerPool<C: Clock<Duration>>: Service {
                     }
                     while busy < configuration.slots, let record = await claim() {
                         busy += 1
+                        busyCount.value = busy
+                        metrics.workerSlots(busy: busy, total: configuration.slots)
                         group.addTask {
                             await runner.run(record, handBack: handBack)
                             eventSink.yield(.finished)
@@ -96,7 +119,23 @@ public struct WorkerPool<C: Clock<Duration>>: Service {
         } onGracefulShutdown: {
             eventSink.yield(.shutdown)
         }
+        do {
+            try await registry?.removeWorker(id: configuration.workerID)
+        } catch {
+            logger.warning("could not remove this worker pool from the registry", metadata: ["error": "\(error)"])
+        }
         logger.info("worker pool stopped", metadata: ["worker": "\(configuration.workerID)"])
+    }
+
+    /// Tells the registry this pool is alive and how busy it is.
+    private func report(busy: Int, startedAt: Date) async {
+        guard let registry else { return }
+        let status = WorkerStatus(id: configuration.workerID, slots: configuration.slots, busy: busy, startedAt: startedAt, seenAt: wallClock.now())
+        do {
+            try await registry.reportWorker(status)
+        } catch {
+            logger.warning("reporting worker status failed", metadata: ["error": "\(error)"])
+        }
     }
 
     private func claim() async -> RequestRecord? {
@@ -128,6 +167,8 @@ public struct WorkerPoolConfiguration: Sendable {
     public var shutdownGracePeriod: Duration
     /// This pool's name in leases and logs; unique per process.
     public var workerID: String
+    /// How often the pool reports its status (slots, busy) to the worker registry.
+    public var statusInterval: Duration
 
     public init(
         slots: Int = 4,
@@ -135,8 +176,10 @@ public struct WorkerPoolConfiguration: Sendable {
         heartbeatInterval: Duration = .seconds(10),
         pollInterval: Duration = .seconds(1),
         shutdownGracePeriod: Duration = .seconds(30),
-        workerID: String = WorkerPoolConfiguration.defaultWorkerID()
+        workerID: String = WorkerPoolConfiguration.defaultWorkerID(),
+        statusInterval: Duration = .seconds(5)
     ) {
+        self.statusInterval = statusInterval
         self.slots = slots
         self.leaseDuration = leaseDuration
         self.heartbeatInterval = heartbeatInterval
@@ -148,5 +191,15 @@ public struct WorkerPoolConfiguration: Sendable {
     /// `host:pid:random`, unique enough to tell workers apart in leases and logs.
     public static func defaultWorkerID() -> String {
         "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier):\(UUID().uuidString.prefix(8).lowercased())"
+    }
+}
+
+/// A number written by the pool's loop and read by its status reporter.
+private final class SharedCount: Sendable {
+    private let storage = Atomic<Int>(0)
+
+    var value: Int {
+        get { storage.load(ordering: .relaxed) }
+        set { storage.store(newValue, ordering: .relaxed) }
     }
 }

@@ -21,6 +21,7 @@ struct TestServer {
             - {username: alice, password: alice-pw, roles: [default]}
             - {username: bob, password: bob-pw, roles: [default]}
             - {username: eve, password: eve-pw, roles: [guest]}
+            - {username: root, password: root-pw, roles: [admin]}
         collections:
           debug:
             roles: [default]
@@ -73,6 +74,7 @@ func basic(_ user: String, _ password: String) -> HTTPFields {
 
 let alice = basic("alice", "alice-pw")
 let bob = basic("bob", "bob-pw")
+let root = basic("root", "root-pw")
 
 /// The JSON body of a response as a dictionary.
 func json(_ response: TestResponse) throws -> [String: Any] {

@@ -11,7 +11,7 @@ import PolytopeCore
 /// }
 /// ```
 public enum RequestStoreConformance {
-    public typealias Store = RequestStoreBackend & StatisticsStore
+    public typealias Store = RequestStoreBackend
     public typealias MakeStore = @Sendable () async throws -> any Store
 
     /// One named check.
@@ -27,6 +27,41 @@ public enum RequestStoreConformance {
     static let t0 = Date(timeIntervalSince1970: 1_800_000_000)
 
     public static let checks: [Check] = [
+        Check(description: "expiry notes are kept until pruned") { store in
+            let record = Fixtures.record()
+            try await store.insert(record)
+            _ = try await store.markQueued([record.id], at: t0)
+            _ = try await store.claimNextRequest(worker: "w", leaseExpiry: t0 + 30, at: t0)
+            _ = try await store.finish(id: record.id, worker: "w", outcome: .failed(message: "x"), at: t0)
+            _ = try await store.purgeFinishedRequests(before: t0 + 1, limit: 10, at: t0 + 10)
+            try expect(try await store.expiryDate(of: record.id, ofUser: "alice") == t0 + 10, "noted")
+            try await store.pruneExpiryNotes(before: t0 + 5)
+            try expect(try await store.expiryDate(of: record.id, ofUser: "alice") == t0 + 10, "a young note stays")
+            try await store.pruneExpiryNotes(before: t0 + 11)
+            try expect(try await store.expiryDate(of: record.id, ofUser: "alice") == nil, "an old note goes")
+        },
+        Check(description: "operators query every user's requests; worker pools report themselves") { store in
+            let alices = Fixtures.record(user: Fixtures.alice, collection: "a", at: t0)
+            let bobs = Fixtures.record(user: Fixtures.bob, collection: "b", at: t0 + 1)
+            try await store.insert(alices)
+            try await store.insert(bobs)
+            _ = try await store.markQueued([bobs.id], at: t0)
+            try expect(try await store.requests(matching: RequestQuery()).map(\.id) == [bobs.id, alices.id], "newest first")
+            try expect(try await store.requests(matching: RequestQuery(status: .queued)).map(\.id) == [bobs.id], "by status")
+            try expect(try await store.requests(matching: RequestQuery(username: "alice")).map(\.id) == [alices.id], "by user")
+            try expect(try await store.requests(matching: RequestQuery(collection: "b")).map(\.id) == [bobs.id], "by collection")
+            try expect(try await store.requests(matching: RequestQuery(limit: 1)).count == 1, "limited")
+            let worker = WorkerStatus(id: "w1", slots: 4, busy: 1, startedAt: t0, seenAt: t0 + 5)
+            try await store.reportWorker(worker)
+            var later = worker
+            later.busy = 3
+            later.seenAt = t0 + 10
+            try await store.reportWorker(later)
+            try expect(try await store.workers(seenSince: t0) == [later], "the latest report")
+            try expect(try await store.workers(seenSince: t0 + 11).isEmpty, "silent pools are left out")
+            try await store.removeWorker(id: "w1")
+            try expect(try await store.workers(seenSince: t0).isEmpty, "removed")
+        },
         Check(description: "an inserted request reads back unchanged") { store in
             let record = Fixtures.record(text: "datasource: echo\nparam: 2t/msl")
             try await store.insert(record)
@@ -187,12 +222,17 @@ public enum RequestStoreConformance {
             try await store.insert(active)
             let keys = finished.map { StagingKey.make(id: $0.id, attempt: 1) }
             try expect(try await store.referencedStagingKeys(among: keys + ["nope"]) == Set(keys), "referenced keys")
-            let expired = try await store.purgeFinishedRequests(before: t0.addingTimeInterval(0.5), limit: 10)
+            let expired = try await store.purgeFinishedRequests(before: t0.addingTimeInterval(0.5), limit: 10, at: t0 + 100)
             try expect(expired.map(\.id) == [finished[0].id], "only the oldest expired: \(expired)")
-            let evicted = try await store.purgeOldestResults(freeing: 5, limit: 10)
+            let evicted = try await store.purgeOldestResults(freeing: 5, limit: 10, at: t0 + 100)
             try expect(evicted.map(\.id) == [finished[1].id] && evicted.first?.result?.contentLength == 10, "just the oldest result evicted")
             try expect(try await store.request(id: active.id)?.status == .waiting, "active untouched")
-            try expect(try await store.purgeFinishedRequests(before: t0.addingTimeInterval(1000), limit: 10).map(\.id) == [finished[2].id], "rest")
+            try expect(try await store.expiryDate(of: finished[0].id, ofUser: "alice") == t0 + 100, "expiry noted for the owner")
+            try expect(try await store.expiryDate(of: finished[0].id, ofUser: "bob") == nil, "and only for the owner")
+            try expect(try await store.expiryDate(of: active.id, ofUser: "alice") == nil, "no note for live requests")
+            try expect(
+                try await store.purgeFinishedRequests(before: t0.addingTimeInterval(1000), limit: 10, at: t0 + 100).map(\.id) == [finished[2].id],
+                "rest")
         },
         Check(description: "a waiting request can be failed by the broker") { store in
             let record = Fixtures.record(collection: "gone")

@@ -1,5 +1,6 @@
 import Hummingbird
 import PolytopeCore
+import PolytopeHTTP
 
 /// `/api/v1/collections` and `/api/v1/user`: what the caller may use and who they are.
 struct AccountController {

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import NIOCore
 import PolytopeCore
+import PolytopeHTTP
 
 /// `/api/v1/downloads/<id>`: serves a processed request's result from staging to its owner.
 ///
@@ -10,6 +11,7 @@ import PolytopeCore
 struct DownloadsController {
     let requests: RequestsController
     let staging: any StagingArea
+    let metrics: PolytopeMetrics
 
     func addRoutes(to group: RouterGroup<PolytopeRequestContext>) {
         group.get("downloads/:id", use: download)
@@ -54,9 +56,13 @@ struct DownloadsController {
             return Response(status: status, headers: headers, body: ResponseBody())
         }
         let staging = self.staging
+        let metrics = self.metrics
         let body = ResponseBody(contentLength: range.count) { writer in
+            var sent = 0
+            defer { metrics.bytesServed(sent) }
             try await staging.read(key: result.key, range: range) { chunk in
                 try await writer.write(chunk)
+                sent += chunk.readableBytes
             }
             try await writer.finish(nil)
         }

@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import PolytopeCore
+import PolytopeHTTP
 
 /// `/api/v1/requests`: submit, poll, list and revoke requests.
 ///
@@ -14,6 +15,7 @@ struct RequestsController {
     let catalog: CollectionCatalog
     let requestArrived: WakeSignal
     let wallClock: any WallClock
+    let metrics: PolytopeMetrics
     let configuration: FrontendConfiguration
     let urls: PublicURL
 
@@ -57,6 +59,7 @@ struct RequestsController {
         )
         try await store.insert(record)
         requestArrived.signal()
+        metrics.requestSubmitted(collection: name, datasource: selection.route.name)
         context.logger.info(
             "request accepted",
             metadata: ["request-id": "\(id)", "collection": "\(name)", "datasource": "\(selection.route.name)"]
@@ -158,13 +161,15 @@ struct RequestsController {
         if name == "all" {
             let revocations = try await store.revokeAll(ofUser: user.username, at: now)
             await removeResults(of: revocations, logger: context.logger)
+            metrics.requestsRevoked(revocations.count)
             context.logger.info("requests revoked", metadata: ["count": "\(revocations.count)"])
             return JSONResponse.message("Successfully revoked \(revocations.count) requests.")
         }
         guard let id = PolytopeCore.RequestID(name), let revocation = try await store.revoke(id: id, ofUser: user.username, at: now) else {
-            throw notFound(name)
+            throw try await missing(name, of: user)
         }
         await removeResults(of: [revocation], logger: context.logger)
+        metrics.requestsRevoked(1)
         context.logger.info("request revoked", metadata: ["request-id": "\(id)", "previous-status": "\(revocation.previousStatus)"])
         if revocation.previousStatus == .processing {
             return JSONResponse.message(
@@ -191,9 +196,19 @@ struct RequestsController {
         guard let id = PolytopeCore.RequestID(name), let record = try await store.request(id: id), record.user.username == user.username,
             record.status != .revoked
         else {
-            throw notFound(name)
+            throw try await missing(name, of: user)
         }
         return record
+    }
+
+    /// The 404 for a request the caller cannot see: it says so when the garbage collector
+    /// removed the caller's own request, and is the same uniform message otherwise.
+    private func missing(_ name: String, of user: User) async throws -> PolytopeError {
+        if let id = PolytopeCore.RequestID(name), let expired = try await store.expiryDate(of: id, ofUser: user.username) {
+            let when = expired.formatted(Date.ISO8601FormatStyle())
+            return PolytopeError.notFound("Request \(id) has expired and its data was removed (at \(when)); please submit it again.")
+        }
+        return notFound(name)
     }
 
     private func notFound(_ name: String) -> PolytopeError {

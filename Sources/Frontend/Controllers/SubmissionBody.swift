@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import PolytopeCore
+import PolytopeHTTP
 
 /// The body of `POST /api/v1/requests/<collection>`: `{"verb": "retrieve", "request": <text or object>}`.
 struct SubmissionBody {

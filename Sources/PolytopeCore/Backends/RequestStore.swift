@@ -17,6 +17,10 @@ public protocol RequestStore: Sendable {
     /// The user's requests, oldest first, optionally in one collection; revoked requests are left out.
     func requests(ofUser username: String, collection: String?) async throws -> [RequestRecord]
 
+    /// When the user's request `id` was removed by the garbage collector, if it was (and the
+    /// record of that is still kept), so that a poll can say so instead of a bare 404.
+    func expiryDate(of id: RequestID, ofUser username: String) async throws -> Date?
+
     /// How many requests the user has that are not revoked.
     func requestCount(ofUser username: String) async throws -> Int
 
@@ -187,13 +191,17 @@ public enum FinishResult: Sendable, Hashable {
 /// The request store as the garbage collector uses it.
 public protocol RetentionStore: Sendable {
     /// Deletes finished (processed or failed) requests last changed before `cutoff`, oldest
-    /// first, at most `limit`; returns the results that were staged for them.
-    func purgeFinishedRequests(before cutoff: Date, limit: Int) async throws -> [PurgedRequest]
+    /// first, at most `limit`, leaving a note that they expired at `now`; returns the results
+    /// that were staged for them.
+    func purgeFinishedRequests(before cutoff: Date, limit: Int, at now: Date) async throws -> [PurgedRequest]
 
     /// Deletes the oldest finished requests that have staged results, just enough of them
     /// for their results to add up to `bytes` (at most `limit` requests), to relieve
     /// staging; returns what was staged for them.
-    func purgeOldestResults(freeing bytes: Int64, limit: Int) async throws -> [PurgedRequest]
+    func purgeOldestResults(freeing bytes: Int64, limit: Int, at now: Date) async throws -> [PurgedRequest]
+
+    /// Forgets notes of expiry older than `cutoff`.
+    func pruneExpiryNotes(before cutoff: Date) async throws
 
     /// Whether any request references each staging key (used to find orphaned objects).
     func referencedStagingKeys(among keys: [String]) async throws -> Set<String>
@@ -214,4 +222,4 @@ public struct PurgedRequest: Sendable, Hashable {
 }
 
 /// Everything a request store backend provides.
-public typealias RequestStoreBackend = RequestStore & DispatchStore & WorkQueue & RetentionStore
+public typealias RequestStoreBackend = RequestStore & DispatchStore & WorkQueue & RetentionStore & TelemetryStore & WorkerRegistry

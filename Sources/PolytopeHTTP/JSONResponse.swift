@@ -2,8 +2,8 @@ import Foundation
 import Hummingbird
 
 /// Builds JSON responses with exactly the `Content-Type` clients expect.
-enum JSONResponse {
-    static func encode(_ value: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
+public enum JSONResponse {
+    public static func encode(_ value: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let data = (try? encoder.encode(value)) ?? Data(#"{"message":"Internal server error."}"#.utf8)
@@ -13,7 +13,7 @@ enum JSONResponse {
     }
 
     /// `{"message": "<text>"}`.
-    static func message(_ text: String, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
+    public static func message(_ text: String, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
         encode(["message": text], status: status, headers: headers)
     }
 }

@@ -5,15 +5,21 @@ import Logging
 import PolytopeCore
 
 /// The outermost middleware: turns every error into a JSON `{"message": ...}` response with
-/// the right status, adds the security headers to every response, and writes one access-log
-/// line per request.
+/// the right status, adds the security headers to every response, writes one access-log
+/// line per request and counts it in the metrics.
 ///
 /// Errors that are not the user's fault are logged in full and answered with a generic 500
 /// message, so internals never reach clients.
-struct ErrorMiddleware: RouterMiddleware {
-    typealias Context = PolytopeRequestContext
+public struct ErrorMiddleware: RouterMiddleware {
+    public typealias Context = PolytopeRequestContext
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    let metrics: PolytopeMetrics
+
+    public init(metrics: PolytopeMetrics) {
+        self.metrics = metrics
+    }
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
         var response: Response
         do {
@@ -25,12 +31,11 @@ struct ErrorMiddleware: RouterMiddleware {
         response.headers[.xContentTypeOptions] = "nosniff"
         response.headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
         let elapsed = ContinuousClock.now - start
+        let route = context.endpointPath ?? "unmatched"
+        metrics.httpRequest(method: request.method.rawValue, route: route, status: response.status.code, duration: elapsed)
         context.logger.info(
             "\(request.method) \(request.uri.path) \(response.status.code)",
-            metadata: [
-                "status": "\(response.status.code)",
-                "duration-ms": "\(Double(elapsed.components.attoseconds / 1_000_000_000_000) / 1000 + Double(elapsed.components.seconds) * 1000)",
-            ]
+            metadata: ["status": "\(response.status.code)", "duration-ms": "\(Double(elapsed.nanoseconds) / 1e6)"]
         )
         return response
     }

@@ -7,10 +7,14 @@ import PolytopeCore
 /// The header may carry several credentials separated by commas (polytope-client sends
 /// `EmailKey a@b:KEY, Basic ...` when it has both); the request is accepted if any one is
 /// valid. Credentials are never logged.
-struct AuthenticationMiddleware: RouterMiddleware {
-    typealias Context = PolytopeRequestContext
+public struct AuthenticationMiddleware: RouterMiddleware {
+    public typealias Context = PolytopeRequestContext
 
     let authenticators: [any Authenticator]
+
+    public init(authenticators: [any Authenticator]) {
+        self.authenticators = authenticators
+    }
 
     var acceptedSchemes: [String] {
         var schemes: [String] = []
@@ -18,7 +22,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
         return schemes
     }
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         let user = try await authenticate(request)
         context.user = user
