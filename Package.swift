@@ -120,6 +120,7 @@ let package = Package(
             name: "Frontend",
             dependencies: [
                 "PolytopeCore", "PolytopeHTTP",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -165,6 +166,7 @@ let package = Package(
             name: "PolytopeTestSupport",
             dependencies: [
                 "PolytopeCore",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

@@ -1,4 +1,5 @@
 import Hummingbird
+import NIOCore
 import PolytopeCore
 
 /// The request context of every route: Hummingbird's core storage plus the authenticated user.
@@ -6,10 +7,13 @@ public struct PolytopeRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// Set by `AuthenticationMiddleware`; nil on routes that need no authentication.
     public var user: User?
+    /// The connection the request came on (to wait for a response to be flushed).
+    public let channel: any Channel
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.user = nil
+        self.channel = source.channel
     }
 
     /// The authenticated user; throws if the route was reached without authentication.

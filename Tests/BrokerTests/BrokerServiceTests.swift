@@ -18,7 +18,7 @@ struct BrokerServiceTests {
 
         init() throws {
             directory = try TemporaryDirectory()
-            store = try SQLiteRequestStore(configuration: .init(path: directory.file("db.sqlite")), logger: Logger(label: "test"))
+            store = try SQLiteRequestStore(configuration: .init(path: directory.file("db.sqlite")), logger: Logger.quiet)
         }
 
         func broker(limits: [String: CollectionLimits] = ["debug": CollectionLimits(perUser: 2)], maximumAttempts: Int = 3) -> BrokerService<
@@ -27,7 +27,7 @@ struct BrokerServiceTests {
             BrokerService(
                 configuration: .init(pollInterval: .seconds(10), maximumAttempts: maximumAttempts, pageSize: 2),
                 store: store, collections: limits, requestArrived: requestArrived, workQueued: workQueued,
-                clock: clock, wallClock: clock.wallClock, logger: Logger(label: "test")
+                clock: clock, wallClock: clock.wallClock, logger: Logger.quiet
             )
         }
 
@@ -86,7 +86,7 @@ struct BrokerServiceTests {
         defer { setup.directory.remove() }
         let broker = setup.broker()
         try await withThrowingTaskGroup(of: Void.self) { group in
-            let serviceGroup = ServiceGroup(services: [broker], logger: Logger(label: "test"))
+            let serviceGroup = ServiceGroup(services: [broker], logger: Logger.quiet)
             group.addTask { try await serviceGroup.run() }
             try await eventually("the broker is idle") { setup.clock.sleeperCount == 1 }
             let ids = try await setup.insert(Fixtures.alice, count: 1)

@@ -45,14 +45,14 @@ struct TestServer {
         let (configuration, _) = try PolytopeConfiguration.load(
             files: [file], overrides: .init(dataDirectory: directory.file("data")), environment: [:]
         )
-        server = try PolytopeServer(configuration: configuration, roles: roles, logger: Logger(label: "test"))
+        server = try PolytopeServer(configuration: configuration, roles: roles, logger: Logger.quiet)
     }
 
     /// Runs the background roles while `body` talks to the router.
     func test(_ body: @Sendable @escaping (any TestClientProtocol) async throws -> Void) async throws {
         defer { directory.remove() }
         let application = Application(router: server.makeRouter())
-        let group = ServiceGroup(services: server.makeBackgroundServices(), logger: Logger(label: "test"))
+        let group = ServiceGroup(services: server.makeBackgroundServices(), logger: Logger.quiet)
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
             do {

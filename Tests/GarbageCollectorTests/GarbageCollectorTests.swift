@@ -18,7 +18,7 @@ struct GarbageCollectorTests {
 
         init() throws {
             directory = try TemporaryDirectory()
-            store = try SQLiteRequestStore(configuration: .init(path: directory.file("db.sqlite")), logger: Logger(label: "test"))
+            store = try SQLiteRequestStore(configuration: .init(path: directory.file("db.sqlite")), logger: Logger.quiet)
             staging = try FilesystemStaging(configuration: .init(root: directory.file("staging")))
         }
 
@@ -26,7 +26,7 @@ struct GarbageCollectorTests {
         {
             GarbageCollectorService(
                 configuration: .init(interval: .seconds(60), maximumAge: age, stagingThreshold: threshold, orphanGracePeriod: orphanGrace),
-                store: store, staging: staging, clock: clock, wallClock: clock.wallClock, logger: Logger(label: "test")
+                store: store, staging: staging, clock: clock, wallClock: clock.wallClock, logger: Logger.quiet
             )
         }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import NIOCore
 import PolytopeCore
 
@@ -94,5 +95,13 @@ public struct TimeoutError: Error, CustomStringConvertible {
 
     public init(description: String) {
         self.description = description
+    }
+}
+
+extension Logger {
+    /// A logger for tests that writes nothing (set `POLYTOPE_TEST_LOGS=1` to see the logs).
+    public static var quiet: Logger {
+        if ProcessInfo.processInfo.environment["POLYTOPE_TEST_LOGS"] == "1" { return Logger(label: "test") }
+        return Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
     }
 }

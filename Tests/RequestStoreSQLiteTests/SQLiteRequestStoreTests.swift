@@ -10,7 +10,7 @@ struct SQLiteRequestStoreTests {
     static func makeStore(in directory: TemporaryDirectory, durability: SQLiteRequestStore.Durability = .normal) throws -> SQLiteRequestStore {
         try SQLiteRequestStore(
             configuration: .init(path: directory.file("polytope.sqlite"), durability: durability),
-            logger: Logger(label: "test")
+            logger: Logger.quiet
         )
     }
 

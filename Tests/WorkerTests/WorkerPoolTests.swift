@@ -25,7 +25,7 @@ struct WorkerPoolTests {
 
         init() throws {
             directory = try TemporaryDirectory()
-            store = try SQLiteRequestStore(configuration: .init(path: directory.file("db.sqlite")), logger: Logger(label: "test"))
+            store = try SQLiteRequestStore(configuration: .init(path: directory.file("db.sqlite")), logger: Logger.quiet)
             staging = try FilesystemStaging(configuration: .init(root: directory.file("staging")))
             catalog = CollectionCatalog([
                 CollectionDefinition(
@@ -47,7 +47,7 @@ struct WorkerPoolTests {
                     shutdownGracePeriod: grace, workerID: workerID
                 ),
                 queue: store, staging: staging, catalog: catalog, workQueued: workQueued, clock: clock,
-                wallClock: clock.wallClock, logger: Logger(label: "test")
+                wallClock: clock.wallClock, logger: Logger.quiet
             )
         }
 
@@ -83,7 +83,7 @@ struct WorkerPoolTests {
 
     /// Runs `service` in a service group while `body` runs, then shuts it down gracefully.
     func whileRunning(_ services: [any Service], _ body: (ServiceGroup) async throws -> Void) async throws {
-        let group = ServiceGroup(services: services, logger: Logger(label: "test"))
+        let group = ServiceGroup(services: services, logger: Logger.quiet)
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
             do {

@@ -3,6 +3,7 @@ import Hummingbird
 import NIOCore
 import PolytopeCore
 import PolytopeHTTP
+import ServiceLifecycle
 
 /// `/api/v1/downloads/<id>`: serves a processed request's result from staging to its owner.
 ///
@@ -57,12 +58,16 @@ struct DownloadsController {
         }
         let staging = self.staging
         let metrics = self.metrics
+        let channel = context.channel
         let body = ResponseBody(contentLength: range.count) { writer in
             var sent = 0
             defer { metrics.bytesServed(sent) }
             try await staging.read(key: result.key, range: range) { chunk in
                 try await writer.write(chunk)
                 sent += chunk.readableBytes
+            }
+            if Task.isShuttingDownGracefully {
+                await ChannelDrain.waitUntilFlushed(channel)
             }
             try await writer.finish(nil)
         }

@@ -1,0 +1,102 @@
+"""Operating the server: logs an operator can read (and that never hold secrets), graceful
+shutdown that lets running downloads finish, telemetry over the wire."""
+
+import base64
+import json
+import signal
+import threading
+import time
+
+import pytest
+import requests
+
+from conftest import ALICE, DEMO, Api, PolytopeServer
+
+JSON_LOG_CONFIG = """\
+logging:
+  format: json
+"""
+
+
+@pytest.fixture
+def json_server(polytope_bin, tmp_path):
+    server = PolytopeServer("json-logs", polytope_bin, tmp_path, extra_config=JSON_LOG_CONFIG).start()
+    yield server
+    if server.process.poll() is None:
+        server.stop()
+
+
+def test_logs_are_json_lines_with_request_context_and_no_secrets(json_server):
+    api = Api(json_server, ALICE)
+    request_id, _ = api.processed("datasource: echo\nsecret_hint: none\n")
+    wrong = requests.get(json_server.url + "/api/v1/collections", auth=("alice", "not-the-password"), timeout=10)
+    assert wrong.status_code == 401
+    json_server.stop()
+
+    text = json_server.log_path.read_text()
+    secrets = [
+        "alice-password",
+        "not-the-password",
+        base64.b64encode(b"alice:alice-password").decode(),
+        base64.b64encode(b"alice:not-the-password").decode(),
+    ]
+    for secret in secrets:
+        assert secret not in text, f"a secret reached the log: {secret}"
+
+    events = [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+    assert events, "no JSON log lines"
+    assert all({"time", "level", "message", "label"} <= set(event) for event in events)
+    worker_events = [event for event in events if event.get("request-id") == request_id and event.get("role") == "worker"]
+    assert worker_events, "the worker's events carry the request id"
+    assert all(event.get("user") == "alice" and event.get("collection") == "debug" for event in worker_events)
+    accepted = [event for event in events if event["message"] == "request accepted"]
+    assert any(event.get("request-id") == request_id for event in accepted)
+
+
+def test_sigterm_lets_a_running_download_finish(polytope_bin, tmp_path):
+    server = PolytopeServer("shutdown", polytope_bin, tmp_path).start()
+    api = Api(server, DEMO)
+    size = 64 * 1024 * 1024
+    request_id, response = api.processed(f"datasource: dummy\nsize: {size}\n")
+    received = 0
+    started = threading.Event()
+    failure = []
+
+    def download():
+        nonlocal received
+        try:
+            with api.session.get(response.headers["Location"], stream=True, timeout=60) as stream:
+                assert stream.status_code == 200
+                for chunk in stream.iter_content(chunk_size=256 * 1024):
+                    received += len(chunk)
+                    started.set()
+                    time.sleep(0.002)  # a slow client: the download spans the shutdown
+        except Exception as error:  # reported below
+            failure.append(error)
+            started.set()
+
+    thread = threading.Thread(target=download)
+    thread.start()
+    assert started.wait(20)
+    server.process.send_signal(signal.SIGTERM)
+    thread.join(60)
+    assert not failure, failure
+    assert received == size
+    assert server.process.wait(timeout=40) == 0
+    with pytest.raises(requests.ConnectionError):
+        requests.get(server.url + "/api/v1/test", timeout=2)
+
+
+def test_telemetry_over_the_wire(server):
+    api = Api(server, DEMO)
+    api.processed("datasource: echo\ntelemetry: yes\n")
+    health = requests.get(server.url + "/telemetry/v1/health", timeout=10)
+    assert health.status_code == 200 and health.json()["status"] == "ok"
+    ready = requests.get(server.url + "/telemetry/v1/ready", timeout=10)
+    assert ready.status_code == 200 and ready.json()["status"] == "ready"
+    summary = requests.get(server.url + "/telemetry/v1/summary", timeout=10).json()
+    assert summary["workers"]["slots"] >= 1
+    metrics = requests.get(server.url + "/telemetry/v1/metrics", timeout=10)
+    assert metrics.headers["Content-Type"] == "text/plain; version=0.0.4; charset=utf-8"
+    assert "polytope_requests_submitted_total" in metrics.text
+    assert requests.get(server.url + "/telemetry/v1/requests", auth=DEMO, timeout=10).status_code == 403
