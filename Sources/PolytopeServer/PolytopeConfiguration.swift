@@ -172,7 +172,10 @@ public struct PolytopeConfiguration: Sendable {
         guard let section else { return defaults }
         var threshold = defaults.stagingThreshold
         if section.contains("threshold") {
-            threshold = section.string("threshold") == nil ? nil : section.byteCount("threshold", default: defaults.stagingThreshold ?? 0)
+            switch section.string("threshold")?.lowercased() {
+            case nil, "none", "off": threshold = nil
+            default: threshold = section.byteCount("threshold", default: defaults.stagingThreshold ?? 0)
+            }
         }
         return GarbageCollectorConfiguration(
             interval: section.duration("interval", default: defaults.interval, minimum: .seconds(1)),
