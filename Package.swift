@@ -23,6 +23,9 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // Domain: request model, request language, matching, errors, backend protocols.
@@ -71,7 +74,16 @@ let package = Package(
         // Authenticators (plain users from the configuration; later API keys and Auth-o-tron).
         .target(
             name: "Authentication",
-            dependencies: ["PolytopeCore"],
+            dependencies: [
+                "PolytopeCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         // Role: dispatch waiting requests under quality-of-service limits.
@@ -201,7 +213,16 @@ let package = Package(
             dependencies: ["GarbageCollector", "RequestStoreSQLite", "StagingFilesystem", "PolytopeTestSupport"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "AuthenticationTests", dependencies: ["Authentication"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "AuthenticationTests",
+            dependencies: [
+                "Authentication", "RequestStoreSQLite", "PolytopeTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "PolytopeServerTests",
             dependencies: ["PolytopeServer", "RequestStoreSQLite", "StagingFilesystem"],

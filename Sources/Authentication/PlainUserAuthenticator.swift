@@ -1,28 +1,60 @@
 import Foundation
 import PolytopeCore
 
-/// HTTP Basic authentication against a list of users from the configuration.
+/// HTTP Basic authentication against users from the configuration.
 ///
-/// Meant for local use and tests; passwords are compared in constant time.
+/// Each user has a salted password hash (`password-hash`, see `PasswordHash`), or, for local
+/// demos only, a plain-text `password`. Checks take the same time whether or not the user
+/// exists.
 public struct PlainUserAuthenticator: Authenticator {
-    /// A user and their password, as configured.
+    /// How a configured user proves who they are.
+    public enum Secret: Sendable, Hashable {
+        case plainText(String)
+        case hashed(PasswordHash)
+
+        func matches(_ password: String) -> Bool {
+            switch self {
+            case .plainText(let expected): return ConstantTime.equals(Array(password.utf8), Array(expected.utf8))
+            case .hashed(let hash): return hash.matches(password)
+            }
+        }
+    }
+
+    /// A user and their secret, as configured.
     public struct Account: Sendable, Hashable {
         public var user: User
-        public var password: String
+        public var secret: Secret
+
+        public init(user: User, secret: Secret) {
+            self.user = user
+            self.secret = secret
+        }
 
         public init(user: User, password: String) {
-            self.user = user
-            self.password = password
+            self.init(user: user, secret: .plainText(password))
         }
     }
 
     private let accounts: [String: Account]
+    /// Compared against when the user does not exist, so that unknown users cost the same time.
+    private let decoy: Secret
 
     public init(accounts: [Account]) {
         self.accounts = Dictionary(accounts.map { ($0.user.username, $0) }, uniquingKeysWith: { first, _ in first })
+        let hashed = accounts.compactMap { account -> PasswordHash? in
+            if case .hashed(let hash) = account.secret { return hash }
+            return nil
+        }.first
+        self.decoy = hashed.map { .hashed($0) } ?? .plainText(UUID().uuidString)
     }
 
+    public var name: String { "plain" }
     public var schemes: [String] { ["Basic"] }
+
+    /// The user's account, if configured (for issuing API keys with their current roles).
+    public func account(named username: String) -> Account? {
+        accounts[username]
+    }
 
     public func authenticate(_ credential: Credential) async throws -> User? {
         guard credential.isScheme("Basic"),
@@ -33,20 +65,9 @@ public struct PlainUserAuthenticator: Authenticator {
         let username = String(decoded[..<colon])
         let password = String(decoded[decoded.index(after: colon)...])
         guard let account = accounts[username] else {
-            _ = Self.constantTimeEquals(password, password)
+            _ = decoy.matches(password)
             return nil
         }
-        return Self.constantTimeEquals(password, account.password) ? account.user : nil
-    }
-
-    /// Compares without an early exit, so the time taken does not reveal how much matched.
-    static func constantTimeEquals(_ a: String, _ b: String) -> Bool {
-        let a = Array(a.utf8)
-        let b = Array(b.utf8)
-        var difference = UInt8(truncatingIfNeeded: a.count ^ b.count)
-        for index in 0..<max(a.count, b.count) {
-            difference |= (index < a.count ? a[index] : 0) ^ (index < b.count ? b[index] : 0)
-        }
-        return difference == 0
+        return account.secret.matches(password) ? account.user : nil
     }
 }

@@ -8,7 +8,7 @@ import PolytopeCore
 ///   big-dummy: {type: dummy, max-size: 100G}
 /// collections:
 ///   debug:
-///     roles: [default]     # optional; omitted = every authenticated user
+///     roles: [default]     # optional; omitted = every authenticated user; or {realm: [roles]}
 ///     limits: {total: 20, per-user: 4, per-role: {admin: 10}}
 ///     datasources:
 ///       - {name: echo, type: echo, match: {datasource: echo}}
@@ -53,7 +53,7 @@ public struct CollectionCatalogReader {
         } else if !Self.isValidName(name) {
             section.report("collection names may use letters, digits, '-', '_' and '.' only (at most 128)")
         }
-        let roles = section.strings("roles")
+        let access = accessRule(section)
         var limits = CollectionLimits()
         if let limitsSection = section.section("limits") {
             limits.total = limitsSection.int("total", range: 1...Int.max)
@@ -78,7 +78,7 @@ public struct CollectionCatalogReader {
             }
             routes.append(route)
         }
-        return CollectionDefinition(name: name, roles: roles, limits: limits, routes: routes)
+        return CollectionDefinition(name: name, access: access, limits: limits, routes: routes)
     }
 
     private func route(from entry: ConfigReader, shared: [String: ConfigNode]) -> DatasourceRoute? {
@@ -123,9 +123,30 @@ public struct CollectionCatalogReader {
         }
         let defaults = document(definition.section("defaults"))
         let patch = document(definition.section("patch"))
-        let roles = definition.strings("roles")
+        let access = accessRule(definition)
         guard let datasource = factory.make(type: type, options: definition) else { return nil }
-        return DatasourceRoute(name: name, roles: roles, match: match, defaults: defaults, patch: patch, datasource: datasource)
+        return DatasourceRoute(name: name, access: access, match: match, defaults: defaults, patch: patch, datasource: datasource)
+    }
+
+    /// `roles: [a, b]`, `roles: a`, or `roles: {realm: [a, b]}`; absent means everyone.
+    private func accessRule(_ section: ConfigReader) -> AccessRule {
+        guard let node = section.value("roles") else { return .everyone }
+        if case .mapping = node.value, let realms = section.section("roles") {
+            var rules: [String: [String]] = [:]
+            for (realm, roles) in realms.entries() {
+                guard let list = ConfigReader.strings(of: roles.node, splitOnSlash: false), !list.isEmpty else {
+                    roles.report("expected a list of roles for realm '\(realm)'")
+                    continue
+                }
+                rules[realm] = list
+            }
+            return .realms(rules)
+        }
+        guard let roles = ConfigReader.strings(of: node, splitOnSlash: false) else {
+            section.report("expected a list of roles, or a mapping of realm to roles", key: "roles")
+            return .everyone
+        }
+        return .roles(roles)
     }
 
     private func document(_ section: ConfigReader?) -> RequestDocument {

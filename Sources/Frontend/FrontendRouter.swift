@@ -9,6 +9,8 @@ public struct FrontendDependencies: Sendable {
     public var staging: any StagingArea
     public var catalog: CollectionCatalog
     public var authenticators: [any Authenticator]
+    /// Issues API keys; nil when API keys are turned off.
+    public var keyIssuer: (any APIKeyIssuing)?
     /// Signalled after each accepted request, so the broker reacts at once.
     public var requestArrived: WakeSignal
     public var wallClock: any WallClock
@@ -19,6 +21,7 @@ public struct FrontendDependencies: Sendable {
         staging: any StagingArea,
         catalog: CollectionCatalog,
         authenticators: [any Authenticator],
+        keyIssuer: (any APIKeyIssuing)? = nil,
         requestArrived: WakeSignal,
         wallClock: any WallClock = SystemWallClock(),
         metrics: PolytopeMetrics = PolytopeMetrics()
@@ -27,6 +30,7 @@ public struct FrontendDependencies: Sendable {
         self.staging = staging
         self.catalog = catalog
         self.authenticators = authenticators
+        self.keyIssuer = keyIssuer
         self.requestArrived = requestArrived
         self.wallClock = wallClock
         self.metrics = metrics
@@ -57,5 +61,8 @@ public enum FrontendRouter {
         requests.addRoutes(to: authenticated)
         DownloadsController(requests: requests, staging: dependencies.staging, metrics: dependencies.metrics).addRoutes(to: authenticated)
         AccountController(store: dependencies.store, catalog: dependencies.catalog).addRoutes(to: authenticated)
+        if let issuer = dependencies.keyIssuer {
+            AuthKeysController(issuer: issuer).addRoutes(to: authenticated)
+        }
     }
 }

@@ -80,9 +80,9 @@ struct ServeCommand: AsyncParsableCommand {
 
         let server: PolytopeServer
         do {
-            server = try PolytopeServer(configuration: configuration, roles: roles, logger: logger)
+            server = try await PolytopeServer(configuration: configuration, roles: roles, logger: logger)
         } catch {
-            printError("polytope: cannot open the data directory '\(configuration.server.dataDirectory)': \(error)")
+            printError("polytope: cannot start: \(error)")
             throw ExitCode(1)
         }
         let roleNames = roles.sorted().map(\.rawValue).joined(separator: ",")

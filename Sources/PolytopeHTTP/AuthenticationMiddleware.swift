@@ -24,13 +24,14 @@ public struct AuthenticationMiddleware: RouterMiddleware {
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        let user = try await authenticate(request)
+        let (user, authenticator) = try await authenticate(request)
         context.user = user
+        context.authenticatedBy = authenticator
         context.logger[metadataKey: "user"] = "\(user.username)"
         return try await next(request, context)
     }
 
-    private func authenticate(_ request: Request) async throws -> User {
+    private func authenticate(_ request: Request) async throws -> (User, String) {
         let schemes = acceptedSchemes
         let challenge = schemes.map { $0 == "Basic" ? "Basic realm=\"polytope\", charset=\"UTF-8\"" : $0 }.joined(separator: ", ")
         let schemeList = schemes.joined(separator: ", ")
@@ -47,7 +48,7 @@ public struct AuthenticationMiddleware: RouterMiddleware {
             for authenticator in authenticators where authenticator.schemes.contains(where: credential.isScheme) {
                 understood = true
                 do {
-                    if let user = try await authenticator.authenticate(credential) { return user }
+                    if let user = try await authenticator.authenticate(credential) { return (user, authenticator.name) }
                 } catch {
                     throw PolytopeError(.unavailable, "Authentication is unavailable right now; please try again later.", cause: error)
                 }

@@ -38,7 +38,7 @@ public struct PolytopeConfiguration: Sendable {
     public var worker: WorkerPoolConfiguration
     public var garbageCollector: GarbageCollectorConfiguration
     public var telemetry: TelemetryConfiguration
-    public var accounts: [PlainUserAuthenticator.Account]
+    public var authentication: AuthenticationSettings
     public var catalog: CollectionCatalog
 
     /// The default HTTP port, documented in the README.
@@ -129,7 +129,7 @@ public struct PolytopeConfiguration: Sendable {
         worker = Self.workerConfiguration(reader.section("worker"))
         garbageCollector = Self.garbageCollectorConfiguration(reader.section("garbage-collector"))
         telemetry = Self.telemetryConfiguration(reader.section("telemetry"))
-        accounts = Self.accounts(reader.section("authentication"))
+        authentication = AuthenticationSettings(reader.section("authentication"))
         catalog = CollectionCatalogReader().read(collections: reader.section("collections"), sharedDatasources: reader.section("datasources"))
         if reader.node["collections"] == nil {
             reader.report("no collections are configured; add a 'collections' section (see polytope.yaml)")
@@ -195,36 +195,6 @@ public struct PolytopeConfiguration: Sendable {
             workerStaleAfter: section.duration("worker-stale-after", default: defaults.workerStaleAfter, minimum: .seconds(1))
         )
     }
-
-    private static func accounts(_ section: ConfigReader?) -> [PlainUserAuthenticator.Account] {
-        guard let section else { return [] }
-        var accounts: [PlainUserAuthenticator.Account] = []
-        for entry in section.list("users") ?? [] {
-            guard case .mapping = entry.node.value else {
-                entry.report("expected a mapping with 'username' and 'password'")
-                continue
-            }
-            guard let username = entry.string("username"), !username.isEmpty else {
-                entry.report("a user needs a 'username'")
-                continue
-            }
-            guard let password = entry.string("password"), !password.isEmpty else {
-                entry.report("user '\(username)' needs a 'password'")
-                continue
-            }
-            if username.contains(":") { entry.report("user names may not contain ':'", key: "username") }
-            if accounts.contains(where: { $0.user.username == username }) {
-                entry.report("user '\(username)' is defined twice", key: "username")
-            }
-            let user = User(
-                username: username,
-                realm: entry.string("realm", default: "local"),
-                roles: entry.strings("roles") ?? ["default"]
-            )
-            accounts.append(PlainUserAuthenticator.Account(user: user, password: password))
-        }
-        return accounts
-    }
 }
 
 extension PolytopeConfiguration {
@@ -234,7 +204,7 @@ extension PolytopeConfiguration {
         return [
             "  listen: http://\(server.host):\(server.port), data in \(server.dataDirectory)",
             "  collections: \(collections.joined(separator: "; "))",
-            "  users: \(accounts.map(\.user.username).joined(separator: ", "))",
+            "  users: \(authentication.accounts.map(\.user.username).joined(separator: ", "))",
         ]
     }
 }

@@ -36,14 +36,34 @@ public struct PolytopeServer: Sendable {
     public let metricsRegistry = PrometheusCollectorRegistry()
     let metrics: PolytopeMetrics
 
-    /// Opens the store (migrating its schema) and the staging area.
-    public init(configuration: PolytopeConfiguration, roles: Set<Role>, logger: Logger) throws {
+    /// Authenticators in the order they are tried: configured users, API keys, Auth-o-tron.
+    let authenticators: [any Authenticator]
+    let keyIssuer: APIKeyAuthenticator?
+
+    /// Opens the store (migrating its schema) and the staging area, and loads the
+    /// authentication providers.
+    public init(configuration: PolytopeConfiguration, roles: Set<Role>, logger: Logger) async throws {
         self.configuration = configuration
         self.roles = roles
         self.logger = logger
-        self.store = try SQLiteRequestStore(configuration: configuration.store, logger: logger)
+        let store = try SQLiteRequestStore(configuration: configuration.store, logger: logger)
+        self.store = store
         self.staging = try FilesystemStaging(configuration: configuration.staging)
         self.metrics = PolytopeMetrics(factory: Self.metricsFactory(registry: metricsRegistry))
+
+        let settings = configuration.authentication
+        var authenticators: [any Authenticator] = []
+        if !settings.accounts.isEmpty { authenticators.append(PlainUserAuthenticator(accounts: settings.accounts)) }
+        keyIssuer = settings.apiKeys.map { APIKeyAuthenticator(store: store, configuration: $0) }
+        if let keyIssuer { authenticators.append(keyIssuer) }
+        if let authOTron = settings.authOTron {
+            authenticators.append(try await AuthOTronAuthenticator(configuration: authOTron, logger: logger))
+        }
+        self.authenticators = authenticators
+        for user in settings.plainTextUsers {
+            logger.warning(
+                "user has a plain-text password in the configuration; use password-hash outside local demos", metadata: ["user": "\(user)"])
+        }
     }
 
     /// Prometheus with histogram buckets suited to each duration we measure.
@@ -118,13 +138,13 @@ public struct PolytopeServer: Sendable {
     /// The router with the routes of the configured roles (used directly by HTTP tests).
     public func makeRouter() -> Router<PolytopeRequestContext> {
         let router = HTTPRouting.makeRouter(metrics: metrics)
-        let authenticators: [any Authenticator] = [PlainUserAuthenticator(accounts: configuration.accounts)]
         if roles.contains(.frontend) {
             let dependencies = FrontendDependencies(
                 store: store,
                 staging: staging,
                 catalog: configuration.catalog,
                 authenticators: authenticators,
+                keyIssuer: keyIssuer,
                 requestArrived: requestArrived,
                 metrics: metrics
             )

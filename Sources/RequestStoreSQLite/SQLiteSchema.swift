@@ -71,6 +71,23 @@ enum SQLiteSchema {
                     """
             )
         }
+        migrator.registerMigration("v4: api keys") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE api_keys (
+                        id TEXT PRIMARY KEY,
+                        key_hash TEXT NOT NULL UNIQUE,
+                        username TEXT NOT NULL,
+                        user_json TEXT NOT NULL,
+                        label TEXT NOT NULL DEFAULT '',
+                        created_at REAL NOT NULL,
+                        expires_at REAL NOT NULL,
+                        revoked_at REAL
+                    );
+                    CREATE INDEX api_keys_by_user ON api_keys(username, created_at);
+                    """
+            )
+        }
         return migrator
     }
 }

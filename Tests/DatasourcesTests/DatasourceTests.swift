@@ -92,7 +92,7 @@ struct CollectionCatalogReaderTests {
         )
         #expect(problems.isEmpty, "\(problems)")
         let debug = try #require(catalog["debug"])
-        #expect(debug.roles == ["default"])
+        #expect(debug.access == .roles(["default"]))
         #expect(debug.limits == CollectionLimits(total: 20, perUser: 4, perRole: ["admin": 10]))
         #expect(debug.routes.map(\.name) == ["echo", "big", "plain"])
         #expect(debug.routes[0].match == [MatchRule(key: "datasource", allowed: ["echo"]), MatchRule(key: "class", allowed: ["od", "rd"])])

@@ -70,7 +70,9 @@ struct BadInputTests {
             ("Basic " + Data("alice:wrong".utf8).base64EncodedString(), "Invalid credentials."),
             ("Basic " + Data("nobody:x".utf8).base64EncodedString(), "Invalid credentials."),
             ("Basic %%%notbase64", "Invalid credentials."),
-            ("Bearer abc", "Unsupported authorization scheme 'Bearer'; this server accepts: Basic."),
+            ("Bearer abc", "Invalid credentials."),
+            ("EmailKey a@b.int:abc", "Invalid credentials."),
+            ("Digest username=x", "Unsupported authorization scheme 'Digest'; this server accepts: Basic, Bearer, EmailKey."),
             ("Negotiate", "Unsupported authorization scheme 'Negotiate'"),
         ] as [(String?, String)]
     )

@@ -12,7 +12,7 @@ import Testing
 struct TelemetryTests {
     @Test("metrics: Prometheus text with request, HTTP, staging and store series")
     func metrics() async throws {
-        let server = try TestServer()
+        let server = try await TestServer()
         try await server.test { client in
             let id = try await client.submitID("datasource: echo\nx: 1")
             #expect(try await client.pollUntilDone(id).status == .seeOther)
@@ -83,7 +83,7 @@ struct TelemetryTests {
 
     @Test("a poll of a request the garbage collector removed says it expired")
     func expired() async throws {
-        let server = try TestServer()
+        let server = try await TestServer()
         try await server.test { client in
             let id = try await client.submitID("datasource: echo")
             #expect(try await client.pollUntilDone(id).status == .seeOther)

@@ -38,14 +38,14 @@ struct TestServer {
     let directory: TemporaryDirectory
     let server: PolytopeServer
 
-    init(roles: Set<Role> = Set(Role.allCases)) throws {
+    init(roles: Set<Role> = Set(Role.allCases)) async throws {
         directory = try TemporaryDirectory()
         let file = directory.file("polytope.yaml")
         try Self.configuration.write(toFile: file, atomically: true, encoding: .utf8)
         let (configuration, _) = try PolytopeConfiguration.load(
             files: [file], overrides: .init(dataDirectory: directory.file("data")), environment: [:]
         )
-        server = try PolytopeServer(configuration: configuration, roles: roles, logger: Logger.quiet)
+        server = try await PolytopeServer(configuration: configuration, roles: roles, logger: Logger.quiet)
     }
 
     /// Runs the background roles while `body` talks to the router.

@@ -66,7 +66,7 @@ struct MatchingTests {
         let collection = CollectionDefinition(
             name: "debug",
             routes: [
-                DatasourceRoute(name: "admins", roles: ["admin"], datasource: AcceptAll()),
+                DatasourceRoute(name: "admins", access: .roles(["admin"]), datasource: AcceptAll()),
                 DatasourceRoute(name: "picky", datasource: AcceptAll(refusal: "size must be small")),
                 DatasourceRoute(name: "echo", match: [MatchRule(key: "datasource", allowed: ["echo"])], datasource: AcceptAll()),
             ]
@@ -85,10 +85,22 @@ struct MatchingTests {
         }
     }
 
+    @Test("access rules: by role, by realm, or everyone")
+    func accessRules() {
+        let ecmwf = User(username: "a", realm: "ecmwf", roles: ["default"])
+        let desp = User(username: "b", realm: "desp", roles: ["default", "member"])
+        #expect(AccessRule.everyone.admits(ecmwf))
+        #expect(AccessRule.roles(["member"]).admits(desp) && !AccessRule.roles(["member"]).admits(ecmwf))
+        let perRealm = AccessRule.realms(["ecmwf": ["default"], "desp": ["member"]])
+        #expect(perRealm.admits(ecmwf) && perRealm.admits(desp))
+        #expect(!perRealm.admits(User(username: "c", realm: "other", roles: ["default", "member"])), "an unlisted realm is refused")
+        #expect(perRealm.description == "one of the roles member (realm desp) or default (realm ecmwf)")
+    }
+
     @Test("collection access and per-role limits")
     func collectionRolesAndLimits() {
         let open = CollectionDefinition(name: "open", routes: [])
-        let restricted = CollectionDefinition(name: "r", roles: ["admin"], routes: [])
+        let restricted = CollectionDefinition(name: "r", access: .roles(["admin"]), routes: [])
         #expect(open.admits(Fixtures.alice))
         #expect(!restricted.admits(Fixtures.alice))
         #expect(restricted.admits(Fixtures.bob))

@@ -17,7 +17,7 @@ struct DefaultConfigurationTests {
         #expect(configuration.server.host == "127.0.0.1")
         #expect(configuration.server.port == PolytopeConfiguration.defaultPort)
         #expect(configuration.server.dataDirectory == "./data")
-        #expect(configuration.accounts.map(\.user.username) == ["demo"])
+        #expect(configuration.authentication.accounts.map(\.user.username) == ["demo"])
         let debug = try #require(configuration.catalog["debug"])
         #expect(debug.routes.map(\.name) == ["echo", "raise", "dummy"])
         #expect(debug.limits.total != nil && debug.limits.perUser != nil && !debug.limits.perRole.isEmpty)
@@ -57,7 +57,7 @@ struct DefaultConfigurationTests {
             let expected = [
                 "server.port: 99999 is out of range", "server.colour: unknown key", "store.type: unsupported store type 'mongodb'",
                 "worker.slots: 0 is out of range", "worker.heartbeat: heartbeat", "broker.max-attempts: expected an integer",
-                "garbage-collector.age: expected a duration", "authentication.users[0]: user 'a' needs a 'password'",
+                "garbage-collector.age: expected a duration", "authentication.users[0]: user 'a' needs a 'password-hash'",
                 "collections.debug.datasources[0].type: unknown datasource type 'nosuch'",
             ]
             return expected.allSatisfy { text.contains($0) }

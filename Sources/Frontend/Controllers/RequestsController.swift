@@ -37,7 +37,7 @@ struct RequestsController {
         }
         guard collection.admits(user) else {
             throw PolytopeError.forbidden(
-                "You are not allowed to use collection '\(name)'; it requires one of the roles \((collection.roles ?? []).joined(separator: ", ")).")
+                "You are not allowed to use collection '\(name)'; it requires \(collection.access).")
         }
         if let declared = request.headers[.contentLength].flatMap(Int.init), declared > configuration.maximumBodySize {
             throw tooLarge()

@@ -34,10 +34,19 @@ public struct Credential: Sendable, Hashable {
 ///
 /// Implementations: plain users from the configuration (Basic); later API keys and Auth-o-tron.
 public protocol Authenticator: Sendable {
+    /// A short name for logs and for telling how a user was authenticated (`plain`, `api-key`, ...).
+    var name: String { get }
+
     /// The schemes this authenticator understands, as written in `WWW-Authenticate`.
     var schemes: [String] { get }
 
     /// The user the credential belongs to, or nil if it is not valid.
     /// - Throws: only when the check itself could not be done (a provider is unreachable).
     func authenticate(_ credential: Credential) async throws -> User?
+}
+
+/// Issues API keys (`POST /api/v1/auth/keys`, `polytope login`).
+public protocol APIKeyIssuing: Sendable {
+    /// A new key for `user`, shown to them once, and when it expires.
+    func issueKey(for user: User, label: String) async throws -> (key: String, record: APIKeyRecord)
 }

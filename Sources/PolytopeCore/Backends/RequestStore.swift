@@ -223,3 +223,4 @@ public struct PurgedRequest: Sendable, Hashable {
 
 /// Everything a request store backend provides.
 public typealias RequestStoreBackend = RequestStore & DispatchStore & WorkQueue & RetentionStore & TelemetryStore & WorkerRegistry
+    & APIKeyStore

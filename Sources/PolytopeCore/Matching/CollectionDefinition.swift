@@ -1,23 +1,22 @@
 /// A collection: a named set of datasources that users submit requests to.
 public struct CollectionDefinition: Sendable {
     public var name: String
-    /// Roles allowed to use the collection; nil means every authenticated user.
-    public var roles: [String]?
+    /// Who may see and use the collection.
+    public var access: AccessRule
     public var limits: CollectionLimits
     /// Datasources in the order they are tried; the first that accepts a request wins.
     public var routes: [DatasourceRoute]
 
-    public init(name: String, roles: [String]? = nil, limits: CollectionLimits = CollectionLimits(), routes: [DatasourceRoute]) {
+    public init(name: String, access: AccessRule = .everyone, limits: CollectionLimits = CollectionLimits(), routes: [DatasourceRoute]) {
         self.name = name
-        self.roles = roles
+        self.access = access
         self.limits = limits
         self.routes = routes
     }
 
     /// Whether `user` may see and use the collection.
     public func admits(_ user: User) -> Bool {
-        guard let roles else { return true }
-        return user.hasAnyRole(roles)
+        access.admits(user)
     }
 
     /// The datasource chosen for a request.

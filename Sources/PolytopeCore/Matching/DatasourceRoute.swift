@@ -3,8 +3,8 @@
 public struct DatasourceRoute: Sendable {
     /// The name shown to users and stored with each request.
     public var name: String
-    /// Roles allowed to use this datasource; nil means everyone who may use the collection.
-    public var roles: [String]?
+    /// Who may use this datasource, among those who may use the collection.
+    public var access: AccessRule
     public var match: [MatchRule]
     /// Values added for keys the request does not give (applied before matching).
     public var defaults: RequestDocument
@@ -14,14 +14,14 @@ public struct DatasourceRoute: Sendable {
 
     public init(
         name: String,
-        roles: [String]? = nil,
+        access: AccessRule = .everyone,
         match: [MatchRule] = [],
         defaults: RequestDocument = RequestDocument(),
         patch: RequestDocument = RequestDocument(),
         datasource: any Datasource
     ) {
         self.name = name
-        self.roles = roles
+        self.access = access
         self.match = match
         self.defaults = defaults
         self.patch = patch
@@ -38,8 +38,8 @@ public struct DatasourceRoute: Sendable {
 
     /// Applies defaults, the role check, match rules, the datasource's own check and the patch.
     public func offer(_ request: DatasourceRequest) -> Outcome {
-        if let roles, !request.user.hasAnyRole(roles) {
-            return .refused(reason: "requires one of the roles \(roles.joined(separator: ", "))")
+        if !access.admits(request.user) {
+            return .refused(reason: "requires \(access)")
         }
         var document = request.document
         for field in defaults.fields where document[field.key] == nil {

@@ -1,0 +1,83 @@
+import Crypto
+import Foundation
+import PolytopeCore
+
+/// API keys: `Authorization: Bearer <key>` or `EmailKey <email>:<key>` (polytope-client
+/// sends the latter when it knows the user's e-mail).
+///
+/// Keys are issued by `POST /api/v1/auth/keys` (`polytope login`) or by an operator
+/// (`polytope keys create`); only their SHA-256 is stored, so a copy of the database does not
+/// reveal them. A key expires, can be revoked, and authenticates as the user it was issued to.
+public struct APIKeyAuthenticator: Authenticator, APIKeyIssuing {
+    /// Settings of API keys.
+    public struct Configuration: Sendable {
+        /// How long an issued key is valid.
+        public var lifetime: Duration
+
+        public init(lifetime: Duration = .seconds(365 * 86_400)) {
+            self.lifetime = lifetime
+        }
+    }
+
+    let store: any APIKeyStore
+    let configuration: Configuration
+    let wallClock: any WallClock
+
+    public init(store: any APIKeyStore, configuration: Configuration = Configuration(), wallClock: any WallClock = SystemWallClock()) {
+        self.store = store
+        self.configuration = configuration
+        self.wallClock = wallClock
+    }
+
+    public var name: String { "api-key" }
+    public var schemes: [String] { ["Bearer", "EmailKey"] }
+
+    public func authenticate(_ credential: Credential) async throws -> User? {
+        let key: String
+        var email: String?
+        if credential.isScheme("Bearer") {
+            key = credential.value
+        } else if credential.isScheme("EmailKey"), let colon = credential.value.lastIndex(of: ":") {
+            email = String(credential.value[..<colon])
+            key = String(credential.value[credential.value.index(after: colon)...])
+        } else {
+            return nil
+        }
+        guard !key.isEmpty, key.utf8.count <= 256, let record = try await store.apiKey(withHash: Self.hash(key)),
+            record.isUsable(at: wallClock.now())
+        else { return nil }
+        if let email, let known = record.user.attributes["email"], known.lowercased() != email.lowercased() {
+            return nil
+        }
+        return record.user
+    }
+
+    /// Issues a new key for `user`; returns the key (shown once) and its record.
+    public func issueKey(for user: User, label: String = "") async throws -> (key: String, record: APIKeyRecord) {
+        let key = Self.randomToken(bytes: 32)
+        let now = wallClock.now()
+        let record = APIKeyRecord(
+            id: Self.randomToken(bytes: 9),
+            keyHash: Self.hash(key),
+            user: user,
+            label: label,
+            createdAt: now,
+            expiresAt: now.addingTimeInterval(configuration.lifetime.timeInterval)
+        )
+        try await store.insertAPIKey(record)
+        return (key, record)
+    }
+
+    /// Hex SHA-256 of a key.
+    public static func hash(_ key: String) -> String {
+        SHA256.hash(data: Array(key.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// URL-safe random text carrying `bytes` random bytes.
+    static func randomToken(bytes: Int) -> String {
+        var generator = SystemRandomNumberGenerator()
+        let random = (0..<bytes).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        return Data(random).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+}

@@ -1,0 +1,62 @@
+import Crypto
+import CryptoExtras
+import Foundation
+
+/// Salted password hashes for the configuration: `pbkdf2-sha256$<rounds>$<salt>$<hash>`
+/// (salt and hash in base64). Make one with `polytope hash-password`.
+public struct PasswordHash: Sendable, Hashable {
+    public var rounds: Int
+    public var salt: [UInt8]
+    public var hash: [UInt8]
+
+    static let prefix = "pbkdf2-sha256"
+    /// OWASP's 2023 recommendation for PBKDF2-HMAC-SHA256.
+    public static let defaultRounds = 600_000
+
+    /// Parses the text form; nil if it is not one.
+    public init?(encoded: String) {
+        let parts = encoded.split(separator: "$", omittingEmptySubsequences: false)
+        guard parts.count == 4, parts[0] == Self.prefix, let rounds = Int(parts[1]), rounds >= 1,
+            let salt = Data(base64Encoded: String(parts[2])), let hash = Data(base64Encoded: String(parts[3])), hash.count == 32
+        else { return nil }
+        self.rounds = rounds
+        self.salt = Array(salt)
+        self.hash = Array(hash)
+    }
+
+    /// Hashes `password` with a fresh random salt.
+    public init(hashing password: String, rounds: Int = PasswordHash.defaultRounds) throws {
+        var generator = SystemRandomNumberGenerator()
+        let salt = (0..<16).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        self.rounds = rounds
+        self.salt = salt
+        self.hash = try Self.derive(password, salt: salt, rounds: rounds)
+    }
+
+    /// The text form, for the configuration.
+    public var encoded: String {
+        "\(Self.prefix)$\(rounds)$\(Data(salt).base64EncodedString())$\(Data(hash).base64EncodedString())"
+    }
+
+    /// Whether `password` hashes to this hash (compared in constant time).
+    public func matches(_ password: String) -> Bool {
+        guard let candidate = try? Self.derive(password, salt: salt, rounds: rounds) else { return false }
+        return ConstantTime.equals(candidate, hash)
+    }
+
+    static func derive(_ password: String, salt: [UInt8], rounds: Int) throws -> [UInt8] {
+        let key = try KDF.Insecure.PBKDF2.deriveKey(
+            from: Array(password.utf8), salt: salt, using: .sha256, outputByteCount: 32, unsafeUncheckedRounds: rounds
+        )
+        return key.withUnsafeBytes { Array($0) }
+    }
+}
+
+/// Comparisons whose time does not depend on where the inputs differ.
+enum ConstantTime {
+    static func equals(_ a: some Collection<UInt8>, _ b: some Collection<UInt8>) -> Bool {
+        var difference = UInt8(truncatingIfNeeded: a.count ^ b.count)
+        for (x, y) in zip(a, b) { difference |= x ^ y }
+        return difference == 0
+    }
+}

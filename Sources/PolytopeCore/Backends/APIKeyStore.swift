@@ -1,0 +1,41 @@
+import Foundation
+
+/// An API key as stored: the key itself is never kept, only its SHA-256.
+public struct APIKeyRecord: Sendable, Hashable {
+    /// A public name of the key, for listing and revoking (not a secret).
+    public var id: String
+    /// Hex SHA-256 of the key.
+    public var keyHash: String
+    /// The user the key authenticates as (a snapshot taken when it was issued).
+    public var user: User
+    public var label: String
+    public var createdAt: Date
+    public var expiresAt: Date
+    public var revokedAt: Date?
+
+    public init(id: String, keyHash: String, user: User, label: String, createdAt: Date, expiresAt: Date, revokedAt: Date? = nil) {
+        self.id = id
+        self.keyHash = keyHash
+        self.user = user
+        self.label = label
+        self.createdAt = createdAt
+        self.expiresAt = expiresAt
+        self.revokedAt = revokedAt
+    }
+
+    /// Whether the key may be used at `date`.
+    public func isUsable(at date: Date) -> Bool {
+        revokedAt == nil && date < expiresAt
+    }
+}
+
+/// Where API keys live (the request store's database, so every process sees the same keys).
+public protocol APIKeyStore: Sendable {
+    func insertAPIKey(_ key: APIKeyRecord) async throws
+    /// The key with this hash, usable or not.
+    func apiKey(withHash hash: String) async throws -> APIKeyRecord?
+    /// Keys of one user, or of everyone, newest first.
+    func apiKeys(ofUser username: String?) async throws -> [APIKeyRecord]
+    /// Revokes a key; returns false if there is no such key (or it was already revoked).
+    func revokeAPIKey(id: String, at now: Date) async throws -> Bool
+}

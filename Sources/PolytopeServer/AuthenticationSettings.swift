@@ -1,0 +1,124 @@
+import Authentication
+import Foundation
+import PolytopeConfig
+import PolytopeCore
+
+/// The `authentication` section: configured users, API keys, and Auth-o-tron.
+///
+/// ```yaml
+/// authentication:
+///   users:
+///     - {username: alice, password-hash: "pbkdf2-sha256$600000$...", roles: [default], email: a@b.int}
+///     - {username: demo, password: demo}          # plain text: local demos only
+///   api-keys: {enabled: true, lifetime: 365d}
+///   auth-o-tron:
+///     url: https://auth-o-tron.example.int
+///     issuer: auth-o-tron
+///     audience: polytope
+///     public-keys: [{kid: key-1, file: /etc/polytope/auth-o-tron.pem}]
+/// ```
+public struct AuthenticationSettings: Sendable {
+    public var accounts: [PlainUserAuthenticator.Account]
+    /// API key settings; nil when API keys are turned off.
+    public var apiKeys: APIKeyAuthenticator.Configuration?
+    public var authOTron: AuthOTronAuthenticator.Configuration?
+
+    /// Users whose password is written in plain text (worth a warning outside demos).
+    public var plainTextUsers: [String] {
+        accounts.compactMap { account in
+            if case .plainText = account.secret { return account.user.username }
+            return nil
+        }
+    }
+
+    init(_ section: ConfigReader?) {
+        accounts = Self.accounts(section)
+        apiKeys = Self.apiKeys(section?.section("api-keys"), present: section?.contains("api-keys") ?? false)
+        authOTron = section?.section("auth-o-tron").flatMap(Self.authOTron)
+    }
+
+    private static func accounts(_ section: ConfigReader?) -> [PlainUserAuthenticator.Account] {
+        guard let section else { return [] }
+        var accounts: [PlainUserAuthenticator.Account] = []
+        for entry in section.list("users") ?? [] {
+            guard case .mapping = entry.node.value else {
+                entry.report("expected a mapping with 'username' and 'password-hash' (or 'password')")
+                continue
+            }
+            guard let username = entry.string("username"), !username.isEmpty else {
+                entry.report("a user needs a 'username'")
+                continue
+            }
+            if username.contains(":") { entry.report("user names may not contain ':'", key: "username") }
+            if accounts.contains(where: { $0.user.username == username }) {
+                entry.report("user '\(username)' is defined twice", key: "username")
+            }
+            let secret: PlainUserAuthenticator.Secret
+            switch (entry.string("password-hash"), entry.string("password")) {
+            case (let encoded?, nil):
+                guard let hash = PasswordHash(encoded: encoded) else {
+                    entry.report("not a password hash; make one with `polytope hash-password`", key: "password-hash")
+                    continue
+                }
+                secret = .hashed(hash)
+            case (nil, let password?) where !password.isEmpty:
+                secret = .plainText(password)
+            case (.some, .some):
+                entry.report("user '\(username)' has both 'password' and 'password-hash'; keep one")
+                continue
+            default:
+                entry.report("user '\(username)' needs a 'password-hash' (or, for local demos, a 'password')")
+                continue
+            }
+            var attributes: [String: String] = [:]
+            if let email = entry.string("email") { attributes["email"] = email }
+            let user = User(
+                username: username, realm: entry.string("realm", default: "local"), roles: entry.strings("roles") ?? ["default"],
+                attributes: attributes)
+            accounts.append(PlainUserAuthenticator.Account(user: user, secret: secret))
+        }
+        return accounts
+    }
+
+    private static func apiKeys(_ section: ConfigReader?, present: Bool) -> APIKeyAuthenticator.Configuration? {
+        let defaults = APIKeyAuthenticator.Configuration()
+        guard let section else { return present ? nil : defaults }
+        guard section.bool("enabled", default: true) else { return nil }
+        return APIKeyAuthenticator.Configuration(lifetime: section.duration("lifetime", default: defaults.lifetime, minimum: .seconds(60)))
+    }
+
+    private static func authOTron(_ section: ConfigReader) -> AuthOTronAuthenticator.Configuration? {
+        let url = section.string("url")
+        let issuer = section.string("issuer")
+        let audience = section.string("audience")
+        var keys: [String: String] = [:]
+        for entry in section.list("public-keys") ?? [] {
+            guard let kid = entry.string("kid") else {
+                entry.report("a public key needs its 'kid'")
+                continue
+            }
+            switch (entry.string("pem"), entry.string("file")) {
+            case (let pem?, nil): keys[kid] = pem
+            case (nil, let file?):
+                guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+                    entry.report("cannot read '\(file)'", key: "file")
+                    continue
+                }
+                keys[kid] = text
+            default: entry.report("give the key as 'pem' (text) or 'file' (path), one of them")
+            }
+        }
+        for (key, value) in [("url", url), ("issuer", issuer), ("audience", audience)] where value == nil {
+            section.report("Auth-o-tron needs '\(key)'", key: nil)
+        }
+        if keys.isEmpty { section.report("Auth-o-tron needs at least one entry under 'public-keys'") }
+        guard let url, let issuer, let audience, !keys.isEmpty else { return nil }
+        let defaults = AuthOTronAuthenticator.Configuration(url: url, publicKeys: keys, issuer: issuer, audience: audience)
+        return AuthOTronAuthenticator.Configuration(
+            url: url, publicKeys: keys, issuer: issuer, audience: audience,
+            cacheDuration: section.duration("cache", default: defaults.cacheDuration),
+            timeout: section.duration("timeout", default: defaults.timeout, minimum: .milliseconds(100)),
+            schemes: section.strings("schemes") ?? defaults.schemes
+        )
+    }
+}

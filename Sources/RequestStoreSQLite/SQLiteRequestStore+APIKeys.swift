@@ -1,0 +1,57 @@
+import Foundation
+import GRDB
+import PolytopeCore
+
+extension SQLiteRequestStore {
+    public func insertAPIKey(_ key: APIKeyRecord) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO api_keys (id, key_hash, username, user_json, label, created_at, expires_at, revoked_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    key.id, key.keyHash, key.user.username, SQLiteRow.userJSON(key.user), key.label,
+                    key.createdAt.timeIntervalSince1970, key.expiresAt.timeIntervalSince1970, key.revokedAt?.timeIntervalSince1970,
+                ]
+            )
+        }
+    }
+
+    public func apiKey(withHash hash: String) async throws -> APIKeyRecord? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM api_keys WHERE key_hash = ?", arguments: [hash]).map(Self.apiKey)
+        }
+    }
+
+    public func apiKeys(ofUser username: String?) async throws -> [APIKeyRecord] {
+        try await pool.read { db in
+            if let username {
+                return try Row.fetchAll(db, sql: "SELECT * FROM api_keys WHERE username = ? ORDER BY created_at DESC", arguments: [username])
+                    .map(Self.apiKey)
+            }
+            return try Row.fetchAll(db, sql: "SELECT * FROM api_keys ORDER BY created_at DESC").map(Self.apiKey)
+        }
+    }
+
+    public func revokeAPIKey(id: String, at now: Date) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", arguments: [now.timeIntervalSince1970, id]
+            )
+            return db.changesCount == 1
+        }
+    }
+
+    private static func apiKey(_ row: Row) throws -> APIKeyRecord {
+        APIKeyRecord(
+            id: row["id"],
+            keyHash: row["key_hash"],
+            user: try SQLiteRow.decodeUser(row["user_json"]),
+            label: row["label"],
+            createdAt: Date(timeIntervalSince1970: row["created_at"]),
+            expiresAt: Date(timeIntervalSince1970: row["expires_at"]),
+            revokedAt: (row["revoked_at"] as Double?).map(Date.init(timeIntervalSince1970:))
+        )
+    }
+}
