@@ -168,7 +168,7 @@ let package = Package(
         .executableTarget(
             name: "PolytopeCLI",
             dependencies: [
-                "PolytopeServer", "PolytopeConfig",
+                "PolytopeServer", "PolytopeConfig", "PolytopeCore", "Authentication",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

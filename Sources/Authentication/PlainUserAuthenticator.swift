@@ -1,12 +1,16 @@
+import Crypto
 import Foundation
 import PolytopeCore
+import Synchronization
 
 /// HTTP Basic authentication against users from the configuration.
 ///
 /// Each user has a salted password hash (`password-hash`, see `PasswordHash`), or, for local
 /// demos only, a plain-text `password`. Checks take the same time whether or not the user
-/// exists.
-public struct PlainUserAuthenticator: Authenticator {
+/// exists. A deliberately slow hash would make every poll of polytope-client (which sends
+/// the password each time) cost a fraction of a second, so a successful check is remembered
+/// for a few minutes, keyed on a SHA-256 of the credential.
+public final class PlainUserAuthenticator: Authenticator {
     /// How a configured user proves who they are.
     public enum Secret: Sendable, Hashable {
         case plainText(String)
@@ -38,6 +42,9 @@ public struct PlainUserAuthenticator: Authenticator {
     private let accounts: [String: Account]
     /// Compared against when the user does not exist, so that unknown users cost the same time.
     private let decoy: Secret
+    private let verified = Mutex<[String: Date]>([:])
+    /// How long a successful check is remembered.
+    static let rememberFor: TimeInterval = 300
 
     public init(accounts: [Account]) {
         self.accounts = Dictionary(accounts.map { ($0.user.username, $0) }, uniquingKeysWith: { first, _ in first })
@@ -68,6 +75,17 @@ public struct PlainUserAuthenticator: Authenticator {
             _ = decoy.matches(password)
             return nil
         }
-        return account.secret.matches(password) ? account.user : nil
+        guard case .hashed = account.secret else {
+            return account.secret.matches(password) ? account.user : nil
+        }
+        let fingerprint = SHA256.hash(data: Array(credential.value.utf8)).map { String(format: "%02x", $0) }.joined()
+        let now = Date()
+        if let until = verified.withLock({ $0[fingerprint] }), until > now { return account.user }
+        guard account.secret.matches(password) else { return nil }
+        verified.withLock { verified in
+            if verified.count > 10_000 { verified = verified.filter { $0.value > now } }
+            verified[fingerprint] = now.addingTimeInterval(Self.rememberFor)
+        }
+        return account.user
     }
 }

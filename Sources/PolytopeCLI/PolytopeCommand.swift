@@ -16,6 +16,6 @@ struct PolytopeCommand: AsyncParsableCommand {
               polytope serve --all
             """,
         version: version,
-        subcommands: [ServeCommand.self, ConfigCommand.self]
+        subcommands: [ServeCommand.self, ConfigCommand.self, KeysCommand.self, HashPasswordCommand.self]
     )
 }

@@ -136,3 +136,30 @@ struct BadInputTests {
         }
     }
 }
+
+@Suite("REST API: API keys")
+struct APIKeyRouteTests {
+    @Test("polytope login: a password gets a key; the key works as Bearer and EmailKey; a key cannot make keys")
+    func login() async throws {
+        try await TestServer().test { client in
+            let issued = try await client.execute(uri: "/api/v1/auth/keys", method: .post, headers: alice, body: ByteBuffer(string: "{}"))
+            #expect(issued.status == .ok)
+            let body = try json(issued)
+            let key = try #require(body["key"] as? String)
+            let expires = try #require(body["expires"] as? String)
+            #expect(try Date(expires, strategy: .iso8601) > Date().addingTimeInterval(300 * 86_400))
+
+            let bearer = try await client.execute(uri: "/api/v1/collections", method: .get, headers: [.authorization: "Bearer \(key)"])
+            #expect(bearer.status == .ok)
+            let emailKey = try await client.execute(uri: "/api/v1/user", method: .get, headers: [.authorization: "EmailKey alice@x.int:\(key)"])
+            #expect(emailKey.status == .ok)
+            #expect(try json(emailKey)["username"] as? String == "alice")
+
+            let again = try await client.execute(uri: "/api/v1/auth/keys", method: .post, headers: [.authorization: "Bearer \(key)"])
+            #expect(again.status == .forbidden)
+            #expect(try message(again).contains("cannot be used to create API keys"))
+            let wrong = try await client.execute(uri: "/api/v1/auth/keys", method: .post, headers: basic("alice", "nope"))
+            #expect(wrong.status == .unauthorized)
+        }
+    }
+}

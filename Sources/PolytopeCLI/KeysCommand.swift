@@ -1,0 +1,95 @@
+import ArgumentParser
+import Foundation
+import PolytopeConfig
+import PolytopeCore
+import PolytopeServer
+
+/// `polytope keys ...`: API keys for operators.
+struct KeysCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keys",
+        abstract: "List, create and revoke API keys.",
+        discussion: """
+            Keys live in the request store of the configuration, so every process of the \
+            deployment accepts them at once. Users can also get a key themselves with \
+            `polytope login` (polytope-client), which calls POST /api/v1/auth/keys.
+            """,
+        subcommands: [List.self, Create.self, Revoke.self]
+    )
+
+    /// Where the store is: the same options as `serve`.
+    struct StoreOptions: ParsableArguments {
+        @Option(name: .long, help: ArgumentHelp("Configuration file; repeat to deep-merge several.", valueName: "file"))
+        var config: [String] = []
+
+        @Option(name: .customLong("data-dir"), help: ArgumentHelp("Data directory (overrides server.data-dir).", valueName: "directory"))
+        var dataDirectory: String?
+
+        func administration() throws -> KeyAdministration {
+            do {
+                let (configuration, _) = try PolytopeConfiguration.load(
+                    files: config.isEmpty ? ["polytope.yaml"] : config, overrides: .init(dataDirectory: dataDirectory)
+                )
+                return try KeyAdministration(configuration: configuration)
+            } catch let error as ConfigError {
+                printError("\(error)")
+                throw ExitCode(78)
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List API keys (never the keys themselves).")
+
+        @OptionGroup var store: StoreOptions
+        @Option(name: .long, help: "Only the keys of this user.") var user: String?
+
+        func run() async throws {
+            let keys = try await store.administration().list(username: user)
+            let format = Date.ISO8601FormatStyle()
+            print("id\tuser\tcreated\texpires\tstate\tlabel")
+            for key in keys {
+                let state = key.revokedAt != nil ? "revoked" : (key.isUsable(at: Date()) ? "valid" : "expired")
+                print(
+                    "\(key.id)\t\(key.user.username)\t\(key.createdAt.formatted(format))\t\(key.expiresAt.formatted(format))\t\(state)\t\(key.label)")
+            }
+        }
+    }
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create an API key for a user and print it (it is shown only once).",
+            discussion: "A user from the configuration keeps their roles unless --roles is given; anyone else needs --roles."
+        )
+
+        @OptionGroup var store: StoreOptions
+        @Option(name: .long, help: "The user the key authenticates as.") var user: String
+        @Option(name: .long, help: "Comma-separated roles.") var roles: String?
+        @Option(name: .long, help: "Realm of the user.") var realm: String?
+        @Option(name: .long, help: "A note for `keys list`.") var label: String = "created with polytope keys"
+
+        func run() async throws {
+            let roles = roles.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+            let (key, record) = try await store.administration().issue(username: user, roles: roles, realm: realm, label: label)
+            print(key)
+            printError(
+                "key \(record.id) for \(record.user.username) (roles: \(record.user.roles.joined(separator: ", "))), expires \(record.expiresAt.formatted(Date.ISO8601FormatStyle()))"
+            )
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Revoke an API key by its id (see `keys list`).")
+
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "The key's id.") var id: String
+
+        func run() async throws {
+            guard try await store.administration().revoke(id: id) else {
+                printError("no valid key with id \(id)")
+                throw ExitCode(1)
+            }
+            printError("key \(id) revoked")
+        }
+    }
+}

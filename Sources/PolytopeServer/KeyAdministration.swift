@@ -1,0 +1,42 @@
+import Authentication
+import Foundation
+import Logging
+import PolytopeCore
+import RequestStoreSQLite
+
+/// What `polytope keys` does: list, issue and revoke API keys in the configured store.
+public struct KeyAdministration: Sendable {
+    let store: SQLiteRequestStore
+    let issuer: APIKeyAuthenticator
+    let settings: AuthenticationSettings
+
+    /// Opens the store of `configuration`.
+    /// - Throws: if API keys are turned off or the store cannot be opened.
+    public init(configuration: PolytopeConfiguration) throws {
+        guard let keys = configuration.authentication.apiKeys else {
+            throw PolytopeError(.invalidRequest, "API keys are turned off in this configuration (authentication.api-keys.enabled: false)")
+        }
+        store = try SQLiteRequestStore(
+            configuration: configuration.store, logger: Logger(label: "polytope", factory: { _ in SwiftLogNoOpLogHandler() })
+        )
+        issuer = APIKeyAuthenticator(store: store, configuration: keys)
+        settings = configuration.authentication
+    }
+
+    /// Issues a key for `username`: a configured user keeps their roles and realm unless
+    /// others are given; anyone else needs `roles`.
+    public func issue(username: String, roles: [String]?, realm: String?, label: String) async throws -> (key: String, record: APIKeyRecord) {
+        var user = settings.accounts.first { $0.user.username == username }?.user ?? User(username: username, realm: realm ?? "local", roles: [])
+        if let roles { user.roles = roles }
+        if let realm { user.realm = realm }
+        return try await issuer.issueKey(for: user, label: label)
+    }
+
+    public func list(username: String?) async throws -> [APIKeyRecord] {
+        try await store.apiKeys(ofUser: username)
+    }
+
+    public func revoke(id: String) async throws -> Bool {
+        try await store.revokeAPIKey(id: id, at: Date())
+    }
+}
