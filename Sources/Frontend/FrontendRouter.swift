@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import NIOCore
 import PolytopeCore
 import PolytopeHTTP
 
@@ -45,6 +46,12 @@ public enum FrontendRouter {
         dependencies: FrontendDependencies,
         configuration: FrontendConfiguration
     ) {
+        router.get("openapi.yaml") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "application/yaml"],
+                body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml))
+            )
+        }
         let api = router.group("api/v1")
         api.get("test") { _, _ in JSONResponse.message("Polytope server is alive") }
         let authenticated = api.group().add(middleware: AuthenticationMiddleware(authenticators: dependencies.authenticators))

@@ -21,6 +21,10 @@ public struct PolytopeConfiguration: Sendable {
         public var host: String
         public var port: Int
         public var dataDirectory: String
+        /// The largest request head (request line and headers) accepted; larger ones get 431.
+        public var maximumHeaderSize: Int
+        /// Connections with no complete request for this long are closed (slow clients).
+        public var idleTimeout: Duration
     }
 
     /// Log verbosity and line format.
@@ -88,7 +92,9 @@ public struct PolytopeConfiguration: Sendable {
         server = Server(
             host: overrides.host ?? configuredHost ?? "127.0.0.1",
             port: overrides.port ?? configuredPort ?? Self.defaultPort,
-            dataDirectory: dataDirectory
+            dataDirectory: dataDirectory,
+            maximumHeaderSize: Int(serverSection?.byteCount("max-header-size", default: 32 * 1024) ?? 32 * 1024),
+            idleTimeout: serverSection?.duration("idle-timeout", default: .seconds(60), minimum: .seconds(1)) ?? .seconds(60)
         )
         frontend = FrontendConfiguration(
             maximumBodySize: Int(serverSection?.byteCount("max-body-size", default: 1 << 20) ?? 1 << 20),

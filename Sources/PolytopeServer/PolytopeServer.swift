@@ -4,6 +4,7 @@ import Foundation
 import Frontend
 import GarbageCollector
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import PolytopeCore
@@ -125,8 +126,15 @@ public struct PolytopeServer: Sendable {
     public func makeApplication(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         let router = makeRouter()
         let logger = roleLogger("http")
+        let headerLimit = configuration.server.maximumHeaderSize
+        let http = HTTP1Channel.Configuration(
+            additionalChannelHandlers: [HeaderLimitHandler(limit: headerLimit)],
+            idleTimeout: .nanoseconds(configuration.server.idleTimeout.nanoseconds),
+            httpDecoderConfiguration: .init(maxHeaderFieldSize: headerLimit, maxHeaderListSize: headerLimit, maxHeaderFieldCount: 200)
+        )
         return Application(
             router: router,
+            server: .http1(configuration: http),
             configuration: .init(address: .hostname(configuration.server.host, port: configuration.server.port), serverName: "polytope"),
             onServerRunning: { channel in
                 await onServerRunning(channel.localAddress?.port ?? configuration.server.port)

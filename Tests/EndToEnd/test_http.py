@@ -12,7 +12,7 @@ import requests
 from conftest import ALICE, DEMO, UUID_RE, Api, PolytopeServer
 
 RAISE_MESSAGE = "The raise datasource always fails (this is a test)."
-WWW_AUTHENTICATE = 'Basic realm="polytope", charset="UTF-8"'
+WWW_AUTHENTICATE = 'Basic realm="polytope", charset="UTF-8", Bearer, EmailKey'
 
 
 def message_of(response):
@@ -135,7 +135,7 @@ AUTHENTICATED_ROUTES = [
 
 AUTH_FAILURES = [
     ("missing-header", None, lambda m: m.startswith("Missing Authorization header;")),
-    ("unknown-scheme", "Foo abc", exact("Unsupported authorization scheme 'Foo'; this server accepts: Basic.")),
+    ("unknown-scheme", "Foo abc", exact("Unsupported authorization scheme 'Foo'; this server accepts: Basic, Bearer, EmailKey.")),
     ("wrong-password", basic("demo", "wrong"), exact("Invalid credentials.")),
     ("unknown-user", basic("mallory", "demo"), exact("Invalid credentials.")),
     ("empty-password", basic("demo", ""), exact("Invalid credentials.")),
@@ -206,6 +206,7 @@ def test_submit_answers_202_with_location_and_retry_after(server, api):
     assert response.headers["Retry-After"].strip().isdigit()
     body = response.json()
     assert body["status"] == "waiting"
+    assert body["id"] == request_id
     assert body["message"].startswith(f"Request {request_id} accepted")
     assert api.poll(request_id).status_code == 303
 
@@ -215,7 +216,7 @@ def test_processed_poll_answers_303_with_json_pointer(server, api):
     location = f"{server.url}/api/v1/downloads/{request_id}"
     assert response.headers["Location"] == location
     body = response.json()
-    assert body == {"location": location, "contentLength": 1000, "contentType": "application/x-grib"}
+    assert body == {"id": request_id, "location": location, "contentLength": 1000, "contentType": "application/x-grib"}
 
 
 def test_failed_request_poll_answers_400_with_reason(api):

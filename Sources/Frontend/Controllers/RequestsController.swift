@@ -66,7 +66,7 @@ struct RequestsController {
         )
         let location = urls.request(id, for: request)
         return JSONResponse.encode(
-            ["status": RequestStatus.waiting.rawValue, "message": "Request \(id) accepted; poll \(location) for its status."],
+            ["id": id.description, "status": RequestStatus.waiting.rawValue, "message": "Request \(id) accepted; poll \(location) for its status."],
             status: .accepted,
             headers: [.location: location, .retryAfter: "\(configuration.retryAfterSeconds)"]
         )
@@ -91,7 +91,8 @@ struct RequestsController {
             let location = urls.download(record.id, for: request)
             let result = record.result
             return JSONResponse.encode(
-                RedirectBody(location: location, contentLength: result?.contentLength ?? 0, contentType: result?.contentType ?? ""),
+                RedirectBody(
+                    id: record.id.description, location: location, contentLength: result?.contentLength ?? 0, contentType: result?.contentType ?? ""),
                 status: .seeOther,
                 headers: [.location: location]
             )
@@ -136,6 +137,7 @@ struct RequestsController {
 
     /// The 303 body of the reference server; polytope-client does not read it, but scripts do.
     struct RedirectBody: Encodable {
+        var id: String
         var location: String
         var contentLength: Int64
         var contentType: String
