@@ -163,3 +163,14 @@ def test_auth_o_tron_token_through_the_client(auth_server, polytope_client_modul
     assert refused.status_code == 401
     assert "expired" not in refused.json()["message"].lower()
     assert set(refused.headers["WWW-Authenticate"].replace(",", " ").split()) >= {"Bearer", "EmailKey"}
+
+
+def test_no_credential_reaches_the_log(auth_server):
+    """Runs last in this module: everything above used passwords, keys and tokens."""
+    server, _ = auth_server
+    key = requests.post(server.url + "/api/v1/auth/keys", auth=("carol", CAROL_PASSWORD), json={}, timeout=10).json()["key"]
+    assert requests.get(server.url + "/api/v1/user", headers={"Authorization": f"Bearer {key}"}, timeout=10).status_code == 200
+    log = server.log_path.read_text()
+    for secret in [CAROL_PASSWORD, key, "oidc-token-1", "not-a-token"]:
+        assert secret not in log, f"a credential reached the log: {secret[:6]}..."
+    assert "eyJ" not in log, "a JWT reached the log"
