@@ -1,0 +1,137 @@
+import Foundation
+
+/// The columns of a stored request, as every request store writes them: plain values, with
+/// the structured parts (user, status history, normalised request) as JSON text.
+///
+/// Stores convert rows to and from these, so the JSON formats are the same in SQLite and
+/// PostgreSQL and a database can be inspected (or migrated) with the same expectations.
+public struct StoredRequestColumns: Sendable, Hashable {
+    public var id: String
+    public var username: String
+    public var userJSON: String
+    public var verb: String
+    public var collection: String
+    public var datasource: String
+    public var status: String
+    public var statusHistoryJSON: String
+    public var userMessage: String
+    public var requestText: String
+    public var normalisedJSON: String
+    public var stagingKey: String?
+    public var contentType: String?
+    public var contentLength: Int64?
+    public var attempts: Int
+    public var stagedBytes: Int64
+    public var leaseOwner: String?
+    public var leaseExpiresAt: Double?
+    public var createdAt: Double
+    public var updatedAt: Double
+
+    public init(
+        id: String, username: String, userJSON: String, verb: String, collection: String, datasource: String, status: String,
+        statusHistoryJSON: String, userMessage: String, requestText: String, normalisedJSON: String, stagingKey: String?,
+        contentType: String?, contentLength: Int64?, attempts: Int, stagedBytes: Int64, leaseOwner: String?, leaseExpiresAt: Double?,
+        createdAt: Double, updatedAt: Double
+    ) {
+        self.id = id
+        self.username = username
+        self.userJSON = userJSON
+        self.verb = verb
+        self.collection = collection
+        self.datasource = datasource
+        self.status = status
+        self.statusHistoryJSON = statusHistoryJSON
+        self.userMessage = userMessage
+        self.requestText = requestText
+        self.normalisedJSON = normalisedJSON
+        self.stagingKey = stagingKey
+        self.contentType = contentType
+        self.contentLength = contentLength
+        self.attempts = attempts
+        self.stagedBytes = stagedBytes
+        self.leaseOwner = leaseOwner
+        self.leaseExpiresAt = leaseExpiresAt
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+
+    public init(_ record: RequestRecord) throws {
+        self.init(
+            id: record.id.description,
+            username: record.user.username,
+            userJSON: Self.userJSON(record.user),
+            verb: record.verb.rawValue,
+            collection: record.collection,
+            datasource: record.datasource,
+            status: record.status.rawValue,
+            statusHistoryJSON: "["
+                + record.statusHistory.map { "{\"status\":\"\($0.status.rawValue)\",\"at\":\($0.at.timeIntervalSince1970)}" }
+                .joined(separator: ",") + "]",
+            userMessage: record.userMessage,
+            requestText: record.requestText,
+            normalisedJSON: try record.normalisedRequest.compactJSON
+                ?? String(decoding: try JSONEncoder().encode(record.normalisedRequest), as: UTF8.self),
+            stagingKey: record.result?.key,
+            contentType: record.result?.contentType,
+            contentLength: record.result?.contentLength,
+            attempts: record.attempts,
+            stagedBytes: record.stagedBytes,
+            leaseOwner: record.lease?.owner,
+            leaseExpiresAt: record.lease?.expiresAt.timeIntervalSince1970,
+            createdAt: record.createdAt.timeIntervalSince1970,
+            updatedAt: record.updatedAt.timeIntervalSince1970
+        )
+    }
+
+    /// The record these columns describe.
+    /// - Throws: `PolytopeError.internalError` if a column holds something no store writes.
+    public func record() throws -> RequestRecord {
+        let decoder = JSONDecoder()
+        guard let requestID = RequestID(id), let verb = Verb(rawValue: verb), let status = RequestStatus(rawValue: status) else {
+            throw PolytopeError(.internalError, "request store row \(id) has a malformed id, verb or status")
+        }
+        let history = try decoder.decode([HistoryEntry].self, from: Data(statusHistoryJSON.utf8))
+        let normalised = try decoder.decode(RequestDocument.self, from: Data(normalisedJSON.utf8))
+        return RequestRecord(
+            id: requestID,
+            user: try Self.decodeUser(userJSON),
+            verb: verb,
+            collection: collection,
+            datasource: datasource,
+            status: status,
+            userMessage: userMessage,
+            requestText: requestText,
+            normalisedRequest: normalised,
+            result: stagingKey.map {
+                StagedResult(key: $0, contentType: contentType ?? "application/octet-stream", contentLength: contentLength ?? 0)
+            },
+            attempts: attempts,
+            stagedBytes: stagedBytes,
+            lease: leaseOwner.flatMap { owner in leaseExpiresAt.map { Lease(owner: owner, expiresAt: Date(timeIntervalSince1970: $0)) } },
+            createdAt: Date(timeIntervalSince1970: createdAt),
+            statusHistory: history.compactMap(\.change),
+            updatedAt: Date(timeIntervalSince1970: updatedAt)
+        )
+    }
+
+    /// `{"username":...,"realm":...,"roles":[...],"attributes":{...}}`, as `User`'s Codable reads it.
+    public static func userJSON(_ user: User) -> String {
+        let attributes = user.attributes.sorted { $0.key < $1.key }.map { JSONText.string($0.key) + ":" + JSONText.string($0.value) }
+        return "{\"username\":" + JSONText.string(user.username) + ",\"realm\":" + JSONText.string(user.realm) + ",\"roles\":"
+            + JSONText.array(user.roles) + ",\"attributes\":{" + attributes.joined(separator: ",") + "}}"
+    }
+
+    public static func decodeUser(_ json: String) throws -> User {
+        try JSONDecoder().decode(User.self, from: Data(json.utf8))
+    }
+
+    /// One element of the status history JSON array.
+    struct HistoryEntry: Codable {
+        var status: String
+        var at: Double
+
+        var change: StatusChange? {
+            RequestStatus(rawValue: status).map { StatusChange(status: $0, at: Date(timeIntervalSince1970: at)) }
+        }
+    }
+}
