@@ -27,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // Domain: request model, request language, matching, errors, backend protocols.
@@ -54,6 +55,16 @@ let package = Package(
             dependencies: [
                 "PolytopeCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The request store on PostgreSQL, for several hosts.
+        .target(
+            name: "RequestStorePostgres",
+            dependencies: [
+                "PolytopeCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -194,6 +205,11 @@ let package = Package(
         .testTarget(
             name: "RequestStoreSQLiteTests",
             dependencies: ["RequestStoreSQLite", "PolytopeTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RequestStorePostgresTests",
+            dependencies: ["RequestStorePostgres", "PolytopeTestSupport", .product(name: "PostgresNIO", package: "postgres-nio")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

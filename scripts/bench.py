@@ -1024,6 +1024,11 @@ def make_million_store(ctx, rows):
     templates = {name: dict(db.execute("SELECT * FROM requests WHERE id = ?", (request_id,)).fetchone()) for name, request_id in samples.items()}
     if templates["echo"]["status"] != "processed" or templates["raise"]["status"] != "failed":
         raise RuntimeError("sample requests did not end as expected")
+    user_template = templates["echo"]["user_json"]
+    history = json.loads(templates["echo"]["status_history"])
+    if user_template.count('"demo"') != 1 or [e.get("status") for e in history] != ["waiting", "queued", "processing", "processed"] \
+            or not all(isinstance(e.get("at"), (int, float)) and len(e) == 2 for e in history):
+        raise RuntimeError(f"the server stores requests differently than this fill assumes: {user_template} {history}")
     db.row_factory = None
     db.execute("DELETE FROM requests")
     for f in (server.data_dir / "staging").iterdir():
@@ -1041,6 +1046,8 @@ def make_million_store(ctx, rows):
         (2, "raise", "failed", r["request_text"], r["request_normalised"], r["user_message"], None, None),
         (3, "echo", "waiting", e["request_text"], e["request_normalised"], "", None, None),
     ])
+    db.execute("CREATE TEMP TABLE usr (json)")
+    db.execute("INSERT INTO usr VALUES (?)", (user_template,))
     now = time.time()
     # Over the last day, in arrival order; 1,000 users; 0.5% waiting, 19.5% failed, 80% processed.
     db.execute(f"""
@@ -1052,8 +1059,7 @@ def make_million_store(ctx, rows):
         INSERT INTO requests (id, username, user_json, verb, collection, datasource, status, status_history, user_message,
             request_text, request_normalised, staging_key, content_type, content_length, attempts, staged_bytes,
             lease_owner, lease_expires_at, created_at, updated_at)
-        SELECT {UUID_SQL}, u,
-            json_object('username', u, 'realm', 'local', 'roles', json_array('default'), 'attributes', json_object()),
+        SELECT {UUID_SQL}, u, replace((SELECT json FROM usr), '"demo"', '"' || u || '"'),
             'retrieve', 'debug', t.datasource, t.status,
             CASE t.status WHEN 'waiting' THEN json_array(json_object('status', 'waiting', 'at', c))
                  ELSE json_array(json_object('status', 'waiting', 'at', c), json_object('status', 'queued', 'at', c + 0.002),
@@ -1175,10 +1181,14 @@ def make_waiting_store(ctx, rows, users):
     path = server.data_dir / "polytope.sqlite"
     db = open_for_fill(path)
     sample = db.execute("SELECT request_text, request_normalised, user_json, status_history, user_message FROM requests WHERE id = ?", (sample_id,)).fetchone()
-    expected = ("datasource: echo\nn: 0", '[["datasource",["echo"]],["n",["0"]]]', '{"username":"demo","realm":"local","roles":["default"],"attributes":{}}')
-    if sample[:3] != expected or sample[4] != "" or not sample[3].startswith('[{"status":"waiting","at":'):
+    expected = ("datasource: echo\nn: 0", '[["datasource",["echo"]],["n",["0"]]]')
+    history = json.loads(sample[3])
+    if sample[:2] != expected or sample[4] != "" or sample[2].count('"demo"') != 1 or '"default"' not in sample[2] \
+            or len(history) != 1 or history[0].get("status") != "waiting" or len(history[0]) != 2:
         raise RuntimeError(f"the server stores a waiting echo request differently than this fill assumes: {sample}")
     db.execute("DELETE FROM requests")
+    db.execute("CREATE TEMP TABLE usr (json)")
+    db.execute("INSERT INTO usr VALUES (?)", (sample[2],))
     per_user = rows // users
     start = time.monotonic()
     indexes = store_indexes(db)
@@ -1192,8 +1202,7 @@ def make_waiting_store(ctx, rows, users):
         g AS (SELECT i, lower(hex(randomblob(16))) AS h, ? + i * 0.03 AS c, printf('user-%04d', i / ?) AS u FROM s)
         INSERT INTO requests (id, username, user_json, verb, collection, datasource, status, status_history, user_message,
             request_text, request_normalised, attempts, staged_bytes, created_at, updated_at)
-        SELECT {UUID_SQL}, u,
-            json_object('username', u, 'realm', 'local', 'roles', json_array('default'), 'attributes', json_object()),
+        SELECT {UUID_SQL}, u, replace((SELECT json FROM usr), '"demo"', '"' || u || '"'),
             'retrieve', 'debug', 'echo', 'waiting', json_array(json_object('status', 'waiting', 'at', c)), '',
             'datasource: echo' || char(10) || 'n: ' || i, '[["datasource",["echo"]],["n",["' || i || '"]]]', 0, 0, c, c
         FROM g

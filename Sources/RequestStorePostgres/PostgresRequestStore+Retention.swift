@@ -1,0 +1,147 @@
+import Foundation
+import PolytopeCore
+import PostgresNIO
+
+extension PostgresRequestStore {
+    public func purgeFinishedRequests(before cutoff: Date, limit: Int, at now: Date) async throws -> [PurgedRequest] {
+        try await purge(
+            """
+            WITH chosen AS (
+                SELECT seq FROM requests WHERE status IN ('processed', 'failed') AND updated_at < \(cutoff.timeIntervalSince1970)
+                ORDER BY updated_at LIMIT \(limit) FOR UPDATE SKIP LOCKED
+            ), removed AS (
+                DELETE FROM requests WHERE seq IN (SELECT seq FROM chosen)
+                RETURNING id, username, staging_key, content_type, content_length
+            ), noted AS (
+                INSERT INTO expired_requests (id, username, expired_at) SELECT id, username, \(now.timeIntervalSince1970) FROM removed
+                ON CONFLICT (id) DO UPDATE SET expired_at = excluded.expired_at
+            )
+            SELECT * FROM removed
+            """
+        )
+    }
+
+    public func purgeOldestResults(freeing bytes: Int64, limit: Int, at now: Date) async throws -> [PurgedRequest] {
+        try await purge(
+            """
+            WITH ordered AS (
+                SELECT seq, sum(content_length) OVER (ORDER BY updated_at, seq) - content_length AS freed_before
+                FROM requests WHERE status IN ('processed', 'failed') AND staging_key IS NOT NULL
+                ORDER BY updated_at, seq LIMIT \(limit)
+            ), removed AS (
+                DELETE FROM requests WHERE seq IN (SELECT seq FROM ordered WHERE freed_before < \(bytes))
+                RETURNING id, username, staging_key, content_type, content_length
+            ), noted AS (
+                INSERT INTO expired_requests (id, username, expired_at) SELECT id, username, \(now.timeIntervalSince1970) FROM removed
+                ON CONFLICT (id) DO UPDATE SET expired_at = excluded.expired_at
+            )
+            SELECT * FROM removed
+            """
+        )
+    }
+
+    private func purge(_ statement: PostgresQuery) async throws -> [PurgedRequest] {
+        try await query(statement).map { PurgedRequest(id: try Self.requestID($0), result: try Self.result($0)) }
+    }
+
+    public func pruneExpiryNotes(before cutoff: Date) async throws {
+        _ = try await query("DELETE FROM expired_requests WHERE expired_at < \(cutoff.timeIntervalSince1970)")
+    }
+
+    public func referencedStagingKeys(among keys: [String]) async throws -> Set<String> {
+        guard !keys.isEmpty else { return [] }
+        return Set(
+            try await query("SELECT staging_key FROM requests WHERE staging_key = ANY(\(keys))").map { try $0["staging_key"].decode(String.self) })
+    }
+
+    public func checkHealth() async throws {
+        _ = try await query("SELECT 1")
+    }
+
+    // MARK: TelemetryStore
+
+    public func statistics() async throws -> RequestStatistics {
+        var statistics = RequestStatistics()
+        for row in try await query("SELECT collection, status, count(*) AS n FROM requests WHERE status <> 'revoked' GROUP BY collection, status") {
+            statistics.byCollection[try row["collection"].decode(String.self), default: [:]][try row["status"].decode(String.self)] = try row["n"]
+                .decode(Int.self)
+        }
+        let oldest = try await query("SELECT created_at FROM requests WHERE status = 'waiting' ORDER BY seq LIMIT 1").first
+        statistics.oldestWaitingSince = try oldest.map { Date(timeIntervalSince1970: try $0["created_at"].decode(Double.self)) }
+        return statistics
+    }
+
+    public func requests(matching filter: RequestQuery) async throws -> [RequestRecord] {
+        try await query(
+            """
+            SELECT * FROM requests WHERE status <> 'revoked'
+                AND (\(filter.status?.rawValue)::text IS NULL OR status = \(filter.status?.rawValue))
+                AND (\(filter.username)::text IS NULL OR username = \(filter.username))
+                AND (\(filter.collection)::text IS NULL OR collection = \(filter.collection))
+            ORDER BY seq DESC LIMIT \(filter.limit)
+            """
+        ).map(Self.record)
+    }
+
+    // MARK: WorkerRegistry
+
+    public func reportWorker(_ status: WorkerStatus) async throws {
+        _ = try await query(
+            """
+            INSERT INTO workers (id, slots, busy, started_at, seen_at)
+            VALUES (\(status.id), \(status.slots), \(status.busy), \(status.startedAt.timeIntervalSince1970), \(status.seenAt.timeIntervalSince1970))
+            ON CONFLICT (id) DO UPDATE SET slots = excluded.slots, busy = excluded.busy, seen_at = excluded.seen_at
+            """
+        )
+    }
+
+    public func removeWorker(id: String) async throws {
+        _ = try await query("DELETE FROM workers WHERE id = \(id)")
+    }
+
+    public func workers(seenSince date: Date) async throws -> [WorkerStatus] {
+        try await query("SELECT * FROM workers WHERE seen_at >= \(date.timeIntervalSince1970) ORDER BY id").map { row in
+            WorkerStatus(
+                id: try row["id"].decode(String.self), slots: try row["slots"].decode(Int.self), busy: try row["busy"].decode(Int.self),
+                startedAt: Date(timeIntervalSince1970: try row["started_at"].decode(Double.self)),
+                seenAt: Date(timeIntervalSince1970: try row["seen_at"].decode(Double.self))
+            )
+        }
+    }
+
+    // MARK: APIKeyStore
+
+    public func insertAPIKey(_ key: APIKeyRecord) async throws {
+        _ = try await query(
+            """
+            INSERT INTO api_keys (id, key_hash, username, user_json, label, created_at, expires_at, revoked_at)
+            VALUES (\(key.id), \(key.keyHash), \(key.user.username), \(StoredRequestColumns.userJSON(key.user)), \(key.label),
+                \(key.createdAt.timeIntervalSince1970), \(key.expiresAt.timeIntervalSince1970), \(key.revokedAt?.timeIntervalSince1970))
+            """
+        )
+    }
+
+    public func apiKey(withHash hash: String) async throws -> APIKeyRecord? {
+        try await query("SELECT * FROM api_keys WHERE key_hash = \(hash)").first.map(Self.apiKey)
+    }
+
+    public func apiKeys(ofUser username: String?) async throws -> [APIKeyRecord] {
+        try await query("SELECT * FROM api_keys WHERE \(username)::text IS NULL OR username = \(username) ORDER BY created_at DESC").map(Self.apiKey)
+    }
+
+    public func revokeAPIKey(id: String, at now: Date) async throws -> Bool {
+        try await !query("UPDATE api_keys SET revoked_at = \(now.timeIntervalSince1970) WHERE id = \(id) AND revoked_at IS NULL RETURNING id").isEmpty
+    }
+
+    static func apiKey(_ row: PostgresRandomAccessRow) throws -> APIKeyRecord {
+        APIKeyRecord(
+            id: try row["id"].decode(String.self),
+            keyHash: try row["key_hash"].decode(String.self),
+            user: try StoredRequestColumns.decodeUser(try row["user_json"].decode(String.self)),
+            label: try row["label"].decode(String.self),
+            createdAt: Date(timeIntervalSince1970: try row["created_at"].decode(Double.self)),
+            expiresAt: Date(timeIntervalSince1970: try row["expires_at"].decode(Double.self)),
+            revokedAt: try row["revoked_at"].decode(Double?.self).map(Date.init(timeIntervalSince1970:))
+        )
+    }
+}

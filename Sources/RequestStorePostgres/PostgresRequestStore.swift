@@ -1,0 +1,335 @@
+import Foundation
+import Logging
+import PolytopeCore
+import PostgresNIO
+import ServiceLifecycle
+
+/// The request store on PostgreSQL, for deployments over several hosts.
+///
+/// Same contract as the SQLite store (both pass the store conformance suite). Workers claim
+/// with `FOR UPDATE SKIP LOCKED`, so any number of them share the queue without blocking
+/// each other; triggers `NOTIFY` new and queued requests, which `PostgresNotificationBridge`
+/// turns into in-process wake-ups. Connections come from a pool that reconnects by itself
+/// after the database restarts.
+///
+/// A `Service`: nothing works unless `run()` is running (it runs the connection pool and
+/// applies schema migrations before the first query is let through).
+public final class PostgresRequestStore: RequestStoreBackend, Service {
+    /// Where the database is.
+    public struct Configuration: Sendable {
+        public var host: String
+        public var port: Int
+        public var username: String
+        public var password: String?
+        public var database: String
+        /// The schema holding the tables (one deployment per schema).
+        public var schema: String
+        public var maximumConnections: Int
+        public var connectTimeout: Duration
+        public var tls: TLSMode
+
+        /// Whether the connection is encrypted.
+        public enum TLSMode: String, Sendable {
+            case disable, prefer, require
+        }
+
+        public init(
+            host: String, port: Int = 5432, username: String, password: String? = nil, database: String, schema: String = "public",
+            maximumConnections: Int = 20, connectTimeout: Duration = .seconds(10), tls: TLSMode = .prefer
+        ) {
+            self.host = host
+            self.port = port
+            self.username = username
+            self.password = password
+            self.database = database
+            self.schema = schema
+            self.maximumConnections = maximumConnections
+            self.connectTimeout = connectTimeout
+            self.tls = tls
+        }
+
+        /// Parses `postgres://user[:password]@host[:port]/database`.
+        public init?(url: String, schema: String = "public") {
+            guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme),
+                let host = components.host, let user = components.user, !components.path.dropFirst().isEmpty
+            else { return nil }
+            self.init(
+                host: host, port: components.port ?? 5432, username: user, password: components.password,
+                database: String(components.path.dropFirst()), schema: schema
+            )
+        }
+    }
+
+    let configuration: Configuration
+    let client: PostgresClient
+    let logger: Logger
+    private let ready = Latch()
+
+    public init(configuration: Configuration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+        let tls: PostgresClient.Configuration.TLS
+        switch configuration.tls {
+        case .disable: tls = .disable
+        case .prefer: tls = .prefer(.makeClientConfiguration())
+        case .require: tls = .require(.makeClientConfiguration())
+        }
+        var client = PostgresClient.Configuration(
+            host: configuration.host, port: configuration.port, username: configuration.username,
+            password: configuration.password, database: configuration.database, tls: tls
+        )
+        client.options.maximumConnections = configuration.maximumConnections
+        client.options.connectTimeout = configuration.connectTimeout
+        client.options.additionalStartupParameters = [("search_path", configuration.schema), ("application_name", "polytope")]
+        self.client = PostgresClient(configuration: client, backgroundLogger: logger)
+    }
+
+    /// Runs the connection pool; applies migrations first, retrying until the database answers.
+    public func run() async throws {
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { await self.client.run() }
+            var failures = 0
+            while true {
+                do {
+                    try await PostgresSchema.migrate(client, logger: logger)
+                    break
+                } catch {
+                    failures += 1
+                    logger.error("cannot prepare the PostgreSQL schema; retrying", metadata: ["error": "\(String(reflecting: error))"])
+                    try await Task.sleep(for: .seconds(min(failures, 10)))
+                }
+            }
+            ready.open()
+            logger.info("PostgreSQL request store ready", metadata: ["database": "\(configuration.database)", "schema": "\(configuration.schema)"])
+            try? await gracefulShutdown()
+            group.cancelAll()
+        }
+    }
+
+    /// Waits until `run()` has the schema in place.
+    func prepared() async {
+        await ready.wait()
+    }
+
+    func query(_ query: PostgresQuery) async throws -> [PostgresRandomAccessRow] {
+        await prepared()
+        return try await client.query(query, logger: logger).collect().map { $0.makeRandomAccess() }
+    }
+
+    func transaction<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
+        await prepared()
+        return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+    }
+
+    // MARK: RequestStore
+
+    public func insert(_ record: RequestRecord) async throws {
+        let c = try StoredRequestColumns(record)
+        _ = try await query(
+            """
+            INSERT INTO requests (id, username, user_json, verb, collection, datasource, status, status_history,
+                user_message, request_text, request_normalised, staging_key, content_type, content_length,
+                attempts, staged_bytes, lease_owner, lease_expires_at, created_at, updated_at)
+            VALUES (\(c.id), \(c.username), \(c.userJSON), \(c.verb), \(c.collection), \(c.datasource), \(c.status),
+                \(c.statusHistoryJSON), \(c.userMessage), \(c.requestText), \(c.normalisedJSON), \(c.stagingKey), \(c.contentType),
+                \(c.contentLength), \(c.attempts), \(c.stagedBytes), \(c.leaseOwner), \(c.leaseExpiresAt), \(c.createdAt), \(c.updatedAt))
+            """
+        )
+    }
+
+    public func request(id: RequestID) async throws -> RequestRecord? {
+        try await query("SELECT * FROM requests WHERE id = \(id.description)").first.map(Self.record)
+    }
+
+    public func requests(ofUser username: String, collection: String?) async throws -> [RequestRecord] {
+        try await query(
+            """
+            SELECT * FROM requests WHERE username = \(username) AND status <> 'revoked'
+                AND (\(collection)::text IS NULL OR collection = \(collection)) ORDER BY seq
+            """
+        ).map(Self.record)
+    }
+
+    public func requestCount(ofUser username: String) async throws -> Int {
+        try await query("SELECT count(*) AS n FROM requests WHERE username = \(username) AND status <> 'revoked'").first?["n"]
+            .decode(Int.self) ?? 0
+    }
+
+    public func expiryDate(of id: RequestID, ofUser username: String) async throws -> Date? {
+        try await query("SELECT expired_at FROM expired_requests WHERE id = \(id.description) AND username = \(username)")
+            .first.map { Date(timeIntervalSince1970: try $0["expired_at"].decode(Double.self)) }
+    }
+
+    public func revoke(id: RequestID, ofUser username: String, at now: Date) async throws -> Revocation? {
+        try await revoke(username: username, id: id.description, at: now).first
+    }
+
+    public func revokeAll(ofUser username: String, at now: Date) async throws -> [Revocation] {
+        try await revoke(username: username, id: nil, at: now)
+    }
+
+    /// Marks what a worker holds as revoked (deleted when it lets go); deletes the rest.
+    private func revoke(username: String, id: String?, at now: Date) async throws -> [Revocation] {
+        let time = now.timeIntervalSince1970
+        let logger = self.logger
+        return try await transaction { connection in
+            let marked = try await connection.query(
+                """
+                UPDATE requests SET status = 'revoked', updated_at = \(time),
+                    status_history = (status_history::jsonb || jsonb_build_array(jsonb_build_object('status', 'revoked', 'at', \(time)::float8)))::text
+                WHERE username = \(username) AND status = 'processing' AND (\(id)::text IS NULL OR id = \(id))
+                RETURNING id
+                """,
+                logger: logger
+            ).collect().map { $0.makeRandomAccess() }
+            let deleted = try await connection.query(
+                """
+                DELETE FROM requests WHERE username = \(username) AND status NOT IN ('processing', 'revoked')
+                    AND (\(id)::text IS NULL OR id = \(id))
+                RETURNING id, status, staging_key, content_type, content_length
+                """,
+                logger: logger
+            ).collect().map { $0.makeRandomAccess() }
+            var revocations: [Revocation] = []
+            for row in marked {
+                revocations.append(Revocation(id: try Self.requestID(row), previousStatus: .processing, orphanedResult: nil))
+            }
+            for row in deleted {
+                let status = RequestStatus(rawValue: try row["status"].decode(String.self)) ?? .waiting
+                revocations.append(Revocation(id: try Self.requestID(row), previousStatus: status, orphanedResult: try Self.result(row)))
+            }
+            return revocations
+        }
+    }
+
+    // MARK: DispatchStore
+
+    public func waitingRequests(after cursor: DispatchCursor?, limit: Int) async throws -> [DispatchCandidate] {
+        try await query(
+            """
+            SELECT seq, id, username, user_json, collection FROM requests
+            WHERE status = 'waiting' AND seq > \(cursor?.sequence ?? 0) ORDER BY seq LIMIT \(limit)
+            """
+        ).map { row in
+            let user = try StoredRequestColumns.decodeUser(try row["user_json"].decode(String.self))
+            return DispatchCandidate(
+                id: try Self.requestID(row), cursor: DispatchCursor(sequence: try row["seq"].decode(Int64.self)),
+                username: try row["username"].decode(String.self), roles: user.roles, collection: try row["collection"].decode(String.self)
+            )
+        }
+    }
+
+    public func activeRequestCounts() async throws -> ActiveRequestCounts {
+        var counts = ActiveRequestCounts()
+        for row in try await query(
+            """
+            SELECT collection, username, count(*) AS n FROM requests
+            WHERE status IN ('queued', 'processing', 'revoked') GROUP BY collection, username
+            """
+        ) {
+            counts.add(
+                collection: try row["collection"].decode(String.self), username: try row["username"].decode(String.self),
+                count: try row["n"].decode(Int.self))
+        }
+        return counts
+    }
+
+    public func markQueued(_ ids: [RequestID], at now: Date) async throws -> Int {
+        guard !ids.isEmpty else { return 0 }
+        let time = now.timeIntervalSince1970
+        return try await query(
+            """
+            UPDATE requests SET status = 'queued', updated_at = \(time),
+                status_history = (status_history::jsonb || jsonb_build_array(jsonb_build_object('status', 'queued', 'at', \(time)::float8)))::text
+            WHERE status = 'waiting' AND id = ANY(\(ids.map(\.description)))
+            RETURNING id
+            """
+        ).count
+    }
+
+    public func failWaiting(_ id: RequestID, message: String, at now: Date) async throws {
+        let time = now.timeIntervalSince1970
+        _ = try await query(
+            """
+            UPDATE requests SET status = 'failed', updated_at = \(time),
+                user_message = CASE WHEN user_message = '' THEN \(message) ELSE user_message || E'\\n' || \(message) END,
+                status_history = (status_history::jsonb || jsonb_build_array(jsonb_build_object('status', 'failed', 'at', \(time)::float8)))::text
+            WHERE id = \(id.description) AND status = 'waiting'
+            """
+        )
+    }
+
+    public func recoverExpiredLeases(at now: Date, maximumAttempts: Int) async throws -> [LeaseRecovery] {
+        let time = now.timeIntervalSince1970
+        let logger = self.logger
+        return try await transaction { connection in
+            let rows = try await connection.query(
+                """
+                SELECT id, status, attempts, lease_owner FROM requests
+                WHERE lease_expires_at IS NOT NULL AND lease_expires_at < \(time) FOR UPDATE SKIP LOCKED
+                """,
+                logger: logger
+            ).collect().map { $0.makeRandomAccess() }
+            var recoveries: [LeaseRecovery] = []
+            for row in rows {
+                let id = try row["id"].decode(String.self)
+                let attempts = try row["attempts"].decode(Int.self)
+                let owner = try row["lease_owner"].decode(String?.self) ?? "unknown"
+                let requestID = try Self.requestID(row)
+                if try row["status"].decode(String.self) == "revoked" {
+                    try await connection.query("DELETE FROM requests WHERE id = \(id)", logger: logger)
+                    recoveries.append(LeaseRecovery(id: requestID, outcome: .purged, attempts: attempts, previousOwner: owner))
+                    continue
+                }
+                let failed = attempts >= maximumAttempts
+                let status = failed ? "failed" : "queued"
+                let message =
+                    failed
+                    ? "The request was started \(attempts) times and each time the worker running it stopped responding; giving up."
+                    : "The worker running the request stopped responding; it was queued again (attempt \(attempts + 1) of \(maximumAttempts))."
+                try await connection.query(
+                    """
+                    UPDATE requests SET status = \(status), lease_owner = NULL, lease_expires_at = NULL, updated_at = \(time),
+                        user_message = CASE WHEN user_message = '' THEN \(message) ELSE user_message || E'\\n' || \(message) END,
+                        status_history = (status_history::jsonb || jsonb_build_array(jsonb_build_object('status', \(status)::text, 'at', \(time)::float8)))::text
+                    WHERE id = \(id)
+                    """,
+                    logger: logger
+                )
+                recoveries.append(LeaseRecovery(id: requestID, outcome: failed ? .failed : .requeued, attempts: attempts, previousOwner: owner))
+            }
+            return recoveries
+        }
+    }
+
+    // MARK: Rows
+
+    static func record(_ row: PostgresRandomAccessRow) throws -> RequestRecord {
+        try StoredRequestColumns(
+            id: row["id"].decode(String.self), username: row["username"].decode(String.self), userJSON: row["user_json"].decode(String.self),
+            verb: row["verb"].decode(String.self), collection: row["collection"].decode(String.self),
+            datasource: row["datasource"].decode(String.self), status: row["status"].decode(String.self),
+            statusHistoryJSON: row["status_history"].decode(String.self), userMessage: row["user_message"].decode(String.self),
+            requestText: row["request_text"].decode(String.self), normalisedJSON: row["request_normalised"].decode(String.self),
+            stagingKey: row["staging_key"].decode(String?.self), contentType: row["content_type"].decode(String?.self),
+            contentLength: row["content_length"].decode(Int64?.self), attempts: row["attempts"].decode(Int.self),
+            stagedBytes: row["staged_bytes"].decode(Int64.self), leaseOwner: row["lease_owner"].decode(String?.self),
+            leaseExpiresAt: row["lease_expires_at"].decode(Double?.self), createdAt: row["created_at"].decode(Double.self),
+            updatedAt: row["updated_at"].decode(Double.self)
+        ).record()
+    }
+
+    static func requestID(_ row: PostgresRandomAccessRow) throws -> RequestID {
+        let text = try row["id"].decode(String.self)
+        guard let id = RequestID(text) else { throw PolytopeError(.internalError, "request store row has a malformed id") }
+        return id
+    }
+
+    static func result(_ row: PostgresRandomAccessRow) throws -> StagedResult? {
+        guard let key = try row["staging_key"].decode(String?.self) else { return nil }
+        return StagedResult(
+            key: key, contentType: try row["content_type"].decode(String?.self) ?? "application/octet-stream",
+            contentLength: try row["content_length"].decode(Int64?.self) ?? 0
+        )
+    }
+}

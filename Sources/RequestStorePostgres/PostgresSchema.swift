@@ -1,0 +1,134 @@
+import Logging
+import PostgresNIO
+
+/// The schema of the PostgreSQL request store, as an ordered list of migrations.
+///
+/// Each migration runs once, in a transaction, under an advisory lock, so that several
+/// processes starting together apply it exactly once. Migrations are only ever appended.
+enum PostgresSchema {
+    static let migrations: [(name: String, statements: [String])] = [
+        (
+            "v1: requests",
+            [
+                """
+                CREATE TABLE requests (
+                    seq BIGSERIAL PRIMARY KEY,
+                    id TEXT NOT NULL UNIQUE,
+                    username TEXT NOT NULL,
+                    user_json TEXT NOT NULL,
+                    verb TEXT NOT NULL,
+                    collection TEXT NOT NULL,
+                    datasource TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    status_history TEXT NOT NULL,
+                    user_message TEXT NOT NULL DEFAULT '',
+                    request_text TEXT NOT NULL,
+                    request_normalised TEXT NOT NULL,
+                    staging_key TEXT,
+                    content_type TEXT,
+                    content_length BIGINT,
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    staged_bytes BIGINT NOT NULL DEFAULT 0,
+                    lease_owner TEXT,
+                    lease_expires_at DOUBLE PRECISION,
+                    created_at DOUBLE PRECISION NOT NULL,
+                    updated_at DOUBLE PRECISION NOT NULL
+                )
+                """,
+                "CREATE INDEX requests_by_status ON requests(status, seq)",
+                "CREATE INDEX requests_by_user ON requests(username, seq)",
+                "CREATE INDEX requests_by_lease ON requests(lease_expires_at) WHERE lease_expires_at IS NOT NULL",
+                "CREATE INDEX requests_finished ON requests(updated_at) WHERE status IN ('processed', 'failed')",
+                "CREATE INDEX requests_by_staging_key ON requests(staging_key) WHERE staging_key IS NOT NULL",
+                // Wake brokers and workers in every process: new requests, and requests queued.
+                """
+                CREATE FUNCTION polytope_notify_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    PERFORM pg_notify('polytope_requests_' || current_schema(), '');
+                    RETURN NULL;
+                END $$
+                """,
+                """
+                CREATE TRIGGER requests_inserted AFTER INSERT ON requests
+                FOR EACH STATEMENT EXECUTE FUNCTION polytope_notify_insert()
+                """,
+                """
+                CREATE FUNCTION polytope_notify_queued() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    PERFORM pg_notify('polytope_work_' || current_schema(), '');
+                    RETURN NULL;
+                END $$
+                """,
+                """
+                CREATE TRIGGER requests_queued AFTER UPDATE OF status ON requests
+                FOR EACH ROW WHEN (NEW.status = 'queued' AND OLD.status IS DISTINCT FROM 'queued')
+                EXECUTE FUNCTION polytope_notify_queued()
+                """,
+            ]
+        ),
+        (
+            "v2: workers",
+            [
+                """
+                CREATE TABLE workers (
+                    id TEXT PRIMARY KEY,
+                    slots INTEGER NOT NULL,
+                    busy INTEGER NOT NULL,
+                    started_at DOUBLE PRECISION NOT NULL,
+                    seen_at DOUBLE PRECISION NOT NULL
+                )
+                """
+            ]
+        ),
+        (
+            "v3: tombstones of expired requests",
+            [
+                "CREATE TABLE expired_requests (id TEXT PRIMARY KEY, username TEXT NOT NULL, expired_at DOUBLE PRECISION NOT NULL)",
+                "CREATE INDEX expired_requests_by_time ON expired_requests(expired_at)",
+            ]
+        ),
+        (
+            "v4: api keys",
+            [
+                """
+                CREATE TABLE api_keys (
+                    id TEXT PRIMARY KEY,
+                    key_hash TEXT NOT NULL UNIQUE,
+                    username TEXT NOT NULL,
+                    user_json TEXT NOT NULL,
+                    label TEXT NOT NULL DEFAULT '',
+                    created_at DOUBLE PRECISION NOT NULL,
+                    expires_at DOUBLE PRECISION NOT NULL,
+                    revoked_at DOUBLE PRECISION
+                )
+                """,
+                "CREATE INDEX api_keys_by_user ON api_keys(username, created_at)",
+            ]
+        ),
+    ]
+
+    /// Applies the migrations that `client`'s schema lacks.
+    static func migrate(_ client: PostgresClient, logger: Logger) async throws {
+        try await client.query(
+            "CREATE TABLE IF NOT EXISTS polytope_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
+            logger: logger
+        )
+        for (index, migration) in migrations.enumerated() {
+            let version = index + 1
+            try await client.withTransaction(logger: logger) { connection in
+                // One process at a time; the others then see the migration as applied.
+                try await connection.query("SELECT pg_advisory_xact_lock(7362010)", logger: logger)
+                let applied = try await connection.query("SELECT 1 FROM polytope_migrations WHERE version = \(version)", logger: logger)
+                    .collect()
+                guard applied.isEmpty else { return }
+                for statement in migration.statements {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                }
+                try await connection.query(
+                    "INSERT INTO polytope_migrations (version, name) VALUES (\(version), \(migration.name))", logger: logger
+                )
+                logger.info("applied schema migration", metadata: ["migration": "\(migration.name)"])
+            }
+        }
+    }
+}
