@@ -168,7 +168,8 @@ let package = Package(
         .target(
             name: "PolytopeServer",
             dependencies: [
-                "PolytopeCore", "PolytopeConfig", "RequestStoreSQLite", "StagingFilesystem", "Datasources", "Authentication",
+                "PolytopeCore", "PolytopeConfig", "RequestStoreSQLite", "RequestStorePostgres", "StagingFilesystem", "Datasources",
+                "Authentication",
                 "Broker", "Worker", "GarbageCollector", "PolytopeHTTP", "Frontend", "Telemetry",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -245,7 +246,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PolytopeServerTests",
-            dependencies: ["PolytopeServer", "RequestStoreSQLite", "StagingFilesystem"],
+            dependencies: ["PolytopeServer", "RequestStoreSQLite", "RequestStorePostgres", "StagingFilesystem"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

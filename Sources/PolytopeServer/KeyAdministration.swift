@@ -2,11 +2,12 @@ import Authentication
 import Foundation
 import Logging
 import PolytopeCore
-import RequestStoreSQLite
+import ServiceLifecycle
 
 /// What `polytope keys` does: list, issue and revoke API keys in the configured store.
 public struct KeyAdministration: Sendable {
-    let store: SQLiteRequestStore
+    let store: any RequestStoreBackend
+    let services: [any Service]
     let issuer: APIKeyAuthenticator
     let settings: AuthenticationSettings
 
@@ -16,9 +17,8 @@ public struct KeyAdministration: Sendable {
         guard let keys = configuration.authentication.apiKeys else {
             throw PolytopeError(.invalidRequest, "API keys are turned off in this configuration (authentication.api-keys.enabled: false)")
         }
-        store = try SQLiteRequestStore(
-            configuration: configuration.store, logger: Logger(label: "polytope", factory: { _ in SwiftLogNoOpLogHandler() })
-        )
+        let quiet = Logger(label: "polytope", factory: { _ in SwiftLogNoOpLogHandler() })
+        (store, services) = try configuration.store.makeStore(requestArrived: WakeSignal(), workQueued: WakeSignal(), logger: quiet)
         issuer = APIKeyAuthenticator(store: store, configuration: keys)
         settings = configuration.authentication
     }
@@ -29,14 +29,18 @@ public struct KeyAdministration: Sendable {
         var user = settings.accounts.first { $0.user.username == username }?.user ?? User(username: username, realm: realm ?? "local", roles: [])
         if let roles { user.roles = roles }
         if let realm { user.realm = realm }
-        return try await issuer.issueKey(for: user, label: label)
+        let issuer = self.issuer
+        let finalUser = user
+        return try await withServices(services) { try await issuer.issueKey(for: finalUser, label: label) }
     }
 
     public func list(username: String?) async throws -> [APIKeyRecord] {
-        try await store.apiKeys(ofUser: username)
+        let store = self.store
+        return try await withServices(services) { try await store.apiKeys(ofUser: username) }
     }
 
     public func revoke(id: String) async throws -> Bool {
-        try await store.revokeAPIKey(id: id, at: Date())
+        let store = self.store
+        return try await withServices(services) { try await store.revokeAPIKey(id: id, at: Date()) }
     }
 }

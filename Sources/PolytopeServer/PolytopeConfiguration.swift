@@ -35,8 +35,8 @@ public struct PolytopeConfiguration: Sendable {
 
     public var server: Server
     public var logging: Logging
-    public var store: SQLiteRequestStore.Configuration
-    public var staging: FilesystemStaging.Configuration
+    public var store: StoreSettings
+    public var staging: StagingSettings
     public var frontend: FrontendConfiguration
     public var broker: BrokerConfiguration
     public var worker: WorkerPoolConfiguration
@@ -112,24 +112,8 @@ public struct PolytopeConfiguration: Sendable {
         let format = loggingSection?.choice("format", ["text": LogFormat.text, "json": .json], default: .text) ?? .text
         logging = Logging(level: overrides.logLevel ?? level, format: overrides.logFormat ?? format)
 
-        let storeSection = reader.section("store")
-        if let type = storeSection?.string("type"), type != "sqlite" {
-            storeSection?.report("unsupported store type '\(type)'; this build supports: sqlite", key: "type")
-        }
-        store = SQLiteRequestStore.Configuration(
-            path: storeSection?.string("path") ?? "\(dataDirectory)/polytope.sqlite",
-            durability: storeSection?.choice("durability", ["normal": .normal, "full": .full], default: .normal) ?? .normal,
-            busyTimeout: storeSection?.duration("busy-timeout", default: .seconds(30)) ?? .seconds(30)
-        )
-
-        let stagingSection = reader.section("staging")
-        if let type = stagingSection?.string("type"), type != "filesystem" {
-            stagingSection?.report("unsupported staging type '\(type)'; this build supports: filesystem", key: "type")
-        }
-        staging = FilesystemStaging.Configuration(
-            root: stagingSection?.string("path") ?? "\(dataDirectory)/staging",
-            syncWrites: stagingSection?.bool("sync-writes", default: store.durability == .full) ?? (store.durability == .full)
-        )
+        store = StoreSettings(reader.section("store"), dataDirectory: dataDirectory)
+        staging = StagingSettings(reader.section("staging"), dataDirectory: dataDirectory, syncByDefault: store.isPowerLossSafe)
 
         broker = Self.brokerConfiguration(reader.section("broker"))
         worker = Self.workerConfiguration(reader.section("worker"))

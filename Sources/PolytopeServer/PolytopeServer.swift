@@ -26,8 +26,10 @@ import Worker
 public struct PolytopeServer: Sendable {
     public let configuration: PolytopeConfiguration
     public let roles: Set<Role>
-    public let store: SQLiteRequestStore
-    public let staging: FilesystemStaging
+    public let store: any RequestStoreBackend
+    public let staging: any StagingArea
+    /// Services the backends need (PostgreSQL's pool and notification listener); they run first.
+    let backendServices: [any Service]
     let logger: Logger
     /// Signalled by the frontend when a request arrives; wakes the broker.
     let requestArrived = WakeSignal()
@@ -47,9 +49,12 @@ public struct PolytopeServer: Sendable {
         self.configuration = configuration
         self.roles = roles
         self.logger = logger
-        let store = try SQLiteRequestStore(configuration: configuration.store, logger: logger)
+        let (store, backendServices) = try configuration.store.makeStore(
+            requestArrived: requestArrived, workQueued: workQueued, logger: logger
+        )
         self.store = store
-        self.staging = try FilesystemStaging(configuration: configuration.staging)
+        self.backendServices = backendServices
+        self.staging = try configuration.staging.makeStaging()
         self.metrics = PolytopeMetrics(factory: Self.metricsFactory(registry: metricsRegistry))
 
         let settings = configuration.authentication
@@ -91,9 +96,10 @@ public struct PolytopeServer: Sendable {
         return services
     }
 
-    /// The services of the roles that do not answer HTTP (garbage collector, broker, workers).
+    /// The backends' services and those of the roles that do not answer HTTP (garbage
+    /// collector, broker, workers).
     public func makeBackgroundServices() -> [any Service] {
-        var services: [any Service] = []
+        var services: [any Service] = backendServices
         let clock = ContinuousClock()
         if roles.contains(.garbageCollector) {
             services.append(

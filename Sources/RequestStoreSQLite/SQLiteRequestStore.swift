@@ -130,13 +130,17 @@ public final class SQLiteRequestStore: RequestStoreBackend {
                 sql: "SELECT seq, id, username, user_json, collection FROM requests WHERE status = 'waiting' AND seq > ? ORDER BY seq LIMIT ?",
                 arguments: [cursor?.sequence ?? 0, limit]
             )
+            // Most waiting requests share a few users: decode each user once per page.
+            var roles: [String: [String]] = [:]
             return try rows.map { row in
-                let user = try SQLiteRow.decodeUser(row["user_json"])
+                let json: String = row["user_json"]
+                let userRoles = try roles[json] ?? SQLiteRow.decodeUser(json).roles
+                roles[json] = userRoles
                 return DispatchCandidate(
                     id: try SQLiteRow.requestID(row["id"]),
                     cursor: DispatchCursor(sequence: row["seq"]),
                     username: row["username"],
-                    roles: user.roles,
+                    roles: userRoles,
                     collection: row["collection"]
                 )
             }
@@ -166,16 +170,9 @@ public final class SQLiteRequestStore: RequestStoreBackend {
         return try await pool.write { db in
             var queued = 0
             for chunk in ids.chunked(into: 500) {
-                let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
                 var arguments: StatementArguments = [now.timeIntervalSince1970, "queued", now.timeIntervalSince1970]
                 arguments += StatementArguments(chunk.map(\.description))
-                try db.execute(
-                    sql: """
-                        UPDATE requests SET status = 'queued', updated_at = ?, status_history = \(SQLiteRow.appendHistory)
-                        WHERE status = 'waiting' AND id IN (\(placeholders))
-                        """,
-                    arguments: arguments
-                )
+                try db.execute(sql: SQLiteRow.markQueuedSQL(count: chunk.count), arguments: arguments)
                 queued += db.changesCount
             }
             return queued

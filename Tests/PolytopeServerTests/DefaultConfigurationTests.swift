@@ -2,6 +2,7 @@ import Foundation
 import PolytopeConfig
 import PolytopeCore
 import PolytopeServer
+import RequestStorePostgres
 import RequestStoreSQLite
 import StagingFilesystem
 import Testing
@@ -32,8 +33,12 @@ struct DefaultConfigurationTests {
         )
         #expect(configuration.server.host == "0.0.0.0")
         #expect(configuration.server.port == 0)
-        #expect(configuration.store.path == "/tmp/x/polytope.sqlite")
-        #expect(configuration.staging.root == "/tmp/x/staging")
+        guard case .sqlite(let store) = configuration.store, case .filesystem(let staging) = configuration.staging else {
+            Issue.record("the default backends are SQLite and the filesystem")
+            return
+        }
+        #expect(store.path == "/tmp/x/polytope.sqlite")
+        #expect(staging.root == "/tmp/x/staging")
         #expect(configuration.logging.level == "debug" && configuration.logging.format == .json)
     }
 
@@ -55,13 +60,35 @@ struct DefaultConfigurationTests {
         } throws: { error in
             let text = "\(error)"
             let expected = [
-                "server.port: 99999 is out of range", "server.colour: unknown key", "store.type: unsupported store type 'mongodb'",
+                "server.port: 99999 is out of range", "server.colour: unknown key", "store.type: expected one of sqlite, postgres, postgresql, found \"mongodb\"",
                 "worker.slots: 0 is out of range", "worker.heartbeat: heartbeat", "broker.max-attempts: expected an integer",
                 "garbage-collector.age: expected a duration", "authentication.users[0]: user 'a' needs a 'password-hash'",
                 "collections.debug.datasources[0].type: unknown datasource type 'nosuch'",
             ]
             return expected.allSatisfy { text.contains($0) }
         }
+    }
+
+    @Test("a PostgreSQL store is configured by URL")
+    func postgresStore() throws {
+        let file = NSTemporaryDirectory() + "polytope-\(UUID().uuidString).yaml"
+        try """
+            store: {type: postgres, url: "postgres://polytope@db.example.int:6543/requests", password: "${PGPASSWORD}", schema: site1, tls: require}
+            collections: {debug: {datasources: [{type: echo}]}}
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let (configuration, _) = try PolytopeConfiguration.load(files: [file], environment: ["PGPASSWORD": "s3cret"])
+        guard case .postgres(let store) = configuration.store else {
+            Issue.record("expected a PostgreSQL store")
+            return
+        }
+        #expect(store.host == "db.example.int" && store.port == 6543 && store.database == "requests")
+        #expect(store.username == "polytope" && store.password == "s3cret" && store.schema == "site1" && store.tls == .require)
+        try """
+            store: {type: postgres, url: "mysql://x"}
+            collections: {debug: {datasources: [{type: echo}]}}
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(throws: ConfigError.self) { _ = try PolytopeConfiguration.load(files: [file], environment: [:]) }
     }
 
     @Test("role lists parse, with clear errors")

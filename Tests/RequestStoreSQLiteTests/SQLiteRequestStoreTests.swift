@@ -2,7 +2,7 @@ import Foundation
 import Logging
 import PolytopeCore
 import PolytopeTestSupport
-import RequestStoreSQLite
+@testable import RequestStoreSQLite
 import Testing
 
 @Suite("SQLite request store")
@@ -125,5 +125,19 @@ struct GroupCommitTests {
         }
         #expect(outcomes.filter { !$0 }.count == 1)
         #expect(try await store.requestCount(ofUser: "alice") == 51)
+    }
+}
+
+@Suite("SQLite query plans of writes")
+struct SQLiteWritePlanTests {
+    @Test("queuing requests looks them up by id, not by scanning every waiting request")
+    func markQueuedUsesTheIdIndex() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        _ = try SQLiteRequestStoreTests.makeStore(in: directory)
+        let statement = SQLiteRow.markQueuedSQL(count: 3).replacingOccurrences(of: "?", with: "'x'")
+        let plan = try SQLiteQueryPlans(path: directory.file("polytope.sqlite")).plan(for: statement)
+        #expect(plan.contains("sqlite_autoindex_requests_1"), "\(plan)")
+        #expect(!plan.contains("requests_by_status"), "\(plan)")
     }
 }
