@@ -121,15 +121,16 @@ func raiseFileDescriptorLimit(logger: Logger) {
     }
 }
 
-/// Lets glibc serve buffers up to 8 MiB from its heap instead of a fresh `mmap` each.
+/// Lets glibc serve buffers up to 4 MiB from its heap instead of a fresh `mmap` each.
 ///
 /// Downloads and staging move data in 256 KiB to 1 MiB buffers; above glibc's default
 /// threshold (128 KiB) each buffer was a new mapping the kernel had to zero and fault in,
 /// which cost about a third of the CPU of a download.
 func keepLargeBuffersInTheHeap() {
     #if canImport(Glibc)
-    _ = glibcMallopt(-3, 8 << 20)  // M_MMAP_THRESHOLD
-    _ = glibcMallopt(-1, 64 << 20)  // M_TRIM_THRESHOLD
+    _ = glibcMallopt(-3, 4 << 20)  // M_MMAP_THRESHOLD: 1 MiB chunks come from the heap
+    _ = glibcMallopt(-1, 8 << 20)  // M_TRIM_THRESHOLD: give memory back beyond 8 MiB free
+    _ = glibcMallopt(-8, 2)  // M_ARENA_MAX: few arenas, so little memory sits idle in them
     #endif
 }
 

@@ -26,7 +26,7 @@ public struct FilesystemStaging: StagingArea {
     public let configuration: Configuration
     private let fileSystem = FileSystem.shared
     /// Bytes read from disk per chunk when serving an object.
-    static let readChunkLength = ByteCount.kibibytes(256)
+    static let readChunkLength = ByteCount.mebibytes(1)
 
     public init(configuration: Configuration) throws {
         self.configuration = configuration
