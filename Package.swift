@@ -55,6 +55,7 @@ let package = Package(
             dependencies: [
                 "PolytopeCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -128,14 +128,14 @@ func raiseFileDescriptorLimit(logger: Logger) {
 /// which cost about a third of the CPU of a download.
 func keepLargeBuffersInTheHeap() {
     #if canImport(Glibc)
-    _ = glibcMallopt(-3, 4 << 20)  // M_MMAP_THRESHOLD: 1 MiB chunks come from the heap
-    _ = glibcMallopt(-1, 8 << 20)  // M_TRIM_THRESHOLD: give memory back beyond 8 MiB free
-    _ = glibcMallopt(-8, 2)  // M_ARENA_MAX: few arenas, so little memory sits idle in them
+        _ = glibcMallopt(-3, 4 << 20)  // M_MMAP_THRESHOLD: 1 MiB chunks come from the heap
+        _ = glibcMallopt(-1, 8 << 20)  // M_TRIM_THRESHOLD: give memory back beyond 8 MiB free
+        _ = glibcMallopt(-8, 2)  // M_ARENA_MAX: few arenas, so little memory sits idle in them
     #endif
 }
 
 #if canImport(Glibc)
-/// glibc's `mallopt` (declared in <malloc.h>, which the Glibc module does not bring in).
-@_silgen_name("mallopt")
-func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
+    /// glibc's `mallopt` (declared in <malloc.h>, which the Glibc module does not bring in).
+    @_silgen_name("mallopt")
+    func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
 #endif

@@ -32,7 +32,8 @@ public enum StoreSettings: Sendable {
                 SQLiteRequestStore.Configuration(
                     path: section?.string("path") ?? "\(dataDirectory)/polytope.sqlite",
                     durability: section?.choice("durability", ["normal": .normal, "full": .full], default: .normal) ?? .normal,
-                    busyTimeout: section?.duration("busy-timeout", default: .seconds(30)) ?? .seconds(30)
+                    busyTimeout: section?.duration("busy-timeout", default: .seconds(30)) ?? .seconds(30),
+                    checkpointsInBackground: true
                 )
             )
             return
@@ -60,7 +61,9 @@ public enum StoreSettings: Sendable {
     ) {
         switch self {
         case .sqlite(let configuration):
-            return (try SQLiteRequestStore(configuration: configuration, logger: logger), [])
+            let store = try SQLiteRequestStore(configuration: configuration, logger: logger)
+            let checkpointer = configuration.checkpointsInBackground ? [SQLiteCheckpointer(path: configuration.path, logger: logger)] : []
+            return (store, checkpointer)
         case .postgres(let configuration):
             let store = PostgresRequestStore(configuration: configuration, logger: logger)
             let bridge = PostgresNotificationBridge(store: store, requestArrived: requestArrived, workQueued: workQueued, logger: logger)

@@ -24,16 +24,22 @@ public final class SQLiteRequestStore: RequestStoreBackend {
         public var durability: Durability
         /// How long a writer waits for another process's write to finish.
         public var busyTimeout: Duration
+        /// Whether WAL checkpoints are left to a `SQLiteCheckpointer` instead of being run by
+        /// whichever commit crosses SQLite's threshold (which then waits for the checkpoint's
+        /// writes to the main file: the slowest submissions of a large store).
+        public var checkpointsInBackground: Bool
 
-        public init(path: String, durability: Durability = .normal, busyTimeout: Duration = .seconds(30)) {
+        public init(path: String, durability: Durability = .normal, busyTimeout: Duration = .seconds(30), checkpointsInBackground: Bool = false) {
             self.path = path
             self.durability = durability
             self.busyTimeout = busyTimeout
+            self.checkpointsInBackground = checkpointsInBackground
         }
     }
 
     let pool: DatabasePool
     let logger: Logger
+    public let configuration: Configuration
     /// Concurrent inserts share transactions (see `GroupCommit`).
     private let inserts: GroupCommit
 
@@ -43,13 +49,16 @@ public final class SQLiteRequestStore: RequestStoreBackend {
         grdb.busyMode = .timeout(configuration.busyTimeout.timeInterval)
         grdb.label = "polytope.request-store"
         let synchronous = configuration.durability == .full ? "FULL" : "NORMAL"
+        let autocheckpoint = configuration.checkpointsInBackground ? 0 : 1000
         grdb.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = \(autocheckpoint)")
         }
         let directory = URL(fileURLWithPath: configuration.path).deletingLastPathComponent().path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         self.pool = try DatabasePool(path: configuration.path, configuration: grdb)
         self.logger = logger
+        self.configuration = configuration
         self.inserts = GroupCommit(pool: pool, sql: SQLiteRow.insertSQL)
         try SQLiteSchema.migrator.migrate(pool)
     }

@@ -60,7 +60,8 @@ struct DefaultConfigurationTests {
         } throws: { error in
             let text = "\(error)"
             let expected = [
-                "server.port: 99999 is out of range", "server.colour: unknown key", "store.type: expected one of sqlite, postgres, postgresql, found \"mongodb\"",
+                "server.port: 99999 is out of range", "server.colour: unknown key",
+                "store.type: expected one of sqlite, postgres, postgresql, found \"mongodb\"",
                 "worker.slots: 0 is out of range", "worker.heartbeat: heartbeat", "broker.max-attempts: expected an integer",
                 "garbage-collector.age: expected a duration", "authentication.users[0]: user 'a' needs a 'password-hash'",
                 "collections.debug.datasources[0].type: unknown datasource type 'nosuch'",
@@ -73,9 +74,9 @@ struct DefaultConfigurationTests {
     func postgresStore() throws {
         let file = NSTemporaryDirectory() + "polytope-\(UUID().uuidString).yaml"
         try """
-            store: {type: postgres, url: "postgres://polytope@db.example.int:6543/requests", password: "${PGPASSWORD}", schema: site1, tls: require}
-            collections: {debug: {datasources: [{type: echo}]}}
-            """.write(toFile: file, atomically: true, encoding: .utf8)
+        store: {type: postgres, url: "postgres://polytope@db.example.int:6543/requests", password: "${PGPASSWORD}", schema: site1, tls: require}
+        collections: {debug: {datasources: [{type: echo}]}}
+        """.write(toFile: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: file) }
         let (configuration, _) = try PolytopeConfiguration.load(files: [file], environment: ["PGPASSWORD": "s3cret"])
         guard case .postgres(let store) = configuration.store else {
@@ -85,9 +86,9 @@ struct DefaultConfigurationTests {
         #expect(store.host == "db.example.int" && store.port == 6543 && store.database == "requests")
         #expect(store.username == "polytope" && store.password == "s3cret" && store.schema == "site1" && store.tls == .require)
         try """
-            store: {type: postgres, url: "mysql://x"}
-            collections: {debug: {datasources: [{type: echo}]}}
-            """.write(toFile: file, atomically: true, encoding: .utf8)
+        store: {type: postgres, url: "mysql://x"}
+        collections: {debug: {datasources: [{type: echo}]}}
+        """.write(toFile: file, atomically: true, encoding: .utf8)
         #expect(throws: ConfigError.self) { _ = try PolytopeConfiguration.load(files: [file], environment: [:]) }
     }
 

@@ -2,8 +2,9 @@ import Foundation
 import Logging
 import PolytopeCore
 import PolytopeTestSupport
-@testable import RequestStoreSQLite
 import Testing
+
+@testable import RequestStoreSQLite
 
 @Suite("SQLite request store")
 struct SQLiteRequestStoreTests {
@@ -139,5 +140,27 @@ struct SQLiteWritePlanTests {
         let plan = try SQLiteQueryPlans(path: directory.file("polytope.sqlite")).plan(for: statement)
         #expect(plan.contains("sqlite_autoindex_requests_1"), "\(plan)")
         #expect(!plan.contains("requests_by_status"), "\(plan)")
+    }
+}
+
+@Suite("SQLite background checkpoints")
+struct SQLiteCheckpointerTests {
+    @Test("with checkpoints in the background, commits do not checkpoint and the checkpointer folds the log in")
+    func checkpointsHappenInTheBackground() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.file("polytope.sqlite")
+        let store = try SQLiteRequestStore(configuration: .init(path: path, checkpointsInBackground: true), logger: Logger.quiet)
+        for index in 0..<2000 { try await store.insert(Fixtures.record(at: Date(timeIntervalSince1970: 1_800_000_000 + Double(index)))) }
+        let walSize = { (try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int64) ?? 0 }
+        let grown = walSize()
+        #expect(grown > 4 << 20, "without a checkpointer the log only grows (\(grown) bytes)")
+        let checkpointer = SQLiteCheckpointer(path: path, interval: .milliseconds(20), truncateAbove: 1 << 20, logger: Logger.quiet)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await checkpointer.run() }
+            try await eventually("the log is truncated") { walSize() < 1 << 20 }
+            group.cancelAll()
+        }
+        #expect(try await store.requestCount(ofUser: "alice") == 2000)
     }
 }
