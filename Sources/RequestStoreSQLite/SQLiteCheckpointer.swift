@@ -8,19 +8,17 @@ import ServiceLifecycle
 ///
 /// Used with `Configuration.checkpointsInBackground`: commits then only append to the WAL
 /// (one sequential write), and this service runs a passive checkpoint several times a
-/// second on its own connection. A passive checkpoint never blocks writers; if the log still
-/// grows past `truncateAbove` (say, under a burst), a truncating checkpoint waits briefly for
-/// a quiet moment and resets it. Requires `run()` to be running, or the WAL grows.
+/// second on its own connection. A passive checkpoint never blocks writers; once it has
+/// copied everything, the next commit starts the log over (and `journal_size_limit` keeps
+/// the file from staying large). Requires `run()` to be running, or the WAL grows.
 public struct SQLiteCheckpointer: Service {
     let path: String
     let interval: Duration
-    let truncateAbove: Int64
     let logger: Logger
 
-    public init(path: String, interval: Duration = .milliseconds(250), truncateAbove: Int64 = 64 << 20, logger: Logger) {
+    public init(path: String, interval: Duration = .milliseconds(250), logger: Logger) {
         self.path = path
         self.interval = interval
-        self.truncateAbove = truncateAbove
         self.logger = logger
     }
 
@@ -29,13 +27,10 @@ public struct SQLiteCheckpointer: Service {
         configuration.busyMode = .timeout(5)
         configuration.label = "polytope.checkpointer"
         let connection = try DatabaseQueue(path: path, configuration: configuration)
-        let walPath = path + "-wal"
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
-                let walSize = (try? FileManager.default.attributesOfItem(atPath: walPath)[.size] as? Int64) ?? 0
-                let mode = walSize > truncateAbove ? "TRUNCATE" : "PASSIVE"
                 try await connection.writeWithoutTransaction { db in
-                    _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(\(mode))")
+                    _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(PASSIVE)")
                 }
             } catch {
                 logger.warning("WAL checkpoint failed; will retry", metadata: ["error": "\(error)"])

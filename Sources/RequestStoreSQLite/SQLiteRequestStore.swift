@@ -53,6 +53,7 @@ public final class SQLiteRequestStore: RequestStoreBackend {
         grdb.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
             try db.execute(sql: "PRAGMA wal_autocheckpoint = \(autocheckpoint)")
+            try db.execute(sql: "PRAGMA journal_size_limit = \(64 << 20)")
         }
         let directory = URL(fileURLWithPath: configuration.path).deletingLastPathComponent().path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
