@@ -78,6 +78,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Staging in an S3-compatible object store (SigV4 signing, multipart uploads).
+        .target(
+            name: "StagingS3",
+            dependencies: [
+                "PolytopeCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Datasources (echo, dummy, raise) and the registry that builds them from config.
         .target(
             name: "Datasources",
@@ -217,6 +229,15 @@ let package = Package(
         .testTarget(
             name: "StagingFilesystemTests",
             dependencies: ["StagingFilesystem", "PolytopeTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "StagingS3Tests",
+            dependencies: [
+                "StagingS3", "PolytopeTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "DatasourcesTests", dependencies: ["Datasources", "PolytopeTestSupport"], swiftSettings: swiftSettings),

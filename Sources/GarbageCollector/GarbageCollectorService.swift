@@ -8,7 +8,8 @@ import ServiceLifecycle
 /// Each pass (every `interval`):
 /// 1. deletes finished (processed or failed) requests older than `maximumAge`, with their results;
 /// 2. deletes staged objects that no request references (left by a crash between staging and
-///    recording), once they are older than `orphanGracePeriod`;
+///    recording), once they are older than `orphanGracePeriod`, and writes that a crashed
+///    worker never finished (S3 multipart uploads) once older than `abandonedWriteAge`;
 /// 3. while staging holds more than `stagingThreshold`, deletes the oldest finished requests'
 ///    results and records.
 /// Active requests are never touched. Requires `run()` to be running.
@@ -20,6 +21,8 @@ public struct GarbageCollectorService<C: Clock<Duration>>: Service {
         public var expiredRequests = 0
         public var evictedRequests = 0
         public var orphanedObjects = 0
+        /// Unfinished uploads of crashed workers (S3 multipart uploads) that were removed.
+        public var abandonedWrites = 0
         public var bytesFreed: Int64 = 0
     }
 
@@ -62,7 +65,8 @@ public struct GarbageCollectorService<C: Clock<Duration>>: Service {
                         "garbage collected",
                         metadata: [
                             "expired": "\(report.expiredRequests)", "evicted": "\(report.evictedRequests)",
-                            "orphans": "\(report.orphanedObjects)", "bytes-freed": "\(report.bytesFreed)",
+                            "orphans": "\(report.orphanedObjects)", "abandoned-writes": "\(report.abandonedWrites)",
+                            "bytes-freed": "\(report.bytesFreed)",
                         ]
                     )
                 }
@@ -104,6 +108,13 @@ public struct GarbageCollectorService<C: Clock<Duration>>: Service {
         }
         objects.removeAll { !referenced.contains($0.key) }
         metrics.garbageCollected(count: report.orphanedObjects, bytes: orphanBytes, reason: "orphan")
+        do {
+            report.abandonedWrites = try await staging.removeAbandonedWrites(
+                startedBefore: now.addingTimeInterval(-configuration.abandonedWriteAge.timeInterval)
+            )
+        } catch {
+            logger.error("removing abandoned staging writes failed", metadata: ["error": "\(error)"])
+        }
 
         var evictedBytes: Int64 = 0
         if let threshold = configuration.stagingThreshold {
@@ -118,7 +129,6 @@ public struct GarbageCollectorService<C: Clock<Duration>>: Service {
             }
         }
         metrics.garbageCollected(count: report.evictedRequests, bytes: evictedBytes, reason: "evicted")
-        try await store.pruneExpiryNotes(before: now.addingTimeInterval(-configuration.expiryNoteAge.timeInterval))
         try await store.pruneExpiryNotes(before: now.addingTimeInterval(-configuration.expiryNoteAge.timeInterval))
         report.bytesFreed = expiredBytes + orphanBytes + evictedBytes
         return report
@@ -153,6 +163,9 @@ public struct GarbageCollectorConfiguration: Sendable {
     /// Unreferenced objects younger than this are left alone (their request may be about
     /// to record them).
     public var orphanGracePeriod: Duration
+    /// Unfinished uploads (S3 multipart) started longer ago than this are taken as abandoned
+    /// by a crashed worker and removed. Longer than the slowest upload of a large result.
+    public var abandonedWriteAge: Duration
     /// How long a poll of a removed request still answers that it expired (rather than a
     /// plain "not found").
     public var expiryNoteAge: Duration
@@ -162,12 +175,14 @@ public struct GarbageCollectorConfiguration: Sendable {
         maximumAge: Duration = .seconds(86_400),
         stagingThreshold: Int64? = 10 * 1 << 30,
         orphanGracePeriod: Duration = .seconds(600),
+        abandonedWriteAge: Duration = .seconds(86_400),
         expiryNoteAge: Duration = .seconds(7 * 86_400)
     ) {
         self.interval = interval
         self.maximumAge = maximumAge
         self.stagingThreshold = stagingThreshold
         self.orphanGracePeriod = orphanGracePeriod
+        self.abandonedWriteAge = abandonedWriteAge
         self.expiryNoteAge = expiryNoteAge
     }
 }

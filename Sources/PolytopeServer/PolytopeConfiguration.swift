@@ -172,6 +172,7 @@ public struct PolytopeConfiguration: Sendable {
             maximumAge: section.duration("age", default: defaults.maximumAge, minimum: .seconds(1)),
             stagingThreshold: threshold,
             orphanGracePeriod: section.duration("orphan-grace", default: defaults.orphanGracePeriod),
+            abandonedWriteAge: section.duration("abandoned-upload-age", default: defaults.abandonedWriteAge),
             expiryNoteAge: section.duration("expiry-note-age", default: defaults.expiryNoteAge)
         )
     }

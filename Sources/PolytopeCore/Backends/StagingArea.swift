@@ -26,6 +26,16 @@ public protocol StagingArea: Sendable {
 
     /// Throws unless an object can be written now (readiness check).
     func checkWritable() async throws
+
+    /// Removes the traces of writes that started before `date` and never finished (a worker
+    /// crashed mid-upload), where the backend keeps such traces; returns how many it removed.
+    func removeAbandonedWrites(startedBefore date: Date) async throws -> Int
+}
+
+extension StagingArea {
+    /// Backends whose unfinished writes vanish by themselves (the filesystem's anonymous
+    /// temporary files) have nothing to remove.
+    public func removeAbandonedWrites(startedBefore date: Date) async throws -> Int { 0 }
 }
 
 /// An object in staging.
@@ -51,4 +61,11 @@ public enum StagingKey {
         let parts = key.split(separator: ".", omittingEmptySubsequences: false)
         return parts.count == 2 && RequestID(parts[0]) != nil && Int(parts[1]) != nil
     }
+}
+
+/// Staging whose objects clients can download directly, without the frontend in between
+/// (presigned S3 URLs). The frontend then redirects a processed request's poll there.
+public protocol DirectDownloadStaging: StagingArea {
+    /// A URL serving the object with the given type and file name, valid for a while.
+    func directDownloadURL(key: String, contentType: String, fileName: String) -> String
 }

@@ -1,0 +1,60 @@
+import Foundation
+import Synchronization
+
+/// A server for tests started by one of this repository's scripts (`<script> start` prints
+/// what tests need, one item per line, the server's directory second), once per test
+/// process however many tests ask, and stopped (`<script> stop DIR`) when the process exits.
+public actor ScriptedTestServer {
+    private let script: String
+    private var started: Task<[String], any Error>?
+
+    /// - Parameter script: a path relative to the repository's `scripts/`.
+    public init(script: String) {
+        self.script = repositoryRoot + "/scripts/" + script
+    }
+
+    /// The lines the script printed, starting the server on first use.
+    public func lines() async throws -> [String] {
+        if let started { return try await started.value }
+        // An unstructured task on purpose: it is shared by every test that asks, and must not
+        // be cancelled with the first one.
+        let script = script
+        let task = Task.detached { try Self.start(script) }
+        started = task
+        return try await task.value
+    }
+
+    /// Runs the script with `system` (it waits for and reaps the script itself; Foundation's
+    /// `Process` did not notice the script ending inside the test runner). Output goes to a
+    /// file: the server the script starts keeps any inherited pipe open.
+    private static func start(_ script: String) throws -> [String] {
+        let outputPath = NSTemporaryDirectory() + "polytope-test-server-\(UUID().uuidString).txt"
+        defer { try? FileManager.default.removeItem(atPath: outputPath) }
+        let status = system("'\(script)' start > '\(outputPath)' < /dev/null")
+        let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+        let lines = text.split(separator: "\n").map(String.init)
+        guard status == 0, lines.count >= 2 else {
+            throw TestFailure(description: "could not start a test server with \(script) (status \(status))")
+        }
+        stopAtExit(script: script, directory: lines[1])
+        return lines
+    }
+
+    /// Stop commands to run when the test process exits.
+    private static let stopCommands = Mutex<[String]>([])
+
+    private static func stopAtExit(script: String, directory: String) {
+        let first = stopCommands.withLock { commands in
+            commands.append("'\(script)' stop '\(directory)' > /dev/null 2>&1")
+            return commands.count == 1
+        }
+        guard first else { return }
+        atexit {
+            for command in ScriptedTestServer.stopCommands.withLock({ $0 }) { _ = system(command) }
+        }
+    }
+}
+
+/// The root of this repository (tests find its scripts there).
+public let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().path
