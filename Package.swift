@@ -181,7 +181,7 @@ let package = Package(
         .target(
             name: "PolytopeServer",
             dependencies: [
-                "PolytopeCore", "PolytopeConfig", "RequestStoreSQLite", "RequestStorePostgres", "StagingFilesystem", "Datasources",
+                "PolytopeCore", "PolytopeConfig", "RequestStoreSQLite", "RequestStorePostgres", "StagingFilesystem", "StagingS3", "Datasources",
                 "Authentication",
                 "Broker", "Worker", "GarbageCollector", "PolytopeHTTP", "Frontend", "Telemetry",
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -268,7 +268,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PolytopeServerTests",
-            dependencies: ["PolytopeServer", "RequestStoreSQLite", "RequestStorePostgres", "StagingFilesystem"],
+            dependencies: ["PolytopeServer", "RequestStoreSQLite", "RequestStorePostgres", "StagingFilesystem", "StagingS3"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

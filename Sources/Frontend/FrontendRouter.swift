@@ -8,6 +8,9 @@ import PolytopeHTTP
 public struct FrontendDependencies: Sendable {
     public var store: any RequestStore
     public var staging: any StagingArea
+    /// Set when a processed request's poll redirects straight to staging (presigned URLs)
+    /// rather than to `/api/v1/downloads`.
+    public var directDownloads: (any DirectDownloadStaging)?
     public var catalog: CollectionCatalog
     public var authenticators: [any Authenticator]
     /// Issues API keys; nil when API keys are turned off.
@@ -20,6 +23,7 @@ public struct FrontendDependencies: Sendable {
     public init(
         store: any RequestStore,
         staging: any StagingArea,
+        directDownloads: (any DirectDownloadStaging)? = nil,
         catalog: CollectionCatalog,
         authenticators: [any Authenticator],
         keyIssuer: (any APIKeyIssuing)? = nil,
@@ -29,6 +33,7 @@ public struct FrontendDependencies: Sendable {
     ) {
         self.store = store
         self.staging = staging
+        self.directDownloads = directDownloads
         self.catalog = catalog
         self.authenticators = authenticators
         self.keyIssuer = keyIssuer
@@ -58,6 +63,7 @@ public enum FrontendRouter {
         let requests = RequestsController(
             store: dependencies.store,
             staging: dependencies.staging,
+            directDownloads: dependencies.directDownloads,
             catalog: dependencies.catalog,
             requestArrived: dependencies.requestArrived,
             wallClock: dependencies.wallClock,

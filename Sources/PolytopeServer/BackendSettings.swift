@@ -6,6 +6,7 @@ import RequestStorePostgres
 import RequestStoreSQLite
 import ServiceLifecycle
 import StagingFilesystem
+import StagingS3
 
 /// Which request store to use, from the `store` section.
 ///
@@ -73,23 +74,78 @@ public enum StoreSettings: Sendable {
 }
 
 /// Where results are staged, from the `staging` section.
+///
+/// ```yaml
+/// staging: {type: filesystem}                                   # the default, in <data-dir>
+/// staging: {type: s3, endpoint: "http://s3:8333", bucket: polytope, downloads: presigned}
+/// ```
 public enum StagingSettings: Sendable {
     case filesystem(FilesystemStaging.Configuration)
+    /// S3-compatible storage; `presignedDownloads` sends polls straight to the store.
+    case s3(S3Staging.Configuration, presignedDownloads: Bool)
 
     init(_ section: ConfigReader?, dataDirectory: String, syncByDefault: Bool) {
-        let type = section?.choice("type", ["filesystem": "filesystem"], default: "filesystem") ?? "filesystem"
-        _ = type
-        self = .filesystem(
-            FilesystemStaging.Configuration(
-                root: section?.string("path") ?? "\(dataDirectory)/staging",
-                syncWrites: section?.bool("sync-writes", default: syncByDefault) ?? syncByDefault
+        let type = section?.choice("type", ["filesystem": "filesystem", "s3": "s3"], default: "filesystem") ?? "filesystem"
+        guard type == "s3", let section else {
+            self = .filesystem(
+                FilesystemStaging.Configuration(
+                    root: section?.string("path") ?? "\(dataDirectory)/staging",
+                    syncWrites: section?.bool("sync-writes", default: syncByDefault) ?? syncByDefault
+                )
             )
-        )
+            return
+        }
+        self = Self.s3(section)
     }
 
-    func makeStaging() throws -> any StagingArea {
+    private static func s3(_ section: ConfigReader) -> StagingSettings {
+        func required(_ key: String, example: String) -> String {
+            if let value = section.string(key), !value.isEmpty { return value }
+            section.report("S3 staging needs '\(key)', for example \(key): \(example)")
+            return ""
+        }
+        let endpoint = required("endpoint", example: "http://s3.example.int:8333")
+        if !endpoint.isEmpty, URL(string: endpoint)?.host == nil || !(endpoint.hasPrefix("http://") || endpoint.hasPrefix("https://")) {
+            section.report("expected an http(s) URL such as http://s3.example.int:8333, found \"\(endpoint)\"", key: "endpoint")
+        }
+        let client = S3Client.Configuration(
+            endpoint: endpoint,
+            bucket: required("bucket", example: "polytope"),
+            region: section.string("region", default: "us-east-1"),
+            accessKey: required("access-key", example: "${S3_ACCESS_KEY}"),
+            secretKey: required("secret-key", example: "${S3_SECRET_KEY}"),
+            timeout: section.duration("timeout", default: .seconds(300), minimum: .seconds(1))
+        )
+        var prefix = section.string("prefix", default: "")
+        if !prefix.isEmpty && !prefix.hasSuffix("/") { prefix += "/" }
+        let partSize = section.byteCount("part-size", default: 8 << 20)
+        if partSize < 5 << 20 || partSize > 5 << 30 {
+            section.report("S3 upload parts must be between 5M and 5G, found \(partSize) bytes", key: "part-size")
+        }
+        let expiry = section.duration("presigned-expiry", default: .seconds(3600), minimum: .seconds(1))
+        if expiry > .seconds(7 * 86_400) {
+            section.report("S3 presigned URLs are valid for at most 7d", key: "presigned-expiry")
+        }
+        let publicEndpoint = section.string("public-endpoint")
+        if let publicEndpoint, URL(string: publicEndpoint)?.host == nil {
+            section.report("expected an http(s) URL, found \"\(publicEndpoint)\"", key: "public-endpoint")
+        }
+        let configuration = S3Staging.Configuration(
+            client: client, prefix: prefix, partSize: Int(min(max(partSize, 5 << 20), 5 << 30)), presignedExpiry: min(expiry, .seconds(7 * 86_400)),
+            publicEndpoint: publicEndpoint
+        )
+        let presigned = section.choice("downloads", ["proxy": false, "presigned": true], default: false)
+        return .s3(configuration, presignedDownloads: presigned)
+    }
+
+    /// The staging area, and the same area when polls should redirect straight to it.
+    func makeStaging() throws -> (staging: any StagingArea, directDownloads: (any DirectDownloadStaging)?) {
         switch self {
-        case .filesystem(let configuration): return try FilesystemStaging(configuration: configuration)
+        case .filesystem(let configuration):
+            return (try FilesystemStaging(configuration: configuration), nil)
+        case .s3(let configuration, let presigned):
+            let staging = try S3Staging(configuration: configuration)
+            return (staging, presigned ? staging : nil)
         }
     }
 }

@@ -28,6 +28,8 @@ public struct PolytopeServer: Sendable {
     public let roles: Set<Role>
     public let store: any RequestStoreBackend
     public let staging: any StagingArea
+    /// The staging area again when polls redirect straight to it (presigned S3 URLs).
+    let directDownloads: (any DirectDownloadStaging)?
     /// Services the backends need (PostgreSQL's pool and notification listener); they run first.
     let backendServices: [any Service]
     let logger: Logger
@@ -54,7 +56,7 @@ public struct PolytopeServer: Sendable {
         )
         self.store = store
         self.backendServices = backendServices
-        self.staging = try configuration.staging.makeStaging()
+        (self.staging, self.directDownloads) = try configuration.staging.makeStaging()
         self.metrics = PolytopeMetrics(factory: Self.metricsFactory(registry: metricsRegistry))
 
         let settings = configuration.authentication
@@ -156,6 +158,7 @@ public struct PolytopeServer: Sendable {
             let dependencies = FrontendDependencies(
                 store: store,
                 staging: staging,
+                directDownloads: directDownloads,
                 catalog: configuration.catalog,
                 authenticators: authenticators,
                 keyIssuer: keyIssuer,
@@ -174,8 +177,19 @@ public struct PolytopeServer: Sendable {
         return router
     }
 
-    /// Runs the roles until SIGTERM or SIGINT, then drains them.
+    /// Runs the configured roles until SIGTERM or SIGINT. A staging area that cannot be
+    /// written is reported at once, but does not stop the start: it may come up later.
     public func run(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        if !roles.isDisjoint(with: [.frontend, .worker]) {
+            do {
+                try await staging.checkWritable()
+            } catch {
+                logger.error(
+                    "staging is not writable; results cannot be stored until it is (GET /telemetry/v1/ready reports it)",
+                    metadata: ["error": "\(error)"]
+                )
+            }
+        }
         let group = ServiceGroup(
             configuration: .init(
                 services: makeServices(onServerRunning: onServerRunning).map { .init(service: $0) },

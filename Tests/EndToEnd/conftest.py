@@ -463,3 +463,79 @@ def run_cli(polytope_cli_path, tmp_path):
 
     return run
 
+
+
+# ---------------------------------------------------------------------------
+# Shared backends: PostgreSQL and an S3-compatible store (SeaweedFS). The test
+# command starts one of each and names them in POLYTOPE_TEST_*; run alone, the
+# suite starts private ones with the repository's scripts.
+
+
+def _started_by_script(script):
+    """Runs `scripts/<script> start`; returns its output lines. Stopped at exit."""
+    path = REPO_ROOT / "scripts" / script
+    result = subprocess.run([str(path), "start"], capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=600)
+    if result.returncode != 0:
+        pytest.fail(f"{script} start failed:\n{result.stderr}", pytrace=False)
+    lines = result.stdout.split()
+    return lines, (lambda: subprocess.run([str(path), "stop", lines[1]], capture_output=True, stdin=subprocess.DEVNULL))
+
+
+@pytest.fixture(scope="session")
+def s3_store():
+    """{'endpoint', 'access_key', 'secret_key', 'bucket'} of a running S3 store."""
+    saved = _saved_environ or {}
+    if saved.get("POLYTOPE_TEST_S3_ENDPOINT"):
+        yield {
+            "endpoint": saved["POLYTOPE_TEST_S3_ENDPOINT"],
+            "access_key": saved.get("POLYTOPE_TEST_S3_ACCESS_KEY", ""),
+            "secret_key": saved.get("POLYTOPE_TEST_S3_SECRET_KEY", ""),
+            "bucket": "polytope",
+        }
+        return
+    lines, stop = _started_by_script("test-seaweedfs")
+    yield {"endpoint": lines[0], "access_key": lines[2], "secret_key": lines[3], "bucket": "polytope"}
+    stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """The URL of a running PostgreSQL server (each test uses its own schema)."""
+    saved = _saved_environ or {}
+    if saved.get("POLYTOPE_TEST_POSTGRES_URL"):
+        yield saved["POLYTOPE_TEST_POSTGRES_URL"]
+        return
+    lines, stop = _started_by_script("test-postgres")
+    yield lines[0]
+    stop()
+
+
+def s3_staging_config(s3_store, downloads="proxy", prefix=None):
+    """A `staging` section for S3 staging under a fresh prefix (YAML text)."""
+    import uuid
+
+    prefix = prefix or f"e2e-{uuid.uuid4().hex}/"
+    return f"""
+staging:
+  type: s3
+  endpoint: {s3_store['endpoint']}
+  bucket: {s3_store['bucket']}
+  access-key: {s3_store['access_key']}
+  secret-key: {s3_store['secret_key']}
+  prefix: {prefix}
+  part-size: 5M
+  downloads: {downloads}
+"""
+
+
+def postgres_store_config(postgres_url, schema=None):
+    """A `store` section for PostgreSQL in a fresh schema (YAML text)."""
+    import uuid
+
+    schema = schema or f"e2e_{uuid.uuid4().hex}"
+    return f"""
+store:
+  type: postgres
+  url: "{postgres_url}"
+  schema: {schema}
+"""

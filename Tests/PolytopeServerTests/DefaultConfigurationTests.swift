@@ -5,6 +5,7 @@ import PolytopeServer
 import RequestStorePostgres
 import RequestStoreSQLite
 import StagingFilesystem
+import StagingS3
 import Testing
 
 @Suite("Configuration of the whole server")
@@ -90,6 +91,52 @@ struct DefaultConfigurationTests {
         collections: {debug: {datasources: [{type: echo}]}}
         """.write(toFile: file, atomically: true, encoding: .utf8)
         #expect(throws: ConfigError.self) { _ = try PolytopeConfiguration.load(files: [file], environment: [:]) }
+    }
+
+    @Test("S3 staging is configured by endpoint and bucket, with clear errors")
+    func s3Staging() throws {
+        let file = NSTemporaryDirectory() + "polytope-\(UUID().uuidString).yaml"
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        try """
+        staging:
+          type: s3
+          endpoint: http://s3.example.int:8333/
+          bucket: results
+          access-key: AK
+          secret-key: ${S3_SECRET}
+          prefix: site1
+          part-size: 16M
+          downloads: presigned
+          presigned-expiry: 2h
+          public-endpoint: https://data.example.int
+        collections: {debug: {datasources: [{type: echo}]}}
+        """.write(toFile: file, atomically: true, encoding: .utf8)
+        let (configuration, _) = try PolytopeConfiguration.load(files: [file], environment: ["S3_SECRET": "shh"])
+        guard case .s3(let staging, let presigned) = configuration.staging else {
+            Issue.record("expected S3 staging")
+            return
+        }
+        #expect(presigned)
+        #expect(staging.client.endpoint == "http://s3.example.int:8333" && staging.client.bucket == "results")
+        #expect(staging.client.accessKey == "AK" && staging.client.secretKey == "shh" && staging.client.region == "us-east-1")
+        #expect(staging.prefix == "site1/" && staging.partSize == 16 << 20 && staging.presignedExpiry == .seconds(7200))
+        #expect(staging.publicEndpoint == "https://data.example.int")
+
+        try """
+        staging: {type: s3, endpoint: "ftp://x", part-size: 1M, presigned-expiry: 30d, downloads: maybe}
+        collections: {debug: {datasources: [{type: echo}]}}
+        """.write(toFile: file, atomically: true, encoding: .utf8)
+        #expect {
+            _ = try PolytopeConfiguration.load(files: [file], environment: [:])
+        } throws: { error in
+            let text = "\(error)"
+            let expected = [
+                "staging: S3 staging needs 'bucket'", "staging: S3 staging needs 'access-key'", "staging: S3 staging needs 'secret-key'",
+                "staging.endpoint: expected an http(s) URL", "staging.part-size: S3 upload parts must be between 5M and 5G",
+                "staging.presigned-expiry: S3 presigned URLs are valid for at most 7d", "staging.downloads: expected one of proxy, presigned",
+            ]
+            return expected.allSatisfy { text.contains($0) }
+        }
     }
 
     @Test("role lists parse, with clear errors")

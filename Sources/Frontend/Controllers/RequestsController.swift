@@ -12,6 +12,7 @@ import PolytopeHTTP
 struct RequestsController {
     let store: any RequestStore
     let staging: any StagingArea
+    let directDownloads: (any DirectDownloadStaging)?
     let catalog: CollectionCatalog
     let requestArrived: WakeSignal
     let wallClock: any WallClock
@@ -88,8 +89,12 @@ struct RequestsController {
         let record = try await ownRequest(name, of: user)
         switch record.status {
         case .processed:
-            let location = urls.download(record.id, for: request)
             let result = record.result
+            var location = urls.download(record.id, for: request)
+            if let directDownloads, let result {
+                let fileName = "\(record.id)\(DownloadsController.fileExtension(for: result.contentType))"
+                location = directDownloads.directDownloadURL(key: result.key, contentType: result.contentType, fileName: fileName)
+            }
             return JSONResponse.encode(
                 RedirectBody(
                     id: record.id.description, location: location, contentLength: result?.contentLength ?? 0, contentType: result?.contentType ?? ""),
