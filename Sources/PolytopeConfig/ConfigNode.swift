@@ -79,9 +79,14 @@ public struct ConfigNode: Sendable {
     }
 
     /// Deep-merges `overlay` over this node: mappings merge key by key, anything else is
-    /// replaced by the overlay, and an explicit `null` in the overlay removes the key.
+    /// replaced by the overlay, and an explicit `null` in the overlay removes the key. A
+    /// mapping whose `type` the overlay changes (a store, staging or datasource of another
+    /// kind) is replaced whole: the earlier kind's settings mean nothing to the new one.
     public func merged(with overlay: ConfigNode) -> ConfigNode {
         guard case .mapping(var entries) = value, case .mapping(let overlayEntries) = overlay.value else {
+            return overlay
+        }
+        if case .scalar(let newType, _)? = overlay["type"]?.value, case .scalar(let oldType, _)? = self["type"]?.value, newType != oldType {
             return overlay
         }
         for entry in overlayEntries {

@@ -41,6 +41,12 @@ public enum StoreSettings: Sendable {
         }
         let url = section.string("url") ?? ""
         let schema = section.string("schema", default: "public")
+        if schema.isEmpty || schema.count > 63 || !schema.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "_") })
+            || schema.first!.isNumber
+        {
+            section.report(
+                "a schema name is 1 to 63 lowercase letters, digits and underscores, not starting with a digit; found \"\(schema)\"", key: "schema")
+        }
         guard var configuration = PostgresRequestStore.Configuration(url: url, schema: schema) else {
             section.report("expected a URL such as postgres://user@host:5432/database, found \"\(url)\"", key: "url")
             self = .sqlite(SQLiteRequestStore.Configuration(path: "\(dataDirectory)/polytope.sqlite"))
@@ -49,6 +55,7 @@ public enum StoreSettings: Sendable {
         if let password = section.string("password") { configuration.password = password }
         configuration.maximumConnections = section.int("max-connections", default: configuration.maximumConnections, range: 1...1000)
         configuration.connectTimeout = section.duration("connect-timeout", default: configuration.connectTimeout, minimum: .milliseconds(100))
+        configuration.queryTimeout = section.duration("query-timeout", default: configuration.queryTimeout, minimum: .seconds(1))
         configuration.tls = section.choice(
             "tls", ["disable": .disable, "prefer": .prefer, "require": .require], default: PostgresRequestStore.Configuration.TLSMode.prefer
         )

@@ -190,14 +190,18 @@ public struct PolytopeServer: Sendable {
                 )
             }
         }
-        let group = ServiceGroup(
-            configuration: .init(
-                services: makeServices(onServerRunning: onServerRunning).map { .init(service: $0) },
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger
-            )
+        var configuration = ServiceGroupConfiguration(
+            services: makeServices(onServerRunning: onServerRunning).map { .init(service: $0) },
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
         )
-        try await group.run()
+        // A bounded stop whatever hangs (a download to a stalled client, a backend that
+        // stopped answering): workers get their grace period, then everything a minute more;
+        // then tasks are cancelled, and a task that ignores that ends the process. The store
+        // is the source of truth, so nothing accepted is lost either way.
+        configuration.maximumGracefulShutdownDuration = self.configuration.worker.shutdownGracePeriod + .seconds(60)
+        configuration.maximumCancellationDuration = .seconds(15)
+        try await ServiceGroup(configuration: configuration).run()
     }
 
     /// A sentence for an operator about why the service stopped with `error`.

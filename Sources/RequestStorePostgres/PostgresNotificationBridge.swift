@@ -22,7 +22,8 @@ public struct PostgresNotificationBridge: Service {
     }
 
     public func run() async throws {
-        await store.prepared()
+        try? await cancelWhenGracefulShutdown { await store.prepared() }
+        guard store.isReady else { return }
         let schema = store.configuration.schema
         let channels = [("polytope_requests_\(schema)", requestArrived), ("polytope_work_\(schema)", workQueued)]
         var failures = 0
@@ -48,7 +49,7 @@ public struct PostgresNotificationBridge: Service {
             } catch {
                 if Task.isShuttingDownGracefully || Task.isCancelled { break }
                 failures += 1
-                logger.warning("listening for PostgreSQL notifications failed; reconnecting", metadata: ["error": "\(error)"])
+                logger.warning("listening for PostgreSQL notifications failed; reconnecting", metadata: ["error": "\(String(reflecting: error))"])
                 try? await Task.sleep(for: .milliseconds(min(200 * failures * failures, 10_000)))
             }
         }

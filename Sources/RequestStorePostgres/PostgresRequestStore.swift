@@ -3,6 +3,7 @@ import Logging
 import PolytopeCore
 import PostgresNIO
 import ServiceLifecycle
+import Synchronization
 
 /// The request store on PostgreSQL, for deployments over several hosts.
 ///
@@ -25,7 +26,11 @@ public final class PostgresRequestStore: RequestStoreBackend, Service {
         /// The schema holding the tables (one deployment per schema).
         public var schema: String
         public var maximumConnections: Int
+        /// Longest wait for a pooled connection (503 afterwards).
         public var connectTimeout: Duration
+        /// Longest time one store operation may run on its connection before the connection
+        /// is closed and the caller gets 503.
+        public var queryTimeout: Duration
         public var tls: TLSMode
 
         /// Whether the connection is encrypted.
@@ -35,7 +40,8 @@ public final class PostgresRequestStore: RequestStoreBackend, Service {
 
         public init(
             host: String, port: Int = 5432, username: String, password: String? = nil, database: String, schema: String = "public",
-            maximumConnections: Int = 20, connectTimeout: Duration = .seconds(10), tls: TLSMode = .prefer
+            maximumConnections: Int = 20, connectTimeout: Duration = .seconds(10), queryTimeout: Duration = .seconds(30),
+            tls: TLSMode = .prefer
         ) {
             self.host = host
             self.port = port
@@ -45,6 +51,7 @@ public final class PostgresRequestStore: RequestStoreBackend, Service {
             self.schema = schema
             self.maximumConnections = maximumConnections
             self.connectTimeout = connectTimeout
+            self.queryTimeout = queryTimeout
             self.tls = tls
         }
 
@@ -64,6 +71,8 @@ public final class PostgresRequestStore: RequestStoreBackend, Service {
     let client: PostgresClient
     let logger: Logger
     private let ready = Latch()
+    /// Why the schema is not ready yet, for the 503 answered meanwhile.
+    private let preparationProblem = Mutex<String?>(nil)
 
     public init(configuration: Configuration, logger: Logger) {
         self.configuration = configuration
@@ -84,41 +93,110 @@ public final class PostgresRequestStore: RequestStoreBackend, Service {
         self.client = PostgresClient(configuration: client, backgroundLogger: logger)
     }
 
-    /// Runs the connection pool; applies migrations first, retrying until the database answers.
+    /// Runs the connection pool; applies migrations first, retrying until the database
+    /// answers (or the process shuts down: a store that never got ready has nothing to drain).
     public func run() async throws {
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { await self.client.run() }
-            var failures = 0
-            while true {
-                do {
-                    try await PostgresSchema.migrate(client, logger: logger)
-                    break
-                } catch {
-                    failures += 1
-                    logger.error("cannot prepare the PostgreSQL schema; retrying", metadata: ["error": "\(String(reflecting: error))"])
-                    try await Task.sleep(for: .seconds(min(failures, 10)))
-                }
+            // Let the pool start before the first lease (PostgresNIO warns about an early one).
+            try await Task.sleep(for: .milliseconds(20))
+            try? await cancelWhenGracefulShutdown { try await self.prepareSchema() }
+            if ready.isOpen {
+                logger.info(
+                    "PostgreSQL request store ready", metadata: ["database": "\(configuration.database)", "schema": "\(configuration.schema)"]
+                )
+                try? await gracefulShutdown()
             }
-            ready.open()
-            logger.info("PostgreSQL request store ready", metadata: ["database": "\(configuration.database)", "schema": "\(configuration.schema)"])
-            try? await gracefulShutdown()
             group.cancelAll()
         }
     }
+
+    private func prepareSchema() async throws {
+        var failures = 0
+        while true {
+            do {
+                try await PostgresSchema.migrate(client, schema: configuration.schema, logger: logger)
+                ready.open()
+                return
+            } catch {
+                try Task.checkCancellation()
+                failures += 1
+                preparationProblem.withLock { $0 = Self.explain(error) }
+                logger.error("cannot prepare the PostgreSQL schema; retrying", metadata: ["error": "\(String(reflecting: error))"])
+                try await Task.sleep(for: .seconds(min(failures, 10)))
+            }
+        }
+    }
+
+    /// Whether the schema is in place.
+    var isReady: Bool { ready.isOpen }
 
     /// Waits until `run()` has the schema in place.
     func prepared() async {
         await ready.wait()
     }
 
-    func query(_ query: PostgresQuery) async throws -> [PostgresRandomAccessRow] {
-        await prepared()
-        return try await client.query(query, logger: logger).collect().map { $0.makeRandomAccess() }
+    /// Waits (at most `connectTimeout`) until the schema is in place; then throws 503's error.
+    func preparedOrUnavailable() async throws {
+        if ready.isOpen { return }
+        let opened = await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                await self.ready.wait()
+                return self.ready.isOpen
+            }
+            group.addTask {
+                try? await Task.sleep(for: self.configuration.connectTimeout)
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+        guard opened else {
+            let reason = preparationProblem.withLock { $0 } ?? "still connecting"
+            throw PolytopeError(.unavailable, "The request store is not available yet (\(reason)); please retry shortly.")
+        }
     }
 
-    func transaction<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
-        await prepared()
-        return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+    func query(_ query: PostgresQuery) async throws -> [PostgresRandomAccessRow] {
+        let logger = self.logger
+        return try await leased { connection in
+            try await connection.query(query, logger: logger).collect().map { $0.makeRandomAccess() }
+        }
+    }
+
+    func transaction<Result: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> Result) async throws -> Result {
+        let logger = self.logger
+        return try await leased { connection in
+            try await connection.withTransaction(logger: logger) { connection in try await body(connection) }
+        }
+    }
+
+    /// Connection failures become "unavailable" (HTTP 503, which polytope-client retries);
+    /// anything else stays as it is (a fault of ours, 500).
+    static func unavailableIfDisconnected(_ error: any Error) -> any Error {
+        if let transaction = error as? PostgresTransactionError,
+            let cause = transaction.beginError ?? transaction.closureError ?? transaction.commitError
+        {
+            let mapped = unavailableIfDisconnected(cause)
+            return mapped is PolytopeError ? mapped : error
+        }
+        guard let error = error as? PSQLError else { return error }
+        let sqlState = error.serverInfo?[.sqlState] ?? ""
+        // Class 08: connection exceptions; 57P01-57P03: the server is shutting down or starting.
+        let serverGoingAway = sqlState.hasPrefix("08") || ["57P01", "57P02", "57P03"].contains(sqlState)
+        let disconnected: Set<PSQLError.Code> = [.connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown]
+        guard disconnected.contains(error.code) || serverGoingAway else { return error }
+        return PolytopeError(.unavailable, unreachable.message, cause: error)
+    }
+
+    /// A short operator-readable reason for a failed preparation.
+    static func explain(_ error: any Error) -> String {
+        if let error = error as? PSQLError {
+            if let message = error.serverInfo?[.message] { return "PostgreSQL: \(message)" }
+            return "PostgreSQL connection: \(error.code)"
+        }
+        return "\(error)"
     }
 
     // MARK: RequestStore

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import PostgresNIO
 
@@ -107,12 +108,20 @@ enum PostgresSchema {
         ),
     ]
 
-    /// Applies the migrations that `client`'s schema lacks.
-    static func migrate(_ client: PostgresClient, logger: Logger) async throws {
-        try await client.query(
-            "CREATE TABLE IF NOT EXISTS polytope_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
-            logger: logger
-        )
+    /// Creates `schema` if needed and applies the migrations it lacks.
+    static func migrate(_ client: PostgresClient, schema: String, logger: Logger) async throws {
+        try await client.withTransaction(logger: logger) { connection in
+            // Concurrent `CREATE ... IF NOT EXISTS` can still collide: under the lock too.
+            try await connection.query("SELECT pg_advisory_xact_lock(7362010)", logger: logger)
+            try await connection.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(quoted(schema))"), logger: logger)
+            try await connection.query(
+                PostgresQuery(
+                    unsafeSQL: "CREATE TABLE IF NOT EXISTS \(quoted(schema)).polytope_migrations "
+                        + "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"
+                ),
+                logger: logger
+            )
+        }
         for (index, migration) in migrations.enumerated() {
             let version = index + 1
             try await client.withTransaction(logger: logger) { connection in
@@ -130,5 +139,10 @@ enum PostgresSchema {
                 logger.info("applied schema migration", metadata: ["migration": "\(migration.name)"])
             }
         }
+    }
+
+    /// `name` as an SQL identifier.
+    static func quoted(_ name: String) -> String {
+        "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }

@@ -45,6 +45,21 @@ struct ConfigLoaderTests {
         try reader.finish()
     }
 
+    @Test("a mapping whose type a later file changes is replaced, not merged")
+    func typeChangeReplaces() throws {
+        let (_, paths) = try write([
+            "a.yaml": "store: {type: sqlite, durability: full}\nstaging: {type: filesystem, path: /x}\n",
+            "b.yaml": "store: {type: postgres, url: \"postgres://db/p\"}\nstaging: {path: /y}\n",
+        ])
+        let root = try ConfigLoader(environment: [:]).load(files: [paths["a.yaml"]!, paths["b.yaml"]!])
+        let reader = ConfigReader(root: root)
+        let store = try #require(reader.section("store"))
+        #expect(store.string("type") == "postgres" && store.string("url") == "postgres://db/p")
+        #expect(!store.contains("durability"))
+        let staging = try #require(reader.section("staging"))
+        #expect(staging.string("type") == "filesystem" && staging.string("path") == "/y", "the same type still merges")
+    }
+
     @Test("${NAME} and ${NAME:-default} expand from the environment")
     func environmentExpansion() throws {
         let (_, paths) = try write(["c.yaml": "a: ${HOST}:${PORT:-8080}\nb: \"$${literal}\"\nc: ${EMPTY:-fallback}\n"])

@@ -1,0 +1,125 @@
+"""The PostgreSQL request store end to end: the real client against `serve --all`
+on PostgreSQL, roles in separate processes woken by LISTEN/NOTIFY, and a database
+restart in the middle of a run."""
+
+import subprocess
+import threading
+import time
+
+import pytest
+import requests
+
+from conftest import DEMO, REPO_ROOT, Api, PolytopeServer, postgres_store_config, s3_staging_config
+
+# Long poll intervals: only NOTIFY can make these processes react quickly.
+SLOW_POLLING = """
+broker:
+  poll-interval: 30s
+worker:
+  poll-interval: 30s
+"""
+
+
+def test_real_client_on_postgres(polytope_bin, tmp_path, postgres_url, make_client):
+    server = PolytopeServer("pg-all", polytope_bin, tmp_path, extra_config=postgres_store_config(postgres_url)).start()
+    try:
+        output = tmp_path / "out.grib"
+        make_client(server).retrieve("debug", "datasource: dummy\nsize: 100000", str(output))
+        assert output.stat().st_size == 100000
+        ready = requests.get(server.url + "/telemetry/v1/ready", timeout=10)
+        assert ready.status_code == 200, ready.text
+    finally:
+        server.stop()
+
+
+def test_separate_role_processes_are_woken_by_notify(polytope_bin, tmp_path, postgres_url, s3_store, make_client):
+    """Frontend, broker and worker in three processes sharing nothing but PostgreSQL and
+    S3: with 30 s poll intervals, a request still completes at once."""
+    config = postgres_store_config(postgres_url) + s3_staging_config(s3_store) + SLOW_POLLING
+    processes = []
+    try:
+        for name, roles in [("broker", "broker,telemetry"), ("worker", "worker,telemetry"), ("frontend", "frontend,telemetry")]:
+            (tmp_path / name).mkdir()
+            processes.append(PolytopeServer(name, polytope_bin, tmp_path / name, roles=roles, extra_config=config).start())
+        frontend = processes[-1]
+        api = Api(frontend, DEMO)
+        for attempt in range(3):
+            started = time.monotonic()
+            request_id, response = api.processed(f"datasource: echo\nattempt: {attempt}\n")
+            assert time.monotonic() - started < 10, "dispatch waited for a poll interval: NOTIFY did not wake the roles"
+            assert api.get(response.headers["Location"]).text == f"datasource: echo\nattempt: {attempt}\n"
+        output = tmp_path / "client.grib"
+        make_client(frontend).retrieve("debug", "datasource: dummy\nsize: 7000000", str(output))
+        assert output.stat().st_size == 7000000
+    finally:
+        for process in reversed(processes):
+            process.stop()
+
+
+@pytest.fixture
+def private_postgres():
+    """A PostgreSQL of this test alone, which it may restart: (url, directory)."""
+    script = REPO_ROOT / "scripts" / "test-postgres"
+    result = subprocess.run([str(script), "start"], capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=300)
+    assert result.returncode == 0, result.stderr
+    url, directory = result.stdout.split()[:2]
+    yield url, directory
+    subprocess.run([str(script), "stop", directory], capture_output=True, stdin=subprocess.DEVNULL)
+
+
+def test_a_database_restart_loses_nothing(polytope_bin, tmp_path, private_postgres):
+    """PostgreSQL goes away for three seconds while clients submit and poll: submissions
+    during the outage get 503 (polytope-client retries those), every 202 is kept, and the
+    processes carry on when the database is back."""
+    url, directory = private_postgres
+    server = PolytopeServer("pg-restart", polytope_bin, tmp_path, extra_config=postgres_store_config(url)).start()
+    try:
+        accepted = {}
+        refused = []
+        lock = threading.Lock()
+        stop = threading.Event()
+
+        def submitter(index):
+            each = requests.Session()
+            each.trust_env = False
+            each.auth = DEMO
+            count = 0
+            while not stop.is_set():
+                text = f"datasource: echo\nsubmitter: {index}\nn: {count}\n"
+                count += 1
+                response = each.post(server.url + "/api/v1/requests/debug", json={"verb": "retrieve", "request": text}, timeout=60)
+                with lock:
+                    if response.status_code == 202:
+                        accepted[response.headers["Location"].rsplit("/", 1)[1]] = text
+                    else:
+                        refused.append((response.status_code, response.text))
+                time.sleep(0.05)
+
+        threads = [threading.Thread(target=submitter, args=(index,)) for index in range(3)]
+        for thread in threads:
+            thread.start()
+        time.sleep(2)
+        before = len(accepted)
+        restart = subprocess.run(
+            [str(REPO_ROOT / "scripts" / "test-postgres"), "restart", directory, "3"], capture_output=True, text=True, timeout=120
+        )
+        assert restart.returncode == 0, restart.stderr
+        time.sleep(3)
+        stop.set()
+        for thread in threads:
+            thread.join()
+        assert before > 0 and len(accepted) > before, "no request was accepted after the restart"
+        for status, text in refused:
+            assert status == 503, f"a submission during the outage answered {status}: {text}"
+
+        api = Api(server, DEMO)
+        # The debug collection allows 8 active requests per user: many are still waiting.
+        for request_id, text in accepted.items():
+            response = api.poll(request_id, timeout=60)
+            assert response.status_code == 303, f"{request_id}: {response.status_code} {response.text}"
+            assert api.get(response.headers["Location"]).text == text
+        ready = requests.get(server.url + "/telemetry/v1/ready", timeout=10)
+        assert ready.status_code == 200, ready.text
+        print(f"\naccepted {len(accepted)} ({before} before the restart), refused {len(refused)} during the outage")
+    finally:
+        server.stop()
