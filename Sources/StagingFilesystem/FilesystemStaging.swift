@@ -35,12 +35,24 @@ public struct FilesystemStaging: StagingArea {
 
     public func store(key: String, contentType: String, _ produce: (any ByteSink) async throws -> Void) async throws -> Int64 {
         let path = try self.path(for: key)
-        return try await fileSystem.withFileHandle(forWritingAt: path, options: .newFile(replaceExisting: true)) { handle in
-            let sink = FileSink(handle: handle)
-            try await produce(sink)
-            try await sink.flush()
-            if configuration.syncWrites { try await handle.synchronize() }
-            return sink.offset
+        do {
+            return try await fileSystem.withFileHandle(forWritingAt: path, options: .newFile(replaceExisting: true)) { handle in
+                let sink = FileSink(handle: handle)
+                do {
+                    try await produce(sink)  // the sink's own failures are StagingUnavailable already
+                } catch {
+                    throw ProducerFailure(error: error)
+                }
+                try await sink.flush()
+                if configuration.syncWrites { try await handle.synchronize() }
+                return sink.offset
+            }
+        } catch let failure as ProducerFailure {
+            throw failure.error
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            throw StagingUnavailable(error)  // opening, flushing or syncing the file failed
         }
     }
 
@@ -97,6 +109,11 @@ public struct FilesystemStaging: StagingArea {
     }
 }
 
+/// An error of the producer (the datasource), passed through `store` unchanged.
+private struct ProducerFailure: Error {
+    let error: any Error
+}
+
 /// Writes a stream of buffers at increasing offsets, coalescing small writes.
 private final class FileSink: ByteSink {
     let handle: WriteFileHandle
@@ -127,7 +144,7 @@ private final class FileSink: ByteSink {
 
     private func writeNow(_ buffer: ByteBuffer) async throws {
         let count = Int64(buffer.readableBytes)
-        _ = try await handle.write(contentsOf: buffer, toAbsoluteOffset: offset)
+        _ = try await StagingUnavailable.mapping { try await handle.write(contentsOf: buffer, toAbsoluteOffset: offset) }
         offset += count
     }
 }

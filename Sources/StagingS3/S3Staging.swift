@@ -54,8 +54,8 @@ public struct S3Staging: StagingArea, DirectDownloadStaging {
     public func store(key: String, contentType: String, _ produce: (any ByteSink) async throws -> Void) async throws -> Int64 {
         let sink = PartSink(client: client, key: try objectKey(key), contentType: contentType, partSize: configuration.partSize)
         do {
-            try await produce(sink)
-            return try await sink.finish()
+            try await produce(sink)  // the sink's own failures are StagingUnavailable already
+            return try await StagingUnavailable.mapping { try await sink.finish() }
         } catch {
             await sink.abort()
             throw error
@@ -63,12 +63,33 @@ public struct S3Staging: StagingArea, DirectDownloadStaging {
     }
 
     public func size(of key: String) async throws -> Int64? {
-        try await client.headObject(key: try objectKey(key))
+        let key = try objectKey(key)
+        return try await Self.unavailableIfUnreachable { try await client.headObject(key: key) }
     }
 
     public func read(key: String, range: Range<Int64>, _ consume: (ByteBuffer) async throws -> Void) async throws {
         guard !range.isEmpty else { return }
-        try await client.getObject(key: try objectKey(key), range: range, consume)
+        let key = try objectKey(key)
+        do {
+            try await Self.unavailableIfUnreachable {
+                try await client.getObject(key: key, range: range) { buffer in
+                    do { try await consume(buffer) } catch { throw ConsumerFailure(error: error) }
+                }
+            }
+        } catch let failure as ConsumerFailure {
+            throw failure.error
+        }
+    }
+
+    /// Failures to reach the store (not S3's own answers) become "unavailable" (HTTP 503).
+    static func unavailableIfUnreachable<T>(_ operation: () async throws -> T) async throws -> T {
+        do {
+            return try await operation()
+        } catch let error where error is S3Error || error is ConsumerFailure || error is CancellationError || error is PolytopeError {
+            throw error
+        } catch {
+            throw PolytopeError(.unavailable, "The staging store is not reachable at the moment; please retry shortly.", cause: error)
+        }
     }
 
     public func delete(key: String) async throws {
@@ -106,6 +127,11 @@ public struct S3Staging: StagingArea, DirectDownloadStaging {
 
 /// Collects written bytes into parts and uploads them, starting a multipart upload only
 /// once a result outgrows one part.
+/// An error of a download's consumer, passed through `read` unchanged.
+private struct ConsumerFailure: Error {
+    let error: any Error
+}
+
 private final class PartSink: ByteSink {
     let client: S3Client
     let key: String
@@ -130,7 +156,7 @@ private final class PartSink: ByteSink {
             let room = partSize - pending.readableBytes
             var slice = buffer.readSlice(length: min(room, buffer.readableBytes))!
             pending.writeBuffer(&slice)
-            if pending.readableBytes == partSize { try await uploadPending() }
+            if pending.readableBytes == partSize { try await StagingUnavailable.mapping { try await uploadPending() } }
         }
     }
 

@@ -19,12 +19,20 @@ struct RequestRunner<C: Clock<Duration>>: Sendable {
     fileprivate enum AttemptEnd: Sendable {
         case staged(StagedResult)
         case failed(message: String)
+        case stagingUnavailable(StagingUnavailable)
         case leaseLost
         case handedBack
     }
 
+    /// What the pool needs to know about a finished run.
+    enum RunOutcome: Sendable {
+        case done
+        /// Staging could not be written: the request went back to the queue.
+        case stagingUnavailable
+    }
+
     /// Runs `record` until it is staged, fails, loses its lease, or `handBack` opens.
-    func run(_ record: RequestRecord, handBack: Latch) async {
+    func run(_ record: RequestRecord, handBack: Latch) async -> RunOutcome {
         let logger = requestLogger(for: record)
         logger.info("request started", metadata: ["attempt": "\(record.attempts)"])
         let waited = wallClock.now().timeIntervalSince(record.createdAt)
@@ -34,7 +42,7 @@ struct RequestRunner<C: Clock<Duration>>: Sendable {
         guard let route = catalog[record.collection]?.route(named: record.datasource) else {
             let message = "The datasource '\(record.datasource)' of collection '\(record.collection)' is no longer configured on this server."
             await self.record(.failed(message: message), for: record, logger: logger)
-            return
+            return .done
         }
         let request = DatasourceRequest(
             id: record.id, user: record.user, verb: record.verb, collection: record.collection,
@@ -53,6 +61,8 @@ struct RequestRunner<C: Clock<Duration>>: Sendable {
                     return .staged(StagedResult(key: key, contentType: contentType, contentLength: size))
                 } catch is CancellationError {
                     return nil
+                } catch let error as StagingUnavailable {
+                    return .stagingUnavailable(error)
                 } catch {
                     return .failed(message: userMessage(for: error, record: record, logger: logger))
                 }
@@ -74,6 +84,8 @@ struct RequestRunner<C: Clock<Duration>>: Sendable {
         metrics.processingTime(elapsed, collection: record.collection, datasource: record.datasource)
         metrics.bytesStaged(progress.total, collection: record.collection, datasource: record.datasource)
         await self.record(end, for: record, logger: logger)
+        if case .stagingUnavailable = end { return .stagingUnavailable }
+        return .done
     }
 
     private func requestLogger(for record: RequestRecord) -> Logger {
@@ -128,6 +140,12 @@ struct RequestRunner<C: Clock<Duration>>: Sendable {
                 if outcome == .recorded {
                     metrics.requestFinished(collection: record.collection, datasource: record.datasource, status: .failed)
                 }
+            case .stagingUnavailable(let error):
+                logger.error("staging is unavailable; the request goes back to the queue", metadata: ["error": "\(error)"])
+                _ = try await queue.release(
+                    id: record.id, worker: worker,
+                    message: "The result could not be stored (staging is unavailable); the request was queued again.", at: wallClock.now()
+                )
             case .leaseLost:
                 break
             case .handedBack:
@@ -156,6 +174,7 @@ extension RequestRunner.AttemptEnd {
         switch self {
         case .staged: return "staged"
         case .failed: return "failed"
+        case .stagingUnavailable: return "staging-unavailable"
         case .leaseLost: return "lease-lost"
         case .handedBack: return "handed-back"
         }

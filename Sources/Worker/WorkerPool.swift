@@ -52,7 +52,7 @@ public struct WorkerPool<C: Clock<Duration>>: Service {
 
     private enum Event: Sendable {
         case wake
-        case finished
+        case finished(RequestRunner<C>.RunOutcome)
         case shutdown
         case graceExpired
     }
@@ -81,13 +81,23 @@ public struct WorkerPool<C: Clock<Duration>>: Service {
                 }
                 var busy = 0
                 var draining = false
+                var stagingPause = StagingPause<C>()
                 for await event in events {
                     switch event {
                     case .wake: break
-                    case .finished:
+                    case .finished(let outcome):
                         busy -= 1
                         busyCount.value = busy
                         metrics.workerSlots(busy: busy, total: configuration.slots)
+                        if case .stagingUnavailable = outcome, let pause = stagingPause.failed(now: clock.now) {
+                            logger.warning("staging is unavailable; pausing claims", metadata: ["pause": "\(pause)"])
+                            group.addTask {
+                                try? await clock.sleep(for: pause)
+                                eventSink.yield(.wake)
+                            }
+                        } else if case .done = outcome {
+                            stagingPause.succeeded()
+                        }
                     case .shutdown where !draining:
                         draining = true
                         logger.info("worker pool draining", metadata: ["running": "\(busy)", "grace-period": "\(configuration.shutdownGracePeriod)"])
@@ -104,13 +114,12 @@ public struct WorkerPool<C: Clock<Duration>>: Service {
                         if busy == 0 { break }
                         continue
                     }
-                    while busy < configuration.slots, let record = await claim() {
+                    while busy < configuration.slots, !stagingPause.isPaused(now: clock.now), let record = await claim() {
                         busy += 1
                         busyCount.value = busy
                         metrics.workerSlots(busy: busy, total: configuration.slots)
                         group.addTask {
-                            await runner.run(record, handBack: handBack)
-                            eventSink.yield(.finished)
+                            eventSink.yield(.finished(await runner.run(record, handBack: handBack)))
                         }
                     }
                 }
@@ -150,6 +159,31 @@ public struct WorkerPool<C: Clock<Duration>>: Service {
             logger.error("claiming a request failed", metadata: ["error": "\(error)"])
             return nil
         }
+    }
+}
+
+/// After staging failures, the pool stops claiming for a while (1 s, doubling up to 30 s)
+/// rather than taking requests it cannot store; the first run that ends otherwise resets it.
+struct StagingPause<C: Clock<Duration>> {
+    private var length: Duration?
+    private var until: C.Instant?
+
+    /// Records a failure; returns the new pause, or nil if one is already running.
+    mutating func failed(now: C.Instant) -> Duration? {
+        if let until, now < until { return nil }
+        let pause = min((length ?? .milliseconds(500)) * 2, .seconds(30))
+        length = pause
+        until = now.advanced(by: pause)
+        return pause
+    }
+
+    mutating func succeeded() {
+        length = nil
+        until = nil
+    }
+
+    func isPaused(now: C.Instant) -> Bool {
+        until.map { now < $0 } ?? false
     }
 }
 

@@ -35,6 +35,21 @@ struct FilesystemStagingTests {
         #expect(files.isEmpty, "left behind: \(files)")
     }
 
+    @Test("a staging directory that cannot be written makes writes fail as `StagingUnavailable`")
+    func unavailable() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let staging = try FilesystemStaging(configuration: .init(root: directory.file("staging")))
+        // Replace the directory by a file: even root cannot create files inside it.
+        try FileManager.default.removeItem(atPath: directory.file("staging"))
+        FileManager.default.createFile(atPath: directory.file("staging"), contents: Data())
+        await #expect(throws: StagingUnavailable.self) {
+            _ = try await staging.store(key: StagingKey.make(id: RequestID(), attempt: 1), contentType: "x") { sink in
+                try await sink.write(ByteBuffer(string: "abc"))
+            }
+        }
+    }
+
     @Test("readiness fails on a read-only directory")
     func readOnly() async throws {
         let (staging, directory) = try makeStaging()

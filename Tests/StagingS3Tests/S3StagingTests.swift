@@ -68,6 +68,32 @@ struct S3StagingTests {
         }
     }
 
+    @Test("an unreachable or refusing store makes writes fail as `StagingUnavailable`, small and multipart alike; reads 503")
+    func unavailable() async throws {
+        let wrongSecret = try await makeStaging(secretKey: "not-the-secret")
+        let closedPort = try S3Staging(
+            configuration: .init(
+                client: S3Client.Configuration(endpoint: "http://127.0.0.1:9", bucket: "polytope", accessKey: "a", secretKey: "b"),
+                partSize: 5 << 20
+            )
+        )
+        do {
+            _ = try await closedPort.size(of: StagingKey.make(id: RequestID(), attempt: 1))
+            Issue.record("an unreachable store answered")
+        } catch let error as PolytopeError {
+            #expect(error.code == .unavailable, "\(error)")
+        }
+        for staging in [wrongSecret, closedPort] {
+            for size in [10, 11 << 20] {
+                await #expect(throws: StagingUnavailable.self) {
+                    _ = try await staging.store(key: StagingKey.make(id: RequestID(), attempt: 1), contentType: "x") { sink in
+                        try await sink.write(ByteBuffer(repeating: 7, count: size))
+                    }
+                }
+            }
+        }
+    }
+
     @Test("uploads a crashed worker left unfinished are aborted once old enough")
     func abandonedUploads() async throws {
         let staging = try await makeStaging()

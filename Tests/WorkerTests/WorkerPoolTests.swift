@@ -7,6 +7,7 @@ import PolytopeTestSupport
 import RequestStoreSQLite
 import ServiceLifecycle
 import StagingFilesystem
+import Synchronization
 import Testing
 import Worker
 
@@ -40,13 +41,15 @@ struct WorkerPoolTests {
             ])
         }
 
-        func pool(slots: Int = 2, workerID: String = "w1", grace: Duration = .seconds(30)) -> WorkerPool<ManualClock> {
+        func pool(
+            slots: Int = 2, workerID: String = "w1", grace: Duration = .seconds(30), staging: (any StagingArea)? = nil
+        ) -> WorkerPool<ManualClock> {
             WorkerPool(
                 configuration: .init(
                     slots: slots, leaseDuration: .seconds(30), heartbeatInterval: .seconds(10), pollInterval: .seconds(1),
                     shutdownGracePeriod: grace, workerID: workerID
                 ),
-                queue: store, staging: staging, catalog: catalog, workQueued: workQueued, clock: clock,
+                queue: store, staging: staging ?? self.staging, catalog: catalog, workQueued: workQueued, clock: clock,
                 wallClock: clock.wallClock, logger: Logger.quiet
             )
         }
@@ -183,6 +186,32 @@ struct WorkerPoolTests {
         }
     }
 
+    @Test("during a staging outage requests go back to the queue, without using attempts, and claims pause")
+    func stagingOutage() async throws {
+        let setup = try Setup()
+        defer { setup.directory.remove() }
+        let staging = OutageStaging(base: setup.staging)
+        staging.down.withLock { $0 = true }
+        try await whileRunning([setup.pool(staging: staging)]) { _ in
+            let id = try await setup.submit("echo", text: "a: 1")
+            try await eventually("handed back") { try await setup.status(id) == .queued && staging.attempts.withLock { $0 } == 1 }
+            let record = try await setup.store.request(id: id)
+            #expect(record?.attempts == 0)
+            #expect(record?.userMessage.contains("staging is unavailable") == true)
+            // Paused: wake-ups do not make the pool claim it again until the pause is over.
+            for _ in 0..<5 {
+                setup.workQueued.signal()
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(staging.attempts.withLock { $0 } == 1)
+            #expect(try await setup.status(id) == .queued)
+            staging.down.withLock { $0 = false }
+            setup.clock.advance(by: .seconds(1))
+            try await eventually("processed once staging is back") { try await setup.status(id) == .processed }
+            #expect(try await setup.store.request(id: id)?.attempts == 1)
+        }
+    }
+
     @Test("a result finished after revocation is deleted with the request")
     func revokedWhileRunning() async throws {
         let setup = try Setup()
@@ -218,4 +247,29 @@ struct WorkerPoolTests {
             #expect(record?.lease?.owner == "fast")
         }
     }
+}
+
+/// Staging that fails every write with `StagingUnavailable` while `down` is set.
+final class OutageStaging: StagingArea {
+    let base: any StagingArea
+    let down = Mutex(false)
+    let attempts = Mutex(0)
+
+    init(base: any StagingArea) {
+        self.base = base
+    }
+
+    func store(key: String, contentType: String, _ produce: (any ByteSink) async throws -> Void) async throws -> Int64 {
+        attempts.withLock { $0 += 1 }
+        if down.withLock({ $0 }) { throw StagingUnavailable(PolytopeError(.unavailable, "the test's staging is down")) }
+        return try await base.store(key: key, contentType: contentType, produce)
+    }
+
+    func size(of key: String) async throws -> Int64? { try await base.size(of: key) }
+    func read(key: String, range: Range<Int64>, _ consume: (ByteBuffer) async throws -> Void) async throws {
+        try await base.read(key: key, range: range, consume)
+    }
+    func delete(key: String) async throws { try await base.delete(key: key) }
+    func list() async throws -> [StagedObjectInfo] { try await base.list() }
+    func checkWritable() async throws { try await base.checkWritable() }
 }

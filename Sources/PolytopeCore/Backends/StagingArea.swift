@@ -1,6 +1,33 @@
 import Foundation
 import NIOCore
 
+/// Staging could not be written: the object store is unreachable or refuses, or the disk
+/// failed. Not the request's fault, so a worker gives the request back to the queue instead
+/// of failing it, and pauses before claiming more.
+public struct StagingUnavailable: Error, CustomStringConvertible {
+    /// What the staging backend reported.
+    public let cause: any Error
+
+    public init(_ cause: any Error) {
+        self.cause = cause
+    }
+
+    public var description: String { "staging could not be written: \(cause)" }
+
+    /// Runs `operation`, turning its failures (except cancellation) into `StagingUnavailable`.
+    public static func mapping<T>(_ operation: () async throws -> T) async throws -> T {
+        do {
+            return try await operation()
+        } catch let error as StagingUnavailable {
+            throw error
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            throw StagingUnavailable(error)
+        }
+    }
+}
+
 /// Where results wait for their users to download them.
 ///
 /// Objects are written in one go from a stream and become visible only when complete.
