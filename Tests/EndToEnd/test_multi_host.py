@@ -14,12 +14,11 @@ it, with exactly one result in staging), and restart PostgreSQL under load.
 Needs root (ip netns); scripts/setup installs iproute2.
 """
 
-import contextlib
-import ctypes
 import os
 import re
 import shutil
 import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -27,82 +26,19 @@ import uuid
 import pytest
 import requests
 
-from conftest import DEFAULT_CONFIG, DEMO, OVERLAY_CONFIG, REPO_ROOT, UUID_RE, Api
+from conftest import DEFAULT_CONFIG, DEMO, OVERLAY_CONFIG, REPO_ROOT, Api
+
+sys.path.insert(0, str(REPO_ROOT / "scripts"))
+from netns_lan import Lan  # noqa: E402  (shared with the scale-out benchmark)
 
 pytestmark = pytest.mark.skipif(
     os.geteuid() != 0 or shutil.which("ip") is None, reason="network namespaces need root and iproute2 (ip)"
 )
 
-SUBNET = "10.77.0"
 HOSTS = {"db": 1, "front": 2, "w1": 3, "w2": 4, "client": 10}
 PORT = 8080
-CLONE_NEWNET = 0x40000000
 LEASE = 3.0  # seconds (worker.lease below)
 SLOW_RATE = 1 << 20  # bytes/s of the `slow` collection's dummy datasource
-
-_libc = ctypes.CDLL("libc.so.6", use_errno=True)
-
-
-def _ip(*args):
-    subprocess.run(["ip", *args], check=True, capture_output=True, text=True)
-
-
-class Lan:
-    """Network namespaces `<prefix>-<host>` joined by a bridge in `<prefix>-lan`."""
-
-    def __init__(self):
-        self.prefix = f"pt{os.getpid() % 100000}"
-
-    def namespace(self, host):
-        return f"{self.prefix}-{host}"
-
-    @staticmethod
-    def address(host):
-        return f"{SUBNET}.{HOSTS[host]}"
-
-    def create(self):
-        lan = self.namespace("lan")
-        _ip("netns", "add", lan)
-        _ip("-n", lan, "link", "add", "br0", "type", "bridge")
-        _ip("-n", lan, "link", "set", "br0", "up")
-        for host in HOSTS:
-            namespace = self.namespace(host)
-            _ip("netns", "add", namespace)
-            _ip("-n", lan, "link", "add", host, "type", "veth", "peer", "name", "eth0", "netns", namespace)
-            _ip("-n", lan, "link", "set", host, "master", "br0", "up")
-            _ip("-n", namespace, "addr", "add", f"{self.address(host)}/24", "dev", "eth0")
-            _ip("-n", namespace, "link", "set", "eth0", "up")
-            _ip("-n", namespace, "link", "set", "lo", "up")
-
-    def destroy(self):
-        for host in [*HOSTS, "lan"]:
-            namespace = self.namespace(host)
-            pids = subprocess.run(["ip", "netns", "pids", namespace], capture_output=True, text=True).stdout.split()
-            for pid in pids:
-                with contextlib.suppress(ProcessLookupError, ValueError):
-                    os.kill(int(pid), 9)
-            subprocess.run(["ip", "netns", "del", namespace], capture_output=True)
-
-    def run(self, host, command, **kwargs):
-        return subprocess.run(["ip", "netns", "exec", self.namespace(host), *command], **kwargs)
-
-    def popen(self, host, command, **kwargs):
-        return subprocess.Popen(["ip", "netns", "exec", self.namespace(host), *command], **kwargs)
-
-    @contextlib.contextmanager
-    def inside(self, host):
-        """Runs the block (this thread, and threads it starts) in `host`'s namespace."""
-        original = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
-        target = os.open(f"/var/run/netns/{self.namespace(host)}", os.O_RDONLY)
-        try:
-            if _libc.setns(target, CLONE_NEWNET) != 0:
-                raise OSError(ctypes.get_errno(), f"setns into {self.namespace(host)} failed")
-            yield
-        finally:
-            _libc.setns(original, CLONE_NEWNET)
-            os.close(target)
-            os.close(original)
-
 
 class Host:
     """One `polytope serve` process on a namespaced host (the `url` is as the LAN sees it)."""
@@ -179,7 +115,7 @@ def _start_backend(lan, script):
 @pytest.fixture(scope="module")
 def cluster(polytope_bin, tmp_path_factory):
     workdir = tmp_path_factory.mktemp("multi-host")
-    lan = Lan()
+    lan = Lan(f"pt{os.getpid() % 100000}", HOSTS)
     lan.destroy()  # leftovers of an earlier run with the same pid
     lan.create()
     hosts, backends = [], []
