@@ -41,6 +41,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The MARS request language: expansion, coercion and checks of request values (pure).
+        .target(
+            name: "MarsLanguage",
+            dependencies: ["PolytopeCore"],
+            swiftSettings: swiftSettings
+        ),
         // Typed configuration: YAML loading, deep merge, ${ENV} expansion, validation.
         .target(
             name: "PolytopeConfig",
@@ -215,6 +221,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "PolytopeCoreTests", dependencies: ["PolytopeCore", "PolytopeTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "MarsLanguageTests", dependencies: ["MarsLanguage", "PolytopeCore"], swiftSettings: swiftSettings),
         .testTarget(name: "PolytopeConfigTests", dependencies: ["PolytopeConfig"], swiftSettings: swiftSettings),
         .testTarget(
             name: "RequestStoreSQLiteTests",
