@@ -11,6 +11,7 @@ Benchmarks (names for --only):
   download  4. download throughput of a staged 1 GiB result against nginx
   store     5. submit and poll latency with 1,000,000 stored requests against an empty store
   dispatch  6. broker dispatch rate with 100,000 waiting requests under per-user limits
+  scaleout  7. two worker hosts against one (network namespaces: PostgreSQL, S3; needs root)
 
 Every server is started by this script on a free loopback port with its own temporary data
 directory and a generated configuration (polytope.yaml plus overlays), and stopped with
@@ -39,6 +40,8 @@ import uuid
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import bench_scaleout  # benchmark 7, in its own file (needs root: network namespaces)
+
 REPO = Path(__file__).resolve().parent.parent
 AUTH = "Basic " + base64.b64encode(b"demo:demo").decode()
 GIB = 1 << 30
@@ -57,7 +60,7 @@ REFERENCE_PARAGRAPH = (
 SUBMIT_TEXT = "datasource: echo\nparam: 2t/msl\n"
 # The body wrk posts: JSON, so the request text carries the two characters backslash-n.
 SUBMIT_BODY = json.dumps({"verb": "retrieve", "request": SUBMIT_TEXT})
-BENCHMARKS = ["submit", "echo", "dummy", "download", "store", "dispatch"]
+BENCHMARKS = ["submit", "echo", "dummy", "download", "store", "dispatch", "scaleout"]
 
 
 # ---------------------------------------------------------------------------------------
@@ -1399,6 +1402,7 @@ TITLES = {
     "download": ("4. Download throughput against nginx", bench_download),
     "store": ("5. Latency with 1,000,000 stored requests", bench_store),
     "dispatch": ("6. Broker dispatch rate with 100,000 waiting requests", bench_dispatch),
+    "scaleout": ("7. Two worker hosts against one", lambda ctx, section: bench_scaleout.bench_scaleout(sys.modules[__name__], ctx, section)),
 }
 
 
@@ -1471,7 +1475,7 @@ def write_document(ctx, path, machine, sections, wall, selected):
     out += ["", "## How to reproduce", "", "```sh",
             "scripts/bench                          # installs wrk/nginx-light/curl with apt if missing, builds (release), runs everything",
             "scripts/bench --quick                  # smoke check: 2 shorter runs per figure (< 3 minutes)",
-            "scripts/bench --only submit,echo       # some benchmarks: submit, echo, dummy, download, store, dispatch",
+            "scripts/bench --only submit,echo       # some benchmarks: submit, echo, dummy, download, store, dispatch, scaleout",
             "POLYTOPE_BENCH_SKIP_BUILD=1 scripts/bench   # use .build/release/polytope as it is",
             "```", "",
             "Every figure is the median of the runs, with the minimum and maximum in brackets. Each server is "
