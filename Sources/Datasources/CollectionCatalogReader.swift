@@ -10,6 +10,7 @@ import PolytopeCore
 ///   debug:
 ///     roles: [default]     # optional; omitted = every authenticated user; or {realm: [roles]}
 ///     limits: {total: 20, per-user: 4, per-role: {admin: 10}}
+///     language: mars       # optional: normalise requests as MARS does before matching
 ///     datasources:
 ///       - {name: echo, type: echo, match: {datasource: echo}}
 ///       - big-dummy        # a shared definition, by name
@@ -70,25 +71,26 @@ public struct CollectionCatalogReader {
             section.report("a collection needs at least one datasource under 'datasources'")
             return nil
         }
+        let language = MarsRequestLanguage.read(section)
         var routes: [DatasourceRoute] = []
         for entry in entries {
-            guard let route = route(from: entry, shared: shared) else { continue }
+            guard let route = route(from: entry, shared: shared, language: language) else { continue }
             if routes.contains(where: { $0.name == route.name }) {
                 entry.report("datasource name '\(route.name)' is used twice in this collection")
             }
             routes.append(route)
         }
-        return CollectionDefinition(name: name, access: access, limits: limits, routes: routes)
+        return CollectionDefinition(name: name, access: access, limits: limits, routes: routes, language: language)
     }
 
-    private func route(from entry: ConfigReader, shared: [String: ConfigNode]) -> DatasourceRoute? {
+    private func route(from entry: ConfigReader, shared: [String: ConfigNode], language: MarsRequestLanguage?) -> DatasourceRoute? {
         switch entry.node.value {
         case .scalar(let name, _):
             guard let definition = shared[name] else {
                 entry.report("no shared datasource named '\(name)' under 'datasources'")
                 return nil
             }
-            return route(named: name, from: ConfigReader(root: definition, diagnostics: ConfigDiagnostics()))
+            return route(named: name, from: ConfigReader(root: definition, diagnostics: ConfigDiagnostics()), language: language)
         case .mapping:
             let name = entry.string("name") ?? entry.node["type"].flatMap { ConfigReader.strings(of: $0, splitOnSlash: false)?.first }
             guard let name else {
@@ -97,24 +99,32 @@ public struct CollectionCatalogReader {
             }
             if entry.node["type"] == nil, let definition = shared[name] {
                 let merged = definition.merged(with: entry.node)
-                return route(named: name, from: entry.reader(for: merged))
+                return route(named: name, from: entry.reader(for: merged), language: language)
             }
-            return route(named: name, from: entry)
+            return route(named: name, from: entry, language: language)
         default:
             entry.report("expected a datasource mapping or the name of a shared datasource, found \(entry.node.typeDescription)")
             return nil
         }
     }
 
-    /// Builds a route from a full definition (`type`, its options, and routing keys).
-    private func route(named name: String, from definition: ConfigReader) -> DatasourceRoute? {
+    /// Builds a route from a full definition (`type`, its options, and routing keys); with a
+    /// `language`, match rules are read in it.
+    private func route(named name: String, from definition: ConfigReader, language: MarsRequestLanguage? = nil) -> DatasourceRoute? {
         _ = definition.string("name")
         guard let type = definition.string("type") else {
             definition.report("a datasource needs a 'type' (\(factory.types.joined(separator: ", ")))")
             return nil
         }
         var match: [MatchRule] = []
+        var checks: [ValueCheck] = []
         for (key, value) in definition.section("match")?.entries() ?? [] {
+            if let language {
+                let condition = language.matchCondition(key: key, entry: value)
+                if let rule = condition.rule { match.append(rule) }
+                if let check = condition.check { checks.append(check) }
+                continue
+            }
             guard let allowed = ConfigReader.strings(of: value.node, splitOnSlash: true) else {
                 value.report("expected a value, a list of values or 'a/b/c', found \(value.node.typeDescription)")
                 continue
@@ -125,7 +135,7 @@ public struct CollectionCatalogReader {
         let patch = document(definition.section("patch"))
         let access = accessRule(definition)
         guard let datasource = factory.make(type: type, options: definition) else { return nil }
-        return DatasourceRoute(name: name, access: access, match: match, defaults: defaults, patch: patch, datasource: datasource)
+        return DatasourceRoute(name: name, access: access, match: match, checks: checks, defaults: defaults, patch: patch, datasource: datasource)
     }
 
     /// `roles: [a, b]`, `roles: a`, or `roles: {realm: [a, b]}`; absent means everyone.

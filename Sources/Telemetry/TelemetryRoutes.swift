@@ -204,6 +204,8 @@ struct AdminRequestView: Encodable {
     var attempts: Int
     var userMessage: String
     var request: String
+    /// The request as the datasource runs it (normalised, defaults and patch applied), in MARS form.
+    var normalised: String
     var createdAt: String
     var updatedAt: String
     var worker: String?
@@ -222,6 +224,7 @@ struct AdminRequestView: Encodable {
         attempts = record.attempts
         userMessage = record.userMessage
         request = record.requestText
+        normalised = record.normalisedRequest.marsText
         createdAt = record.createdAt.formatted(format)
         updatedAt = record.updatedAt.formatted(format)
         worker = record.lease?.owner

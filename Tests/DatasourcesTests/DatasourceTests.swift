@@ -62,15 +62,7 @@ struct DatasourceTests {
 @Suite("Collections from configuration")
 struct CollectionCatalogReaderTests {
     func catalog(_ yaml: String) throws -> (CollectionCatalog, [String]) {
-        let root = try ConfigLoader(environment: [:]).parse(yaml: yaml, file: "test.yaml")
-        let reader = ConfigReader(root: root)
-        let catalog = CollectionCatalogReader().read(collections: reader.section("collections"), sharedDatasources: reader.section("datasources"))
-        do {
-            try reader.finish()
-            return (catalog, [])
-        } catch let error as ConfigError {
-            return (catalog, error.issues.map(\.description))
-        }
+        try readCatalog(yaml)
     }
 
     @Test("a full collection: roles, limits, inline and shared datasources with overrides")

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A collection: a named set of datasources that users submit requests to.
 public struct CollectionDefinition: Sendable {
     public var name: String
@@ -6,12 +8,18 @@ public struct CollectionDefinition: Sendable {
     public var limits: CollectionLimits
     /// Datasources in the order they are tried; the first that accepts a request wins.
     public var routes: [DatasourceRoute]
+    /// The language requests are normalised in before matching; nil keeps them as sent.
+    public var language: (any RequestLanguage)?
 
-    public init(name: String, access: AccessRule = .everyone, limits: CollectionLimits = CollectionLimits(), routes: [DatasourceRoute]) {
+    public init(
+        name: String, access: AccessRule = .everyone, limits: CollectionLimits = CollectionLimits(), routes: [DatasourceRoute],
+        language: (any RequestLanguage)? = nil
+    ) {
         self.name = name
         self.access = access
         self.limits = limits
         self.routes = routes
+        self.language = language
     }
 
     /// Whether `user` may see and use the collection.
@@ -25,12 +33,18 @@ public struct CollectionDefinition: Sendable {
         public var document: RequestDocument
     }
 
-    /// Picks the first datasource that accepts `request`.
-    /// - Throws: `PolytopeError.invalidRequest` naming each datasource and why it refused.
-    public func select(_ request: DatasourceRequest) throws -> Selection {
+    /// Normalises `request` in the collection's language, then picks the first datasource
+    /// that accepts it.
+    /// - Throws: `PolytopeError.invalidRequest` naming every problem of the request, or each
+    ///   datasource and why it refused.
+    public func select(_ request: DatasourceRequest, now: Date = Date()) throws -> Selection {
+        var request = request
+        if let language {
+            request.document = try language.normalise(request.document, verb: request.verb, now: now)
+        }
         var reasons: [String] = []
         for route in routes {
-            switch route.offer(request) {
+            switch route.offer(request, now: now, language: language) {
             case .accepted(let document):
                 return Selection(route: route, document: document)
             case .refused(let reason):

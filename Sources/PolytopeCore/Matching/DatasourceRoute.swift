@@ -1,3 +1,5 @@
+import Foundation
+
 /// A datasource as a collection offers it: who may use it, which requests it takes, and how
 /// requests are completed (`defaults`) and overridden (`patch`) before it runs them.
 public struct DatasourceRoute: Sendable {
@@ -6,6 +8,8 @@ public struct DatasourceRoute: Sendable {
     /// Who may use this datasource, among those who may use the collection.
     public var access: AccessRule
     public var match: [MatchRule]
+    /// Conditions beyond lists of values (date windows), checked with `match`.
+    public var checks: [ValueCheck]
     /// Values added for keys the request does not give (applied before matching).
     public var defaults: RequestDocument
     /// Values that replace what the request gives (applied after matching).
@@ -16,6 +20,7 @@ public struct DatasourceRoute: Sendable {
         name: String,
         access: AccessRule = .everyone,
         match: [MatchRule] = [],
+        checks: [ValueCheck] = [],
         defaults: RequestDocument = RequestDocument(),
         patch: RequestDocument = RequestDocument(),
         datasource: any Datasource
@@ -23,6 +28,7 @@ public struct DatasourceRoute: Sendable {
         self.name = name
         self.access = access
         self.match = match
+        self.checks = checks
         self.defaults = defaults
         self.patch = patch
         self.datasource = datasource
@@ -36,16 +42,28 @@ public struct DatasourceRoute: Sendable {
         case refused(reason: String)
     }
 
-    /// Applies defaults, the role check, match rules, the datasource's own check and the patch.
-    public func offer(_ request: DatasourceRequest) -> Outcome {
+    /// Applies defaults, the role check, match rules and checks, the datasource's own check
+    /// and the patch. With a `language`, the defaults and the patch are normalised like the
+    /// request (at `now`: a default `date: -1` means the day before the request).
+    public func offer(_ request: DatasourceRequest, now: Date = Date(), language: (any RequestLanguage)? = nil) -> Outcome {
         if !access.admits(request.user) {
             return .refused(reason: "requires \(access)")
+        }
+        var defaults = self.defaults
+        var patch = self.patch
+        if let language {
+            do {
+                defaults = try language.normalise(defaults, verb: request.verb, now: now)
+                patch = try language.normalise(patch, verb: request.verb, now: now)
+            } catch {
+                return .refused(reason: "its configured defaults or patch are invalid (\(error)); please tell the operator")
+            }
         }
         var document = request.document
         for field in defaults.fields where document[field.key] == nil {
             document[field.key] = field.value
         }
-        let violations = match.compactMap { $0.violation(in: document) }
+        let violations = match.compactMap { $0.violation(in: document) } + checks.compactMap { $0.violation(in: document, now: now) }
         guard violations.isEmpty else {
             return .refused(reason: violations.joined(separator: "; "))
         }
