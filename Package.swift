@@ -99,7 +99,7 @@ let package = Package(
         // Datasources (echo, dummy, raise) and the registry that builds them from config.
         .target(
             name: "Datasources",
-            dependencies: ["PolytopeCore", "PolytopeConfig", "MarsLanguage"],
+            dependencies: ["PolytopeCore", "PolytopeConfig", "MarsLanguage", .product(name: "AsyncHTTPClient", package: "async-http-client")],
             swiftSettings: swiftSettings
         ),
         // Authenticators (plain users from the configuration; later API keys and Auth-o-tron).

@@ -9,7 +9,7 @@ public struct DatasourceFactory: Sendable {
 
     private var builders: [String: Builder]
 
-    /// A factory that knows the built-in types: `echo`, `dummy`, `raise`.
+    /// A factory that knows the built-in types: `echo`, `dummy`, `raise`, `polytope` (federation).
     public init() {
         builders = [
             "echo": { _ in EchoDatasource() },
@@ -22,6 +22,7 @@ public struct DatasourceFactory: Sendable {
             "raise": { options in
                 RaiseDatasource(message: options.string("message", default: "This datasource always fails (type raise)."))
             },
+            "polytope": { options in PolytopeServerDatasource.read(options) },
         ]
     }
 

@@ -16,12 +16,16 @@ import PolytopeCore
 ///     issuer: auth-o-tron
 ///     audience: polytope
 ///     public-keys: [{kid: key-1, file: /etc/polytope/auth-o-tron.pem}]
+///   peers:                                        # other Polytope servers that forward requests
+///     - {name: site-b, secret: "${POLYTOPE_PEER_SECRET}", realms: [local, ecmwf]}
 /// ```
 public struct AuthenticationSettings: Sendable {
     public var accounts: [PlainUserAuthenticator.Account]
     /// API key settings; nil when API keys are turned off.
     public var apiKeys: APIKeyAuthenticator.Configuration?
     public var authOTron: AuthOTronAuthenticator.Configuration?
+    /// Servers allowed to call this one on behalf of their users (federation).
+    public var peers: [PeerAuthenticator.Peer]
 
     /// Users whose password is written in plain text (worth a warning outside demos).
     public var plainTextUsers: [String] {
@@ -35,6 +39,24 @@ public struct AuthenticationSettings: Sendable {
         accounts = Self.accounts(section)
         apiKeys = Self.apiKeys(section?.section("api-keys"), present: section?.contains("api-keys") ?? false)
         authOTron = section?.section("auth-o-tron").flatMap(Self.authOTron)
+        peers = Self.peers(section)
+    }
+
+    private static func peers(_ section: ConfigReader?) -> [PeerAuthenticator.Peer] {
+        var peers: [PeerAuthenticator.Peer] = []
+        for entry in section?.list("peers") ?? [] {
+            let name = entry.string("name") ?? ""
+            let secret = entry.string("secret") ?? ""
+            let realms = entry.strings("realms") ?? []
+            if !PeerCredential.isValidToken(name) { entry.report("a peer needs a 'name' without spaces, ':' or ','", key: "name") }
+            if !PeerCredential.isValidToken(secret) || secret.count < 16 {
+                entry.report("a peer needs a 'secret' of at least 16 characters, without spaces, ':' or ','", key: "secret")
+            }
+            if realms.isEmpty { entry.report("a peer needs the list of 'realms' whose users it may forward", key: "realms") }
+            if peers.contains(where: { $0.name == name }) { entry.report("peer '\(name)' is defined twice", key: "name") }
+            peers.append(PeerAuthenticator.Peer(name: name, secret: secret, realms: realms))
+        }
+        return peers
     }
 
     private static func accounts(_ section: ConfigReader?) -> [PlainUserAuthenticator.Account] {

@@ -64,6 +64,7 @@ public struct PolytopeServer: Sendable {
         if !settings.accounts.isEmpty { authenticators.append(PlainUserAuthenticator(accounts: settings.accounts)) }
         keyIssuer = settings.apiKeys.map { APIKeyAuthenticator(store: store, configuration: $0) }
         if let keyIssuer { authenticators.append(keyIssuer) }
+        if !settings.peers.isEmpty { authenticators.append(PeerAuthenticator(peers: settings.peers)) }
         if let authOTron = settings.authOTron {
             authenticators.append(try await AuthOTronAuthenticator(configuration: authOTron, logger: logger))
         }

@@ -45,6 +45,17 @@ struct DomainTests {
         #expect(RequestID("debug") == nil)
     }
 
+    @Test("new request ids are version 7 UUIDs: time first, then random, sorting in time order")
+    func timeOrderedIDs() {
+        let earlier = RequestID(RequestID.timeOrderedUUID(now: Date(timeIntervalSince1970: 1_700_000_000)))
+        let later = RequestID(RequestID.timeOrderedUUID(now: Date(timeIntervalSince1970: 1_700_000_000.002)))
+        #expect(earlier.description.hasPrefix("018bcfe5-6800-7"), "\(earlier)")
+        #expect(earlier < later)
+        let ids = (0..<1000).map { _ in RequestID() }
+        #expect(Set(ids).count == 1000)
+        #expect(ids.allSatisfy { Array($0.description)[14] == "7" && "89ab".contains(Array($0.description)[19]) }, "\(ids.prefix(3))")
+    }
+
     @Test("staging keys are unique per attempt and validated")
     func stagingKeys() {
         let id = RequestID()

@@ -1,11 +1,38 @@
 import Foundation
 
-/// The identity of a request: a random UUID, written in lower case on the wire.
+/// The identity of a request: a UUID, written in lower case on the wire.
+///
+/// New ids are version 7 UUIDs (RFC 9562): the time in milliseconds, then 74 random bits.
+/// They are as hard to guess as random ones for anyone without the id, and ids made one after
+/// another sort in time order, so the store's index of ids grows at its end instead of at a
+/// random page for every new request (which kept the latency tail of submissions growing
+/// with the size of the store).
 public struct RequestID: Sendable, Hashable, Codable, CustomStringConvertible, Comparable {
     public let uuid: UUID
 
-    public init(_ uuid: UUID = UUID()) {
+    /// A new id (version 7).
+    public init() {
+        self.uuid = Self.timeOrderedUUID()
+    }
+
+    public init(_ uuid: UUID) {
         self.uuid = uuid
+    }
+
+    /// A version 7 UUID for `now`.
+    public static func timeOrderedUUID(now: Date = Date()) -> UUID {
+        var generator = SystemRandomNumberGenerator()
+        var bytes = (0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        let milliseconds = UInt64(max(0, now.timeIntervalSince1970 * 1000))
+        for index in 0..<6 { bytes[index] = UInt8(truncatingIfNeeded: milliseconds >> (8 * (5 - index))) }
+        bytes[6] = (bytes[6] & 0x0F) | 0x70  // version 7
+        bytes[8] = (bytes[8] & 0x3F) | 0x80  // variant 10
+        return UUID(
+            uuid: (
+                bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
+                bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]
+            )
+        )
     }
 
     /// Parses an id as it appears in a URL; nil for anything that is not a UUID.

@@ -1,0 +1,173 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import PolytopeConfig
+import PolytopeCore
+
+/// Federation (`type: polytope`): forwards a request to another Polytope server (its v1
+/// REST API) on behalf of the user, polls it, and streams the result into our staging. The
+/// other server sees the user (name, realm, roles) through a `PeerCredential` and must list
+/// this server under `authentication.peers`; its failure message reaches the user.
+///
+/// ```yaml
+/// - name: site-b
+///   type: polytope
+///   url: https://polytope.site-b.int
+///   collection: od              # on the other server; default: this collection's name
+///   peer-name: site-a           # how the other server knows this one
+///   secret: ${POLYTOPE_PEER_SECRET}
+/// ```
+public struct PolytopeServerDatasource: Datasource {
+    public struct Configuration: Sendable {
+        /// The other server's base URL (`https://host:port`).
+        public var url: String
+        /// The collection there; nil: the same name as here.
+        public var collection: String?
+        public var peerName: String
+        public var secret: String
+        /// Time between polls of the remote request.
+        public var pollInterval: Duration = .seconds(1)
+        /// Longest time from forwarding to the last byte.
+        public var timeout: Duration = .seconds(24 * 3600)
+        public var contentType: String = "application/x-grib"
+
+        public init(url: String, collection: String? = nil, peerName: String, secret: String) {
+            self.url = url
+            self.collection = collection
+            self.peerName = peerName
+            self.secret = secret
+        }
+    }
+
+    public let configuration: Configuration
+    let http: HTTPClient
+
+    /// The HTTP client federated datasources share: connections tried for 10 s, given up
+    /// after 5 minutes without data.
+    static let sharedHTTP: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout = .init(connect: .seconds(10), read: .seconds(300))
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }()
+
+    init(configuration: Configuration, http: HTTPClient = PolytopeServerDatasource.sharedHTTP) {
+        self.configuration = configuration
+        self.http = http
+    }
+
+    public func contentType(for request: DatasourceRequest) -> String { configuration.contentType }
+
+    public func retrieve(_ request: DatasourceRequest, into output: some ByteSink) async throws {
+        let deadline = NIODeadline.now() + .nanoseconds(Int64(configuration.timeout.components.seconds) * 1_000_000_000)
+        let authorization = PeerCredential(peer: configuration.peerName, secret: configuration.secret, user: request.user).headerValue
+        let base = configuration.url.hasSuffix("/") ? String(configuration.url.dropLast()) : configuration.url
+        let collection = configuration.collection ?? request.collection
+
+        var submit = HTTPClientRequest(url: "\(base)/api/v1/requests/\(collection)")
+        submit.method = .POST
+        submit.headers.add(name: "Authorization", value: authorization)
+        submit.headers.add(name: "Content-Type", value: "application/json")
+        submit.body = .bytes(ByteBuffer(string: JSONText.object(["verb": request.verb.rawValue, "request": request.text])))
+        let submitted = try await send(submit, deadline: deadline)
+        let body = try await submitted.body.collect(upTo: 1 << 20)
+        guard submitted.status == .accepted, let location = submitted.headers.first(name: "Location") else {
+            throw remoteFailure(status: submitted.status, body: body, during: "accepting the request")
+        }
+        let remote = absolute(location, base: base)
+
+        do {
+            try await fetch(remote, base: base, authorization: authorization, deadline: deadline, into: output)
+        } catch is CancellationError {
+            // The worker gave the request up (shutdown, lost lease): do not leave it running there.
+            var revoke = HTTPClientRequest(url: remote)
+            revoke.method = .DELETE
+            revoke.headers.add(name: "Authorization", value: authorization)
+            _ = try? await Task.detached { try await http.execute(revoke, timeout: .seconds(10)) }.value
+            throw CancellationError()
+        }
+    }
+
+    /// Polls the remote request until it redirects to the data (303) or fails, then streams the data.
+    private func fetch(_ remote: String, base: String, authorization: String, deadline: NIODeadline, into output: some ByteSink) async throws {
+        var download: String?
+        while download == nil {
+            var poll = HTTPClientRequest(url: remote)
+            poll.headers.add(name: "Authorization", value: authorization)
+            let answer = try await send(poll, deadline: deadline)
+            let answerBody = try await answer.body.collect(upTo: 1 << 20)
+            switch answer.status {
+            case .accepted:
+                try await Task.sleep(for: configuration.pollInterval)
+            case .seeOther:
+                guard let target = answer.headers.first(name: "Location") else {
+                    throw remoteFailure(status: answer.status, body: answerBody, during: "polling (a 303 without Location)")
+                }
+                download = absolute(target, base: base)
+            default:
+                throw remoteFailure(status: answer.status, body: answerBody, during: "processing the request")
+            }
+        }
+
+        var get = HTTPClientRequest(url: download!)
+        // Our credential goes only to the other server itself, never to an object store it
+        // redirects to (presigned URLs carry their own signature).
+        if download!.hasPrefix(base + "/") { get.headers.add(name: "Authorization", value: authorization) }
+        let data = try await send(get, deadline: deadline)
+        guard data.status == .ok else {
+            throw remoteFailure(status: data.status, body: try await data.body.collect(upTo: 1 << 20), during: "downloading the result")
+        }
+        for try await chunk in data.body {
+            try await output.write(chunk)
+        }
+    }
+
+    private func send(_ request: HTTPClientRequest, deadline: NIODeadline) async throws -> HTTPClientResponse {
+        do {
+            return try await http.execute(request, deadline: deadline)
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            throw PolytopeError(
+                .unavailable, "The Polytope server at \(configuration.url) could not be reached (\(error)); the operator's log has the details.")
+        }
+    }
+
+    private func absolute(_ location: String, base: String) -> String {
+        location.hasPrefix("http://") || location.hasPrefix("https://") ? location : base + (location.hasPrefix("/") ? "" : "/") + location
+    }
+
+    /// The other server's own message when it gave one (Polytope answers `{"message": ...}`).
+    private func remoteFailure(status: HTTPResponseStatus, body: ByteBuffer, during step: String) -> PolytopeError {
+        let message = (try? JSONDecoder().decode([String: JSONValue].self, from: Data(body.readableBytesView)))?["message"]?.scalarText
+        if status == .unauthorized || status == .forbidden {
+            return PolytopeError(
+                .internalError,
+                "The Polytope server at \(configuration.url) refused this server's credentials (\(status.code)) while \(step): "
+                    + "\(message ?? "no reason given"). The operators of both servers must agree on the peer name, secret and realms.")
+        }
+        return PolytopeError(
+            .invalidRequest, "The Polytope server at \(configuration.url) answered \(status.code) while \(step): \(message ?? "no reason given")")
+    }
+
+    /// Reads the options of a `type: polytope` datasource.
+    static func read(_ options: ConfigReader) -> PolytopeServerDatasource? {
+        let url = options.string("url") ?? ""
+        if !(url.hasPrefix("http://") || url.hasPrefix("https://")) || URL(string: url)?.host == nil {
+            options.report("expected the other server's URL, such as https://polytope.example.int, found \"\(url)\"", key: "url")
+        }
+        let peerName = options.string("peer-name") ?? ""
+        if !PeerCredential.isValidToken(peerName) {
+            options.report("expected this server's name as the other server knows it (no spaces, ':' or ',')", key: "peer-name")
+        }
+        let secret = options.string("secret") ?? ""
+        if !PeerCredential.isValidToken(secret) || secret.count < 16 {
+            options.report("expected the shared secret: at least 16 characters, no spaces, ':' or ','", key: "secret")
+        }
+        var configuration = Configuration(url: url, collection: options.string("collection"), peerName: peerName, secret: secret)
+        configuration.pollInterval = options.duration("poll-interval", default: configuration.pollInterval, minimum: .milliseconds(50))
+        configuration.timeout = options.duration("timeout", default: configuration.timeout, minimum: .seconds(1))
+        configuration.contentType = options.string("content-type", default: configuration.contentType)
+        return PolytopeServerDatasource(configuration: configuration)
+    }
+}

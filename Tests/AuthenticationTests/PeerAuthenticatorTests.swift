@@ -1,0 +1,43 @@
+import Authentication
+import PolytopeCore
+import Testing
+
+@Suite("Peer (federation) authentication")
+struct PeerAuthenticatorTests {
+    let secret = "a-shared-secret-of-some-length"
+    let alice = User(username: "alice", realm: "ecmwf", roles: ["default", "od"], attributes: ["email": "alice@example.int"])
+
+    func credential(peer: String = "site-a", secret: String? = nil, user: User? = nil) -> Credential {
+        let value = PeerCredential(peer: peer, secret: secret ?? self.secret, user: user ?? alice).headerValue
+        return Credential.parse(header: value)[0]
+    }
+
+    @Test("the user the peer forwards is accepted as it was sent, through the header round trip")
+    func accepted() async throws {
+        let authenticator = PeerAuthenticator(peers: [.init(name: "site-a", secret: secret, realms: ["ecmwf"])])
+        #expect(try await authenticator.authenticate(credential()) == alice)
+        // polytope-client joins credentials with ", ": the identity must survive that split.
+        #expect(Credential.parse(header: "Basic eDp5, " + PeerCredential(peer: "site-a", secret: secret, user: alice).headerValue).count == 2)
+    }
+
+    @Test("unknown peers, wrong secrets, realms the peer may not speak for and malformed values are refused")
+    func refused() async throws {
+        let authenticator = PeerAuthenticator(peers: [.init(name: "site-a", secret: secret, realms: ["ecmwf"])])
+        #expect(try await authenticator.authenticate(credential(peer: "site-z")) == nil)
+        #expect(try await authenticator.authenticate(credential(secret: secret + "x")) == nil)
+        #expect(try await authenticator.authenticate(credential(user: User(username: "bob", realm: "local"))) == nil)
+        for value in ["", "site-a", "site-a:\(secret)", "site-a:\(secret):not base64!", "site-a:\(secret):e30"] {
+            #expect(try await authenticator.authenticate(Credential(scheme: "PolytopePeer", value: value)) == nil, "\(value)")
+        }
+        #expect(try await authenticator.authenticate(Credential(scheme: "Basic", value: "eDp5")) == nil)
+    }
+
+    @Test("peer names and secrets may not hold separators")
+    func tokens() {
+        #expect(PeerCredential.isValidToken("site-a"))
+        #expect(!PeerCredential.isValidToken("site:a"))
+        #expect(!PeerCredential.isValidToken("site,a"))
+        #expect(!PeerCredential.isValidToken("site a"))
+        #expect(!PeerCredential.isValidToken(""))
+    }
+}
