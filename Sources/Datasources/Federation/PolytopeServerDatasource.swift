@@ -44,10 +44,11 @@ public struct PolytopeServerDatasource: Datasource {
     let http: HTTPClient
 
     /// The HTTP client federated datasources share: connections tried for 10 s, given up
-    /// after 5 minutes without data.
+    /// after 5 minutes without data; redirects are not followed (a poll's 303 is the answer).
     static let sharedHTTP: HTTPClient = {
         var configuration = HTTPClient.Configuration()
         configuration.timeout = .init(connect: .seconds(10), read: .seconds(300))
+        configuration.redirectConfiguration = .disallow
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }()
 
