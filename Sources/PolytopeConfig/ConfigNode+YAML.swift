@@ -1,13 +1,24 @@
+import Foundation
 import Yams
 
 extension ConfigNode {
     /// The tree as YAML text, with the text values of secret-looking keys (`password`,
-    /// `secret`, `key`, `token`) replaced by `********`, for `polytope config check`.
+    /// `secret`, `key`, `token`) replaced by `********`, and so are passwords inside URLs
+    /// (`postgres://user:pw@host` → `postgres://user:********@host`), for `polytope config check`.
     public func yamlText(maskingSecrets: Bool = true) throws -> String {
         try Yams.serialize(node: yamlNode(masking: false, maskingSecrets: maskingSecrets), sortKeys: false)
     }
 
     private static let secretKeys: Set<String> = ["password", "secret", "key", "token", "secret-key", "access-key"]
+
+    /// `scheme://user:password@host...` with the password masked; other text unchanged.
+    static func maskingURLPassword(_ text: String) -> String {
+        guard let schemeEnd = text.range(of: "://") else { return text }
+        let rest = text[schemeEnd.upperBound...]
+        let authorityEnd = rest.firstIndex(where: { "/?#".contains($0) }) ?? rest.endIndex
+        guard let at = rest[..<authorityEnd].lastIndex(of: "@"), let colon = rest[..<at].firstIndex(of: ":") else { return text }
+        return String(text[..<rest.index(after: colon)]) + "********" + String(text[at...])
+    }
 
     private func yamlNode(masking: Bool, maskingSecrets: Bool) -> Node {
         switch value {
@@ -16,7 +27,7 @@ extension ConfigNode {
         case .scalar(let text, let kind):
             if masking { return Node("********", Tag(.str), .singleQuoted) }
             switch kind {
-            case .string: return Node(text, Tag(.str))
+            case .string: return Node(maskingSecrets ? Self.maskingURLPassword(text) : text, Tag(.str))
             case .integer, .float, .boolean: return Node(text)
             }
         case .sequence(let items):

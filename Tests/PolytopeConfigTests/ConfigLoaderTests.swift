@@ -169,4 +169,19 @@ struct ConfigLoaderTests {
         #expect(text.contains("password: '********'"))
         #expect(text.contains("port: 8080"))
     }
+
+    @Test("printing masks passwords inside URLs, and only those")
+    func printingURLs() throws {
+        let yaml = """
+            store: {type: postgres, url: "postgres://polytope:s3cr3t@db1:5432/polytope?sslmode=require"}
+            other: {a: "postgres://polytope@db1/polytope", b: "https://example.int/a:b@c", c: "https://u:p@h"}
+            """
+        let (_, paths) = try write(["u.yaml": yaml])
+        let text = try ConfigLoader(environment: [:]).load(files: [paths["u.yaml"]!]).yamlText()
+        #expect(!text.contains("s3cr3t"), "\(text)")
+        #expect(text.contains("postgres://polytope:********@db1:5432/polytope?sslmode=require"), "\(text)")
+        #expect(text.contains("postgres://polytope@db1/polytope"), "\(text)")
+        #expect(text.contains("https://example.int/a:b@c"), "\(text)")
+        #expect(text.contains("https://u:********@h"), "\(text)")
+    }
 }
