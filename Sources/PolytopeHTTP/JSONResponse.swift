@@ -6,6 +6,7 @@ public enum JSONResponse {
     public static func encode(_ value: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601  // not the default: seconds since 2001
         let data = (try? encoder.encode(value)) ?? Data(#"{"message":"Internal server error."}"#.utf8)
         var headers = headers
         headers[.contentType] = "application/json"

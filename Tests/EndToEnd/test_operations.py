@@ -1,6 +1,7 @@
 """Operating the server: logs an operator can read (and that never hold secrets), graceful
 shutdown that lets running downloads finish, telemetry over the wire."""
 
+import datetime
 import base64
 import json
 import signal
@@ -96,6 +97,10 @@ def test_telemetry_over_the_wire(server):
     assert ready.status_code == 200 and ready.json()["status"] == "ready"
     summary = requests.get(server.url + "/telemetry/v1/summary", timeout=10).json()
     assert summary["workers"]["slots"] >= 1
+    for pool in summary["workers"]["pools"]:  # times as ISO 8601 in UTC, close to now
+        for key in ("startedAt", "seenAt"):
+            seen = datetime.datetime.fromisoformat(pool[key].replace("Z", "+00:00"))
+            assert abs((datetime.datetime.now(datetime.timezone.utc) - seen).total_seconds()) < 600, pool
     metrics = requests.get(server.url + "/telemetry/v1/metrics", timeout=10)
     assert metrics.headers["Content-Type"] == "text/plain; version=0.0.4; charset=utf-8"
     assert "polytope_requests_submitted_total" in metrics.text
