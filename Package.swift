@@ -47,6 +47,19 @@ let package = Package(
             dependencies: ["PolytopeCore"],
             swiftSettings: swiftSettings
         ),
+        // ecCodes, ECMWF's GRIB library (Debian: libeccodes-dev), as a C module.
+        .systemLibrary(name: "CEcCodes", providers: [.apt(["libeccodes-dev"])]),
+        // The GRIB archive: messages read with ecCodes, stored in files, indexed by MARS keys in SQLite.
+        .target(
+            name: "GribArchive",
+            dependencies: [
+                "CEcCodes", "PolytopeCore", "MarsLanguage",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "_NIOFileSystem", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Typed configuration: YAML loading, deep merge, ${ENV} expansion, validation.
         .target(
             name: "PolytopeConfig",
@@ -99,7 +112,10 @@ let package = Package(
         // Datasources (echo, dummy, raise) and the registry that builds them from config.
         .target(
             name: "Datasources",
-            dependencies: ["PolytopeCore", "PolytopeConfig", "MarsLanguage", .product(name: "AsyncHTTPClient", package: "async-http-client")],
+            dependencies: [
+                "PolytopeCore", "PolytopeConfig", "MarsLanguage", "GribArchive",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
             swiftSettings: swiftSettings
         ),
         // Authenticators (plain users from the configuration; later API keys and Auth-o-tron).
@@ -222,6 +238,7 @@ let package = Package(
         ),
         .testTarget(name: "PolytopeCoreTests", dependencies: ["PolytopeCore", "PolytopeTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "MarsLanguageTests", dependencies: ["MarsLanguage", "PolytopeCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "GribArchiveTests", dependencies: ["GribArchive", "MarsLanguage", "PolytopeTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "PolytopeConfigTests", dependencies: ["PolytopeConfig"], swiftSettings: swiftSettings),
         .testTarget(
             name: "RequestStoreSQLiteTests",

@@ -23,6 +23,7 @@ public struct DatasourceFactory: Sendable {
                 RaiseDatasource(message: options.string("message", default: "This datasource always fails (type raise)."))
             },
             "polytope": { options in PolytopeServerDatasource.read(options) },
+            "grib-archive": { options in GribArchiveDatasource.read(options) },
         ]
     }
 
