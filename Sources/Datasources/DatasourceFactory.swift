@@ -22,6 +22,7 @@ public struct DatasourceFactory: Sendable {
             "raise": { options in
                 RaiseDatasource(message: options.string("message", default: "This datasource always fails (type raise)."))
             },
+            "http": { options in HTTPDatasource.read(options) },
             "polytope": { options in PolytopeServerDatasource.read(options) },
             "grib-archive": { options in GribArchiveDatasource.read(options) },
         ]
