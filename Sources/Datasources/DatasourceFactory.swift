@@ -9,7 +9,8 @@ public struct DatasourceFactory: Sendable {
 
     private var builders: [String: Builder]
 
-    /// A factory that knows the built-in types: `echo`, `dummy`, `raise`, `polytope` (federation).
+    /// A factory that knows the built-in types: `echo`, `dummy`, `raise`, `command`, `http`, `polytope` (federation),
+    /// `grib-archive`.
     public init() {
         builders = [
             "echo": { _ in EchoDatasource() },
@@ -22,6 +23,7 @@ public struct DatasourceFactory: Sendable {
             "raise": { options in
                 RaiseDatasource(message: options.string("message", default: "This datasource always fails (type raise)."))
             },
+            "command": { options in CommandConfiguration.read(from: options).map { CommandDatasource(configuration: $0) } },
             "http": { options in HTTPDatasource.read(options) },
             "polytope": { options in PolytopeServerDatasource.read(options) },
             "grib-archive": { options in GribArchiveDatasource.read(options) },
