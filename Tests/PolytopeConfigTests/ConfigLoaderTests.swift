@@ -3,11 +3,19 @@ import PolytopeConfig
 import Testing
 
 @Suite("Configuration loading")
-struct ConfigLoaderTests {
+final class ConfigLoaderTests {
+    /// Directories `write` made; removed when the test ends.
+    private var directories: [String] = []
+
+    deinit {
+        for directory in directories { try? FileManager.default.removeItem(atPath: directory) }
+    }
+
     /// Writes files into a fresh directory and returns their paths.
     func write(_ files: [String: String]) throws -> (directory: String, paths: [String: String]) {
         let directory = NSTemporaryDirectory() + "polytope-config-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        directories.append(directory)
         var paths: [String: String] = [:]
         for (name, text) in files {
             let path = "\(directory)/\(name)"
