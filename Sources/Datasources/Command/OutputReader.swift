@@ -2,6 +2,10 @@ import NIOCore
 import PolytopeCore
 import Synchronization
 
+#if canImport(CDispatch)
+    import CDispatch  // in Linux release builds, `struct stat` is visible through CDispatch only
+#endif
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -195,9 +199,19 @@ final class OutputReader: Sendable {
 
     /// At the current end of a file: `.empty`, or a failure if the program truncated the file
     /// below what has already been sent.
+    /// The size of the open file, or nil when it cannot be read.
+    private static func fileSize(_ descriptor: Int32) -> Int64? {
+        #if canImport(Glibc)
+            var status = Glibc.stat()
+        #else
+            var status = Darwin.stat()
+        #endif
+        guard fstat(descriptor, &status) == 0 else { return nil }
+        return Int64(status.st_size)
+    }
+
     private func truncationCheck(_ descriptor: Int32, offset: Int64) -> ReadResult {
-        var status = stat()
-        guard fstat(descriptor, &status) == 0, Int64(status.st_size) < offset else { return .empty }
+        guard let size = Self.fileSize(descriptor), size < offset else { return .empty }
         return .failure(PolytopeError(.internalError, "the archive command truncated its output file while it was being read"))
     }
 
