@@ -102,17 +102,16 @@ public struct GribArchiveDatasource: Datasource {
         }
     }
 
-    /// The request normalised, or why this datasource refuses it.
+    /// The request normalised, or why this datasource refuses it. An archive request is the
+    /// metadata of the data to come: it only has to be a valid MARS request.
     func prepare(_ request: DatasourceRequest) -> Result<NormalisedRequest, PolytopeError> {
-        guard request.verb == .retrieve else {
-            return .failure(.invalidRequest("this datasource retrieves data; archiving goes through the archive verb's upload"))
-        }
         let normalised: NormalisedRequest
         do {
             normalised = try normaliser.normalise(request.document, now: clock.now())
         } catch {
             return .failure(error.polytopeError)
         }
+        if request.verb == .archive { return .success(normalised) }
         let absent = configuration.requiredKeys.filter { normalised[$0] == nil }
         guard absent.isEmpty else {
             let list = absent.map { "'\($0)'" }.joined(separator: ", ")
@@ -175,5 +174,14 @@ private final class ArchiveOpener: Sendable {
                 throw PolytopeError(.internalError, "the GRIB archive cannot be opened", cause: error)
             }
         }
+    }
+}
+
+extension GribArchiveDatasource: ArchivingDatasource {
+    /// Archives the uploaded GRIB file; each message must match the archive request's metadata.
+    public func archive(_ request: DatasourceRequest, file: URL) async throws -> String {
+        let metadata = try prepare(request).get()
+        let count = try await archive(file: file, expecting: metadata)
+        return "Archived \(count) field\(count == 1 ? "" : "s")."
     }
 }

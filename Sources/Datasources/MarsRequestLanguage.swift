@@ -75,6 +75,7 @@ public struct MarsRequestLanguage: RequestLanguage {
             entry.report("expected a value, a list of values or 'a/b/c', found \(entry.node.typeDescription)")
             return (nil, nil)
         }
+        if allowed.isEmpty { return (MatchRule(key: key, allowed: []), nil) }  // `key: []`: the key must be absent
         do {
             let normalised = try normaliser.normalise(fields: [.init(key: key, value: .list(allowed))], now: Date())
             return (MatchRule(key: key, allowed: normalised[key] ?? allowed), nil)

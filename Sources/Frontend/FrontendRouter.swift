@@ -73,6 +73,10 @@ public enum FrontendRouter {
         )
         requests.addRoutes(to: authenticated)
         DownloadsController(requests: requests, staging: dependencies.staging, metrics: dependencies.metrics).addRoutes(to: authenticated)
+        UploadsController(
+            requests: requests, store: dependencies.store, staging: dependencies.staging, requestArrived: dependencies.requestArrived,
+            wallClock: dependencies.wallClock, configuration: configuration
+        ).addRoutes(to: authenticated)
         AccountController(store: dependencies.store, catalog: dependencies.catalog).addRoutes(to: authenticated)
         if let issuer = dependencies.keyIssuer {
             AuthKeysController(issuer: issuer).addRoutes(to: authenticated)

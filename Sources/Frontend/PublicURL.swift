@@ -21,4 +21,8 @@ struct PublicURL: Sendable {
     func download(_ id: some CustomStringConvertible, for request: Request) -> String {
         base(for: request) + "/api/v1/downloads/\(id)"
     }
+
+    func upload(_ id: some CustomStringConvertible, for request: Request) -> String {
+        base(for: request) + "/api/v1/uploads/\(id)"
+    }
 }

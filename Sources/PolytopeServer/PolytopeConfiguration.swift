@@ -98,6 +98,7 @@ public struct PolytopeConfiguration: Sendable {
         )
         frontend = FrontendConfiguration(
             maximumBodySize: Int(serverSection?.byteCount("max-body-size", default: 1 << 20) ?? 1 << 20),
+            maximumUploadSize: serverSection?.byteCount("max-upload-size", default: 10 << 30) ?? 10 << 30,
             publicURL: serverSection?.string("public-url").map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 },
             retryAfterSeconds: serverSection?.int("retry-after", default: 1, range: 0...3600) ?? 1
         )

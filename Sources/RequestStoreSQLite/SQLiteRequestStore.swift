@@ -193,6 +193,21 @@ public final class SQLiteRequestStore: RequestStoreBackend {
         }
     }
 
+    public func markUploaded(id: RequestID, upload: StagedResult, at now: Date) async throws -> Bool {
+        try await pool.write { db in
+            let time = now.timeIntervalSince1970
+            try db.execute(
+                sql: """
+                    UPDATE requests SET status = 'waiting', staging_key = ?, content_type = ?, content_length = ?, updated_at = ?,
+                        status_history = \(SQLiteRow.appendHistory)
+                    WHERE id = ? AND status = 'uploading'
+                    """,
+                arguments: [upload.key, upload.contentType, upload.contentLength, time, "waiting", time, id.description]
+            )
+            return db.changesCount == 1
+        }
+    }
+
     public func failWaiting(_ id: RequestID, message: String, at now: Date) async throws {
         try await pool.write { db in
             let time = now.timeIntervalSince1970

@@ -18,6 +18,8 @@ struct RequestRunner<C: Clock<Duration>>: Sendable {
 
     fileprivate enum AttemptEnd: Sendable {
         case staged(StagedResult)
+        /// An archive request's data is archived; `upload` is its staged copy, to remove.
+        case archived(upload: StagedResult, message: String)
         case failed(message: String)
         case stagingUnavailable(StagingUnavailable)
         case leaseLost
@@ -55,6 +57,9 @@ struct RequestRunner<C: Clock<Duration>>: Sendable {
         let end = await withTaskGroup(of: AttemptEnd?.self) { group in
             group.addTask {
                 do {
+                    if record.verb == .archive {
+                        return try await archive(request, record: record, route: route, progress: progress)
+                    }
                     let size = try await staging.store(key: key, contentType: contentType) { sink in
                         try await route.datasource.retrieve(request, into: CountingSink(base: sink, counter: progress))
                     }
@@ -86,6 +91,38 @@ struct RequestRunner<C: Clock<Duration>>: Sendable {
         await self.record(end, for: record, logger: logger)
         if case .stagingUnavailable = end { return .stagingUnavailable }
         return .done
+    }
+
+    /// Copies the uploaded data of an archive request from staging into a private local file
+    /// and has the datasource archive it.
+    private func archive(_ request: DatasourceRequest, record: RequestRecord, route: DatasourceRoute, progress: ByteCounter) async throws
+        -> AttemptEnd
+    {
+        guard let datasource = route.datasource as? any ArchivingDatasource else {
+            return .failed(message: "The datasource '\(record.datasource)' does not archive data.")
+        }
+        guard let upload = record.result else {
+            throw PolytopeError(.internalError, "archive request \(record.id) has no uploaded data")
+        }
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("polytope-upload-\(record.id)-\(UUID().uuidString)")
+        guard FileManager.default.createFile(atPath: file.path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
+            throw PolytopeError(.internalError, "cannot create \(file.path) for the uploaded data")
+        }
+        defer { try? FileManager.default.removeItem(at: file) }
+        let handle = try FileHandle(forWritingTo: file)
+        do {
+            try await staging.read(key: upload.key, range: 0..<upload.contentLength) { buffer in
+                try handle.write(contentsOf: Data(buffer.readableBytesView))
+                progress.add(buffer.readableBytes)
+            }
+            try handle.synchronize()
+            try handle.close()
+        } catch {
+            try? handle.close()
+            throw error
+        }
+        let message = try await datasource.archive(request, file: file)
+        return .archived(upload: upload, message: message)
     }
 
     private func requestLogger(for record: RequestRecord) -> Logger {
@@ -135,6 +172,14 @@ struct RequestRunner<C: Clock<Duration>>: Sendable {
                     logger.info("result discarded", metadata: ["reason": "\(outcome)"])
                     try await staging.delete(key: result.key)
                 }
+            case .archived(let upload, let message):
+                let outcome = try await queue.finish(
+                    id: record.id, worker: worker, outcome: .processed(upload, message: message), at: wallClock.now()
+                )
+                if outcome == .recorded {
+                    metrics.requestFinished(collection: record.collection, datasource: record.datasource, status: .processed)
+                    try await staging.delete(key: upload.key)  // archived: the staged copy is not needed any more
+                }
             case .failed(let message):
                 let outcome = try await queue.finish(id: record.id, worker: worker, outcome: .failed(message: message), at: wallClock.now())
                 if outcome == .recorded {
@@ -173,6 +218,7 @@ extension RequestRunner.AttemptEnd {
     fileprivate var logName: String {
         switch self {
         case .staged: return "staged"
+        case .archived: return "archived"
         case .failed: return "failed"
         case .stagingUnavailable: return "staging-unavailable"
         case .leaseLost: return "lease-lost"

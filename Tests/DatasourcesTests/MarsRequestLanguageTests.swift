@@ -26,7 +26,7 @@ struct MarsRequestLanguageTests {
             datasources:
               - name: recent
                 type: echo
-                match: {class: od, param: [2t, msl], date: "<30d"}
+                match: {class: od, param: [2t, msl], date: "<30d", grid: []}
                 defaults: {time: 0, date: -1}
               - name: archive
                 type: echo
@@ -46,6 +46,13 @@ struct MarsRequestLanguageTests {
         #expect(selection.document["step"] == .list(["0", "6", "12"]))
         #expect(selection.document["class"] == .list(["od"]))
         #expect(selection.document["time"] == .list(["0000"]), "a default is normalised too")
+        // `grid: []` in a match: the key must be absent.
+        do {
+            _ = try od.select(request("class=od, param=2t, date=-1, grid=1"), now: now)
+            Issue.record("a request with grid was accepted")
+        } catch let error as PolytopeError {
+            #expect(error.message.contains("recent: key 'grid' must not be given"), "\(error.message)")
+        }
     }
 
     @Test("a default relative date is taken on the day of the request")

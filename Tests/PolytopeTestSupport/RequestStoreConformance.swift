@@ -234,6 +234,24 @@ public enum RequestStoreConformance {
                 try await store.purgeFinishedRequests(before: t0.addingTimeInterval(1000), limit: 10, at: t0 + 100).map(\.id) == [finished[2].id],
                 "rest")
         },
+        Check(description: "an archive request waits for its upload, then for the broker") { store in
+            var record = Fixtures.record()
+            record.verb = .archive
+            record.status = .uploading
+            record.statusHistory = [StatusChange(status: .uploading, at: t0)]
+            try await store.insert(record)
+            try expect(try await store.waitingRequests(after: nil, limit: 10).isEmpty, "not dispatched while uploading")
+            let upload = StagedResult(key: StagingKey.make(id: record.id, attempt: 0), contentType: "application/x-grib", contentLength: 42)
+            try expect(try await store.markUploaded(id: record.id, upload: upload, at: t0 + 1), "uploaded")
+            let waiting = try await store.request(id: record.id)
+            try expect(waiting?.status == .waiting && waiting?.result == upload && waiting?.verb == .archive, "waiting with its upload")
+            try expect(waiting?.statusHistory.map(\.status) == [.uploading, .waiting], "history")
+            try expect(try await store.waitingRequests(after: nil, limit: 10).map(\.id) == [record.id], "dispatched now")
+            try expect(!(try await store.markUploaded(id: record.id, upload: upload, at: t0 + 2)), "only once")
+            try expect(!(try await store.markUploaded(id: RequestID(), upload: upload, at: t0 + 2)), "unknown id")
+            let revoked = try await store.revoke(id: record.id, ofUser: "alice", at: t0 + 3)
+            try expect(revoked?.orphanedResult == upload, "revoking reports the upload for removal")
+        },
         Check(description: "a waiting request can be failed by the broker") { store in
             let record = Fixtures.record(collection: "gone")
             try await store.insert(record)

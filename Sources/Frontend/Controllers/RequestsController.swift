@@ -50,15 +50,30 @@ struct RequestsController {
             throw tooLarge()
         }
         let body = try SubmissionBody(json: buffer)
+        if body.verb == .archive && !body.sourceURL.isEmpty {
+            throw PolytopeError.invalidRequest(
+                "Archiving from a URL is not supported by this server yet; send \"url\": \"\" and upload the data (polytope archive does).")
+        }
         let id = PolytopeCore.RequestID()
         let offered = DatasourceRequest(id: id, user: user, verb: body.verb, collection: name, text: body.text, document: body.document)
         let selection = try collection.select(offered)
         let now = wallClock.now()
+        // An archive request waits for its data (`POST /api/v1/uploads/<id>`) before the broker sees it.
+        let status: RequestStatus = body.verb == .archive ? .uploading : .waiting
         let record = RequestRecord(
-            id: id, user: user, verb: body.verb, collection: name, datasource: selection.route.name,
+            id: id, user: user, verb: body.verb, collection: name, datasource: selection.route.name, status: status,
             requestText: body.text, normalisedRequest: selection.document, createdAt: now
         )
         try await store.insert(record)
+        if status == .uploading {
+            let upload = urls.upload(id, for: request)
+            context.logger.info("archive request accepted; waiting for its data", metadata: ["request-id": "\(id)", "collection": "\(name)"])
+            return JSONResponse.encode(
+                ["id": id.description, "status": status.rawValue, "message": "Request \(id) accepted; upload the data to \(upload)."],
+                status: .accepted,
+                headers: [.location: upload, .retryAfter: "\(configuration.retryAfterSeconds)"]
+            )
+        }
         requestArrived.signal()
         metrics.requestSubmitted(collection: name, datasource: selection.route.name)
         context.logger.info(
@@ -87,7 +102,15 @@ struct RequestsController {
             return try await listResponse(user: user, collection: name, request: request)
         }
         let record = try await ownRequest(name, of: user)
+        return statusResponse(for: record, request: request)
+    }
+
+    /// The answer to a poll: 202 while the request runs, 303 to its data once processed (200
+    /// for an archive request, which has no data to download), 400 when it failed.
+    func statusResponse(for record: RequestRecord, request: Request) -> Response {
         switch record.status {
+        case .processed where record.verb == .archive:
+            return JSONResponse.encode(["status": "processed", "message": record.userMessage])
         case .processed:
             let result = record.result
             var location = urls.download(record.id, for: request)
@@ -104,19 +127,21 @@ struct RequestsController {
         case .failed:
             return JSONResponse.message("Request failed with error:\n\(record.userMessage)", status: .badRequest)
         case .waiting, .queued, .processing, .uploading:
+            let location = record.status == .uploading ? urls.upload(record.id, for: request) : urls.request(record.id, for: request)
             return JSONResponse.encode(
                 ["status": record.status.rawValue, "message": progressMessage(for: record)],
                 status: .accepted,
-                headers: [.location: urls.request(record.id, for: request), .retryAfter: "\(configuration.retryAfterSeconds)"]
+                headers: [.location: location, .retryAfter: "\(configuration.retryAfterSeconds)"]
             )
         case .revoked:
-            throw notFound(name)
+            return JSONResponse.message("Request \(record.id) not found.", status: .notFound)
         }
     }
 
     private func progressMessage(for record: RequestRecord) -> String {
         var message: String
         switch record.status {
+        case .uploading: message = "Request waiting for its data to be uploaded."
         case .waiting: message = "Request waiting for a free place under the collection's limits."
         case .queued: message = "Request queued for the next free worker."
         case .processing:

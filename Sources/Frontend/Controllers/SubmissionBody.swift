@@ -3,9 +3,12 @@ import NIOCore
 import PolytopeCore
 import PolytopeHTTP
 
-/// The body of `POST /api/v1/requests/<collection>`: `{"verb": "retrieve", "request": <text or object>}`.
+/// The body of `POST /api/v1/requests/<collection>`: `{"verb": "retrieve", "request": <text or object>}`,
+/// or `{"verb": "archive", "request": {metadata}, "url": ""}` (the data is uploaded next).
 struct SubmissionBody {
     var verb: Verb
+    /// Archive only: where the worker should fetch the data from; empty when the user uploads it.
+    var sourceURL: String
     /// The request as the user wrote it (an object is kept as its JSON text).
     var text: String
     var document: RequestDocument
@@ -30,10 +33,12 @@ struct SubmissionBody {
             throw PolytopeError.invalidRequest("'verb' must be a string such as \"retrieve\".")
         }
         guard let verb = Verb(rawValue: verbText.lowercased()) else {
-            throw PolytopeError.invalidRequest("Unknown verb '\(verbText.prefix(40))'; this server supports: retrieve.")
+            throw PolytopeError.invalidRequest("Unknown verb '\(verbText.prefix(40))'; this server supports: retrieve, archive.")
         }
-        guard verb == .retrieve else {
-            throw PolytopeError.invalidRequest("The verb '\(verb.rawValue)' is not supported by this server yet; supported: retrieve.")
+        switch fields["url"] {
+        case nil, .null: sourceURL = ""
+        case .string(let url): sourceURL = url
+        default: throw PolytopeError.invalidRequest("'url' must be a string (empty when the data is uploaded).")
         }
         guard let request = fields["request"] else {
             throw PolytopeError.invalidRequest("The request body has no 'request'; expected JSON such as \(Self.example).")

@@ -64,7 +64,13 @@ public enum OpenAPIDocument {
               required: [id, status, message]
               properties:
                 id: {type: string}
-                status: {type: string, enum: [waiting]}
+                status: {type: string, enum: [waiting, uploading]}
+                message: {type: string}
+            Archived:
+              type: object
+              required: [status, message]
+              properties:
+                status: {type: string, enum: [processed]}
                 message: {type: string}
             Redirect:
               type: object
@@ -81,12 +87,15 @@ public enum OpenAPIDocument {
                 verb: retrieve
                 request: "datasource: echo\nparam: 2t/msl\n"
               properties:
-                verb: {type: string, enum: [retrieve]}
+                verb: {type: string, enum: [retrieve, archive]}
                 request:
-                  description: The request as YAML, JSON or MARS text, or as a JSON object.
+                  description: The request as YAML, JSON or MARS text, or as a JSON object (for archive, the data's metadata).
                   oneOf:
                     - {type: string}
                     - {type: object}
+                url:
+                  description: Archive only; must be empty (the data is uploaded to the Location answered).
+                  type: string
             RequestSummary:
               type: object
               required: [id, status, verb, collection, datasource, user_request, user_message, timestamp, last_modified, attempts, status_history]
@@ -166,6 +175,11 @@ public enum OpenAPIDocument {
                   schema: {$ref: "#/components/schemas/Message"}
             TooLarge:
               description: The body is over the configured limit.
+              content:
+                application/json:
+                  schema: {$ref: "#/components/schemas/Message"}
+            Conflict:
+              description: The request is not in a state that allows this.
               content:
                 application/json:
                   schema: {$ref: "#/components/schemas/Message"}
@@ -261,10 +275,13 @@ public enum OpenAPIDocument {
               summary: Poll a request (by id), or list the caller's requests in a collection (by name).
               responses:
                 "200":
-                  description: The caller's requests in the collection.
+                  description: The caller's requests in the collection; or, for an archive request, archived.
                   content:
                     application/json:
-                      schema: {$ref: "#/components/schemas/RequestList"}
+                      schema:
+                        oneOf:
+                          - {$ref: "#/components/schemas/RequestList"}
+                          - {$ref: "#/components/schemas/Archived"}
                 "202":
                   description: The request is not finished.
                   headers:
@@ -390,6 +407,72 @@ public enum OpenAPIDocument {
                 "404": {description: No such result.}
                 "416": {description: The range lies outside the result.}
                 "503": {description: A backend is unreachable.}
+          /api/v1/uploads/{id}:
+            parameters:
+              - $ref: "#/components/parameters/requestID"
+            post:
+              operationId: upload
+              summary: The data of an archive request (owner only, once, while it is uploading).
+              parameters:
+                - name: X-Checksum
+                  in: header
+                  required: true
+                  description: The MD5 of the data, in hexadecimal.
+                  schema: {type: string}
+              requestBody:
+                required: true
+                content:
+                  application/x-grib:
+                    schema: {type: string, format: binary}
+                  application/octet-stream:
+                    schema: {type: string, format: binary}
+              responses:
+                "202":
+                  description: Received; the request now waits to be archived.
+                  headers:
+                    Location: {schema: {type: string}}
+                    Retry-After: {schema: {type: string}}
+                  content:
+                    application/json:
+                      schema: {$ref: "#/components/schemas/Status"}
+                "400": {$ref: "#/components/responses/BadRequest"}
+                "401": {$ref: "#/components/responses/Unauthorized"}
+                "404": {$ref: "#/components/responses/NotFound"}
+                "409": {$ref: "#/components/responses/Conflict"}
+                "413": {$ref: "#/components/responses/TooLarge"}
+                "503": {$ref: "#/components/responses/Unavailable"}
+            get:
+              operationId: uploadStatus
+              summary: The status of an archive request.
+              responses:
+                "200":
+                  description: Archived.
+                  content:
+                    application/json:
+                      schema: {$ref: "#/components/schemas/Archived"}
+                "202":
+                  description: Not archived yet.
+                  headers:
+                    Location: {schema: {type: string}}
+                    Retry-After: {schema: {type: string}}
+                  content:
+                    application/json:
+                      schema: {$ref: "#/components/schemas/Status"}
+                "303":
+                  description: A retrieve request, processed (as a poll answers).
+                  headers:
+                    Location: {schema: {type: string}}
+                  content:
+                    application/json:
+                      schema: {$ref: "#/components/schemas/Redirect"}
+                "400":
+                  description: The request failed; the message says why.
+                  content:
+                    application/json:
+                      schema: {$ref: "#/components/schemas/Message"}
+                "401": {$ref: "#/components/responses/Unauthorized"}
+                "404": {$ref: "#/components/responses/NotFound"}
+                "503": {$ref: "#/components/responses/Unavailable"}
           /telemetry/v1/health:
             get:
               summary: Liveness of the process.

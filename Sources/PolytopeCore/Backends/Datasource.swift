@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 
 /// Somewhere to write a result to, chunk by chunk. Writes apply back-pressure: a slow
@@ -45,4 +46,13 @@ public protocol Datasource: Sendable {
 
 extension Datasource {
     public func rejection(of request: DatasourceRequest) -> String? { nil }
+}
+
+/// A datasource that also stores data users send (the `archive` verb): the worker hands it
+/// the uploaded bytes, in a local file, with the archive request (the data's metadata).
+public protocol ArchivingDatasource: Datasource {
+    /// Archives the data in `file` after checking it against `request`'s metadata.
+    /// - Returns: a message for the user (what was archived).
+    /// - Throws: an error conforming to `UserFacingError` when the user should see why it failed.
+    func archive(_ request: DatasourceRequest, file: URL) async throws -> String
 }

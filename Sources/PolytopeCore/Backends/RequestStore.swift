@@ -32,6 +32,11 @@ public protocol RequestStore: Sendable {
 
     /// Revokes every request of the user, as `revoke(id:ofUser:at:)` does.
     func revokeAll(ofUser username: String, at now: Date) async throws -> [Revocation]
+
+    /// Moves an archive request from `uploading` to `waiting`, with the data its user uploaded
+    /// staged as `upload` (a worker archives it from there).
+    /// - Returns: false if the request is not uploading (any more): revoked, or uploaded already.
+    func markUploaded(id: RequestID, upload: StagedResult, at now: Date) async throws -> Bool
 }
 
 /// What revoking one request did.

@@ -49,6 +49,9 @@ public struct DatasourceRoute: Sendable {
         if !access.admits(request.user) {
             return .refused(reason: "requires \(access)")
         }
+        if request.verb == .archive && !(datasource is any ArchivingDatasource) {
+            return .refused(reason: "does not archive data")
+        }
         var defaults = self.defaults
         var patch = self.patch
         if let language {

@@ -1,0 +1,116 @@
+"""The archive verb end to end with the real client: `polytope archive` uploads GRIB made
+here with ecCodes' grib_set, the worker archives it in a grib-archive datasource, and MARS
+retrieves (lists, ranges) return exactly those fields, in request order. Uploads are
+owner-only, checked against their MD5, and checked against the archive request's metadata."""
+
+import hashlib
+import subprocess
+
+import pytest
+import requests
+
+from conftest import ALICE, DEMO, Api, PolytopeServer
+
+SAMPLE = "/usr/share/eccodes/samples/regular_ll_sfc_grib2.tmpl"
+
+
+def grib(path, **keys):
+    settings = ",".join(f"{key}={value}" for key, value in keys.items())
+    subprocess.run(["grib_set", "-s", settings, SAMPLE, str(path)], check=True, capture_output=True)
+    return path.read_bytes()
+
+
+@pytest.fixture
+def fields(tmp_path):
+    """Four GRIB messages: (param, step) -> bytes, for 2t and msl at steps 0 and 6."""
+    made = {}
+    for param in ("2t", "msl"):
+        for step in (0, 6):
+            made[(param, step)] = grib(tmp_path / f"{param}-{step}.grib", date=20250101, time=1200, step=step, shortName=param)
+    return made
+
+
+@pytest.fixture
+def server(polytope_bin, tmp_path):
+    config = f"""
+collections:
+  archive:
+    language: mars
+    datasources:
+      - {{name: fields, type: grib-archive, root: {tmp_path / 'archive'}}}
+"""
+    server = PolytopeServer("archive", polytope_bin, tmp_path, extra_config=config).start()
+    yield server
+    server.stop()
+
+
+def test_real_client_archives_then_retrieves_exactly_those_fields(server, make_client, fields, tmp_path):
+    upload = tmp_path / "upload.grib"
+    upload.write_bytes(b"".join(fields.values()))
+    metadata = tmp_path / "metadata.yaml"
+    metadata.write_text("date: 20250101\ntime: 12\nparam: [2t, msl]\nstep: [0, 6]\n")
+    client = make_client(server)
+    client.archive("archive", str(metadata), str(upload), inline_metadata=False)
+
+    one = tmp_path / "one.grib"
+    client.retrieve("archive", "date: 2025-01-01\ntime: 1200\nparam: msl\nstep: 6h\n", str(one))
+    assert one.read_bytes() == fields[("msl", 6)]
+    ordered = tmp_path / "ordered.grib"
+    client.retrieve("archive", "retrieve, date=20250101, time=12, param=msl/2t, step=0/to/6/by/6", str(ordered))
+    assert ordered.read_bytes() == b"".join(fields[(p, s)] for p in ("msl", "2t") for s in (0, 6))
+    listing = subprocess.run(["grib_get", "-p", "shortName,step", str(ordered)], capture_output=True, text=True, check=True).stdout
+    assert [line.split() for line in listing.splitlines()] == [["msl", "0"], ["msl", "6"], ["2t", "0"], ["2t", "6"]]
+
+    # A field the archive does not have: refused with the list, before any data.
+    api = Api(server, DEMO)
+    response = api.poll(api.submit("date: 20250101\ntime: 12\nparam: 2t\nstep: 12", collection="archive"))
+    assert response.status_code == 400 and "not in the archive" in response.json()["message"], response.text
+
+
+def submit_archive(api, metadata):
+    response = api.post("/api/v1/requests/archive", json={"verb": "archive", "request": metadata, "url": ""})
+    assert response.status_code == 202, response.text
+    assert response.json()["status"] == "uploading"
+    return response.headers["Location"]
+
+
+def test_uploads_are_owner_only_once_and_checked(server, fields):
+    api = Api(server, DEMO)
+    data = fields[("2t", 0)]
+    location = submit_archive(api, {"date": 20250101, "param": "2t"})
+    assert location.endswith("/api/v1/uploads/" + location.rsplit("/", 1)[1])
+    checksum = hashlib.md5(data).hexdigest()
+    headers = {"Content-Type": "application/x-grib", "X-Checksum": checksum}
+
+    assert Api(server, ALICE).post(location, data=data, headers=headers).status_code == 404  # someone else's
+    missing = api.post(location, data=data, headers={"Content-Type": "application/x-grib"})
+    assert missing.status_code == 400 and "X-Checksum" in missing.json()["message"], missing.text
+    wrong = api.post(location, data=data, headers={**headers, "X-Checksum": "0" * 32})
+    assert wrong.status_code == 400 and "does not match its checksum" in wrong.json()["message"], wrong.text
+    assert api.get(location).json()["status"] == "uploading"  # the user may upload again
+
+    accepted = api.post(location, data=data, headers=headers)
+    assert accepted.status_code == 202, accepted.text
+    again = api.post(location, data=data, headers=headers)
+    assert again.status_code == 409, again.text
+    response = api.poll(location.rsplit("/", 1)[1])
+    assert response.status_code == 200 and response.json() == {"status": "processed", "message": "Archived 1 field."}, response.text
+
+
+def test_data_that_contradicts_its_metadata_is_refused(server, fields):
+    api = Api(server, DEMO)
+    location = submit_archive(api, {"date": 20250101, "param": "msl"})
+    data = fields[("2t", 0)]
+    response = api.post(location, data=data, headers={"X-Checksum": hashlib.md5(data).hexdigest()})
+    assert response.status_code == 202, response.text
+    failed = api.poll(location.rsplit("/", 1)[1])
+    assert failed.status_code == 400, failed.text
+    assert "param=167 (the request says 151)" in failed.json()["message"], failed.text
+
+
+def test_archiving_needs_an_archiving_datasource_and_no_url(server):
+    api = Api(server, DEMO)
+    refused = api.post("/api/v1/requests/debug", json={"verb": "archive", "request": {"date": 1}, "url": ""})
+    assert refused.status_code == 400 and "does not archive data" in refused.json()["message"], refused.text
+    from_url = api.post("/api/v1/requests/archive", json={"verb": "archive", "request": {"date": 1}, "url": "http://x/y"})
+    assert from_url.status_code == 400 and "not supported" in from_url.json()["message"], from_url.text
