@@ -117,6 +117,9 @@ struct RequestRunner<C: Clock<Duration>>: Sendable {
             }
             try handle.synchronize()
             try handle.close()
+        } catch let error as PolytopeError where error.code == .unavailable {
+            try? handle.close()
+            throw StagingUnavailable(error)  // the object store is away: hand the request back
         } catch {
             try? handle.close()
             throw error

@@ -65,6 +65,7 @@ struct RequestsController {
             requestText: body.text, normalisedRequest: selection.document, createdAt: now
         )
         try await store.insert(record)
+        metrics.requestSubmitted(collection: name, datasource: selection.route.name)
         if status == .uploading {
             let upload = urls.upload(id, for: request)
             context.logger.info("archive request accepted; waiting for its data", metadata: ["request-id": "\(id)", "collection": "\(name)"])
@@ -75,7 +76,6 @@ struct RequestsController {
             )
         }
         requestArrived.signal()
-        metrics.requestSubmitted(collection: name, datasource: selection.route.name)
         context.logger.info(
             "request accepted",
             metadata: ["request-id": "\(id)", "collection": "\(name)", "datasource": "\(selection.route.name)"]
