@@ -15,6 +15,8 @@ struct RequestRunner<C: Clock<Duration>>: Sendable {
     let wallClock: any WallClock
     let metrics: PolytopeMetrics
     let logger: Logger
+    /// Shared with the pool: set before a request is handed back for a staging failure.
+    let stagingPause = StagingPause<C>()
 
     fileprivate enum AttemptEnd: Sendable {
         case staged(StagedResult)
@@ -190,6 +192,7 @@ struct RequestRunner<C: Clock<Duration>>: Sendable {
                 }
             case .stagingUnavailable(let error):
                 logger.error("staging is unavailable; the request goes back to the queue", metadata: ["error": "\(error)"])
+                _ = stagingPause.failed(now: clock.now)  // before the release: no slot may take it again meanwhile
                 _ = try await queue.release(
                     id: record.id, worker: worker,
                     message: "The result could not be stored (staging is unavailable); the request was queued again.", at: wallClock.now()

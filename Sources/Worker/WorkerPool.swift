@@ -81,7 +81,6 @@ public struct WorkerPool<C: Clock<Duration>>: Service {
                 }
                 var busy = 0
                 var draining = false
-                var stagingPause = StagingPause<C>()
                 for await event in events {
                     switch event {
                     case .wake: break
@@ -89,14 +88,14 @@ public struct WorkerPool<C: Clock<Duration>>: Service {
                         busy -= 1
                         busyCount.value = busy
                         metrics.workerSlots(busy: busy, total: configuration.slots)
-                        if case .stagingUnavailable = outcome, let pause = stagingPause.failed(now: clock.now) {
+                        if case .stagingUnavailable = outcome, let pause = runner.stagingPause.remaining(now: clock.now) {
                             logger.warning("staging is unavailable; pausing claims", metadata: ["pause": "\(pause)"])
                             group.addTask {
                                 try? await clock.sleep(for: pause)
                                 eventSink.yield(.wake)
                             }
                         } else if case .done = outcome {
-                            stagingPause.succeeded()
+                            runner.stagingPause.succeeded()
                         }
                     case .shutdown where !draining:
                         draining = true
@@ -114,7 +113,7 @@ public struct WorkerPool<C: Clock<Duration>>: Service {
                         if busy == 0 { break }
                         continue
                     }
-                    while busy < configuration.slots, !stagingPause.isPaused(now: clock.now), let record = await claim() {
+                    while busy < configuration.slots, !runner.stagingPause.isPaused(now: clock.now), let record = await claim() {
                         busy += 1
                         busyCount.value = busy
                         metrics.workerSlots(busy: busy, total: configuration.slots)
@@ -164,27 +163,39 @@ public struct WorkerPool<C: Clock<Duration>>: Service {
 
 /// After staging failures, the pool stops claiming for a while (1 s, doubling up to 30 s)
 /// rather than taking requests it cannot store; the first run that ends otherwise resets it.
-struct StagingPause<C: Clock<Duration>> {
-    private var length: Duration?
-    private var until: C.Instant?
+/// The runner starts the pause before it gives the request back, so that no slot of the
+/// pool takes it again meanwhile.
+final class StagingPause<C: Clock<Duration>>: Sendable {
+    private struct State {
+        var length: Duration?
+        var until: C.Instant?
+    }
+    private let state = Mutex(State())
 
     /// Records a failure; returns the new pause, or nil if one is already running.
-    mutating func failed(now: C.Instant) -> Duration? {
-        if let until, now < until { return nil }
-        let pause = min((length ?? .milliseconds(500)) * 2, .seconds(30))
-        length = pause
-        until = now.advanced(by: pause)
-        return pause
+    func failed(now: C.Instant) -> Duration? {
+        state.withLock { state in
+            if let until = state.until, now < until { return nil }
+            let pause = min((state.length ?? .milliseconds(500)) * 2, .seconds(30))
+            state.length = pause
+            state.until = now.advanced(by: pause)
+            return pause
+        }
     }
 
-    mutating func succeeded() {
-        length = nil
-        until = nil
+    func succeeded() {
+        state.withLock { $0 = State() }
     }
 
-    func isPaused(now: C.Instant) -> Bool {
-        until.map { now < $0 } ?? false
+    /// How long the current pause still lasts; nil when there is none.
+    func remaining(now: C.Instant) -> Duration? {
+        state.withLock { state in
+            guard let until = state.until, now < until else { return nil }
+            return now.duration(to: until)
+        }
     }
+
+    func isPaused(now: C.Instant) -> Bool { remaining(now: now) != nil }
 }
 
 /// Settings of the worker pool.

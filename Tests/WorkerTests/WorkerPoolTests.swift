@@ -230,15 +230,19 @@ struct WorkerPoolTests {
     func leaseLost() async throws {
         let setup = try Setup()
         defer { setup.directory.remove() }
-        try await whileRunning([setup.pool(workerID: "slow")]) { _ in
+        // One slot, held by the gated request: the slow pool cannot take the request back
+        // between the broker requeueing it and the fast worker claiming it.
+        try await whileRunning([setup.pool(slots: 1, workerID: "slow")]) { _ in
             let id = try await setup.submit("gated", text: "a: 1")
             await setup.gatedStarted.wait()
             // The broker decides the lease expired and another worker takes the request.
             _ = try await setup.store.recoverExpiredLeases(at: setup.clock.date.addingTimeInterval(31), maximumAttempts: 3)
             _ = try await setup.store.claimNextRequest(worker: "fast", leaseExpiry: setup.clock.date.addingTimeInterval(60), at: setup.clock.date)
             try await eventually("the heartbeat sleeps") { setup.clock.sleeperCount >= 2 }
-            setup.clock.advance(by: .seconds(10))
+            // Heartbeat intervals pass until the slow worker's renewal fails. (Advancing once
+            // raced with a heartbeat that had not gone to sleep yet on a loaded machine.)
             try await eventually("the slow worker gave up") {
+                setup.clock.advance(by: .seconds(10))
                 let staged = try await setup.staging.list()
                 return staged.isEmpty && setup.clock.sleeperCount == 1
             }
