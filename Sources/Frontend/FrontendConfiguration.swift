@@ -4,6 +4,9 @@ public struct FrontendConfiguration: Sendable {
     public var maximumBodySize: Int
     /// The largest upload accepted for the archive verb.
     public var maximumUploadSize: Int64
+    /// URL prefixes (`https://data.example.int/incoming/`) that archive requests may name as
+    /// their data's `url`, for a worker to fetch; empty: only uploads.
+    public var archiveSources: [String] = []
     /// The externally visible base URL (`https://polytope.example.int`) used in `Location`
     /// headers; nil to derive it from the request's `Host` header.
     public var publicURL: String?
@@ -15,5 +18,10 @@ public struct FrontendConfiguration: Sendable {
         self.maximumUploadSize = maximumUploadSize
         self.publicURL = publicURL
         self.retryAfterSeconds = retryAfterSeconds
+    }
+
+    /// Whether a worker may fetch archive data from `url`.
+    public func allowsArchiveSource(_ url: String) -> Bool {
+        archiveSources.contains { url.hasPrefix($0) } && !url.contains("..")
     }
 }

@@ -102,6 +102,18 @@ public struct PolytopeConfiguration: Sendable {
             publicURL: serverSection?.string("public-url").map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 },
             retryAfterSeconds: serverSection?.int("retry-after", default: 1, range: 0...3600) ?? 1
         )
+        for prefix in serverSection?.strings("archive-sources") ?? [] {
+            // "scheme://host/..." with the host closed by a slash, so no other host can match.
+            guard let url = URL(string: prefix), ["http", "https"].contains(url.scheme ?? ""), url.host != nil,
+                prefix.dropFirst((url.scheme?.count ?? 0) + 3).contains("/")
+            else {
+                serverSection?.report(
+                    "archive sources are http(s) URL prefixes that go at least to the host and a slash, such as https://data.example.int/; found \"\(prefix)\"",
+                    key: "archive-sources")
+                continue
+            }
+            frontend.archiveSources.append(prefix)
+        }
 
         let loggingSection = reader.section("logging")
         let levels = Self.logLevels

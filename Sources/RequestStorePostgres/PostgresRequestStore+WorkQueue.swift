@@ -39,6 +39,9 @@ extension PostgresRequestStore {
         case .failed(let text):
             status = "failed"
             message = text
+        case .archived(let text):
+            status = "processed"
+            message = text
         }
         let changed = try await query(
             """

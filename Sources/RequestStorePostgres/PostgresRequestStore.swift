@@ -207,10 +207,11 @@ public final class PostgresRequestStore: RequestStoreBackend, Service {
             """
             INSERT INTO requests (id, username, user_json, verb, collection, datasource, status, status_history,
                 user_message, request_text, request_normalised, staging_key, content_type, content_length,
-                attempts, staged_bytes, lease_owner, lease_expires_at, created_at, updated_at)
+                attempts, staged_bytes, lease_owner, lease_expires_at, created_at, updated_at, source_url)
             VALUES (\(c.id), \(c.username), \(c.userJSON), \(c.verb), \(c.collection), \(c.datasource), \(c.status),
                 \(c.statusHistoryJSON), \(c.userMessage), \(c.requestText), \(c.normalisedJSON), \(c.stagingKey), \(c.contentType),
-                \(c.contentLength), \(c.attempts), \(c.stagedBytes), \(c.leaseOwner), \(c.leaseExpiresAt), \(c.createdAt), \(c.updatedAt))
+                \(c.contentLength), \(c.attempts), \(c.stagedBytes), \(c.leaseOwner), \(c.leaseExpiresAt), \(c.createdAt), \(c.updatedAt),
+                \(c.sourceURL))
             """
         )
     }
@@ -396,7 +397,7 @@ public final class PostgresRequestStore: RequestStoreBackend, Service {
     // MARK: Rows
 
     static func record(_ row: PostgresRandomAccessRow) throws -> RequestRecord {
-        try StoredRequestColumns(
+        var columns = try StoredRequestColumns(
             id: row["id"].decode(String.self), username: row["username"].decode(String.self), userJSON: row["user_json"].decode(String.self),
             verb: row["verb"].decode(String.self), collection: row["collection"].decode(String.self),
             datasource: row["datasource"].decode(String.self), status: row["status"].decode(String.self),
@@ -407,7 +408,9 @@ public final class PostgresRequestStore: RequestStoreBackend, Service {
             stagedBytes: row["staged_bytes"].decode(Int64.self), leaseOwner: row["lease_owner"].decode(String?.self),
             leaseExpiresAt: row["lease_expires_at"].decode(Double?.self), createdAt: row["created_at"].decode(Double.self),
             updatedAt: row["updated_at"].decode(Double.self)
-        ).record()
+        )
+        columns.sourceURL = try row["source_url"].decode(String?.self)
+        return try columns.record()
     }
 
     static func requestID(_ row: PostgresRandomAccessRow) throws -> RequestID {

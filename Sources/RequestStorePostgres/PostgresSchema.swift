@@ -106,6 +106,7 @@ enum PostgresSchema {
                 "CREATE INDEX api_keys_by_user ON api_keys(username, created_at)",
             ]
         ),
+        ("v5: archive sources", ["ALTER TABLE requests ADD COLUMN source_url TEXT"]),
     ]
 
     /// Creates `schema` if needed and applies the migrations it lacks.

@@ -49,14 +49,15 @@ extension SQLiteRequestStore {
                         id.description, worker,
                     ]
                 )
-            case .failed(let message):
+            case .failed(let message), .archived(let message):
+                let status = outcome == .archived(message: message) ? "processed" : "failed"
                 try db.execute(
                     sql: """
-                        UPDATE requests SET status = 'failed', lease_owner = NULL, lease_expires_at = NULL, updated_at = ?,
+                        UPDATE requests SET status = ?, lease_owner = NULL, lease_expires_at = NULL, updated_at = ?,
                             user_message = \(SQLiteRow.appendMessage), status_history = \(SQLiteRow.appendHistory)
                         WHERE id = ? AND lease_owner = ? AND status = 'processing'
                         """,
-                    arguments: [time, message, message, "failed", time, id.description, worker]
+                    arguments: [status, time, message, message, status, time, id.description, worker]
                 )
             }
             return try Self.finishResult(db, id: id, worker: worker)

@@ -13,8 +13,8 @@ struct SQLiteRow {
     static let insertSQL = """
         INSERT INTO requests (id, username, user_json, verb, collection, datasource, status, status_history,
             user_message, request_text, request_normalised, staging_key, content_type, content_length,
-            attempts, staged_bytes, lease_owner, lease_expires_at, created_at, updated_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            attempts, staged_bytes, lease_owner, lease_expires_at, created_at, updated_at, source_url)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
 
     /// Queues `count` waiting requests by id (arguments: time, "queued", time, then the ids).
@@ -35,18 +35,20 @@ struct SQLiteRow {
             columns.status, columns.statusHistoryJSON, columns.userMessage, columns.requestText, columns.normalisedJSON,
             columns.stagingKey, columns.contentType, columns.contentLength,
             columns.attempts, columns.stagedBytes, columns.leaseOwner, columns.leaseExpiresAt,
-            columns.createdAt, columns.updatedAt,
+            columns.createdAt, columns.updatedAt, columns.sourceURL,
         ]
     }
 
     static func record(_ row: Row) throws -> RequestRecord {
-        try StoredRequestColumns(
+        var columns = StoredRequestColumns(
             id: row["id"], username: row["username"], userJSON: row["user_json"], verb: row["verb"], collection: row["collection"],
             datasource: row["datasource"], status: row["status"], statusHistoryJSON: row["status_history"], userMessage: row["user_message"],
             requestText: row["request_text"], normalisedJSON: row["request_normalised"], stagingKey: row["staging_key"],
             contentType: row["content_type"], contentLength: row["content_length"], attempts: row["attempts"], stagedBytes: row["staged_bytes"],
             leaseOwner: row["lease_owner"], leaseExpiresAt: row["lease_expires_at"], createdAt: row["created_at"], updatedAt: row["updated_at"]
-        ).record()
+        )
+        columns.sourceURL = row["source_url"]
+        return try columns.record()
     }
 
     static func userJSON(_ user: User) -> String {

@@ -88,6 +88,9 @@ enum SQLiteSchema {
                     """
             )
         }
+        migrator.registerMigration("v5: archive sources") { db in
+            try db.execute(sql: "ALTER TABLE requests ADD COLUMN source_url TEXT")
+        }
         return migrator
     }
 }

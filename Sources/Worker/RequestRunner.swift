@@ -20,8 +20,9 @@ struct RequestRunner<C: Clock<Duration>>: Sendable {
 
     fileprivate enum AttemptEnd: Sendable {
         case staged(StagedResult)
-        /// An archive request's data is archived; `upload` is its staged copy, to remove.
-        case archived(upload: StagedResult, message: String)
+        /// An archive request's data is archived; `upload` is its staged copy, to remove
+        /// (nil when a worker fetched the data from the request's `url`).
+        case archived(upload: StagedResult?, message: String)
         case failed(message: String)
         case stagingUnavailable(StagingUnavailable)
         case leaseLost
@@ -95,15 +96,15 @@ struct RequestRunner<C: Clock<Duration>>: Sendable {
         return .done
     }
 
-    /// Copies the uploaded data of an archive request from staging into a private local file
-    /// and has the datasource archive it.
+    /// Copies the data of an archive request (uploaded to staging, or at its `url`) into a
+    /// private local file and has the datasource archive it.
     private func archive(_ request: DatasourceRequest, record: RequestRecord, route: DatasourceRoute, progress: ByteCounter) async throws
         -> AttemptEnd
     {
         guard let datasource = route.datasource as? any ArchivingDatasource else {
             return .failed(message: "The datasource '\(record.datasource)' does not archive data.")
         }
-        guard let upload = record.result else {
+        guard record.result != nil || record.sourceURL != nil else {
             throw PolytopeError(.internalError, "archive request \(record.id) has no uploaded data")
         }
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("polytope-upload-\(record.id)-\(UUID().uuidString)")
@@ -113,9 +114,13 @@ struct RequestRunner<C: Clock<Duration>>: Sendable {
         defer { try? FileManager.default.removeItem(at: file) }
         let handle = try FileHandle(forWritingTo: file)
         do {
-            try await staging.read(key: upload.key, range: 0..<upload.contentLength) { buffer in
-                try handle.write(contentsOf: Data(buffer.readableBytesView))
-                progress.add(buffer.readableBytes)
+            if let upload = record.result {
+                try await staging.read(key: upload.key, range: 0..<upload.contentLength) { buffer in
+                    try handle.write(contentsOf: Data(buffer.readableBytesView))
+                    progress.add(buffer.readableBytes)
+                }
+            } else if let source = record.sourceURL {
+                try await ArchiveSourceFetcher.fetch(source, into: handle) { progress.add($0) }
             }
             try handle.synchronize()
             try handle.close()
@@ -127,7 +132,7 @@ struct RequestRunner<C: Clock<Duration>>: Sendable {
             throw error
         }
         let message = try await datasource.archive(request, file: file)
-        return .archived(upload: upload, message: message)
+        return .archived(upload: record.result, message: message)
     }
 
     private func requestLogger(for record: RequestRecord) -> Logger {
@@ -178,12 +183,10 @@ struct RequestRunner<C: Clock<Duration>>: Sendable {
                     try await staging.delete(key: result.key)
                 }
             case .archived(let upload, let message):
-                let outcome = try await queue.finish(
-                    id: record.id, worker: worker, outcome: .processed(upload, message: message), at: wallClock.now()
-                )
+                let outcome = try await queue.finish(id: record.id, worker: worker, outcome: .archived(message: message), at: wallClock.now())
                 if outcome == .recorded {
                     metrics.requestFinished(collection: record.collection, datasource: record.datasource, status: .processed)
-                    try await staging.delete(key: upload.key)  // archived: the staged copy is not needed any more
+                    if let upload { try await staging.delete(key: upload.key) }  // archived: the staged copy is not needed any more
                 }
             case .failed(let message):
                 let outcome = try await queue.finish(id: record.id, worker: worker, outcome: .failed(message: message), at: wallClock.now())

@@ -4,9 +4,14 @@ retrieves (lists, ranges) return exactly those fields, in request order. Uploads
 owner-only, checked against their MD5, and checked against the archive request's metadata."""
 
 import hashlib
+import subprocess
+import sys
+import time
 
 import pytest
+import requests
 
+import conftest
 from conftest import ALICE, DEMO, Api, PolytopeServer
 from gribfiles import make_fields, short_names_and_steps
 
@@ -18,8 +23,32 @@ def fields(tmp_path):
 
 
 @pytest.fixture
-def server(polytope_bin, tmp_path):
+def source(tmp_path):
+    """A plain HTTP server over tmp_path/www, for archive requests that name a `url`."""
+    www = tmp_path / "www" / "allowed"
+    www.mkdir(parents=True)
+    port = conftest._free_port()
+    process = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", str(www.parent)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            requests.get(base + "/", timeout=2)
+            break
+        except requests.RequestException:
+            assert time.monotonic() < deadline, "the source server did not start"
+            time.sleep(0.1)
+    yield base, www
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture
+def server(polytope_bin, tmp_path, source):
     config = f"""
+server:
+  archive-sources: ["{source[0]}/allowed/"]
 collections:
   archive:
     language: mars
@@ -94,9 +123,29 @@ def test_data_that_contradicts_its_metadata_is_refused(server, fields):
     assert "param=167 (the request says 151)" in failed.json()["message"], failed.text
 
 
-def test_archiving_needs_an_archiving_datasource_and_no_url(server):
+def test_archiving_needs_an_archiving_datasource(server):
     api = Api(server, DEMO)
     refused = api.post("/api/v1/requests/debug", json={"verb": "archive", "request": {"date": 1}, "url": ""})
     assert refused.status_code == 400 and "does not archive data" in refused.json()["message"], refused.text
-    from_url = api.post("/api/v1/requests/archive", json={"verb": "archive", "request": {"date": 1}, "url": "http://x/y"})
-    assert from_url.status_code == 400 and "not supported" in from_url.json()["message"], from_url.text
+
+
+def test_real_client_archives_from_an_allowed_url(server, source, make_client, fields, tmp_path):
+    base, www = source
+    (www / "fields.grib").write_bytes(fields[("2t", 0)] + fields[("2t", 6)])
+    metadata = tmp_path / "metadata.yaml"
+    metadata.write_text("date: 20250101\nparam: 2t\n")
+    make_client(server).archive("archive", str(metadata), f"{base}/allowed/fields.grib", inline_metadata=False)
+    output = tmp_path / "out.grib"
+    make_client(server).retrieve("archive", "date: 20250101\ntime: 12\nparam: 2t\nstep: 0/6", str(output))
+    assert output.read_bytes() == fields[("2t", 0)] + fields[("2t", 6)]
+
+    api = Api(server, DEMO)
+    # Only the configured prefixes: not another path, not another host.
+    for url in (f"{base}/other/fields.grib", "http://169.254.169.254/allowed/", f"{base}/allowed/../other/x"):
+        refused = api.post("/api/v1/requests/archive", json={"verb": "archive", "request": {"date": 20250101}, "url": url})
+        assert refused.status_code == 400 and "fetches archive data only from" in refused.json()["message"], refused.text
+    # A source that does not have the data: the request fails saying so.
+    missing = api.post("/api/v1/requests/archive", json={"verb": "archive", "request": {"date": 20250101}, "url": f"{base}/allowed/nothing.grib"})
+    assert missing.status_code == 202, missing.text
+    failed = api.poll(missing.headers["Location"].rsplit("/", 1)[1])
+    assert failed.status_code == 400 and "answered 404" in failed.json()["message"], failed.text

@@ -252,6 +252,22 @@ public enum RequestStoreConformance {
             let revoked = try await store.revoke(id: record.id, ofUser: "alice", at: t0 + 3)
             try expect(revoked?.orphanedResult == upload, "revoking reports the upload for removal")
         },
+        Check(description: "an archive request with a source URL keeps it, and ends processed without a result") { store in
+            var record = Fixtures.record()
+            record.verb = .archive
+            record.sourceURL = "https://data.example.int/incoming/fields.grib"
+            try await store.insert(record)
+            try expect(try await store.request(id: record.id)?.sourceURL == record.sourceURL, "the URL reads back")
+            _ = try await store.markQueued([record.id], at: t0)
+            let claimed = try await store.claimNextRequest(worker: "w", leaseExpiry: t0 + 30, at: t0)
+            try expect(claimed?.sourceURL == record.sourceURL, "the worker sees the URL")
+            let outcome = try await store.finish(id: record.id, worker: "w", outcome: .archived(message: "Archived 2 fields."), at: t0 + 1)
+            try expect(outcome == .recorded, "recorded")
+            let archived = try await store.request(id: record.id)
+            try expect(archived?.status == .processed && archived?.result == nil, "processed, nothing to download")
+            try expect(archived?.userMessage == "Archived 2 fields.", "the message")
+            try expect(try await store.request(id: Fixtures.record().id)?.sourceURL == nil, "absent by default")
+        },
         Check(description: "a waiting request can be failed by the broker") { store in
             let record = Fixtures.record(collection: "gone")
             try await store.insert(record)

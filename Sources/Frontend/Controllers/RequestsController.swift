@@ -50,20 +50,24 @@ struct RequestsController {
             throw tooLarge()
         }
         let body = try SubmissionBody(json: buffer)
-        if body.verb == .archive && !body.sourceURL.isEmpty {
+        if body.verb == .archive && !body.sourceURL.isEmpty && !configuration.allowsArchiveSource(body.sourceURL) {
+            let allowed = configuration.archiveSources.isEmpty ? "none" : configuration.archiveSources.joined(separator: ", ")
             throw PolytopeError.invalidRequest(
-                "Archiving from a URL is not supported by this server yet; send \"url\": \"\" and upload the data (polytope archive does).")
+                "This server fetches archive data only from URLs starting with: \(allowed) (server.archive-sources); "
+                    + "upload the data instead (\"url\": \"\", as polytope archive does with a local file).")
         }
         let id = PolytopeCore.RequestID()
         let offered = DatasourceRequest(id: id, user: user, verb: body.verb, collection: name, text: body.text, document: body.document)
         let selection = try collection.select(offered)
         let now = wallClock.now()
         // An archive request waits for its data (`POST /api/v1/uploads/<id>`) before the broker sees it.
-        let status: RequestStatus = body.verb == .archive ? .uploading : .waiting
-        let record = RequestRecord(
+        // With a `url`, a worker fetches the data itself.
+        let status: RequestStatus = body.verb == .archive && body.sourceURL.isEmpty ? .uploading : .waiting
+        var record = RequestRecord(
             id: id, user: user, verb: body.verb, collection: name, datasource: selection.route.name, status: status,
             requestText: body.text, normalisedRequest: selection.document, createdAt: now
         )
+        if body.verb == .archive && !body.sourceURL.isEmpty { record.sourceURL = body.sourceURL }
         try await store.insert(record)
         metrics.requestSubmitted(collection: name, datasource: selection.route.name)
         if status == .uploading {

@@ -180,6 +180,8 @@ public protocol WorkQueue: Sendable {
 /// How a worker's attempt at a request ended.
 public enum WorkOutcome: Sendable, Hashable {
     case processed(StagedResult, message: String)
+    /// An archive request's data was archived: processed, with nothing to download.
+    case archived(message: String)
     case failed(message: String)
 }
 

@@ -26,6 +26,8 @@ public struct StoredRequestColumns: Sendable, Hashable {
     public var leaseExpiresAt: Double?
     public var createdAt: Double
     public var updatedAt: Double
+    /// `source_url` (schema v5): set after `init`, as the stores read it.
+    public var sourceURL: String?
 
     public init(
         id: String, username: String, userJSON: String, verb: String, collection: String, datasource: String, status: String,
@@ -81,6 +83,7 @@ public struct StoredRequestColumns: Sendable, Hashable {
             createdAt: record.createdAt.timeIntervalSince1970,
             updatedAt: record.updatedAt.timeIntervalSince1970
         )
+        sourceURL = record.sourceURL
     }
 
     /// The record these columns describe.
@@ -92,7 +95,7 @@ public struct StoredRequestColumns: Sendable, Hashable {
         }
         let history = try decoder.decode([HistoryEntry].self, from: Data(statusHistoryJSON.utf8))
         let normalised = try decoder.decode(RequestDocument.self, from: Data(normalisedJSON.utf8))
-        return RequestRecord(
+        var record = RequestRecord(
             id: requestID,
             user: try Self.decodeUser(userJSON),
             verb: verb,
@@ -112,6 +115,8 @@ public struct StoredRequestColumns: Sendable, Hashable {
             statusHistory: history.compactMap(\.change),
             updatedAt: Date(timeIntervalSince1970: updatedAt)
         )
+        record.sourceURL = sourceURL
+        return record
     }
 
     /// `{"username":...,"realm":...,"roles":[...],"attributes":{...}}`, as `User`'s Codable reads it.

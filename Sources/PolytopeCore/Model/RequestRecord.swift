@@ -20,6 +20,8 @@ public struct RequestRecord: Sendable, Hashable {
     public var normalisedRequest: RequestDocument
     /// Set once the result is staged.
     public var result: StagedResult?
+    /// Archive requests only: the http(s) URL a worker fetches the data from (instead of an upload).
+    public var sourceURL: String?
     /// How many times a worker has started the request.
     public var attempts: Int
     /// Bytes of the result staged so far, reported by the worker's heartbeat while processing.
