@@ -81,8 +81,9 @@ public struct GribArchiveDatasource: Datasource {
         let archive = try opener.archive()
         do {
             let plan = try await archive.retrievalPlan(for: normalised)
-            if let message = plan.missingMessage, configuration.missing == .fail || plan.fields.isEmpty {
-                throw PolytopeError(.notFound, message)
+            if let message = plan.missingMessage {
+                if configuration.missing == .fail || plan.fields.isEmpty { throw PolytopeError(.notFound, message) }
+                await request.tellUser?("Returned \(plan.fields.count) of \(plan.requestedCount) fields; \(message)")
             }
             try await archive.read(plan.fields, chunkLength: chunkLength) { try await output.write($0) }
         } catch let error as GribArchiveError {

@@ -49,10 +49,19 @@ struct RequestRunner<C: Clock<Duration>>: Sendable {
             await self.record(.failed(message: message), for: record, logger: logger)
             return .done
         }
-        let request = DatasourceRequest(
+        var prepared = DatasourceRequest(
             id: record.id, user: record.user, verb: record.verb, collection: record.collection,
             text: record.requestText, document: record.normalisedRequest
         )
+        let (queue, workerID, wallClock) = (queue, configuration.workerID, wallClock)
+        prepared.tellUser = { line in
+            do {
+                try await queue.appendUserMessage(id: record.id, worker: workerID, line, at: wallClock.now())
+            } catch {
+                logger.warning("could not add to the user's message", metadata: ["error": "\(error)"])
+            }
+        }
+        let request = prepared
         let key = StagingKey.make(id: record.id, attempt: record.attempts)
         let contentType = route.datasource.contentType(for: request)
 

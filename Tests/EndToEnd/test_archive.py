@@ -54,6 +54,10 @@ collections:
     language: mars
     datasources:
       - {{name: fields, type: grib-archive, root: {tmp_path / 'archive'}}}
+  partial:
+    language: mars
+    datasources:
+      - {{name: fields, type: grib-archive, root: {tmp_path / 'archive'}, missing: partial}}
 """
     server = PolytopeServer("archive", polytope_bin, tmp_path, extra_config=config).start()
     yield server
@@ -149,3 +153,18 @@ def test_real_client_archives_from_an_allowed_url(server, source, make_client, f
     assert missing.status_code == 202, missing.text
     failed = api.poll(missing.headers["Location"].rsplit("/", 1)[1])
     assert failed.status_code == 400 and "answered 404" in failed.json()["message"], failed.text
+
+
+def test_partial_results_tell_the_user_what_was_left_out(server, make_client, fields, tmp_path):
+    upload = tmp_path / "upload.grib"
+    upload.write_bytes(fields[("2t", 0)])
+    metadata = tmp_path / "metadata.yaml"
+    metadata.write_text("date: 20250101\nparam: 2t\n")
+    make_client(server).archive("archive", str(metadata), str(upload), inline_metadata=False)
+    api = Api(server, DEMO)
+    request_id, response = api.processed("date: 20250101\ntime: 12\nparam: 2t\nstep: 0/6", collection="partial")
+    assert api.get(response.headers["Location"]).content == fields[("2t", 0)]
+    listed = {entry["id"]: entry for entry in api.list_requests("partial")}
+    message = listed[request_id]["user_message"]
+    assert "Returned 1 of 2 fields" in message and "step=6" in message, message
+

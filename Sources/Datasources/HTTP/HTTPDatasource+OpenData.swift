@@ -9,7 +9,9 @@ extension HTTPDatasource {
     /// range requests (adjacent fields merged, at most `maxConcurrent` in flight) and writes
     /// them in request order. With `missing: fail`, a missing field fails the request before
     /// any data is fetched.
-    func retrieveOpenData(_ prepared: PreparedRequest, into output: some ByteSink) async throws {
+    func retrieveOpenData(
+        _ prepared: PreparedRequest, into output: some ByteSink, tellUser: (@Sendable (String) async -> Void)? = nil
+    ) async throws {
         let files = dataFiles(prepared)
         let selection = prepared.selection
         let normaliser = normaliser
@@ -35,6 +37,9 @@ extension HTTPDatasource {
         let missing = found.indices.filter { !found[$0] }
         if !missing.isEmpty, configuration.missing == .fail || missing.count == selection.count {
             throw PolytopeError(.notFound, selection.missingMessage(missing))
+        }
+        if !missing.isEmpty {
+            await tellUser?("Left out: " + selection.missingMessage(missing))
         }
 
         let parts = ByteRangePlan(fields: fields, partLength: partLength).parts

@@ -117,8 +117,8 @@ public struct HTTPDatasource: Datasource {
     public func retrieve(_ request: DatasourceRequest, into output: some ByteSink) async throws {
         let prepared = try prepare(request, now: clock.now()).get()
         switch configuration.layout {
-        case .plain: try await retrievePlain(prepared, into: output)
-        case .openData: try await retrieveOpenData(prepared, into: output)
+        case .plain: try await retrievePlain(prepared, into: output, tellUser: request.tellUser)
+        case .openData: try await retrieveOpenData(prepared, into: output, tellUser: request.tellUser)
         }
     }
 
@@ -212,7 +212,9 @@ public struct HTTPDatasource: Datasource {
 
     /// GETs each file in turn, streaming it to `output`. With `missing: fail`, once a file is
     /// missing the others are only checked (HEAD), so the message lists every missing one.
-    private func retrievePlain(_ prepared: PreparedRequest, into output: some ByteSink) async throws {
+    private func retrievePlain(
+        _ prepared: PreparedRequest, into output: some ByteSink, tellUser: (@Sendable (String) async -> Void)?
+    ) async throws {
         var missing: [Int] = []
         var found = 0
         for file in dataFiles(prepared) {
@@ -229,6 +231,7 @@ public struct HTTPDatasource: Datasource {
         if !missing.isEmpty, configuration.missing == .fail || found == 0 {
             throw PolytopeError(.notFound, prepared.urlSelection.missingMessage(missing.sorted()))
         }
+        if !missing.isEmpty { await tellUser?("Left out: " + prepared.urlSelection.missingMessage(missing.sorted())) }
     }
 
     // MARK: Helpers

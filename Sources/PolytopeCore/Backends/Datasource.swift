@@ -17,6 +17,9 @@ public struct DatasourceRequest: Sendable {
     public var text: String
     /// The request after parsing, defaults and patches.
     public var document: RequestDocument
+    /// Adds a line to the message the user sees with the request (for example which fields
+    /// were left out); nil where nobody listens (submit-time checks, tests).
+    public var tellUser: (@Sendable (String) async -> Void)? = nil
 
     public init(id: RequestID, user: User, verb: Verb, collection: String, text: String, document: RequestDocument) {
         self.id = id
