@@ -88,7 +88,9 @@ struct BrokerServiceTests {
         try await withThrowingTaskGroup(of: Void.self) { group in
             let serviceGroup = ServiceGroup(services: [broker], logger: Logger.quiet)
             group.addTask { try await serviceGroup.run() }
-            try await eventually("the broker is idle") { setup.clock.sleeperCount == 1 }
+            // Setting up (migrations, the first round) can take seconds while other suites
+            // hammer the disk with fsyncs; only what follows must be immediate.
+            try await eventually(timeout: .seconds(60), "the broker is idle") { setup.clock.sleeperCount == 1 }
             let ids = try await setup.insert(Fixtures.alice, count: 1)
             setup.requestArrived.signal()
             try await eventually("the request is queued without advancing the clock") {
