@@ -37,7 +37,7 @@ struct GribArchiveDatasourceTests {
 
     @Test("fields archived through the datasource come back exactly, in request order, as GRIB")
     func archiveThenRetrieve() async throws {
-        let grib = try GribTestFiles()
+        let grib = try GribSamples()
         defer { grib.remove() }
         let collection = try Self.collection(root: grib.root)
         let archiving = try #require(collection.routes[0].datasource as? GribArchiveDatasource)
@@ -66,7 +66,7 @@ struct GribArchiveDatasourceTests {
 
     @Test("missing fields fail the request with their list, or are left out with missing: partial")
     func missingFields() async throws {
-        let grib = try GribTestFiles()
+        let grib = try GribSamples()
         defer { grib.remove() }
         let strict = try Self.collection(root: grib.root)
         let present = try grib.message("date=20250101,time=1200,step=0,shortName=2t")
@@ -91,12 +91,12 @@ struct GribArchiveDatasourceTests {
 
     @Test("results larger than 1 MiB reach the sink in chunks of at most 1 MiB")
     func boundedChunks() async throws {
-        let grib = try GribTestFiles()
+        let grib = try GribSamples()
         defer { grib.remove() }
         let collection = try Self.collection(root: grib.root)
         let datasource = try #require(collection.routes[0].datasource as? GribArchiveDatasource)
         // 27 kB fields on a Gaussian grid: 48 of them make 1.3 MB.
-        let messages = try (0..<48).map { try grib.message("date=20250101,step=\($0),shortName=2t", template: GribTestFiles.gaussian) }
+        let messages = try (0..<48).map { try grib.message("date=20250101,step=\($0),shortName=2t", template: GribSamples.gaussian) }
         #expect(try await datasource.archive(file: try grib.file(messages), expecting: nil) == 48)
 
         let (_, request) = try Self.submit("class=od, type=an, date=20250101, param=2t, step=0/to/47/by/1", to: collection)
@@ -119,7 +119,7 @@ struct GribArchiveDatasourceTests {
         ]
     )
     func refusals(_ text: String, _ reason: String) throws {
-        let grib = try GribTestFiles()
+        let grib = try GribSamples()
         defer { grib.remove() }
         let collection = try Self.collection(root: grib.root, options: "max-fields: 1000")
         let error = #expect(throws: PolytopeError.self) { try Self.submit(text, to: collection) }
@@ -132,7 +132,7 @@ struct GribArchiveDatasourceTests {
 
     @Test("configuration: options read, problems named, and nothing created on disk until first use")
     func configuration() throws {
-        let grib = try GribTestFiles()
+        let grib = try GribSamples()
         defer { grib.remove() }
         let root = grib.root + "/not-yet"
         let collection = try Self.collection(
@@ -160,7 +160,7 @@ struct GribArchiveDatasourceTests {
 
     @Test("archiving data that does not match the metadata is the user's error, naming the message")
     func archiveMismatch() async throws {
-        let grib = try GribTestFiles()
+        let grib = try GribSamples()
         defer { grib.remove() }
         let datasource = try #require(try Self.collection(root: grib.root).routes[0].datasource as? GribArchiveDatasource)
         let file = try grib.file([try grib.message("date=20250101,shortName=2t"), try grib.message("date=20250102,shortName=2t")])
@@ -173,52 +173,7 @@ struct GribArchiveDatasourceTests {
     }
 }
 
-/// Real GRIB messages made with ecCodes' `grib_set` from the samples Debian ships, an archive
-/// root, and `grib_ls` to look at results.
-struct GribTestFiles {
-    static let surface = "/usr/share/eccodes/samples/regular_ll_sfc_grib2.tmpl"
-    static let gaussian = "/usr/share/eccodes/samples/gg_sfc_grib2.tmpl"
-    let directory: TemporaryDirectory
-
-    init() throws {
-        directory = try TemporaryDirectory(prefix: "grib-datasource")
-    }
-
+extension GribSamples {
     /// A directory for the archive.
     var root: String { directory.file("archive") }
-
-    func remove() { directory.remove() }
-
-    func message(_ settings: String, template: String = GribTestFiles.surface) throws -> [UInt8] {
-        let output = directory.file("\(UUID().uuidString).grib")
-        try Self.run("grib_set", ["-s", settings, template, output])
-        return Array(try Data(contentsOf: URL(fileURLWithPath: output)))
-    }
-
-    func file(_ messages: [[UInt8]]) throws -> URL {
-        let url = URL(fileURLWithPath: directory.file("\(UUID().uuidString).grib"))
-        try Data(messages.joined()).write(to: url)
-        return url
-    }
-
-    /// `grib_ls -p date,time,step,shortName`: one line per message.
-    func list(_ bytes: [UInt8]) throws -> [String] {
-        let text = try Self.run("grib_ls", ["-p", "date,time,step,shortName", try file([bytes]).path])
-        return text.split(separator: "\n").dropFirst(2).prefix { !$0.contains("messages in") }.map { $0.split(separator: " ").joined(separator: " ") }
-    }
-
-    @discardableResult
-    static func run(_ tool: String, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/\(tool)")
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw TestFailure(description: "\(tool) \(arguments) failed") }
-        return String(decoding: data, as: UTF8.self)
-    }
 }
