@@ -115,11 +115,8 @@ public struct GribArchiveDatasource: Datasource {
         if request.verb == .archive { return .success(normalised) }
         let absent = configuration.requiredKeys.filter { normalised[$0] == nil }
         guard absent.isEmpty else {
-            let list = absent.map { "'\($0)'" }.joined(separator: ", ")
             return .failure(
-                .invalidRequest(
-                    "key\(absent.count == 1 ? "" : "s") \(list) \(absent.count == 1 ? "is" : "are") required "
-                        + "(this archive needs \(configuration.requiredKeys.joined(separator: ", ")) in every request)"))
+                .missingKeys(absent, because: "this archive needs \(configuration.requiredKeys.joined(separator: ", ")) in every request"))
         }
         var count = 1
         for field in normalised.fields where MarsLanguageSettings.standardKinds[field.key] != nil {

@@ -155,11 +155,7 @@ public struct HTTPDatasource: Datasource {
         let urlKeys = template.keys + (indexTemplate?.keys ?? []).filter { !template.keys.contains($0) }
         let absent = urlKeys.filter { normalised[$0] == nil }
         guard absent.isEmpty else {
-            let list = absent.map { "'\($0)'" }.joined(separator: ", ")
-            return .failure(
-                .invalidRequest(
-                    "key\(absent.count == 1 ? "" : "s") \(list) \(absent.count == 1 ? "is" : "are") required "
-                        + "(this datasource builds its URLs from \(urlKeys.joined(separator: ", ")))"))
+            return .failure(.missingKeys(absent, because: "this datasource builds its URLs from \(urlKeys.joined(separator: ", "))"))
         }
         let fields = normalised.fields.map { (key: $0.key, values: $0.values) }
         let selectionKeys = Set(urlKeys + (configuration.layout == .openData ? configuration.indexKeys : []))
