@@ -137,7 +137,7 @@ public struct PolytopeServer: Sendable {
         let logger = roleLogger("http")
         let headerLimit = configuration.server.maximumHeaderSize
         let http = HTTP1Channel.Configuration(
-            additionalChannelHandlers: [HeaderLimitHandler(limit: headerLimit)],
+            additionalChannelHandlers: [HeaderLimitHandler(limit: headerLimit), FileRegionSender.Installer()],
             idleTimeout: .nanoseconds(configuration.server.idleTimeout.nanoseconds),
             httpDecoderConfiguration: .init(maxHeaderFieldSize: headerLimit, maxHeaderListSize: headerLimit, maxHeaderFieldCount: 200)
         )

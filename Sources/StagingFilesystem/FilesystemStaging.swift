@@ -8,7 +8,7 @@ import _NIOFileSystem
 /// Files are created transactionally (written to an anonymous temporary file and linked into
 /// place when complete), so a reader or the garbage collector never sees a partial object,
 /// and a crash mid-write leaves nothing behind.
-public struct FilesystemStaging: StagingArea {
+public struct FilesystemStaging: LocalFileStaging {
     /// Settings of filesystem staging.
     public struct Configuration: Sendable {
         /// The directory holding staged objects (created if missing).
@@ -58,6 +58,15 @@ public struct FilesystemStaging: StagingArea {
 
     public func size(of key: String) async throws -> Int64? {
         try await fileSystem.info(forFileAt: path(for: key))?.size
+    }
+
+    public func openFile(key: String) throws -> NIOFileHandle? {
+        do {
+            // NIO's file regions (sendfile) take only this older file handle type.
+            return try NIOFileHandle(_deprecatedPath: path(for: key).string)
+        } catch let error as IOError where error.errnoCode == ENOENT {
+            return nil
+        }
     }
 
     public func read(key: String, range: Range<Int64>, _ consume: (ByteBuffer) async throws -> Void) async throws {

@@ -378,6 +378,30 @@ def test_range_beyond_size_416(server, api, dummy_download, range_header):
     server.assert_alive()
 
 
+def test_sendfile_downloads_are_the_staged_bytes_on_one_connection(server, api):
+    """Downloads from filesystem staging go out with sendfile: exact bytes, whole and in
+    ranges, interleaved with ordinary responses on one kept-alive connection."""
+    text = "datasource: echo\nlines: |\n" + "".join(f"  {i:06d} {'abcdefghij'[i % 10] * (i % 50)}\n" for i in range(20000))
+    assert len(text) > 500_000
+    request_id, _ = api.processed(text)
+    staged = list((server.data_dir / "staging").glob(f"{request_id}.*"))
+    assert len(staged) == 1
+    expected = text.encode()
+    assert staged[0].read_bytes() == expected
+    for _ in range(2):
+        whole = api.get(f"/api/v1/downloads/{request_id}")
+        assert whole.status_code == 200 and whole.content == expected
+        assert api.get(f"/api/v1/requests/{request_id}").status_code == 303
+        for start, end in [(0, 0), (1, 65536), (123457, 400000), (len(expected) - 10, len(expected) - 1)]:
+            part = api.get(f"/api/v1/downloads/{request_id}", headers={"Range": f"bytes={start}-{end}"})
+            assert part.status_code == 206
+            assert part.content == expected[start:end + 1]
+        head = api.head(f"/api/v1/downloads/{request_id}")
+        assert head.headers["Content-Length"] == str(len(expected)) and head.content == b""
+        assert "x-polytope-file-region" not in {name.lower() for name in whole.headers}
+    server.assert_alive()
+
+
 def test_no_content_encoding_even_when_gzip_is_accepted(api, dummy_download):
     request_id, content = dummy_download
     raw = api.get(f"/api/v1/downloads/{request_id}", headers={"Accept-Encoding": "gzip, deflate"}, stream=True)

@@ -26,43 +26,49 @@ struct DownloadsController {
         guard record.status == .processed, let result = record.result else {
             throw PolytopeError(.notFound, "Request \(record.id) has no result to download (status: \(record.status.rawValue)).")
         }
-        guard let size = try await staging.size(of: result.key) else {
-            throw PolytopeError.notFound("The result of request \(record.id) is no longer available.")
+        let gone = PolytopeError.notFound("The result of request \(record.id) is no longer available.")
+        // Local files are opened first and sized from the open file: if the garbage collector
+        // deletes the object meanwhile, what started is still sent whole.
+        let file: NIOFileHandle?
+        let size: Int64
+        if let localStaging = staging as? any LocalFileStaging {
+            guard let opened = try localStaging.openFile(key: result.key) else { throw gone }
+            file = opened
+            size = try opened.withUnsafeFileDescriptor { Int64(lseek($0, 0, SEEK_END)) }
+        } else {
+            guard let stagedSize = try await staging.size(of: result.key) else { throw gone }
+            file = nil
+            size = stagedSize
         }
-        var headers: HTTPFields = [
-            .contentType: result.contentType,
-            .acceptRanges: "bytes",
-            .contentDisposition: "attachment; filename=\"\(record.id)\(Self.fileExtension(for: result.contentType))\"",
-            .cacheControl: "private, no-store",
-        ]
-        let range: Range<Int64>
-        let status: HTTPResponse.Status
-        switch ByteRange(header: request.headers[.range], size: size) {
-        case .whole:
-            range = 0..<size
-            status = .ok
-        case .partial(let partial):
-            range = partial
-            status = .partialContent
-            headers[.contentRange] = "bytes \(partial.lowerBound)-\(partial.upperBound - 1)/\(size)"
-        case .unsatisfiable:
-            return JSONResponse.message(
-                "The requested range is outside the \(size) bytes of the result.",
-                status: .rangeNotSatisfiable,
-                headers: [.contentRange: "bytes */\(size)", .acceptRanges: "bytes"]
+        let head = Self.head(for: request, record: record, contentType: result.contentType, size: size)
+        guard case .body(let status, var headers, let range) = head, request.method != .head else {
+            try? file?.close()
+            return head.response
+        }
+        if let file, let sent = try await FileRegionSender.arm(file, range: range, on: context.channel) {
+            headers[FileRegionSender.marker] = "1"
+            let metrics = self.metrics
+            return Response(
+                status: status, headers: headers,
+                body: ResponseBody(contentLength: range.count) { writer in
+                    try await sent.get()
+                    metrics.bytesServed(range.count)
+                    try await writer.finish(nil)
+                }
             )
         }
-        headers[.contentLength] = "\(range.count)"
-        if request.method == .head {
-            return Response(status: status, headers: headers, body: ResponseBody())
-        }
+        return Response(status: status, headers: headers, body: bufferedBody(key: result.key, range: range, channel: context.channel))
+    }
+
+    /// The result's bytes read from staging in chunks and written through Hummingbird (S3
+    /// staging proxied by the frontend, or a test router without a real connection).
+    private func bufferedBody(key: String, range: Range<Int64>, channel: any Channel) -> ResponseBody {
         let staging = self.staging
         let metrics = self.metrics
-        let channel = context.channel
-        let body = ResponseBody(contentLength: range.count) { writer in
+        return ResponseBody(contentLength: range.count) { writer in
             var sent = 0
             defer { metrics.bytesServed(sent) }
-            try await staging.read(key: result.key, range: range) { chunk in
+            try await staging.read(key: key, range: range) { chunk in
                 try await writer.write(chunk)
                 sent += chunk.readableBytes
             }
@@ -71,7 +77,47 @@ struct DownloadsController {
             }
             try await writer.finish(nil)
         }
-        return Response(status: status, headers: headers, body: body)
+    }
+
+    /// What a download of `size` bytes answers: a body (whole or the `Range` asked for) or
+    /// 416 for a range outside the result.
+    enum Head {
+        case body(HTTPResponse.Status, HTTPFields, Range<Int64>)
+        case unsatisfiable(Response)
+
+        /// The response without a body (`HEAD`, or 416).
+        var response: Response {
+            switch self {
+            case .body(let status, let headers, _): Response(status: status, headers: headers, body: ResponseBody())
+            case .unsatisfiable(let response): response
+            }
+        }
+    }
+
+    static func head(for request: Request, record: RequestRecord, contentType: String, size: Int64) -> Head {
+        var headers: HTTPFields = [
+            .contentType: contentType,
+            .acceptRanges: "bytes",
+            .contentDisposition: "attachment; filename=\"\(record.id)\(fileExtension(for: contentType))\"",
+            .cacheControl: "private, no-store",
+        ]
+        switch ByteRange(header: request.headers[.range], size: size) {
+        case .whole:
+            headers[.contentLength] = "\(size)"
+            return .body(.ok, headers, 0..<size)
+        case .partial(let range):
+            headers[.contentRange] = "bytes \(range.lowerBound)-\(range.upperBound - 1)/\(size)"
+            headers[.contentLength] = "\(range.count)"
+            return .body(.partialContent, headers, range)
+        case .unsatisfiable:
+            return .unsatisfiable(
+                JSONResponse.message(
+                    "The requested range is outside the \(size) bytes of the result.",
+                    status: .rangeNotSatisfiable,
+                    headers: [.contentRange: "bytes */\(size)", .acceptRanges: "bytes"]
+                )
+            )
+        }
     }
 
     static func fileExtension(for contentType: String) -> String {

@@ -96,3 +96,11 @@ public protocol DirectDownloadStaging: StagingArea {
     /// A URL serving the object with the given type and file name, valid for a while.
     func directDownloadURL(key: String, contentType: String, fileName: String) -> String
 }
+
+/// Staging whose objects are files on this machine. The frontend then sends a download with
+/// `sendfile(2)` from the open file instead of reading it through buffers.
+public protocol LocalFileStaging: StagingArea {
+    /// Opens the object for reading, or returns nil if there is none. The file stays
+    /// readable while open even if the object is deleted meanwhile.
+    func openFile(key: String) throws -> NIOFileHandle?
+}

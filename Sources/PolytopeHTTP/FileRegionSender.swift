@@ -1,0 +1,114 @@
+import HTTPTypes
+import NIOCore
+import NIOHTTP1
+
+/// Sends a file's bytes as a response body with `sendfile(2)`: the kernel moves them from the
+/// page cache to the socket, without copying them through buffers of ours (as nginx does).
+///
+/// Hummingbird's response writer takes only `ByteBuffer`s, so this handler sits below
+/// Hummingbird's HTTP codec, where body parts may be NIO `FileRegion`s. A route arms it with
+/// an open file (``arm(_:range:on:)``) and returns a response with the right
+/// `Content-Length`, the header ``marker`` and an empty body; when that head passes, the
+/// handler removes the marker and writes the file region right after it. It closes the file
+/// when the region is written or the connection goes. A head without the marker disarms it
+/// (the armed response never went out), so the file's bytes can only follow their own head.
+public final class FileRegionSender: ChannelOutboundHandler, RemovableChannelHandler {
+    public typealias OutboundIn = HTTPServerResponsePart
+    public typealias OutboundOut = HTTPServerResponsePart
+
+    /// The header that marks the response head the armed file belongs to (never sent).
+    public static let marker = HTTPField.Name("x-polytope-file-region")!
+
+    private struct Armed {
+        let region: FileRegion
+        let sent: EventLoopPromise<Void>
+    }
+
+    private var armed: Armed?
+
+    public init() {}
+
+    /// Arms the sender of `channel`'s pipeline with `range` of `file`, which it then owns
+    /// (it closes it).
+    /// - Returns: a future that completes when the region has been written to the socket,
+    ///   or fails if the connection failed first; nil, having closed `file`, if the pipeline
+    ///   has no sender (a test router without a real connection): the caller then sends the
+    ///   bytes itself.
+    public static func arm(_ file: NIOFileHandle, range: Range<Int64>, on channel: any Channel) async throws -> EventLoopFuture<Void>? {
+        let region = FileRegion(fileHandle: file, readerIndex: Int(range.lowerBound), endIndex: Int(range.upperBound))
+        let sent = channel.eventLoop.makePromise(of: Void.self)
+        let armed: Bool
+        do {
+            armed = try await channel.eventLoop.submit { () -> Bool in
+                guard let sender = try? channel.pipeline.syncOperations.handler(type: FileRegionSender.self) else { return false }
+                sender.replaceArmed(with: Armed(region: region, sent: sent))
+                return true
+            }.get()
+        } catch {
+            try? file.close()
+            sent.fail(error)
+            throw error
+        }
+        guard armed else {
+            try? file.close()
+            sent.succeed()
+            return nil
+        }
+        return sent.futureResult
+    }
+
+    private func replaceArmed(with next: Armed?) {
+        if let previous = armed {
+            try? previous.region.fileHandle.close()
+            previous.sent.fail(ChannelError.ioOnClosedChannel)
+        }
+        armed = next
+    }
+
+    public func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        guard case .head(var head) = unwrapOutboundIn(data), armed != nil || head.headers.contains(name: Self.marker.rawName) else {
+            context.write(data, promise: promise)
+            return
+        }
+        guard head.headers.contains(name: Self.marker.rawName), let armed else {
+            head.headers.remove(name: Self.marker.rawName)
+            replaceArmed(with: nil)
+            context.write(wrapOutboundOut(.head(head)), promise: promise)
+            return
+        }
+        self.armed = nil
+        head.headers.remove(name: Self.marker.rawName)
+        context.write(wrapOutboundOut(.head(head)), promise: promise)
+        let written = context.eventLoop.makePromise(of: Void.self)
+        written.futureResult.whenComplete { result in
+            try? armed.region.fileHandle.close()
+            armed.sent.completeWith(result)
+        }
+        if armed.region.readableBytes > 0 {
+            context.write(wrapOutboundOut(.body(.fileRegion(armed.region))), promise: written)
+        } else {
+            written.succeed()
+        }
+    }
+
+    public func handlerRemoved(context: ChannelHandlerContext) {
+        replaceArmed(with: nil)
+    }
+
+    /// Puts a ``FileRegionSender`` into each connection's pipeline, next to NIO's HTTP/1
+    /// response encoder, where Hummingbird's additional channel handlers cannot go. (It then
+    /// stays, passing inbound events on untouched: NIO wants every handler to be inbound or
+    /// outbound.)
+    public final class Installer: ChannelInboundHandler, RemovableChannelHandler {
+        public typealias InboundIn = NIOAny
+
+        public init() {}
+
+        public func handlerAdded(context: ChannelHandlerContext) {
+            let pipeline = context.pipeline.syncOperations
+            if let encoder = try? pipeline.handler(type: HTTPResponseEncoder.self) {
+                try? pipeline.addHandler(FileRegionSender(), position: .after(encoder))
+            }
+        }
+    }
+}
