@@ -158,7 +158,7 @@ let package = Package(
         .target(
             name: "GarbageCollector",
             dependencies: [
-                "PolytopeCore",
+                "PolytopeCore", "PolytopeConfig",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
@@ -301,8 +301,10 @@ let package = Package(
         .testTarget(
             name: "FrontendTests",
             dependencies: [
-                "Frontend", "PolytopeServer", "RequestStoreSQLite", "PolytopeTestSupport",
+                "Frontend", "PolytopeServer", "RequestStoreSQLite", "PolytopeTestSupport", "PolytopeHTTP",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: swiftSettings

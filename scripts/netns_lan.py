@@ -16,6 +16,7 @@ scale-out benchmark (scripts/bench_scaleout.py).
 import contextlib
 import ctypes
 import os
+import shutil
 import subprocess
 
 CLONE_NEWNET = 0x40000000
@@ -35,6 +36,21 @@ class Lan:
         self.prefix = prefix
         self.hosts = dict(hosts)  # host name -> last byte of its address
         self.subnet = subnet
+
+    @staticmethod
+    def unavailable_reason():
+        """Why namespaces cannot be made here (not root, no `ip`, or no CAP_NET_ADMIN, as in
+        some containers), or None if they can: a namespace is made and removed to find out."""
+        if os.geteuid() != 0:
+            return "network namespaces need root"
+        if shutil.which("ip") is None:
+            return "network namespaces need iproute2 (ip)"
+        probe = f"netns-probe-{os.getpid()}"
+        result = subprocess.run(["ip", "netns", "add", probe], capture_output=True, text=True)
+        if result.returncode != 0:
+            return f"cannot create a network namespace here: {result.stderr.strip()}"
+        subprocess.run(["ip", "netns", "del", probe], capture_output=True)
+        return None
 
     def namespace(self, host):
         return f"{self.prefix}-{host}"

@@ -1,23 +1,27 @@
 import Foundation
 import Logging
+import PolytopeConfig
 import PolytopeCore
 import ServiceLifecycle
 
 /// The garbage-collector role: keeps staging and the request store from growing forever.
 ///
 /// Each pass (every `interval`):
+/// 0. fails archive requests whose data was not uploaded within `uploadTimeout`;
 /// 1. deletes finished (processed or failed) requests older than `maximumAge`, with their results;
 /// 2. deletes staged objects that no request references (left by a crash between staging and
 ///    recording), once they are older than `orphanGracePeriod`, and writes that a crashed
 ///    worker never finished (S3 multipart uploads) once older than `abandonedWriteAge`;
 /// 3. while staging holds more than `stagingThreshold`, deletes the oldest finished requests'
 ///    results and records.
-/// Active requests are never touched. Requires `run()` to be running.
+/// Waiting, queued and processing requests are never touched. Requires `run()` to be running.
 public struct GarbageCollectorService<C: Clock<Duration>>: Service {
     public typealias Configuration = GarbageCollectorConfiguration
 
     /// What one pass removed.
     public struct Report: Sendable, Hashable {
+        /// Archive requests failed because their data never came.
+        public var abandonedUploads = 0
         public var expiredRequests = 0
         public var evictedRequests = 0
         public var orphanedObjects = 0
@@ -64,7 +68,8 @@ public struct GarbageCollectorService<C: Clock<Duration>>: Service {
                     logger.info(
                         "garbage collected",
                         metadata: [
-                            "expired": "\(report.expiredRequests)", "evicted": "\(report.evictedRequests)",
+                            "abandoned-uploads": "\(report.abandonedUploads)", "expired": "\(report.expiredRequests)",
+                            "evicted": "\(report.evictedRequests)",
                             "orphans": "\(report.orphanedObjects)", "abandoned-writes": "\(report.abandonedWrites)",
                             "bytes-freed": "\(report.bytesFreed)",
                         ]
@@ -86,6 +91,11 @@ public struct GarbageCollectorService<C: Clock<Duration>>: Service {
     public func collect() async throws -> Report {
         var report = Report()
         let now = wallClock.now()
+        report.abandonedUploads = try await store.failAbandonedUploads(
+            createdBefore: now.addingTimeInterval(-configuration.uploadTimeout.timeInterval),
+            message: "No data was uploaded within \(HumanDuration.format(configuration.uploadTimeout)) of this archive request; it was given up.",
+            at: now
+        )
         let cutoff = now.addingTimeInterval(-configuration.maximumAge.timeInterval)
         var expiredBytes: Int64 = 0
         while true {
@@ -169,6 +179,8 @@ public struct GarbageCollectorConfiguration: Sendable {
     /// How long a poll of a removed request still answers that it expired (rather than a
     /// plain "not found").
     public var expiryNoteAge: Duration
+    /// Archive requests still waiting for their data this long after submission fail.
+    public var uploadTimeout: Duration
 
     public init(
         interval: Duration = .seconds(60),
@@ -176,7 +188,8 @@ public struct GarbageCollectorConfiguration: Sendable {
         stagingThreshold: Int64? = 10 * 1 << 30,
         orphanGracePeriod: Duration = .seconds(600),
         abandonedWriteAge: Duration = .seconds(86_400),
-        expiryNoteAge: Duration = .seconds(7 * 86_400)
+        expiryNoteAge: Duration = .seconds(7 * 86_400),
+        uploadTimeout: Duration = .seconds(86_400)
     ) {
         self.interval = interval
         self.maximumAge = maximumAge
@@ -184,5 +197,6 @@ public struct GarbageCollectorConfiguration: Sendable {
         self.orphanGracePeriod = orphanGracePeriod
         self.abandonedWriteAge = abandonedWriteAge
         self.expiryNoteAge = expiryNoteAge
+        self.uploadTimeout = uploadTimeout
     }
 }

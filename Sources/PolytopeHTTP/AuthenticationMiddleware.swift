@@ -28,6 +28,7 @@ public struct AuthenticationMiddleware: RouterMiddleware {
         context.user = user
         context.authenticatedBy = authenticator
         context.logger[metadataKey: "user"] = "\(user.username)"
+        context.caller.username = user.username
         return try await next(request, context)
     }
 

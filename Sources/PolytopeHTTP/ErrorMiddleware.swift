@@ -33,10 +33,9 @@ public struct ErrorMiddleware: RouterMiddleware {
         let elapsed = ContinuousClock.now - start
         let route = context.endpointPath ?? "unmatched"
         metrics.httpRequest(method: request.method.rawValue, route: route, status: response.status.code, duration: elapsed)
-        context.logger.info(
-            "\(request.method) \(request.uri.path) \(response.status.code)",
-            metadata: ["status": "\(response.status.code)", "duration-ms": "\(Double(elapsed.nanoseconds) / 1e6)"]
-        )
+        var metadata: Logger.Metadata = ["status": "\(response.status.code)", "duration-ms": "\(Double(elapsed.nanoseconds) / 1e6)"]
+        if let user = context.caller.username { metadata["user"] = "\(user)" }
+        context.logger.info("\(request.method) \(request.uri.path) \(response.status.code)", metadata: metadata)
         return response
     }
 

@@ -186,7 +186,8 @@ public struct PolytopeConfiguration: Sendable {
             stagingThreshold: threshold,
             orphanGracePeriod: section.duration("orphan-grace", default: defaults.orphanGracePeriod),
             abandonedWriteAge: section.duration("abandoned-upload-age", default: defaults.abandonedWriteAge),
-            expiryNoteAge: section.duration("expiry-note-age", default: defaults.expiryNoteAge)
+            expiryNoteAge: section.duration("expiry-note-age", default: defaults.expiryNoteAge),
+            uploadTimeout: section.duration("upload-timeout", default: defaults.uploadTimeout, minimum: .seconds(1))
         )
     }
 

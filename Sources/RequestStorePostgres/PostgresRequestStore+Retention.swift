@@ -44,6 +44,19 @@ extension PostgresRequestStore {
         try await query(statement).map { PurgedRequest(id: try Self.requestID($0), result: try Self.result($0)) }
     }
 
+    public func failAbandonedUploads(createdBefore cutoff: Date, message: String, at now: Date) async throws -> Int {
+        let time = now.timeIntervalSince1970
+        return try await query(
+            """
+            UPDATE requests SET status = 'failed', updated_at = \(time),
+                user_message = CASE WHEN user_message = '' THEN \(message) ELSE user_message || E'\\n' || \(message) END,
+                status_history = (status_history::jsonb || jsonb_build_array(jsonb_build_object('status', 'failed', 'at', \(time)::float8)))::text
+            WHERE status = 'uploading' AND created_at < \(cutoff.timeIntervalSince1970)
+            RETURNING id
+            """
+        ).count
+    }
+
     public func pruneExpiryNotes(before cutoff: Date) async throws {
         _ = try await query("DELETE FROM expired_requests WHERE expired_at < \(cutoff.timeIntervalSince1970)")
     }

@@ -222,6 +222,21 @@ public final class SQLiteRequestStore: RequestStoreBackend {
         }
     }
 
+    public func failAbandonedUploads(createdBefore cutoff: Date, message: String, at now: Date) async throws -> Int {
+        try await pool.write { db in
+            let time = now.timeIntervalSince1970
+            try db.execute(
+                sql: """
+                    UPDATE requests SET status = 'failed', updated_at = ?,
+                        user_message = \(SQLiteRow.appendMessage), status_history = \(SQLiteRow.appendHistory)
+                    WHERE status = 'uploading' AND created_at < ?
+                    """,
+                arguments: [time, message, message, "failed", time, cutoff.timeIntervalSince1970]
+            )
+            return db.changesCount
+        }
+    }
+
     public func recoverExpiredLeases(at now: Date, maximumAttempts: Int) async throws -> [LeaseRecovery] {
         try await pool.write { db in
             let rows = try Row.fetchAll(

@@ -52,6 +52,10 @@ def test_logs_are_json_lines_with_request_context_and_no_secrets(json_server):
     assert all(event.get("user") == "alice" and event.get("collection") == "debug" for event in worker_events)
     accepted = [event for event in events if event["message"] == "request accepted"]
     assert any(event.get("request-id") == request_id for event in accepted)
+    polls = [event for event in events if event["message"].startswith(f"GET /api/v1/requests/{request_id} ")]
+    assert polls and all(event.get("user") == "alice" for event in polls), "access log lines name the caller"
+    refused = [event for event in events if event["message"] == "GET /api/v1/collections 401"]
+    assert refused and all("user" not in event for event in refused), "no user for a refused caller"
 
 
 def test_sigterm_lets_a_running_download_finish(polytope_bin, tmp_path):

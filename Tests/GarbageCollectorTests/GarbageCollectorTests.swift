@@ -22,10 +22,13 @@ struct GarbageCollectorTests {
             staging = try FilesystemStaging(configuration: .init(root: directory.file("staging")))
         }
 
-        func collector(age: Duration = .seconds(3600), threshold: Int64? = nil, orphanGrace: Duration = .zero) -> GarbageCollectorService<ManualClock>
-        {
+        func collector(
+            age: Duration = .seconds(3600), threshold: Int64? = nil, orphanGrace: Duration = .zero, uploadTimeout: Duration = .seconds(7200)
+        ) -> GarbageCollectorService<ManualClock> {
             GarbageCollectorService(
-                configuration: .init(interval: .seconds(60), maximumAge: age, stagingThreshold: threshold, orphanGracePeriod: orphanGrace),
+                configuration: .init(
+                    interval: .seconds(60), maximumAge: age, stagingThreshold: threshold, orphanGracePeriod: orphanGrace, uploadTimeout: uploadTimeout
+                ),
                 store: store, staging: staging, clock: clock, wallClock: clock.wallClock, logger: Logger.quiet
             )
         }
@@ -68,6 +71,38 @@ struct GarbageCollectorTests {
         #expect(try await setup.store.request(id: young.id)?.status == .processed)
         #expect(try await setup.store.request(id: waiting.id)?.status == .waiting)
         #expect(try await setup.stagedKeys == [StagingKey.make(id: young.id, attempt: 1)])
+    }
+
+    @Test("archive requests whose data never came fail after the upload timeout, then expire like others")
+    func abandonedUploads() async throws {
+        let setup = try Setup()
+        defer { setup.directory.remove() }
+        func uploading() async throws -> RequestRecord {
+            var record = Fixtures.record(at: setup.clock.date)
+            record.verb = .archive
+            record.status = .uploading
+            record.statusHistory = [StatusChange(status: .uploading, at: setup.clock.date)]
+            try await setup.store.insert(record)
+            return record
+        }
+        let abandoned = try await uploading()
+        setup.clock.advance(by: .seconds(5400))
+        let recent = try await uploading()
+        setup.clock.advance(by: .seconds(1900))
+
+        let report = try await setup.collector().collect()
+        #expect(report.abandonedUploads == 1)
+        let failed = try #require(try await setup.store.request(id: abandoned.id))
+        #expect(failed.status == .failed)
+        #expect(failed.userMessage.contains("No data was uploaded within 2h of this archive request"))
+        #expect(failed.statusHistory.map(\.status) == [.uploading, .failed])
+        #expect(try await setup.store.request(id: recent.id)?.status == .uploading)
+
+        setup.clock.advance(by: .seconds(3700))
+        let later = try await setup.collector().collect()
+        #expect(later.abandonedUploads == 0 && later.expiredRequests == 1, "failed an hour ago: expired; the other is not yet due")
+        #expect(try await setup.store.request(id: abandoned.id) == nil)
+        #expect(try await setup.store.request(id: recent.id)?.status == .uploading)
     }
 
     @Test("over the size threshold, the oldest results go first until under it")

@@ -252,6 +252,29 @@ public enum RequestStoreConformance {
             let revoked = try await store.revoke(id: record.id, ofUser: "alice", at: t0 + 3)
             try expect(revoked?.orphanedResult == upload, "revoking reports the upload for removal")
         },
+        Check(description: "archive requests whose data never came are failed by age, with a message") { store in
+            var old = Fixtures.record(at: t0)
+            old.verb = .archive
+            old.status = .uploading
+            old.statusHistory = [StatusChange(status: .uploading, at: t0)]
+            var young = old
+            young.id = RequestID()
+            young.createdAt = t0 + 100
+            let retrieve = Fixtures.record(at: t0)
+            try await store.insert(old)
+            try await store.insert(young)
+            try await store.insert(retrieve)
+            try expect(try await store.failAbandonedUploads(createdBefore: t0 + 50, message: "gave up", at: t0 + 200) == 1, "one")
+            let failed = try await store.request(id: old.id)
+            try expect(failed?.status == .failed && failed?.userMessage == "gave up", "failed with the message")
+            try expect(failed?.statusHistory.map(\.status) == [.uploading, .failed] && failed?.updatedAt == t0 + 200, "history")
+            try expect(try await store.request(id: young.id)?.status == .uploading, "a younger one waits on")
+            try expect(try await store.request(id: retrieve.id)?.status == .waiting, "other requests untouched")
+            try expect(
+                !(try await store.markUploaded(id: old.id, upload: StagedResult(key: "k", contentType: "x", contentLength: 1), at: t0 + 201)),
+                "a late upload is refused")
+            try expect(try await store.failAbandonedUploads(createdBefore: t0 + 50, message: "gave up", at: t0 + 300) == 0, "once")
+        },
         Check(description: "an archive request with a source URL keeps it, and ends processed without a result") { store in
             var record = Fixtures.record()
             record.verb = .archive

@@ -74,7 +74,7 @@ struct UploadsController {
         let upload = StagedResult(key: key, contentType: contentType, contentLength: size)
         guard try await store.markUploaded(id: record.id, upload: upload, at: wallClock.now()) else {
             try? await staging.delete(key: key)
-            throw PolytopeError(.conflict, "Request \(record.id) is no longer waiting for data (revoked, or uploaded meanwhile).")
+            throw PolytopeError(.conflict, "Request \(record.id) is no longer waiting for data (revoked, given up, or uploaded meanwhile).")
         }
         requestArrived.signal()
         context.logger.info("archive data received", metadata: ["request-id": "\(record.id)", "bytes": "\(size)"])

@@ -207,6 +207,10 @@ public protocol RetentionStore: Sendable {
     /// staging; returns what was staged for them.
     func purgeOldestResults(freeing bytes: Int64, limit: Int, at now: Date) async throws -> [PurgedRequest]
 
+    /// Fails archive requests still `uploading` that were created before `cutoff` (their
+    /// data never came), adding `message` for their users; returns how many.
+    func failAbandonedUploads(createdBefore cutoff: Date, message: String, at now: Date) async throws -> Int
+
     /// Forgets notes of expiry older than `cutoff`.
     func pruneExpiryNotes(before cutoff: Date) async throws
 
