@@ -130,6 +130,7 @@ public struct PolytopeConfiguration: Sendable {
 
         broker = Self.brokerConfiguration(reader.section("broker"))
         worker = Self.workerConfiguration(reader.section("worker"))
+        worker.maximumArchiveSize = frontend.maximumUploadSize
         garbageCollector = Self.garbageCollectorConfiguration(reader.section("garbage-collector"))
         telemetry = Self.telemetryConfiguration(reader.section("telemetry"))
         authentication = AuthenticationSettings(reader.section("authentication"))

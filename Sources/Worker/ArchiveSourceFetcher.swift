@@ -10,8 +10,6 @@ import PolytopeCore
 /// Redirects are not followed (one could lead to a host the operator did not allow), and the
 /// data may be at most `maximumSize` bytes.
 enum ArchiveSourceFetcher {
-    static let maximumSize: Int64 = 100 << 30
-
     static let http: HTTPClient = {
         var configuration = HTTPClient.Configuration()
         configuration.timeout = .init(connect: .seconds(10), read: .seconds(300))
@@ -19,8 +17,8 @@ enum ArchiveSourceFetcher {
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }()
 
-    /// Writes the body of `url` to `handle`, calling `progress` with each chunk's size.
-    static func fetch(_ url: String, into handle: FileHandle, progress: (Int) -> Void) async throws {
+    /// Hands the body of `url` to `consume` chunk by chunk.
+    static func fetch(_ url: String, maximumSize: Int64, _ consume: (ByteBuffer) async throws -> Void) async throws {
         let response: HTTPClientResponse
         do {
             response = try await http.execute(HTTPClientRequest(url: url), timeout: .hours(24))
@@ -36,10 +34,10 @@ enum ArchiveSourceFetcher {
         for try await chunk in response.body {
             received += Int64(chunk.readableBytes)
             guard received <= maximumSize else {
-                throw PolytopeError.invalidRequest("The archive data at \(url) is larger than \(maximumSize) bytes.")
+                throw PolytopeError.invalidRequest(
+                    "The archive data at \(url) is larger than the limit of \(maximumSize) bytes (server.max-upload-size).")
             }
-            try handle.write(contentsOf: Data(chunk.readableBytesView))
-            progress(chunk.readableBytes)
+            try await consume(chunk)
         }
     }
 }

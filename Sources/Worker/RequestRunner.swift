@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import PolytopeCore
 import Synchronization
+import _NIOFileSystem
 
 /// Runs one claimed request: the datasource streams into staging while a heartbeat keeps the
 /// lease, then the outcome is recorded in the store.
@@ -117,28 +118,28 @@ struct RequestRunner<C: Clock<Duration>>: Sendable {
             throw PolytopeError(.internalError, "archive request \(record.id) has no uploaded data")
         }
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("polytope-upload-\(record.id)-\(UUID().uuidString)")
-        guard FileManager.default.createFile(atPath: file.path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
-            throw PolytopeError(.internalError, "cannot create \(file.path) for the uploaded data")
-        }
         defer { try? FileManager.default.removeItem(at: file) }
-        let handle = try FileHandle(forWritingTo: file)
         do {
-            if let upload = record.result {
-                try await staging.read(key: upload.key, range: 0..<upload.contentLength) { buffer in
-                    try handle.write(contentsOf: Data(buffer.readableBytesView))
-                    progress.add(buffer.readableBytes)
+            // Written with NIO's file system (its own threads), not blocking the tasks' threads.
+            try await FileSystem.shared.withFileHandle(
+                forWritingAt: FilePath(file.path), options: .newFile(replaceExisting: false, permissions: .ownerReadWrite)
+            ) { handle in
+                var writer = handle.bufferedWriter(capacity: .mebibytes(1))
+                if let upload = record.result {
+                    try await staging.read(key: upload.key, range: 0..<upload.contentLength) { buffer in
+                        try await writer.write(contentsOf: buffer)
+                        progress.add(buffer.readableBytes)
+                    }
+                } else if let source = record.sourceURL {
+                    try await ArchiveSourceFetcher.fetch(source, maximumSize: configuration.maximumArchiveSize) { chunk in
+                        try await writer.write(contentsOf: chunk)
+                        progress.add(chunk.readableBytes)
+                    }
                 }
-            } else if let source = record.sourceURL {
-                try await ArchiveSourceFetcher.fetch(source, into: handle) { progress.add($0) }
+                try await writer.flush()
             }
-            try handle.synchronize()
-            try handle.close()
         } catch let error as PolytopeError where error.code == .unavailable {
-            try? handle.close()
             throw StagingUnavailable(error)  // the object store is away: hand the request back
-        } catch {
-            try? handle.close()
-            throw error
         }
         let message = try await datasource.archive(request, file: file)
         return .archived(upload: record.result, message: message)

@@ -214,6 +214,9 @@ public struct WorkerPoolConfiguration: Sendable {
     public var workerID: String
     /// How often the pool reports its status (slots, busy) to the worker registry.
     public var statusInterval: Duration
+    /// The most an archive request's data fetched from its `url` may hold (the same limit
+    /// as uploads: `server.max-upload-size`).
+    public var maximumArchiveSize: Int64
 
     public init(
         slots: Int = 4,
@@ -222,9 +225,11 @@ public struct WorkerPoolConfiguration: Sendable {
         pollInterval: Duration = .seconds(1),
         shutdownGracePeriod: Duration = .seconds(30),
         workerID: String = WorkerPoolConfiguration.defaultWorkerID(),
-        statusInterval: Duration = .seconds(5)
+        statusInterval: Duration = .seconds(5),
+        maximumArchiveSize: Int64 = 10 << 30
     ) {
         self.statusInterval = statusInterval
+        self.maximumArchiveSize = maximumArchiveSize
         self.slots = slots
         self.leaseDuration = leaseDuration
         self.heartbeatInterval = heartbeatInterval

@@ -49,6 +49,7 @@ def server(polytope_bin, tmp_path, source):
     config = f"""
 server:
   archive-sources: ["{source[0]}/allowed/"]
+  max-upload-size: 1M
 collections:
   archive:
     language: mars
@@ -153,6 +154,13 @@ def test_real_client_archives_from_an_allowed_url(server, source, make_client, f
     assert missing.status_code == 202, missing.text
     failed = api.poll(missing.headers["Location"].rsplit("/", 1)[1])
     assert failed.status_code == 400 and "answered 404" in failed.json()["message"], failed.text
+    # More than server.max-upload-size: the worker stops fetching and the request fails.
+    (www / "big.grib").write_bytes(fields[("2t", 0)] * ((2 << 20) // len(fields[("2t", 0)]) + 1))
+    big = api.post("/api/v1/requests/archive", json={"verb": "archive", "request": {"date": 20250101}, "url": f"{base}/allowed/big.grib"})
+    assert big.status_code == 202, big.text
+    failed = api.poll(big.headers["Location"].rsplit("/", 1)[1])
+    assert failed.status_code == 400, failed.text
+    assert "larger than the limit of 1048576 bytes (server.max-upload-size)" in failed.json()["message"], failed.text
 
 
 def test_partial_results_tell_the_user_what_was_left_out(server, make_client, fields, tmp_path):

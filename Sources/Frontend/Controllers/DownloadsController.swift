@@ -8,7 +8,8 @@ import ServiceLifecycle
 /// `/api/v1/downloads/<id>`: serves a processed request's result from staging to its owner.
 ///
 /// Exact `Content-Type` and `Content-Length`, never compressed, `Range` answered with 206 or
-/// 416, `HEAD` supported. The URL is only usable with the owner's credentials.
+/// 416, `HEAD` supported. The URL is only usable with the owner's credentials. Results in
+/// local staging go out with `sendfile(2)` (``FileRegionSender``), others in chunks.
 struct DownloadsController {
     let requests: RequestsController
     let staging: any StagingArea
