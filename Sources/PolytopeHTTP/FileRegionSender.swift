@@ -22,6 +22,12 @@ public final class FileRegionSender: ChannelOutboundHandler, RemovableChannelHan
     private struct Armed {
         let region: FileRegion
         let sent: EventLoopPromise<Void>
+
+        /// Closes the file of a response that will not be sent.
+        func abandon() {
+            try? region.fileHandle.close()
+            sent.fail(ChannelError.ioOnClosedChannel)
+        }
     }
 
     private var armed: Armed?
@@ -58,27 +64,24 @@ public final class FileRegionSender: ChannelOutboundHandler, RemovableChannelHan
     }
 
     private func replaceArmed(with next: Armed?) {
-        if let previous = armed {
-            try? previous.region.fileHandle.close()
-            previous.sent.fail(ChannelError.ioOnClosedChannel)
-        }
+        armed?.abandon()
         armed = next
     }
 
     public func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         guard case .head(var head) = unwrapOutboundIn(data), armed != nil || head.headers.contains(name: Self.marker.rawName) else {
-            context.write(data, promise: promise)
+            context.write(data, promise: promise)  // the usual case: nothing armed, nothing marked
             return
         }
-        guard head.headers.contains(name: Self.marker.rawName), let armed else {
-            head.headers.remove(name: Self.marker.rawName)
-            replaceArmed(with: nil)
-            context.write(wrapOutboundOut(.head(head)), promise: promise)
-            return
-        }
-        self.armed = nil
+        let marked = head.headers.contains(name: Self.marker.rawName)
         head.headers.remove(name: Self.marker.rawName)
+        let armed = self.armed
+        self.armed = nil
         context.write(wrapOutboundOut(.head(head)), promise: promise)
+        guard marked, let armed else {
+            armed?.abandon()  // its response never went out; this head is another's
+            return
+        }
         let written = context.eventLoop.makePromise(of: Void.self)
         written.futureResult.whenComplete { result in
             try? armed.region.fileHandle.close()
