@@ -209,29 +209,25 @@ public final class SQLiteRequestStore: RequestStoreBackend {
     }
 
     public func failWaiting(_ id: RequestID, message: String, at now: Date) async throws {
-        try await pool.write { db in
-            let time = now.timeIntervalSince1970
-            try db.execute(
-                sql: """
-                    UPDATE requests SET status = 'failed', updated_at = ?,
-                        user_message = \(SQLiteRow.appendMessage), status_history = \(SQLiteRow.appendHistory)
-                    WHERE id = ? AND status = 'waiting'
-                    """,
-                arguments: [time, message, message, "failed", time, id.description]
-            )
-        }
+        _ = try await fail(where: "id = ? AND status = 'waiting'", [id.description], message: message, at: now)
     }
 
     public func failAbandonedUploads(createdBefore cutoff: Date, message: String, at now: Date) async throws -> Int {
+        try await fail(where: "status = 'uploading' AND created_at < ?", [cutoff.timeIntervalSince1970], message: message, at: now)
+    }
+
+    /// Fails the requests that match `condition` (with `arguments`), adding `message` for
+    /// their users; returns how many.
+    private func fail(where condition: String, _ arguments: StatementArguments, message: String, at now: Date) async throws -> Int {
         try await pool.write { db in
             let time = now.timeIntervalSince1970
             try db.execute(
                 sql: """
                     UPDATE requests SET status = 'failed', updated_at = ?,
                         user_message = \(SQLiteRow.appendMessage), status_history = \(SQLiteRow.appendHistory)
-                    WHERE status = 'uploading' AND created_at < ?
+                    WHERE \(condition)
                     """,
-                arguments: [time, message, message, "failed", time, cutoff.timeIntervalSince1970]
+                arguments: [time, message, message, "failed", time] + arguments
             )
             return db.changesCount
         }
