@@ -14,9 +14,11 @@ public struct ErrorMiddleware: RouterMiddleware {
     public typealias Context = PolytopeRequestContext
 
     let metrics: PolytopeMetrics
+    let routeMethods: RouteMethods
 
-    public init(metrics: PolytopeMetrics) {
+    public init(metrics: PolytopeMetrics, routeMethods: RouteMethods = RouteMethods()) {
         self.metrics = metrics
+        self.routeMethods = routeMethods
     }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
@@ -40,6 +42,16 @@ public struct ErrorMiddleware: RouterMiddleware {
     }
 
     private func errorResponse(for error: any Error, request: Request, context: Context) -> Response {
+        // No route took the request (Hummingbird's not-found responder names itself "NotFound").
+        if context.endpointPath == nil || context.endpointPath == "NotFound", let error = error as? HTTPError, error.status == .notFound {
+            let allowed = routeMethods.allowed(for: request.uri.path)
+            if !allowed.isEmpty, !allowed.contains(request.method) {
+                let list = allowed.map(\.rawValue).joined(separator: ", ")
+                var response = JSONResponse.message("\(request.method) is not allowed here; this path answers \(list).", status: .methodNotAllowed)
+                response.headers[.allow] = list
+                return response
+            }
+        }
         let (status, message, headers) = HTTPErrorMapping.describe(error)
         if status == .internalServerError {
             context.logger.error("internal error", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])

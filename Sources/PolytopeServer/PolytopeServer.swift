@@ -154,7 +154,8 @@ public struct PolytopeServer: Sendable {
 
     /// The router with the routes of the configured roles (used directly by HTTP tests).
     public func makeRouter() -> Router<PolytopeRequestContext> {
-        let router = HTTPRouting.makeRouter(metrics: metrics)
+        let routeMethods = RouteMethods()
+        let router = HTTPRouting.makeRouter(metrics: metrics, routeMethods: routeMethods)
         if roles.contains(.frontend) {
             let dependencies = FrontendDependencies(
                 store: store,
@@ -175,6 +176,7 @@ public struct PolytopeServer: Sendable {
             )
             TelemetryRoutes(dependencies: dependencies, configuration: configuration.telemetry).addRoutes(to: router)
         }
+        HTTPRouting.recordRoutes(of: router, in: routeMethods)
         return router
     }
 

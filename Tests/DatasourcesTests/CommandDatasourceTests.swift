@@ -320,7 +320,9 @@ struct CommandDatasourceTests {
         } throws: { error in
             userMessage(of: error) == "the archive command produced no data for 300ms; stopped"
         }
-        #expect(ContinuousClock.now - started < .seconds(10))
+        // Stopped, not left to run its 1000 s; the bound is loose because with every suite
+        // running in parallel on 2 cores, the timer task has waited 12 s for a thread.
+        #expect(ContinuousClock.now - started < .seconds(60))
     }
 }
 

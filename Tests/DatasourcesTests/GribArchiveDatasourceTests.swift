@@ -44,7 +44,7 @@ struct GribArchiveDatasourceTests {
         var messages: [String: [UInt8]] = [:]
         for param in ["2t", "msl"] {
             for step in ["0", "6", "12"] {
-                messages["\(param)/\(step)"] = try grib.message("date=20250101,time=1200,step=\(step),shortName=\(param)")
+                messages["\(param)/\(step)"] = try await grib.message("date=20250101,time=1200,step=\(step),shortName=\(param)")
             }
         }
         let metadata = try MarsRequestNormaliser().normalise(try RequestTextParser().parse("date=20250101, param=2t/msl"), now: Date())
@@ -59,7 +59,7 @@ struct GribArchiveDatasourceTests {
         #expect(datasource.contentType(for: request) == "application/x-grib")
         #expect(sink.bytes == order.flatMap { messages[$0]! })
         #expect(
-            try grib.list(sink.bytes) == ["20250101 1200 12 msl", "20250101 1200 6 msl", "20250101 1200 0 msl", "20250101 1200 12 2t"] + [
+            try await grib.list(sink.bytes) == ["20250101 1200 12 msl", "20250101 1200 6 msl", "20250101 1200 0 msl", "20250101 1200 12 2t"] + [
                 "20250101 1200 6 2t", "20250101 1200 0 2t",
             ])
     }
@@ -69,7 +69,7 @@ struct GribArchiveDatasourceTests {
         let grib = try GribSamples()
         defer { grib.remove() }
         let strict = try Self.collection(root: grib.root)
-        let present = try grib.message("date=20250101,time=1200,step=0,shortName=2t")
+        let present = try await grib.message("date=20250101,time=1200,step=0,shortName=2t")
         _ = try await #require(strict.routes[0].datasource as? GribArchiveDatasource).archive(file: try grib.file([present]), expecting: nil)
         let text = "date=20250101, time=1200, param=2t, step=0/6/12"
 
@@ -96,7 +96,8 @@ struct GribArchiveDatasourceTests {
         let collection = try Self.collection(root: grib.root)
         let datasource = try #require(collection.routes[0].datasource as? GribArchiveDatasource)
         // 27 kB fields on a Gaussian grid: 48 of them make 1.3 MB.
-        let messages = try (0..<48).map { try grib.message("date=20250101,step=\($0),shortName=2t", template: GribSamples.gaussian) }
+        var messages: [[UInt8]] = []
+        for step in 0..<48 { messages.append(try await grib.message("date=20250101,step=\(step),shortName=2t", template: GribSamples.gaussian)) }
         #expect(try await datasource.archive(file: try grib.file(messages), expecting: nil) == 48)
 
         let (_, request) = try Self.submit("class=od, type=an, date=20250101, param=2t, step=0/to/47/by/1", to: collection)
@@ -163,7 +164,7 @@ struct GribArchiveDatasourceTests {
         let grib = try GribSamples()
         defer { grib.remove() }
         let datasource = try #require(try Self.collection(root: grib.root).routes[0].datasource as? GribArchiveDatasource)
-        let file = try grib.file([try grib.message("date=20250101,shortName=2t"), try grib.message("date=20250102,shortName=2t")])
+        let file = try grib.file([try await grib.message("date=20250101,shortName=2t"), try await grib.message("date=20250102,shortName=2t")])
         let metadata = try MarsRequestNormaliser().normalise(try RequestTextParser().parse("date=20250101, param=2t"), now: Date())
 
         let error = await #expect(throws: PolytopeError.self) { try await datasource.archive(file: file, expecting: metadata) }

@@ -77,7 +77,8 @@ def test_traversal_in_collection_names_is_refused(hostile_server, collection):
     response = requests.post(
         f"{hostile_server.url}/api/v1/requests/{collection}", auth=DEMO, json={"verb": "retrieve", "request": "a: 1"}, timeout=10
     )
-    assert response.status_code in (404, 400), response.text
+    # 405 for "debug/..": the client removes the dot segments, and /api/v1/requests/ answers only GET.
+    assert response.status_code in (404, 400, 405), response.text
     hostile_server.assert_alive()
 
 

@@ -256,6 +256,21 @@ def test_unknown_route_is_404_json(api, path):
     assert message_of(response)
 
 
+@pytest.mark.parametrize("method, path, allow", [
+    ("PUT", "/api/v1/requests/00000000-0000-4000-8000-000000000000", "DELETE, GET, POST"),
+    ("HEAD", "/api/v1/requests/debug", "DELETE, GET, POST"),
+    ("DELETE", "/api/v1/downloads/00000000-0000-4000-8000-000000000000", "GET, HEAD"),
+    ("POST", "/api/v1/collections", "GET"),
+    ("POST", "/telemetry/v1/health", "GET"),
+])
+def test_a_method_the_path_does_not_answer_is_405_with_allow(server, method, path, allow):
+    response = requests.request(method, server.url + path, timeout=10)  # no credentials needed to learn it
+    assert response.status_code == 405, response.text
+    assert response.headers["Allow"] == allow
+    if method != "HEAD":
+        assert message_of(response) == f"{method} is not allowed here; this path answers {allow}."
+
+
 def test_list_entries_have_documented_fields(api):
     request_id, _ = api.processed("datasource: echo\nlisted: yes")
     for collection in (None, "debug"):

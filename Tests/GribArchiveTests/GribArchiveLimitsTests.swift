@@ -12,7 +12,7 @@ struct GribArchiveLimitsTests {
         defer { samples.remove() }
         let (archive, root) = try GribArchiveTests.makeArchive()
         defer { root.remove() }
-        let fields = try samples.surfaceFields(params: ["2t"], dates: ["20250101"], steps: ["0", "6", "12", "18"])
+        let fields = try await samples.surfaceFields(params: ["2t"], dates: ["20250101"], steps: ["0", "6", "12", "18"])
         _ = try await archive.archive(file: try samples.file(fields.map(\.bytes)), expecting: nil)
         let plan = try await archive.retrievalPlan(for: try normalised("date=20250101, param=2t, step=0/6/12/18"))
 
@@ -30,7 +30,7 @@ struct GribArchiveLimitsTests {
         defer { samples.remove() }
         let (archive, root) = try GribArchiveTests.makeArchive(maximumFields: 10, maximumLookups: 10)
         defer { root.remove() }
-        let fields = try samples.surfaceFields(params: ["2t"], dates: ["20250101", "20250102"], steps: (0..<6).map { String($0 * 6) })
+        let fields = try await samples.surfaceFields(params: ["2t"], dates: ["20250101", "20250102"], steps: (0..<6).map { String($0 * 6) })
         _ = try await archive.archive(file: try samples.file(fields.map(\.bytes)), expecting: nil)
 
         let tooMany = await #expect(throws: GribArchiveError.self) {
@@ -60,7 +60,7 @@ struct GribArchiveLimitsTests {
         defer { samples.remove() }
         let (archive, root) = try GribArchiveTests.makeArchive()
         defer { root.remove() }
-        _ = try await archive.archive(file: try samples.file([try samples.message("shortName=2t")]), expecting: nil)
+        _ = try await archive.archive(file: try samples.file([try await samples.message("shortName=2t")]), expecting: nil)
         let plan = try await archive.retrievalPlan(for: try normalised("date=20070323, param=2t"))
         let file = root.file(plan.fields[0].file)
         try FileManager.default.removeItem(atPath: file)
@@ -78,7 +78,7 @@ struct GribArchiveLimitsTests {
         let (archive, root) = try GribArchiveTests.makeArchive()
         defer { root.remove() }
         let steps = (0..<8).map { String($0 * 6) }
-        let fields = try samples.surfaceFields(params: ["2t", "msl"], dates: ["20250101", "20250102"], steps: steps)
+        let fields = try await samples.surfaceFields(params: ["2t", "msl"], dates: ["20250101", "20250102"], steps: steps)
         let files = try stride(from: 0, to: fields.count, by: 4).map { try samples.file(fields[$0..<($0 + 4)].map(\.bytes)) }
         let known = Set(fields.map(\.bytes))
         // A second archive object on the same root, as another process would open it.

@@ -21,7 +21,7 @@ struct GribArchiveTests {
         defer { samples.remove() }
         let (archive, root) = try Self.makeArchive()
         defer { root.remove() }
-        let fields = try samples.surfaceFields(params: ["2t", "msl"], dates: ["20250101", "20250102"], steps: ["0", "6", "12"])
+        let fields = try await samples.surfaceFields(params: ["2t", "msl"], dates: ["20250101", "20250102"], steps: ["0", "6", "12"])
         // Archived in two files, in an order unlike the request's.
         #expect(try await archive.archive(file: try samples.file(fields.prefix(5).reversed().map(\.bytes)), expecting: nil) == 5)
         #expect(try await archive.archive(file: try samples.file(fields.dropFirst(5).map(\.bytes)), expecting: nil) == 7)
@@ -39,7 +39,7 @@ struct GribArchiveTests {
         #expect(plan.totalLength == Int64(expected.joined().count))
         let result = try await readAll(plan.fields, from: archive)
         #expect(result.bytes == Array(expected.joined()))
-        let listing = try samples.list(result.bytes)
+        let listing = try await samples.list(result.bytes)
         #expect(listing.count == 12)
         #expect(listing.prefix(4) == ["20250102 1200 0 msl", "20250102 1200 6 msl", "20250102 1200 12 msl", "20250101 1200 0 msl"])
         #expect(listing.last == "20250101 1200 12 2t")
@@ -51,13 +51,13 @@ struct GribArchiveTests {
         defer { samples.remove() }
         let (archive, root) = try Self.makeArchive()
         defer { root.remove() }
-        let fields = try samples.surfaceFields(params: ["2t", "msl", "10u"], dates: ["20250101"], steps: ["0", "6", "12", "18"])
+        let fields = try await samples.surfaceFields(params: ["2t", "msl", "10u"], dates: ["20250101"], steps: ["0", "6", "12", "18"])
         _ = try await archive.archive(file: try samples.file(fields.map(\.bytes)), expecting: nil)
 
         let plan = try await archive.retrievalPlan(for: try normalised("date=2025-01-01, time=12:00, param=10u/2t, step=18/6h"))
 
         let result = try await readAll(plan.fields, from: archive)
-        #expect(try samples.list(result.bytes) == ["20250101 1200 18 10u", "20250101 1200 6 10u", "20250101 1200 18 2t", "20250101 1200 6 2t"])
+        #expect(try await samples.list(result.bytes) == ["20250101 1200 18 10u", "20250101 1200 6 10u", "20250101 1200 18 2t", "20250101 1200 6 2t"])
     }
 
     @Test("missing fields are listed in request order, the others still planned")
@@ -66,7 +66,7 @@ struct GribArchiveTests {
         defer { samples.remove() }
         let (archive, root) = try Self.makeArchive()
         defer { root.remove() }
-        let fields = try samples.surfaceFields(params: ["2t"], dates: ["20250101"], steps: ["0", "12"])
+        let fields = try await samples.surfaceFields(params: ["2t"], dates: ["20250101"], steps: ["0", "12"])
         _ = try await archive.archive(file: try samples.file(fields.map(\.bytes)), expecting: nil)
 
         let plan = try await archive.retrievalPlan(for: try normalised("date=20250101/20250102, param=2t, step=0/6/12"))
@@ -97,13 +97,13 @@ struct GribArchiveTests {
         defer { root.remove() }
         var messages: [[UInt8]] = []
         for level in ["850", "500", "1000"] {
-            messages.append(try samples.message("date=20250101,level=\(level),shortName=t", template: GribSamples.pressureLevels))
+            messages.append(try await samples.message("date=20250101,level=\(level),shortName=t", template: GribSamples.pressureLevels))
         }
-        messages.append(try samples.message("date=20250101,shortName=2t"))
+        messages.append(try await samples.message("date=20250101,shortName=2t"))
         _ = try await archive.archive(file: try samples.file(messages), expecting: nil)
 
         let plan = try await archive.retrievalPlan(for: try normalised("date=20250101, param=t"))
-        #expect(try samples.list(try await readAll(plan.fields, from: archive).bytes, keys: "level,shortName") == ["500 t", "850 t", "1000 t"])
+        #expect(try await samples.list(try await readAll(plan.fields, from: archive).bytes, keys: "level,shortName") == ["500 t", "850 t", "1000 t"])
         var settings = MarsLanguageSettings.standard
         settings.setAllowsAll(true, for: "levelist")
         let all = try MarsRequestNormaliser(settings: settings).normalise(
@@ -125,9 +125,9 @@ struct GribArchiveTests {
         let (archive, root) = try Self.makeArchive()
         defer { root.remove() }
         let settings = "date=20250101,time=1200,step=6,shortName=2t"
-        let first = try samples.message(settings + ",generatingProcessIdentifier=1")
-        let second = try samples.message(settings + ",generatingProcessIdentifier=2")
-        let third = try samples.message(settings + ",generatingProcessIdentifier=3")
+        let first = try await samples.message(settings + ",generatingProcessIdentifier=1")
+        let second = try await samples.message(settings + ",generatingProcessIdentifier=2")
+        let third = try await samples.message(settings + ",generatingProcessIdentifier=3")
         #expect(first != second && second != third)
         let request = try normalised("date=20250101, time=1200, step=6, param=2t")
 
@@ -146,7 +146,7 @@ struct GribArchiveTests {
         defer { samples.remove() }
         let (archive, root) = try Self.makeArchive()
         defer { root.remove() }
-        let fields = try samples.surfaceFields(params: ["2t", "msl"], dates: ["20250101"], steps: ["0", "6"])
+        let fields = try await samples.surfaceFields(params: ["2t", "msl"], dates: ["20250101"], steps: ["0", "6"])
         let file = try samples.file(fields.map(\.bytes))
 
         let error = await #expect(throws: GribArchiveError.self) {
@@ -173,7 +173,7 @@ struct GribArchiveTests {
         defer { samples.remove() }
         let (archive, root) = try Self.makeArchive()
         defer { root.remove() }
-        let message = try samples.message("shortName=2t")
+        let message = try await samples.message("shortName=2t")
         let cases: [([UInt8], String)] = [
             (message + Array("trailing".utf8), "bytes \(message.count)..<\(message.count + 8) of the file are not a GRIB message"),
             (Array("junk".utf8) + message, "bytes 0..<4 of the file are not a GRIB message"),

@@ -7,12 +7,12 @@ import Testing
 @Suite("Reading GRIB messages with ecCodes")
 struct GribMessageReaderTests {
     @Test("every message of a file, with its offset, length and MARS keys")
-    func messagesOfAFile() throws {
+    func messagesOfAFile() async throws {
         let samples = try GribSamples()
         defer { samples.remove() }
-        let surface = try samples.message("date=20250101,time=1200,step=6,shortName=2t")
-        let levels = try samples.message("level=500,shortName=t", template: GribSamples.pressureLevels)
-        let local = try samples.message("date=20250102,time=0,step=12,shortName=msl", template: GribSamples.gaussian)
+        let surface = try await samples.message("date=20250101,time=1200,step=6,shortName=2t")
+        let levels = try await samples.message("level=500,shortName=t", template: GribSamples.pressureLevels)
+        let local = try await samples.message("date=20250102,time=0,step=12,shortName=msl", template: GribSamples.gaussian)
         let grib1 = Array(try Data(contentsOf: URL(fileURLWithPath: GribSamples.grib1)))
         let file = try samples.file([surface, levels, local, grib1])
 
@@ -29,21 +29,21 @@ struct GribMessageReaderTests {
     }
 
     @Test("the bytes handed over are the message's own")
-    func bytesOfEachMessage() throws {
+    func bytesOfEachMessage() async throws {
         let samples = try GribSamples()
         defer { samples.remove() }
-        let first = try samples.message("step=6,shortName=2t")
-        let second = try samples.message("step=12,shortName=msl")
+        let first = try await samples.message("step=6,shortName=2t")
+        let second = try await samples.message("step=12,shortName=msl")
         var seen: [[UInt8]] = []
         try GribMessageReader().forEachMessage(in: try samples.file([first, second])) { _, bytes in seen.append(Array(bytes)) }
         #expect(seen == [first, second])
     }
 
     @Test("MARS keys are normalised as requests are: time HHMM, param id, expver in 4, GRIB 1 parameter tables")
-    func normalisedKeys() throws {
+    func normalisedKeys() async throws {
         let samples = try GribSamples()
         defer { samples.remove() }
-        let local = try samples.message("date=20250102,time=0,step=12,shortName=msl,expver=1", template: GribSamples.gaussian)
+        let local = try await samples.message("date=20250102,time=0,step=12,shortName=msl,expver=1", template: GribSamples.gaussian)
         let grib1 = Array(try Data(contentsOf: URL(fileURLWithPath: GribSamples.grib1)))
         let messages = try GribMessageReader().messages(in: try samples.file([local, grib1]))
 
@@ -63,10 +63,10 @@ struct GribMessageReaderTests {
     }
 
     @Test("a damaged or missing file is an error, not a crash")
-    func damagedFiles() throws {
+    func damagedFiles() async throws {
         let samples = try GribSamples()
         defer { samples.remove() }
-        let message = try samples.message("step=6,shortName=2t")
+        let message = try await samples.message("step=6,shortName=2t")
         let truncated = try samples.file([Array(message.prefix(message.count - 20))])
         #expect(throws: GribArchiveError.self) { try GribMessageReader().messages(in: truncated) }
         let missing = URL(fileURLWithPath: samples.directory.file("nothing-here.grib"))
@@ -79,7 +79,8 @@ struct GribMessageReaderTests {
     func concurrentReaders() async throws {
         let samples = try GribSamples()
         defer { samples.remove() }
-        let messages = try (0..<8).map { try samples.message("step=\($0),shortName=2t") }
+        var messages: [[UInt8]] = []
+        for step in 0..<8 { messages.append(try await samples.message("step=\(step),shortName=2t")) }
         let file = try samples.file(messages)
         try await withThrowingTaskGroup(of: [String].self) { group in
             for _ in 0..<8 {

@@ -22,21 +22,21 @@ public struct GribSamples {
     public func remove() { directory.remove() }
 
     /// One message: `template` with `settings` (`date=20250101,time=1200,step=6,shortName=2t`).
-    public func message(_ settings: String, template: String = GribSamples.surface) throws -> [UInt8] {
+    public func message(_ settings: String, template: String = GribSamples.surface) async throws -> [UInt8] {
         let output = directory.file("\(UUID().uuidString).grib")
-        try Self.run("grib_set", "-s", settings, template, output)
+        try await Self.run("grib_set", "-s", settings, template, output)
         return Array(try Data(contentsOf: URL(fileURLWithPath: output)))
     }
 
     /// Surface fields (`shortName`, `date`, `time`, `step`) for every combination, in the
     /// order given (the first list varies slowest).
-    public func surfaceFields(params: [String], dates: [String], times: [String] = ["1200"], steps: [String]) throws -> [Field] {
+    public func surfaceFields(params: [String], dates: [String], times: [String] = ["1200"], steps: [String]) async throws -> [Field] {
         var fields: [Field] = []
         for param in params {
             for date in dates {
                 for time in times {
                     for step in steps {
-                        let bytes = try message("date=\(date),time=\(time),step=\(step),shortName=\(param)")
+                        let bytes = try await message("date=\(date),time=\(time),step=\(step),shortName=\(param)")
                         fields.append(Field(param: param, date: date, time: time, step: step, bytes: bytes))
                     }
                 }
@@ -53,16 +53,22 @@ public struct GribSamples {
     }
 
     /// `grib_ls -p keys` of `bytes`: one line per message, columns separated by one space.
-    public func list(_ bytes: [UInt8], keys: String = "date,time,step,shortName") throws -> [String] {
+    public func list(_ bytes: [UInt8], keys: String = "date,time,step,shortName") async throws -> [String] {
         let url = try file([bytes])
-        let text = try Self.run("grib_ls", "-p", keys, url.path)
+        let text = try await Self.run("grib_ls", "-p", keys, url.path)
         return text.split(separator: "\n").dropFirst(2).prefix { !$0.contains("messages in") }
             .map { $0.split(separator: " ").joined(separator: " ") }
     }
 
-    /// Runs a tool without a shell; its standard output, or an error naming it when it fails.
+    /// Runs a tool without a shell, on a thread of its own (not one of the tasks' threads,
+    /// which the tests running in parallel need for their timers); its standard output, or an
+    /// error naming it when it fails.
     @discardableResult
-    public static func run(_ tool: String, _ arguments: String...) throws -> String {
+    public static func run(_ tool: String, _ arguments: String...) async throws -> String {
+        try await onThreadOfItsOwn { [arguments] in try runBlocking(tool, arguments) }
+    }
+
+    private static func runBlocking(_ tool: String, _ arguments: [String]) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/\(tool)")
         process.arguments = arguments

@@ -19,7 +19,7 @@ public actor ScriptedTestServer {
         // An unstructured task on purpose: it is shared by every test that asks, and must not
         // be cancelled with the first one.
         let script = script
-        let task = Task.detached { try Self.start(script) }
+        let task = Task { try await onThreadOfItsOwn { try Self.start(script) } }
         started = task
         return try await task.value
     }
@@ -52,6 +52,15 @@ public actor ScriptedTestServer {
         atexit {
             for command in ScriptedTestServer.stopCommands.withLock({ $0 }) { _ = system(command) }
         }
+    }
+}
+
+/// Runs blocking `work` (a child process, a `system` call) on a thread of its own and
+/// returns its result. On the tasks' threads (two on a 2-core machine) it would hold one for
+/// seconds, and every timer of the tests running meanwhile would fire late.
+public func onThreadOfItsOwn<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try work() }) }.start()
     }
 }
 
