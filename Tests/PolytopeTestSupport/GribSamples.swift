@@ -68,20 +68,18 @@ public struct GribSamples {
         try await onThreadOfItsOwn { [arguments] in try runBlocking(tool, arguments) }
     }
 
+    /// With `system` and the output in a file, not a pipe: a server another test starts at
+    /// the same moment can inherit a pipe's write end and keep it open, and a read to the
+    /// end of the pipe then never ends.
     private static func runBlocking(_ tool: String, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/\(tool)")
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw TestFailure(description: "\(tool) \(arguments.joined(separator: " ")) failed with status \(process.terminationStatus)")
+        let output = NSTemporaryDirectory() + "polytope-grib-tool-\(UUID().uuidString).txt"
+        defer { try? FileManager.default.removeItem(atPath: output) }
+        let quoted = (["/usr/bin/\(tool)"] + arguments).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+        let status = system(quoted.joined(separator: " ") + " > '\(output)' 2> /dev/null < /dev/null")
+        guard status == 0 else {
+            throw TestFailure(description: "\(tool) \(arguments.joined(separator: " ")) failed with status \(status)")
         }
-        return String(decoding: data, as: UTF8.self)
+        return (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
     }
 
     /// One surface field made by `surfaceFields`.
