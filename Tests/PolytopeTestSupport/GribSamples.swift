@@ -60,26 +60,17 @@ public struct GribSamples {
             .map { $0.split(separator: " ").joined(separator: " ") }
     }
 
-    /// Runs a tool without a shell, on a thread of its own (not one of the tasks' threads,
-    /// which the tests running in parallel need for their timers); its standard output, or an
-    /// error naming it when it fails.
+    /// Runs `/usr/bin/<tool>` with its arguments quoted for the shell (``shellOutput(_:)``), on
+    /// a thread of its own (not one of the tasks' threads, which the tests running in parallel
+    /// need for their timers); its standard output, or an error naming it when it fails.
     @discardableResult
     public static func run(_ tool: String, _ arguments: String...) async throws -> String {
-        try await onThreadOfItsOwn { [arguments] in try runBlocking(tool, arguments) }
-    }
-
-    /// With `system` and the output in a file, not a pipe: a server another test starts at
-    /// the same moment can inherit a pipe's write end and keep it open, and a read to the
-    /// end of the pipe then never ends.
-    private static func runBlocking(_ tool: String, _ arguments: [String]) throws -> String {
-        let output = NSTemporaryDirectory() + "polytope-grib-tool-\(UUID().uuidString).txt"
-        defer { try? FileManager.default.removeItem(atPath: output) }
         let quoted = (["/usr/bin/\(tool)"] + arguments).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }
-        let status = system(quoted.joined(separator: " ") + " > '\(output)' 2> /dev/null < /dev/null")
+        let (status, output) = try await onThreadOfItsOwn { shellOutput(quoted.joined(separator: " ") + " 2> /dev/null < /dev/null") }
         guard status == 0 else {
             throw TestFailure(description: "\(tool) \(arguments.joined(separator: " ")) failed with status \(status)")
         }
-        return (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+        return output
     }
 
     /// One surface field made by `surfaceFields`.

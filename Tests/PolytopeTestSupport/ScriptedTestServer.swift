@@ -24,14 +24,10 @@ public actor ScriptedTestServer {
         return try await task.value
     }
 
-    /// Runs the script with `system` (it waits for and reaps the script itself; Foundation's
-    /// `Process` did not notice the script ending inside the test runner). Output goes to a
-    /// file: the server the script starts keeps any inherited pipe open.
+    /// Runs the script through ``shellOutput(_:)`` (Foundation's `Process` did not notice the
+    /// script ending inside the test runner, and the server it starts would keep a pipe open).
     private static func start(_ script: String) throws -> [String] {
-        let outputPath = NSTemporaryDirectory() + "polytope-test-server-\(UUID().uuidString).txt"
-        defer { try? FileManager.default.removeItem(atPath: outputPath) }
-        let status = system("'\(script)' start > '\(outputPath)' < /dev/null")
-        let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+        let (status, text) = shellOutput("'\(script)' start < /dev/null")
         let lines = text.split(separator: "\n").map(String.init)
         guard status == 0, lines.count >= 2 else {
             throw TestFailure(description: "could not start a test server with \(script) (status \(status))")
@@ -53,6 +49,17 @@ public actor ScriptedTestServer {
             for command in ScriptedTestServer.stopCommands.withLock({ $0 }) { _ = system(command) }
         }
     }
+}
+
+/// Runs `command` with `system` and returns its exit status and standard output. The output
+/// goes through a temporary file, not a pipe: a server that another test starts at the same
+/// moment can inherit a pipe's write end and keep it open, and a read to the end of the pipe
+/// then never ends (`swift test` hung on that once). `system` waits for and reaps the child.
+public func shellOutput(_ command: String) -> (status: Int32, output: String) {
+    let path = NSTemporaryDirectory() + "polytope-test-output-\(UUID().uuidString).txt"
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let status = system("\(command) > '\(path)'")
+    return (status, (try? String(contentsOfFile: path, encoding: .utf8)) ?? "")
 }
 
 /// Runs blocking `work` (a child process, a `system` call) on a thread of its own and
