@@ -8,13 +8,13 @@ import PolytopeCore
 /// Keys are issued by `POST /api/v1/auth/keys` (`polytope login`) or by an operator
 /// (`polytope keys create`); only their SHA-256 is stored, so a copy of the database does not
 /// reveal them. A key expires, can be revoked, and authenticates as the user it was issued to.
-public struct APIKeyAuthenticator: Authenticator, APIKeyIssuing {
+package struct APIKeyAuthenticator: Authenticator, APIKeyIssuing {
     /// Settings of API keys.
-    public struct Configuration: Sendable {
+    package struct Configuration: Sendable {
         /// How long an issued key is valid.
-        public var lifetime: Duration
+        package var lifetime: Duration
 
-        public init(lifetime: Duration = .seconds(365 * 86_400)) {
+        package init(lifetime: Duration = .seconds(365 * 86_400)) {
             self.lifetime = lifetime
         }
     }
@@ -23,16 +23,16 @@ public struct APIKeyAuthenticator: Authenticator, APIKeyIssuing {
     let configuration: Configuration
     let wallClock: any WallClock
 
-    public init(store: any APIKeyStore, configuration: Configuration = Configuration(), wallClock: any WallClock = SystemWallClock()) {
+    package init(store: any APIKeyStore, configuration: Configuration = Configuration(), wallClock: any WallClock = SystemWallClock()) {
         self.store = store
         self.configuration = configuration
         self.wallClock = wallClock
     }
 
-    public var name: String { "api-key" }
-    public var schemes: [String] { ["Bearer", "EmailKey"] }
+    package var name: String { "api-key" }
+    package var schemes: [String] { ["Bearer", "EmailKey"] }
 
-    public func authenticate(_ credential: Credential) async throws -> User? {
+    package func authenticate(_ credential: Credential) async throws -> User? {
         let key: String
         var email: String?
         if credential.isScheme("Bearer") {
@@ -53,7 +53,7 @@ public struct APIKeyAuthenticator: Authenticator, APIKeyIssuing {
     }
 
     /// Issues a new key for `user`; returns the key (shown once) and its record.
-    public func issueKey(for user: User, label: String = "") async throws -> (key: String, record: APIKeyRecord) {
+    package func issueKey(for user: User, label: String = "") async throws -> (key: String, record: APIKeyRecord) {
         let key = Self.randomToken(bytes: 32)
         let now = wallClock.now()
         let record = APIKeyRecord(
@@ -69,7 +69,7 @@ public struct APIKeyAuthenticator: Authenticator, APIKeyIssuing {
     }
 
     /// Hex SHA-256 of a key.
-    public static func hash(_ key: String) -> String {
+    package static func hash(_ key: String) -> String {
         SHA256.hash(data: Array(key.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 

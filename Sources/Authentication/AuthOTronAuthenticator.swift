@@ -16,23 +16,23 @@ import Synchronization
 /// is pinned to RS256, and `iss`, `aud` and `exp` must be right. The user is built from the
 /// claims `username`, `realm`, `roles` and `attributes`. Successful results are cached for
 /// `cacheDuration`, keyed on a hash of the credential; the credential itself is not kept.
-public final class AuthOTronAuthenticator: Authenticator {
+package final class AuthOTronAuthenticator: Authenticator {
     /// Settings of the Auth-o-tron connection.
-    public struct Configuration: Sendable {
+    package struct Configuration: Sendable {
         /// Base URL of Auth-o-tron; `/authenticate` is appended.
-        public var url: String
+        package var url: String
         /// RSA public keys (PEM) by key id.
-        public var publicKeys: [String: String]
+        package var publicKeys: [String: String]
         /// The required `iss` claim.
-        public var issuer: String
+        package var issuer: String
         /// The required `aud` claim (one of the token's audiences).
-        public var audience: String
-        public var cacheDuration: Duration
-        public var timeout: Duration
+        package var audience: String
+        package var cacheDuration: Duration
+        package var timeout: Duration
         /// The schemes forwarded to Auth-o-tron.
-        public var schemes: [String]
+        package var schemes: [String]
 
-        public init(
+        package init(
             url: String, publicKeys: [String: String], issuer: String, audience: String, cacheDuration: Duration = .seconds(60),
             timeout: Duration = .seconds(10), schemes: [String] = ["Bearer", "EmailKey", "Basic"]
         ) {
@@ -47,8 +47,8 @@ public final class AuthOTronAuthenticator: Authenticator {
     }
 
     /// Why a token from Auth-o-tron was refused (logged, never shown to users).
-    public struct TokenRejected: Error, CustomStringConvertible {
-        public var description: String
+    package struct TokenRejected: Error, CustomStringConvertible {
+        package var description: String
     }
 
     let configuration: Configuration
@@ -60,7 +60,7 @@ public final class AuthOTronAuthenticator: Authenticator {
     private static let maximumCacheEntries = 10_000
 
     /// - Throws: if a public key cannot be read.
-    public init(configuration: Configuration, httpClient: HTTPClient = .shared, wallClock: any WallClock = SystemWallClock(), logger: Logger)
+    package init(configuration: Configuration, httpClient: HTTPClient = .shared, wallClock: any WallClock = SystemWallClock(), logger: Logger)
         async throws
     {
         self.configuration = configuration
@@ -74,10 +74,10 @@ public final class AuthOTronAuthenticator: Authenticator {
         self.keys = keys
     }
 
-    public var name: String { "auth-o-tron" }
-    public var schemes: [String] { configuration.schemes }
+    package var name: String { "auth-o-tron" }
+    package var schemes: [String] { configuration.schemes }
 
-    public func authenticate(_ credential: Credential) async throws -> User? {
+    package func authenticate(_ credential: Credential) async throws -> User? {
         guard configuration.schemes.contains(where: credential.isScheme) else { return nil }
         let header = "\(credential.scheme) \(credential.value)"
         let cacheKey = SHA256.hash(data: Array(header.utf8)).map { String(format: "%02x", $0) }.joined()

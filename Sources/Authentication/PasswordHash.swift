@@ -4,17 +4,17 @@ import Foundation
 
 /// Salted password hashes for the configuration: `pbkdf2-sha256$<rounds>$<salt>$<hash>`
 /// (salt and hash in base64). Make one with `polytope hash-password`.
-public struct PasswordHash: Sendable, Hashable {
-    public var rounds: Int
-    public var salt: [UInt8]
-    public var hash: [UInt8]
+package struct PasswordHash: Sendable, Hashable {
+    package var rounds: Int
+    package var salt: [UInt8]
+    package var hash: [UInt8]
 
     static let prefix = "pbkdf2-sha256"
     /// OWASP's 2023 recommendation for PBKDF2-HMAC-SHA256.
-    public static let defaultRounds = 600_000
+    package static let defaultRounds = 600_000
 
     /// Parses the text form; nil if it is not one.
-    public init?(encoded: String) {
+    package init?(encoded: String) {
         let parts = encoded.split(separator: "$", omittingEmptySubsequences: false)
         guard parts.count == 4, parts[0] == Self.prefix, let rounds = Int(parts[1]), rounds >= 1,
             let salt = Data(base64Encoded: String(parts[2])), let hash = Data(base64Encoded: String(parts[3])), hash.count == 32
@@ -25,7 +25,7 @@ public struct PasswordHash: Sendable, Hashable {
     }
 
     /// Hashes `password` with a fresh random salt.
-    public init(hashing password: String, rounds: Int = PasswordHash.defaultRounds) throws {
+    package init(hashing password: String, rounds: Int = PasswordHash.defaultRounds) throws {
         var generator = SystemRandomNumberGenerator()
         let salt = (0..<16).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
         self.rounds = rounds
@@ -34,12 +34,12 @@ public struct PasswordHash: Sendable, Hashable {
     }
 
     /// The text form, for the configuration.
-    public var encoded: String {
+    package var encoded: String {
         "\(Self.prefix)$\(rounds)$\(Data(salt).base64EncodedString())$\(Data(hash).base64EncodedString())"
     }
 
     /// Whether `password` hashes to this hash (compared in constant time).
-    public func matches(_ password: String) -> Bool {
+    package func matches(_ password: String) -> Bool {
         guard let candidate = try? Self.derive(password, salt: salt, rounds: rounds) else { return false }
         return ConstantTime.equals(candidate, hash)
     }

@@ -5,15 +5,15 @@ import PolytopeCore
 /// `PeerCredential`): the peer must be configured, its secret must match, and the user's
 /// realm must be one the peer may speak for. The user keeps the name, realm, roles and
 /// attributes the peer sent.
-public struct PeerAuthenticator: Authenticator {
+package struct PeerAuthenticator: Authenticator {
     /// A server allowed to call this one.
-    public struct Peer: Sendable, Hashable {
-        public var name: String
-        public var secret: String
+    package struct Peer: Sendable, Hashable {
+        package var name: String
+        package var secret: String
         /// Realms whose users the peer may forward.
-        public var realms: [String]
+        package var realms: [String]
 
-        public init(name: String, secret: String, realms: [String]) {
+        package init(name: String, secret: String, realms: [String]) {
             self.name = name
             self.secret = secret
             self.realms = realms
@@ -22,14 +22,14 @@ public struct PeerAuthenticator: Authenticator {
 
     private let peers: [String: Peer]
 
-    public init(peers: [Peer]) {
+    package init(peers: [Peer]) {
         self.peers = Dictionary(peers.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
-    public var name: String { "peer" }
-    public var schemes: [String] { [PeerCredential.scheme] }
+    package var name: String { "peer" }
+    package var schemes: [String] { [PeerCredential.scheme] }
 
-    public func authenticate(_ credential: Credential) async throws -> User? {
+    package func authenticate(_ credential: Credential) async throws -> User? {
         guard credential.isScheme(PeerCredential.scheme), let presented = PeerCredential(credentialValue: credential.value) else { return nil }
         // Compared even for an unknown peer, so that timing does not tell which peers exist.
         let peer = peers[presented.peer]

@@ -10,9 +10,9 @@ import Synchronization
 /// exists. A deliberately slow hash would make every poll of polytope-client (which sends
 /// the password each time) cost a fraction of a second, so a successful check is remembered
 /// for a few minutes, keyed on a SHA-256 of the credential.
-public final class PlainUserAuthenticator: Authenticator {
+package final class PlainUserAuthenticator: Authenticator {
     /// How a configured user proves who they are.
-    public enum Secret: Sendable, Hashable {
+    package enum Secret: Sendable, Hashable {
         case plainText(String)
         case hashed(PasswordHash)
 
@@ -25,16 +25,16 @@ public final class PlainUserAuthenticator: Authenticator {
     }
 
     /// A user and their secret, as configured.
-    public struct Account: Sendable, Hashable {
-        public var user: User
-        public var secret: Secret
+    package struct Account: Sendable, Hashable {
+        package var user: User
+        package var secret: Secret
 
-        public init(user: User, secret: Secret) {
+        package init(user: User, secret: Secret) {
             self.user = user
             self.secret = secret
         }
 
-        public init(user: User, password: String) {
+        package init(user: User, password: String) {
             self.init(user: user, secret: .plainText(password))
         }
     }
@@ -46,7 +46,7 @@ public final class PlainUserAuthenticator: Authenticator {
     /// How long a successful check is remembered.
     static let rememberFor: TimeInterval = 300
 
-    public init(accounts: [Account]) {
+    package init(accounts: [Account]) {
         self.accounts = Dictionary(accounts.map { ($0.user.username, $0) }, uniquingKeysWith: { first, _ in first })
         let hashed = accounts.compactMap { account -> PasswordHash? in
             if case .hashed(let hash) = account.secret { return hash }
@@ -55,15 +55,15 @@ public final class PlainUserAuthenticator: Authenticator {
         self.decoy = hashed.map { .hashed($0) } ?? .plainText(UUID().uuidString)
     }
 
-    public var name: String { "plain" }
-    public var schemes: [String] { ["Basic"] }
+    package var name: String { "plain" }
+    package var schemes: [String] { ["Basic"] }
 
     /// The user's account, if configured (for issuing API keys with their current roles).
-    public func account(named username: String) -> Account? {
+    package func account(named username: String) -> Account? {
         accounts[username]
     }
 
-    public func authenticate(_ credential: Credential) async throws -> User? {
+    package func authenticate(_ credential: Credential) async throws -> User? {
         guard credential.isScheme("Basic"),
             let data = Data(base64Encoded: credential.value),
             let decoded = String(data: data, encoding: .utf8),

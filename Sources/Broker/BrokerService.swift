@@ -9,8 +9,8 @@ import ServiceLifecycle
 /// It runs a dispatch round as soon as a new request is signalled in-process, and otherwise
 /// every `pollInterval` (which is how it sees requests submitted by other processes).
 /// Requires `run()` to be running; stops at graceful shutdown after the current round.
-public struct BrokerService<C: Clock<Duration>>: Service {
-    public typealias Configuration = BrokerConfiguration
+package struct BrokerService<C: Clock<Duration>>: Service {
+    package typealias Configuration = BrokerConfiguration
 
     let configuration: Configuration
     let store: any DispatchStore
@@ -24,7 +24,7 @@ public struct BrokerService<C: Clock<Duration>>: Service {
     let metrics: PolytopeMetrics
     let logger: Logger
 
-    public init(
+    package init(
         configuration: Configuration,
         store: any DispatchStore,
         collections: [String: CollectionLimits],
@@ -46,7 +46,7 @@ public struct BrokerService<C: Clock<Duration>>: Service {
         self.logger = logger
     }
 
-    public func run() async throws {
+    package func run() async throws {
         logger.info("broker started", metadata: ["poll-interval": "\(configuration.pollInterval)"])
         await withGracefulShutdownHandler {
             var failures = 0
@@ -72,7 +72,7 @@ public struct BrokerService<C: Clock<Duration>>: Service {
     /// One pass: recover expired leases, then queue every waiting request the limits allow.
     /// - Returns: the ids queued, in order.
     @discardableResult
-    public func dispatchRound() async throws -> [RequestID] {
+    package func dispatchRound() async throws -> [RequestID] {
         try await recoverExpiredLeases()
         let policy = DispatchPlanner.Policy(maximumActive: configuration.maximumActive, collections: collections)
         var planner = DispatchPlanner(policy: policy, active: try await store.activeRequestCounts())
@@ -127,17 +127,17 @@ public struct BrokerService<C: Clock<Duration>>: Service {
 }
 
 /// Settings of the broker.
-public struct BrokerConfiguration: Sendable {
+package struct BrokerConfiguration: Sendable {
     /// How often the store is checked when nothing is signalled.
-    public var pollInterval: Duration
+    package var pollInterval: Duration
     /// A request whose worker vanished this many times fails instead of running again.
-    public var maximumAttempts: Int
+    package var maximumAttempts: Int
     /// Waiting requests read from the store per page of a round.
-    public var pageSize: Int
+    package var pageSize: Int
     /// Most active requests across all collections; nil for no limit.
-    public var maximumActive: Int?
+    package var maximumActive: Int?
 
-    public init(pollInterval: Duration = .milliseconds(500), maximumAttempts: Int = 3, pageSize: Int = 1000, maximumActive: Int? = nil) {
+    package init(pollInterval: Duration = .milliseconds(500), maximumAttempts: Int = 3, pageSize: Int = 1000, maximumActive: Int? = nil) {
         self.pollInterval = pollInterval
         self.maximumAttempts = maximumAttempts
         self.pageSize = pageSize

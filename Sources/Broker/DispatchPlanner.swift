@@ -6,21 +6,21 @@ import PolytopeCore
 /// First come, first served with skip-ahead: a request held back by a limit of its own
 /// (its user's or its collection's) does not block later requests; only the global cap
 /// stops the round.
-public struct DispatchPlanner: Sendable {
+package struct DispatchPlanner: Sendable {
     /// The limits to enforce.
-    public struct Policy: Sendable, Hashable {
+    package struct Policy: Sendable, Hashable {
         /// Most active requests across all collections; nil for no limit.
-        public var maximumActive: Int?
-        public var collections: [String: CollectionLimits]
+        package var maximumActive: Int?
+        package var collections: [String: CollectionLimits]
 
-        public init(maximumActive: Int? = nil, collections: [String: CollectionLimits]) {
+        package init(maximumActive: Int? = nil, collections: [String: CollectionLimits]) {
             self.maximumActive = maximumActive
             self.collections = collections
         }
     }
 
     /// What to do with one candidate.
-    public enum Decision: Sendable, Hashable {
+    package enum Decision: Sendable, Hashable {
         /// Queue it now.
         case admit
         /// Leave it waiting; a limit of its own is reached.
@@ -31,16 +31,16 @@ public struct DispatchPlanner: Sendable {
         case stop
     }
 
-    public let policy: Policy
-    public private(set) var counts: ActiveRequestCounts
+    package let policy: Policy
+    package private(set) var counts: ActiveRequestCounts
 
-    public init(policy: Policy, active counts: ActiveRequestCounts) {
+    package init(policy: Policy, active counts: ActiveRequestCounts) {
         self.policy = policy
         self.counts = counts
     }
 
     /// Decides about `candidate`; an admitted candidate counts as active from now on.
-    public mutating func consider(_ candidate: DispatchCandidate) -> Decision {
+    package mutating func consider(_ candidate: DispatchCandidate) -> Decision {
         if let maximum = policy.maximumActive, counts.total >= maximum {
             return .stop
         }

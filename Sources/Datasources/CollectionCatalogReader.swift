@@ -16,15 +16,15 @@ import PolytopeCore
 ///       - big-dummy        # a shared definition, by name
 ///       - {name: big-dummy, match: {datasource: dummy}}   # a shared definition with overrides
 /// ```
-public struct CollectionCatalogReader {
-    public var factory: DatasourceFactory
+package struct CollectionCatalogReader {
+    package var factory: DatasourceFactory
 
-    public init(factory: DatasourceFactory = DatasourceFactory()) {
+    package init(factory: DatasourceFactory = DatasourceFactory()) {
         self.factory = factory
     }
 
     /// Problems are reported through the readers; collections that cannot be built are left out.
-    public func read(collections: ConfigReader?, sharedDatasources: ConfigReader?) -> CollectionCatalog {
+    package func read(collections: ConfigReader?, sharedDatasources: ConfigReader?) -> CollectionCatalog {
         var shared: [String: ConfigNode] = [:]
         for (name, definition) in sharedDatasources?.entries() ?? [] {
             guard case .mapping = definition.node.value else {

@@ -2,16 +2,16 @@ import PolytopeConfig
 import PolytopeCore
 
 /// Builds datasources from their configuration, by `type`.
-public struct DatasourceFactory: Sendable {
+package struct DatasourceFactory: Sendable {
     /// Builds one datasource from the options of its configuration entry; reports problems
     /// through the reader and returns nil if it cannot be built.
-    public typealias Builder = @Sendable (ConfigReader) -> (any Datasource)?
+    package typealias Builder = @Sendable (ConfigReader) -> (any Datasource)?
 
     private var builders: [String: Builder]
 
     /// A factory that knows the built-in types: `echo`, `dummy`, `raise`, `command`, `http`, `polytope` (federation),
     /// `grib-archive`.
-    public init() {
+    package init() {
         builders = [
             "echo": { _ in EchoDatasource() },
             "dummy": { options in
@@ -31,14 +31,14 @@ public struct DatasourceFactory: Sendable {
     }
 
     /// Adds (or replaces) a type.
-    public mutating func register(type: String, _ builder: @escaping Builder) {
+    package mutating func register(type: String, _ builder: @escaping Builder) {
         builders[type] = builder
     }
 
-    public var types: [String] { builders.keys.sorted() }
+    package var types: [String] { builders.keys.sorted() }
 
     /// Builds a datasource of `type`; nil (with a reported problem) for an unknown type.
-    public func make(type: String, options: ConfigReader) -> (any Datasource)? {
+    package func make(type: String, options: ConfigReader) -> (any Datasource)? {
         guard let builder = builders[type] else {
             options.report("unknown datasource type '\(type)'; known types: \(types.joined(separator: ", "))", key: "type")
             return nil

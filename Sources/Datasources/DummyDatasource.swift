@@ -3,20 +3,20 @@ import PolytopeCore
 
 /// Returns N bytes, N from the request key `size` (or a bare integer request, as the
 /// reference server accepts). Used to test transfers of any size.
-public struct DummyDatasource: Datasource {
+package struct DummyDatasource: Datasource {
     /// The largest result this datasource will produce.
-    public var maximumSize: Int64
+    package var maximumSize: Int64
     /// Bytes per second to produce at most, simulating a slow archive; nil for full speed.
-    public var bytesPerSecond: Int64?
+    package var bytesPerSecond: Int64?
     /// Bytes produced per write.
     static let chunkLength = 1 << 20
 
-    public init(maximumSize: Int64, bytesPerSecond: Int64? = nil) {
+    package init(maximumSize: Int64, bytesPerSecond: Int64? = nil) {
         self.maximumSize = maximumSize
         self.bytesPerSecond = bytesPerSecond
     }
 
-    public func rejection(of request: DatasourceRequest) -> String? {
+    package func rejection(of request: DatasourceRequest) -> String? {
         switch size(of: request.document) {
         case .success(let size) where size > maximumSize:
             return "size \(size) is larger than the maximum of \(maximumSize) bytes"
@@ -27,9 +27,9 @@ public struct DummyDatasource: Datasource {
         }
     }
 
-    public func contentType(for request: DatasourceRequest) -> String { "application/x-grib" }
+    package func contentType(for request: DatasourceRequest) -> String { "application/x-grib" }
 
-    public func retrieve(_ request: DatasourceRequest, into output: some ByteSink) async throws {
+    package func retrieve(_ request: DatasourceRequest, into output: some ByteSink) async throws {
         let size = try size(of: request.document).get()
         let chunkLength = Int(min(Int64(Self.chunkLength), max(1, (bytesPerSecond ?? Int64(Self.chunkLength)) / 10)))
         let chunk = ByteBuffer(repeating: UInt8(ascii: "x"), count: chunkLength)

@@ -16,9 +16,9 @@ import Synchronization
 ///
 /// The archive is opened on first use, so reading the configuration creates nothing on disk.
 /// `archive(file:expecting:)` is the entry point of the archive verb.
-public struct GribArchiveDatasource: Datasource {
+package struct GribArchiveDatasource: Datasource {
     /// What to do when some requested fields are not in the archive.
-    public enum MissingFields: String, Sendable, Hashable, CaseIterable {
+    package enum MissingFields: String, Sendable, Hashable, CaseIterable {
         /// Fail the request, listing the missing fields.
         case fail
         /// Return the fields that exist (fail only when none does).
@@ -26,33 +26,33 @@ public struct GribArchiveDatasource: Datasource {
     }
 
     /// The options of a `grib-archive` datasource (see docs/configuration.md).
-    public struct Configuration: Sendable {
+    package struct Configuration: Sendable {
         /// The archive's directory.
-        public var root: String
-        public var missing: MissingFields = .fail
+        package var root: String
+        package var missing: MissingFields = .fail
         /// The most fields one request may ask for or return.
-        public var maxFields = 100_000
+        package var maxFields = 100_000
         /// The most index lookups one request may make (keys a request leaves out match every
         /// value the archive holds, multiplying lookups).
-        public var maxLookups = 1_000_000
+        package var maxLookups = 1_000_000
         /// Keys every request must give.
-        public var requiredKeys = ["date", "param"]
+        package var requiredKeys = ["date", "param"]
         /// Whether archived files are flushed to disk before they are indexed.
-        public var syncWrites = true
+        package var syncWrites = true
 
-        public init(root: String) {
+        package init(root: String) {
             self.root = root
         }
     }
 
-    public let configuration: Configuration
+    package let configuration: Configuration
     let normaliser: MarsRequestNormaliser
     let clock: any WallClock
     private let opener: ArchiveOpener
     /// The longest chunk written to the sink.
     var chunkLength = 1 << 20
 
-    public init(configuration: Configuration, clock: any WallClock = SystemWallClock()) {
+    package init(configuration: Configuration, clock: any WallClock = SystemWallClock()) {
         var settings = MarsLanguageSettings.standard
         settings.maximumValues = max(configuration.maxFields, settings.maximumValues)
         // `all` matches every archived value; whether a request may use it is the collection's choice.
@@ -67,16 +67,16 @@ public struct GribArchiveDatasource: Datasource {
             clock: clock)
     }
 
-    public func contentType(for request: DatasourceRequest) -> String { "application/x-grib" }
+    package func contentType(for request: DatasourceRequest) -> String { "application/x-grib" }
 
-    public func rejection(of request: DatasourceRequest) -> String? {
+    package func rejection(of request: DatasourceRequest) -> String? {
         switch prepare(request) {
         case .success: return nil
         case .failure(let error): return error.message
         }
     }
 
-    public func retrieve(_ request: DatasourceRequest, into output: some ByteSink) async throws {
+    package func retrieve(_ request: DatasourceRequest, into output: some ByteSink) async throws {
         let normalised = try prepare(request).get()
         let archive = try opener.archive()
         do {
@@ -95,7 +95,7 @@ public struct GribArchiveDatasource: Datasource {
     /// `metadata` (see `GribArchive.archive(file:expecting:)`); returns how many.
     /// - Throws: `PolytopeError`: invalid request for data that cannot be archived (naming
     ///   the message at fault), internal error for a storage failure.
-    public func archive(file: URL, expecting metadata: NormalisedRequest?) async throws -> Int {
+    package func archive(file: URL, expecting metadata: NormalisedRequest?) async throws -> Int {
         do {
             return try await opener.archive().archive(file: file, expecting: metadata)
         } catch let error as GribArchiveError {
@@ -177,7 +177,7 @@ private final class ArchiveOpener: Sendable {
 
 extension GribArchiveDatasource: ArchivingDatasource {
     /// Archives the uploaded GRIB file; each message must match the archive request's metadata.
-    public func archive(_ request: DatasourceRequest, file: URL) async throws -> String {
+    package func archive(_ request: DatasourceRequest, file: URL) async throws -> String {
         let metadata = try prepare(request).get()
         let count = try await archive(file: file, expecting: metadata)
         return "Archived \(count) field\(count == 1 ? "" : "s")."

@@ -6,14 +6,14 @@ import PolytopeCore
 /// The MARS request language for a collection (`language: mars`): requests are normalised
 /// by `MarsRequestNormaliser` before matching, so `date: -1`, `time: 12` and `param: 2t` match
 /// rules written as `20250101`, `1200` and `167`.
-public struct MarsRequestLanguage: RequestLanguage {
-    public let normaliser: MarsRequestNormaliser
+package struct MarsRequestLanguage: RequestLanguage {
+    package let normaliser: MarsRequestNormaliser
 
-    public init(settings: MarsLanguageSettings = .standard) {
+    package init(settings: MarsLanguageSettings = .standard) {
         normaliser = MarsRequestNormaliser(settings: settings)
     }
 
-    public func normalise(_ document: RequestDocument, verb: Verb, now: Date) throws -> RequestDocument {
+    package func normalise(_ document: RequestDocument, verb: Verb, now: Date) throws -> RequestDocument {
         do {
             return try normaliser.normalise(document, verb: verb.rawValue, now: now).document
         } catch {

@@ -1,19 +1,23 @@
+import PolytopeCore
+
 /// Settings of the frontend role.
-public struct FrontendConfiguration: Sendable {
+package struct FrontendConfiguration: Sendable {
     /// The largest request body accepted for submissions (small JSON documents).
-    public var maximumBodySize: Int
+    package var maximumBodySize: Int
     /// The largest upload accepted for the archive verb.
-    public var maximumUploadSize: Int64
+    package var maximumUploadSize: Int64
     /// URL prefixes (`https://data.example.int/incoming/`) that archive requests may name as
     /// their data's `url`, for a worker to fetch; empty: only uploads.
-    public var archiveSources: [String] = []
+    package var archiveSources: [String] = []
     /// The externally visible base URL (`https://polytope.example.int`) used in `Location`
     /// headers; nil to derive it from the request's `Host` header.
-    public var publicURL: String?
+    package var publicURL: String?
     /// Seconds suggested to clients between polls.
-    public var retryAfterSeconds: Int
+    package var retryAfterSeconds: Int
+    /// Bounds of every submitted request (keys, values, nesting), whatever its form.
+    package var requestLimits = RequestLimits()
 
-    public init(maximumBodySize: Int = 1 << 20, maximumUploadSize: Int64 = 10 << 30, publicURL: String? = nil, retryAfterSeconds: Int = 1) {
+    package init(maximumBodySize: Int = 1 << 20, maximumUploadSize: Int64 = 10 << 30, publicURL: String? = nil, retryAfterSeconds: Int = 1) {
         self.maximumBodySize = maximumBodySize
         self.maximumUploadSize = maximumUploadSize
         self.publicURL = publicURL
@@ -21,7 +25,7 @@ public struct FrontendConfiguration: Sendable {
     }
 
     /// Whether a worker may fetch archive data from `url`.
-    public func allowsArchiveSource(_ url: String) -> Bool {
+    package func allowsArchiveSource(_ url: String) -> Bool {
         archiveSources.contains { url.hasPrefix($0) } && !url.contains("..")
     }
 }

@@ -5,22 +5,22 @@ import PolytopeCore
 import PolytopeHTTP
 
 /// What the frontend needs from the rest of the system.
-public struct FrontendDependencies: Sendable {
-    public var store: any RequestStore
-    public var staging: any StagingArea
+package struct FrontendDependencies: Sendable {
+    package var store: any RequestStore
+    package var staging: any StagingArea
     /// Set when a processed request's poll redirects straight to staging (presigned URLs)
     /// rather than to `/api/v1/downloads`.
-    public var directDownloads: (any DirectDownloadStaging)?
-    public var catalog: CollectionCatalog
-    public var authenticators: [any Authenticator]
+    package var directDownloads: (any DirectDownloadStaging)?
+    package var catalog: CollectionCatalog
+    package var authenticators: [any Authenticator]
     /// Issues API keys; nil when API keys are turned off.
-    public var keyIssuer: (any APIKeyIssuing)?
+    package var keyIssuer: (any APIKeyIssuing)?
     /// Signalled after each accepted request, so the broker reacts at once.
-    public var requestArrived: WakeSignal
-    public var wallClock: any WallClock
-    public var metrics: PolytopeMetrics
+    package var requestArrived: WakeSignal
+    package var wallClock: any WallClock
+    package var metrics: PolytopeMetrics
 
-    public init(
+    package init(
         store: any RequestStore,
         staging: any StagingArea,
         directDownloads: (any DirectDownloadStaging)? = nil,
@@ -44,9 +44,9 @@ public struct FrontendDependencies: Sendable {
 }
 
 /// Adds the REST API of polytope-client to a router made by `HTTPRouting.makeRouter`.
-public enum FrontendRouter {
+package enum FrontendRouter {
     /// Adds `/api/v1`: the REST API of polytope-client.
-    public static func addAPIRoutes(
+    package static func addAPIRoutes(
         to router: Router<PolytopeRequestContext>,
         dependencies: FrontendDependencies,
         configuration: FrontendConfiguration

@@ -15,19 +15,19 @@ import ServiceLifecycle
 /// 3. while staging holds more than `stagingThreshold`, deletes the oldest finished requests'
 ///    results and records.
 /// Waiting, queued and processing requests are never touched. Requires `run()` to be running.
-public struct GarbageCollectorService<C: Clock<Duration>>: Service {
-    public typealias Configuration = GarbageCollectorConfiguration
+package struct GarbageCollectorService<C: Clock<Duration>>: Service {
+    package typealias Configuration = GarbageCollectorConfiguration
 
     /// What one pass removed.
-    public struct Report: Sendable, Hashable {
+    package struct Report: Sendable, Hashable {
         /// Archive requests failed because their data never came.
-        public var abandonedUploads = 0
-        public var expiredRequests = 0
-        public var evictedRequests = 0
-        public var orphanedObjects = 0
+        package var abandonedUploads = 0
+        package var expiredRequests = 0
+        package var evictedRequests = 0
+        package var orphanedObjects = 0
         /// Unfinished uploads of crashed workers (S3 multipart uploads) that were removed.
-        public var abandonedWrites = 0
-        public var bytesFreed: Int64 = 0
+        package var abandonedWrites = 0
+        package var bytesFreed: Int64 = 0
     }
 
     let configuration: Configuration
@@ -38,7 +38,7 @@ public struct GarbageCollectorService<C: Clock<Duration>>: Service {
     let metrics: PolytopeMetrics
     let logger: Logger
 
-    public init(
+    package init(
         configuration: Configuration,
         store: any RetentionStore,
         staging: any StagingArea,
@@ -56,7 +56,7 @@ public struct GarbageCollectorService<C: Clock<Duration>>: Service {
         self.logger = logger
     }
 
-    public func run() async throws {
+    package func run() async throws {
         logger.info(
             "garbage collector started",
             metadata: ["interval": "\(configuration.interval)", "maximum-age": "\(configuration.maximumAge)"]
@@ -88,7 +88,7 @@ public struct GarbageCollectorService<C: Clock<Duration>>: Service {
     }
 
     /// One pass, as described on the type.
-    public func collect() async throws -> Report {
+    package func collect() async throws -> Report {
         var report = Report()
         let now = wallClock.now()
         report.abandonedUploads = try await store.failAbandonedUploads(
@@ -165,24 +165,24 @@ public struct GarbageCollectorService<C: Clock<Duration>>: Service {
 }
 
 /// Settings of the garbage collector.
-public struct GarbageCollectorConfiguration: Sendable {
-    public var interval: Duration
-    public var maximumAge: Duration
+package struct GarbageCollectorConfiguration: Sendable {
+    package var interval: Duration
+    package var maximumAge: Duration
     /// Staging size above which the oldest results are evicted; nil for no limit.
-    public var stagingThreshold: Int64?
+    package var stagingThreshold: Int64?
     /// Unreferenced objects younger than this are left alone (their request may be about
     /// to record them).
-    public var orphanGracePeriod: Duration
+    package var orphanGracePeriod: Duration
     /// Unfinished uploads (S3 multipart) started longer ago than this are taken as abandoned
     /// by a crashed worker and removed. Longer than the slowest upload of a large result.
-    public var abandonedWriteAge: Duration
+    package var abandonedWriteAge: Duration
     /// How long a poll of a removed request still answers that it expired (rather than a
     /// plain "not found").
-    public var expiryNoteAge: Duration
+    package var expiryNoteAge: Duration
     /// Archive requests still waiting for their data this long after submission fail.
-    public var uploadTimeout: Duration
+    package var uploadTimeout: Duration
 
-    public init(
+    package init(
         interval: Duration = .seconds(60),
         maximumAge: Duration = .seconds(86_400),
         stagingThreshold: Int64? = 10 * 1 << 30,

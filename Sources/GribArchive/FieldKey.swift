@@ -9,17 +9,17 @@ import PolytopeCore
 ///
 /// Keys are lower case; values are single words without `,`, `=`, spaces or control
 /// characters, so `canonical` is unambiguous.
-public struct FieldKey: Sendable, Hashable, CustomStringConvertible {
+package struct FieldKey: Sendable, Hashable, CustomStringConvertible {
     /// The value of each key.
-    public let values: [String: String]
+    package let values: [String: String]
 
     /// The keys in canonical (alphabetical) order.
-    public let keys: [String]
+    package let keys: [String]
 
     /// A key from values already normalised.
     /// - Throws: `GribArchiveError.unusableKeys` for an empty key set, or a key or value that
     ///   cannot be written in the canonical form.
-    public init(values: [String: String]) throws(GribArchiveError) {
+    package init(values: [String: String]) throws(GribArchiveError) {
         guard !values.isEmpty else { throw GribArchiveError(.unusableKeys, "a field needs at least one MARS key") }
         for (key, value) in values {
             guard Self.isWord(key), Self.isWord(value) else {
@@ -31,19 +31,19 @@ public struct FieldKey: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// `class=od,date=20250101,...,time=1200`: the keys in canonical order with their values.
-    public var canonical: String { keys.map { "\($0)=\(values[$0]!)" }.joined(separator: ",") }
+    package var canonical: String { keys.map { "\($0)=\(values[$0]!)" }.joined(separator: ",") }
 
     /// `class,date,...,time`: which keys the field has, in canonical order.
-    public var schema: String { keys.joined(separator: ",") }
+    package var schema: String { keys.joined(separator: ",") }
 
-    public var description: String { canonical }
+    package var description: String { canonical }
 
     /// The settings fields are normalised with: the standard MARS kinds, parameters as ids.
-    public static let normaliser = MarsRequestNormaliser(settings: .standard)
+    package static let normaliser = MarsRequestNormaliser(settings: .standard)
 
     /// The key of `message`, its MARS keys normalised.
     /// - Throws: `GribArchiveError.unusableKeys` naming the message and every key at fault.
-    public static func normalising(_ message: GribMessage) throws(GribArchiveError) -> FieldKey {
+    package static func normalising(_ message: GribMessage) throws(GribArchiveError) -> FieldKey {
         let fields = message.marsKeys.sorted { $0.key < $1.key }.map { RequestDocument.Field(key: $0.key, value: .list([$0.value])) }
         let normalised: NormalisedRequest
         do {

@@ -16,7 +16,7 @@ extension GribArchive {
     /// replaced. `file` itself is left as it is.
     /// - Throws: `GribArchiveError` naming the message at fault (`notGRIB`, `unusableKeys`,
     ///   `metadataMismatch`, `unreadableFile`) or the storage failure.
-    public func archive(file: URL, expecting metadata: NormalisedRequest?) async throws -> Int {
+    package func archive(file: URL, expecting metadata: NormalisedRequest?) async throws -> Int {
         let now = clock.now()
         let expectation = try metadata.map { metadata throws(GribArchiveError) in try MetadataExpectation(metadata, now: now) }
         let name = "data/\(Self.dayDirectory(now))/\(UUID().uuidString.lowercased()).grib"

@@ -17,21 +17,21 @@ import _NIOFileSystem
 /// Files are never rewritten, so a retrieval reading while another archive replaces its fields
 /// still reads complete messages (the replaced bytes stay on disk). Any number of
 /// `GribArchive`s, in one process or several, may share a root.
-public final class GribArchive: Sendable {
+package final class GribArchive: Sendable {
     /// Settings of an archive.
-    public struct Configuration: Sendable {
+    package struct Configuration: Sendable {
         /// The directory of the archive (created if missing).
-        public var root: URL
+        package var root: URL
         /// The most fields one retrieval may ask for or return.
-        public var maximumFields: Int
+        package var maximumFields: Int
         /// The most index lookups one retrieval may make; keys a request leaves out multiply
         /// them by the number of values the archive holds.
-        public var maximumLookups: Int
+        package var maximumLookups: Int
         /// Whether archive files are flushed to disk (fsync) before they are indexed, so that
         /// archived fields survive a power loss.
-        public var syncWrites: Bool
+        package var syncWrites: Bool
 
-        public init(root: URL, maximumFields: Int = 100_000, maximumLookups: Int = 1_000_000, syncWrites: Bool = true) {
+        package init(root: URL, maximumFields: Int = 100_000, maximumLookups: Int = 1_000_000, syncWrites: Bool = true) {
             self.root = root
             self.maximumFields = maximumFields
             self.maximumLookups = maximumLookups
@@ -39,13 +39,13 @@ public final class GribArchive: Sendable {
         }
     }
 
-    public let configuration: Configuration
+    package let configuration: Configuration
     let index: ArchiveIndex
     let clock: any WallClock
     let reader = GribMessageReader()
 
     /// Opens (creating if needed) the archive at `configuration.root`.
-    public init(configuration: Configuration, clock: any WallClock = SystemWallClock()) throws {
+    package init(configuration: Configuration, clock: any WallClock = SystemWallClock()) throws {
         let root = configuration.root.standardizedFileURL
         for directory in ["data", "tmp"] {
             try FileManager.default.createDirectory(at: root.appendingPathComponent(directory), withIntermediateDirectories: true)
@@ -58,7 +58,7 @@ public final class GribArchive: Sendable {
     }
 
     /// The number of fields in the archive.
-    public func fieldCount() async throws -> Int {
+    package func fieldCount() async throws -> Int {
         try await index.fieldCount()
     }
 
@@ -69,7 +69,7 @@ public final class GribArchive: Sendable {
     /// `MarsRequestNormaliser` writes them with parameters as ids (`MarsLanguageSettings.standard`).
     /// - Throws: `GribArchiveError.tooManyFields` when the request asks for more than
     ///   `maximumFields` fields or would need more than `maximumLookups` lookups.
-    public func retrievalPlan(for request: NormalisedRequest) async throws -> RetrievalPlan {
+    package func retrievalPlan(for request: NormalisedRequest) async throws -> RetrievalPlan {
         let planner = RetrievalPlanner(maximumFields: configuration.maximumFields, maximumLookups: configuration.maximumLookups)
         return try await index.plan(request, planner: planner)
     }
@@ -78,7 +78,7 @@ public final class GribArchive: Sendable {
     /// `chunkLength` bytes. Fields that follow each other in one file are read together.
     /// - Throws: `GribArchiveError.damagedArchive` when a file is missing or shorter than the
     ///   index says; errors of `consume`.
-    public func read(_ fields: [ArchivedField], chunkLength: Int = 1 << 20, into consume: (ByteBuffer) async throws -> Void) async throws {
+    package func read(_ fields: [ArchivedField], chunkLength: Int = 1 << 20, into consume: (ByteBuffer) async throws -> Void) async throws {
         precondition(chunkLength > 0, "chunkLength must be positive")
         for run in Self.runs(of: fields) {
             try Task.checkCancellation()

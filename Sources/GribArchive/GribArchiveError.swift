@@ -5,9 +5,9 @@ import PolytopeCore
 /// `polytopeError` decides what the user is told: problems of the data or the request are
 /// shown as they are (HTTP 400); problems of the archive itself (a damaged file, a failed
 /// write) are internal errors whose details go to the logs only.
-public struct GribArchiveError: UserFacingError, Sendable, Hashable, CustomStringConvertible {
+package struct GribArchiveError: UserFacingError, Sendable, Hashable, CustomStringConvertible {
     /// The kind of failure.
-    public enum Reason: String, Sendable, Hashable {
+    package enum Reason: String, Sendable, Hashable {
         /// The file to archive cannot be opened or read.
         case unreadableFile
         /// The file is not GRIB, or a message is damaged or surrounded by other bytes.
@@ -24,21 +24,21 @@ public struct GribArchiveError: UserFacingError, Sendable, Hashable, CustomStrin
         case storageFailure
     }
 
-    public var reason: Reason
-    public var message: String
+    package var reason: Reason
+    package var message: String
 
-    public init(_ reason: Reason, _ message: String) {
+    package init(_ reason: Reason, _ message: String) {
         self.reason = reason
         self.message = message
     }
 
-    public var userMessage: String { message }
+    package var userMessage: String { message }
 
-    public var description: String { "\(reason.rawValue): \(message)" }
+    package var description: String { "\(reason.rawValue): \(message)" }
 
     /// The error as the domain reports it: the data's and the request's problems are the
     /// user's (invalid request); the archive's own are internal.
-    public var polytopeError: PolytopeError {
+    package var polytopeError: PolytopeError {
         switch reason {
         case .unreadableFile, .notGRIB, .unusableKeys, .metadataMismatch, .tooManyFields:
             return .invalidRequest(message)

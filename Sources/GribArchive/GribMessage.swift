@@ -1,16 +1,16 @@
 /// One GRIB message of a file, as `GribMessageReader` found it: where it is and its MARS keys
 /// exactly as ecCodes writes them (`param` may be `167` or `129.128`, `time` `1200`).
-public struct GribMessage: Sendable, Hashable {
+package struct GribMessage: Sendable, Hashable {
     /// The message's position in its file, counting from 1.
-    public var number: Int
+    package var number: Int
     /// The byte offset of the message (its `GRIB` marker) in the file.
-    public var offset: Int64
+    package var offset: Int64
     /// The message's length in bytes (through its `7777` end marker).
-    public var length: Int64
+    package var length: Int64
     /// The keys of ecCodes' `mars` namespace with their values as text.
-    public var marsKeys: [String: String]
+    package var marsKeys: [String: String]
 
-    public init(number: Int, offset: Int64, length: Int64, marsKeys: [String: String]) {
+    package init(number: Int, offset: Int64, length: Int64, marsKeys: [String: String]) {
         self.number = number
         self.offset = offset
         self.length = length
@@ -18,8 +18,8 @@ public struct GribMessage: Sendable, Hashable {
     }
 
     /// The first byte after the message.
-    public var end: Int64 { offset + length }
+    package var end: Int64 { offset + length }
 
     /// `message 3 (bytes 358..<537)`, to name the message in errors.
-    public var position: String { "message \(number) (bytes \(offset)..<\(end))" }
+    package var position: String { "message \(number) (bytes \(offset)..<\(end))" }
 }

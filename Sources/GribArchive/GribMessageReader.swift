@@ -8,11 +8,11 @@ import Foundation
 /// made under one lock shared by all readers; a reader may be used from any thread. Only one
 /// message is in memory at a time, and every ecCodes handle is freed before the next one is
 /// read.
-public struct GribMessageReader: Sendable {
+package struct GribMessageReader: Sendable {
     /// Serialises calls into ecCodes.
     private static let ecCodes = NSLock()
 
-    public init() {}
+    package init() {}
 
     /// Calls `body` with each message of `file` in order, and with the message's bytes, which
     /// are valid only during the call.
@@ -22,7 +22,7 @@ public struct GribMessageReader: Sendable {
     /// them.
     /// - Throws: `GribArchiveError` (`unreadableFile`, `notGRIB`) when the file cannot be
     ///   read or a message is damaged; any error `body` throws.
-    public func forEachMessage(in file: URL, _ body: (GribMessage, UnsafeRawBufferPointer) throws -> Void) throws {
+    package func forEachMessage(in file: URL, _ body: (GribMessage, UnsafeRawBufferPointer) throws -> Void) throws {
         guard let stream = fopen(file.path, "rb") else {
             throw GribArchiveError(.unreadableFile, "cannot open \(file.lastPathComponent): \(String(cString: strerror(errno)))")
         }
@@ -40,7 +40,7 @@ public struct GribMessageReader: Sendable {
     }
 
     /// Every message of `file`, without their bytes.
-    public func messages(in file: URL) throws -> [GribMessage] {
+    package func messages(in file: URL) throws -> [GribMessage] {
         var messages: [GribMessage] = []
         try forEachMessage(in: file) { message, _ in messages.append(message) }
         return messages

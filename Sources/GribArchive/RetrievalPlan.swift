@@ -1,15 +1,15 @@
 /// Where the bytes of one archived field are.
-public struct ArchivedField: Sendable, Hashable {
+package struct ArchivedField: Sendable, Hashable {
     /// The field's `FieldKey.canonical` text.
-    public var key: String
+    package var key: String
     /// The archive file holding it, relative to the archive's root.
-    public var file: String
+    package var file: String
     /// The offset of its message in the file.
-    public var offset: Int64
+    package var offset: Int64
     /// The length of its message.
-    public var length: Int64
+    package var length: Int64
 
-    public init(key: String, file: String, offset: Int64, length: Int64) {
+    package init(key: String, file: String, offset: Int64, length: Int64) {
         self.key = key
         self.file = file
         self.offset = offset
@@ -24,19 +24,19 @@ public struct ArchivedField: Sendable, Hashable {
 /// key varying slowest and values in the order written. A key the request leaves out (or
 /// gives as `all`) matches any value the archive holds; so one combination may match several
 /// fields, which follow each other ordered by those keys' values.
-public struct RetrievalPlan: Sendable, Hashable {
+package struct RetrievalPlan: Sendable, Hashable {
     /// The fields found, in request order.
-    public var fields: [ArchivedField]
+    package var fields: [ArchivedField]
     /// The combinations that match no field, in request order, each as `date=20250101,param=167`
     /// (the request's keys in its order).
-    public var missing: [String]
+    package var missing: [String]
     /// The number of combinations the request asks for.
-    public var requestedCount: Int
+    package var requestedCount: Int
     /// Request keys that no archived field has and that are not MARS keys (such as `grid` or
     /// `target`); they select nothing.
-    public var ignoredKeys: [String]
+    package var ignoredKeys: [String]
 
-    public init(fields: [ArchivedField], missing: [String], requestedCount: Int, ignoredKeys: [String]) {
+    package init(fields: [ArchivedField], missing: [String], requestedCount: Int, ignoredKeys: [String]) {
         self.fields = fields
         self.missing = missing
         self.requestedCount = requestedCount
@@ -44,14 +44,14 @@ public struct RetrievalPlan: Sendable, Hashable {
     }
 
     /// The exact length of the result: the sum of the fields' lengths.
-    public var totalLength: Int64 { fields.reduce(0) { $0 + $1.length } }
+    package var totalLength: Int64 { fields.reduce(0) { $0 + $1.length } }
 
     /// The most missing combinations `missingMessage` lists.
-    public static let listedMissingLimit = 20
+    package static let listedMissingLimit = 20
 
     /// `2 fields not in the archive: date=20250101,param=167,step=6; ...` (at most
     /// `listedMissingLimit` listed, then `(and N more)`); nil when nothing is missing.
-    public var missingMessage: String? {
+    package var missingMessage: String? {
         guard !missing.isEmpty else { return nil }
         let listed = missing.prefix(Self.listedMissingLimit).joined(separator: "; ")
         let more = missing.count > Self.listedMissingLimit ? " (and \(missing.count - Self.listedMissingLimit) more)" : ""

@@ -14,9 +14,9 @@ import PolytopeCore
 ///
 /// Dates are checked one by one (after expansion), so a range the user asks for is accepted
 /// when every one of its days is allowed, even if the days fall under different rules.
-public struct DateRule: Sendable, Hashable {
+package struct DateRule: Sendable, Hashable {
     /// One comparative rule.
-    public enum Comparison: Sendable, Hashable {
+    package enum Comparison: Sendable, Hashable {
         /// `>N`: the day starts at least N before now.
         case olderThan(seconds: Int)
         /// `<N`: the day starts at most N before now.
@@ -29,19 +29,19 @@ public struct DateRule: Sendable, Hashable {
     }
 
     /// The rules as configured.
-    public let rules: [String]
+    package let rules: [String]
     /// The comparative rules (empty for MARS-style rules).
-    public let comparisons: [Comparison]
+    package let comparisons: [Comparison]
     let allowedDates: [AllowedDates]
 
     /// Reads one rule (`">30d"`, `"-1/to/-20"`).
-    public init(_ rule: String) throws(DateRuleError) {
+    package init(_ rule: String) throws(DateRuleError) {
         try self.init([rule])
     }
 
     /// Reads the rules of one `date` match entry (a YAML list, or one string).
     /// - Throws: `DateRuleError` saying which rule is wrong and why.
-    public init(_ rules: [String]) throws(DateRuleError) {
+    package init(_ rules: [String]) throws(DateRuleError) {
         let rules = rules.map(\.trimmed)
         guard !rules.isEmpty else { throw DateRuleError("a date rule needs at least one rule, such as '>30d' or '-1/to/-20'") }
         let comparative = rules.filter { $0.hasPrefix(">") || $0.hasPrefix("<") }
@@ -66,7 +66,7 @@ public struct DateRule: Sendable, Hashable {
     ///
     /// `dates` are as in a normalised request (`YYYYMMDD`); `YYYY-MM-DD` and relative days are
     /// understood too.
-    public func check(_ dates: [String], now: Date) -> String? {
+    package func check(_ dates: [String], now: Date) -> String? {
         let today = CivilDay.containing(now)
         let nowSeconds = Int(now.timeIntervalSince1970.rounded(.down))
         var reasons: [String] = []
@@ -185,12 +185,12 @@ extension DateRule.AllowedDates {
 }
 
 /// A date rule in the configuration that cannot be read; `message` says which and why.
-public struct DateRuleError: Error, Sendable, Hashable, CustomStringConvertible {
-    public var message: String
+package struct DateRuleError: Error, Sendable, Hashable, CustomStringConvertible {
+    package var message: String
 
-    public init(_ message: String) {
+    package init(_ message: String) {
         self.message = message
     }
 
-    public var description: String { message }
+    package var description: String { message }
 }

@@ -2,9 +2,9 @@
 /// how parameters are written, and how many values one request may expand to.
 ///
 /// Keys not listed in `kinds` are kept as written (they still must not repeat a value).
-public struct MarsLanguageSettings: Sendable, Hashable {
+package struct MarsLanguageSettings: Sendable, Hashable {
     /// How `param` values are written in the normalised request.
-    public enum ParameterForm: String, Sendable, Hashable, CaseIterable {
+    package enum ParameterForm: String, Sendable, Hashable, CaseIterable {
         /// The numeric id: `2t` → `167`.
         case id
         /// The short name: `167` → `2t` (ids missing from the table stay numeric).
@@ -12,30 +12,30 @@ public struct MarsLanguageSettings: Sendable, Hashable {
     }
 
     /// The kind of each key (lower case).
-    public private(set) var kinds: [String: MarsValueKind]
+    package private(set) var kinds: [String: MarsValueKind]
     /// Keys whose only value may be `all` (lower case).
-    public private(set) var keysAllowingAll: Set<String>
+    package private(set) var keysAllowingAll: Set<String>
     /// The most values a request may hold after expanding its ranges, summed over all keys.
-    public var maximumValues: Int
+    package var maximumValues: Int
     /// How parameters are written.
-    public var parameterForm: ParameterForm
+    package var parameterForm: ParameterForm
     /// The short names and ids that parameters are looked up in.
-    public var parameters: ParameterTable
+    package var parameters: ParameterTable
     /// Whether a parameter name missing from `parameters` is kept (in lower case) instead of
     /// being reported as unknown.
-    public var acceptsUnknownParameterNames: Bool
+    package var acceptsUnknownParameterNames: Bool
 
     /// The kinds of the usual MARS keys.
-    public static let standardKinds: [String: MarsValueKind] = [
+    package static let standardKinds: [String: MarsValueKind] = [
         "date": .date, "hdate": .date, "time": .time, "step": .step, "number": .integer, "levelist": .level,
         "expver": .experimentVersion, "param": .parameter,
         "class": .lowercase, "stream": .lowercase, "type": .lowercase, "levtype": .lowercase, "domain": .lowercase,
     ]
 
     /// The usual MARS keys, no `all`, parameters as ids, at most 100,000 values.
-    public static let standard = MarsLanguageSettings()
+    package static let standard = MarsLanguageSettings()
 
-    public init(
+    package init(
         kinds: [String: MarsValueKind] = Self.standardKinds,
         keysAllowingAll: Set<String> = [],
         maximumValues: Int = 100_000,
@@ -52,16 +52,16 @@ public struct MarsLanguageSettings: Sendable, Hashable {
     }
 
     /// The kind of `key`; nil when its values are kept as written.
-    public func kind(of key: String) -> MarsValueKind? { kinds[key.lowercased()] }
+    package func kind(of key: String) -> MarsValueKind? { kinds[key.lowercased()] }
 
     /// Sets (or, with nil, removes) the kind of `key`.
-    public mutating func setKind(_ kind: MarsValueKind?, for key: String) { kinds[key.lowercased()] = kind }
+    package mutating func setKind(_ kind: MarsValueKind?, for key: String) { kinds[key.lowercased()] = kind }
 
     /// Whether `key` accepts `all` as its only value.
-    public func allowsAll(for key: String) -> Bool { keysAllowingAll.contains(key.lowercased()) }
+    package func allowsAll(for key: String) -> Bool { keysAllowingAll.contains(key.lowercased()) }
 
     /// Lets `key` accept (or no longer accept) `all`.
-    public mutating func setAllowsAll(_ allows: Bool, for key: String) {
+    package mutating func setAllowsAll(_ allows: Bool, for key: String) {
         if allows {
             keysAllowingAll.insert(key.lowercased())
         } else {

@@ -5,22 +5,22 @@ import PolytopeCore
 /// The message names each key and value: `date: '2024-13-01' is not a date (expected ...);
 /// step: '6x' is not a step (...)`. At most `MarsRequestError.listedProblemLimit` problems are
 /// listed; the rest are counted.
-public struct MarsRequestError: UserFacingError, Sendable, Hashable, CustomStringConvertible {
+package struct MarsRequestError: UserFacingError, Sendable, Hashable, CustomStringConvertible {
     /// One problem: the key, the value at fault (if one is), and what is wrong with it.
-    public struct Problem: Sendable, Hashable, CustomStringConvertible {
-        public var key: String
-        public var value: String?
+    package struct Problem: Sendable, Hashable, CustomStringConvertible {
+        package var key: String
+        package var value: String?
         /// Completes `key: 'value' ...`, e.g. `is not a date (expected YYYYMMDD ...)`.
-        public var reason: String
+        package var reason: String
 
-        public init(key: String, value: String? = nil, reason: String) {
+        package init(key: String, value: String? = nil, reason: String) {
             self.key = key
             self.value = value
             self.reason = reason
         }
 
         /// `key: 'value' reason`, or `key: reason` without a value.
-        public var description: String {
+        package var description: String {
             guard let value else { return "\(key): \(reason)" }
             return "\(key): '\(Self.shortened(value))' \(reason)"
         }
@@ -33,21 +33,21 @@ public struct MarsRequestError: UserFacingError, Sendable, Hashable, CustomStrin
     }
 
     /// The most problems written out in full.
-    public static let listedProblemLimit = 20
+    package static let listedProblemLimit = 20
 
     /// The problems listed, in request order.
-    public private(set) var problems: [Problem]
+    package private(set) var problems: [Problem]
     /// Problems found beyond `listedProblemLimit`, counted only.
-    public private(set) var unlistedProblemCount: Int
+    package private(set) var unlistedProblemCount: Int
 
-    public init(problems: [Problem] = []) {
+    package init(problems: [Problem] = []) {
         self.problems = []
         self.unlistedProblemCount = 0
         for problem in problems { append(problem) }
     }
 
     /// Records a problem (or only counts it, past the limit).
-    public mutating func append(_ problem: Problem) {
+    package mutating func append(_ problem: Problem) {
         if problems.count < Self.listedProblemLimit {
             problems.append(problem)
         } else {
@@ -56,13 +56,13 @@ public struct MarsRequestError: UserFacingError, Sendable, Hashable, CustomStrin
     }
 
     /// The number of problems, listed or not.
-    public var count: Int { problems.count + unlistedProblemCount }
+    package var count: Int { problems.count + unlistedProblemCount }
 
     /// Whether there is nothing wrong.
-    public var isEmpty: Bool { problems.isEmpty }
+    package var isEmpty: Bool { problems.isEmpty }
 
     /// All problems, separated by `; `.
-    public var userMessage: String {
+    package var userMessage: String {
         var message = problems.map(\.description).joined(separator: "; ")
         if unlistedProblemCount > 0 {
             message += "; and \(unlistedProblemCount) more problem\(unlistedProblemCount == 1 ? "" : "s")"
@@ -70,8 +70,8 @@ public struct MarsRequestError: UserFacingError, Sendable, Hashable, CustomStrin
         return message
     }
 
-    public var description: String { userMessage }
+    package var description: String { userMessage }
 
     /// The same message as the domain's error for a bad request (HTTP 400).
-    public var polytopeError: PolytopeError { .invalidRequest(userMessage) }
+    package var polytopeError: PolytopeError { .invalidRequest(userMessage) }
 }

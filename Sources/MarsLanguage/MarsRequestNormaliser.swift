@@ -8,10 +8,10 @@ import PolytopeCore
 /// a request is collected and thrown together as one `MarsRequestError`. Expansion is
 /// counted before it is made, so a request cannot make the normaliser allocate more than
 /// `MarsLanguageSettings.maximumValues` values.
-public struct MarsRequestNormaliser: Sendable {
-    public var settings: MarsLanguageSettings
+package struct MarsRequestNormaliser: Sendable {
+    package var settings: MarsLanguageSettings
 
-    public init(settings: MarsLanguageSettings = .standard) {
+    package init(settings: MarsLanguageSettings = .standard) {
         self.settings = settings
     }
 
@@ -21,13 +21,13 @@ public struct MarsRequestNormaliser: Sendable {
     ///   - verb: the verb, if the request has one (`retrieve`, `archive`; any case).
     ///   - now: the current time; relative dates (`0`, `-1`) count back from its UTC day.
     /// - Throws: `MarsRequestError` naming every key and value at fault.
-    public func normalise(_ document: RequestDocument, verb: String? = nil, now: Date) throws(MarsRequestError) -> NormalisedRequest {
+    package func normalise(_ document: RequestDocument, verb: String? = nil, now: Date) throws(MarsRequestError) -> NormalisedRequest {
         try normalise(fields: document.fields, verb: verb, now: now)
     }
 
     /// Normalises fields given one by one (keys in any case); a key repeated with another case
     /// is a problem.
-    public func normalise(fields: [RequestDocument.Field], verb: String? = nil, now: Date) throws(MarsRequestError) -> NormalisedRequest {
+    package func normalise(fields: [RequestDocument.Field], verb: String? = nil, now: Date) throws(MarsRequestError) -> NormalisedRequest {
         var problems = MarsRequestError()
         var request = NormalisedRequest()
         if let verb {
@@ -65,7 +65,7 @@ public struct MarsRequestNormaliser: Sendable {
 
     /// The verb that starts MARS text (`retrieve, class=od, ...` → `retrieve`), which
     /// `RequestTextParser` does not keep; nil when the text starts with a key.
-    public static func leadingVerb(ofMARSText text: String) -> String? {
+    package static func leadingVerb(ofMARSText text: String) -> String? {
         let first = text.trimmed.prefix { $0 != "," && $0 != "\n" && $0 != "\r" }.trimmed
         guard !first.isEmpty, first.count <= 32, first.allSatisfy({ $0.isLetter || $0 == "_" }) else { return nil }
         return first.lowercased()

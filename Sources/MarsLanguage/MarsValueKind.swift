@@ -2,7 +2,7 @@
 ///
 /// The raw values are the names used in configuration (`date`, `time`, `step`, `integer`,
 /// `level`, `expver`, `param`, `lowercase`, `text`).
-public enum MarsValueKind: String, Sendable, Hashable, CaseIterable {
+package enum MarsValueKind: String, Sendable, Hashable, CaseIterable {
     /// Dates `YYYYMMDD`, `YYYY-MM-DD` or relative days (`0` today, `-1` yesterday, in UTC),
     /// written `YYYYMMDD`. Ranges count in days (`by` defaults to 1).
     case date

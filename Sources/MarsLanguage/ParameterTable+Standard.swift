@@ -1,6 +1,6 @@
 extension ParameterTable {
     /// The most used ECMWF parameters (short names and paramIds as in ecCodes and metkit).
-    public static let standard = ParameterTable(
+    package static let standard = ParameterTable(
         [
             ("pt", 3), ("sro", 8), ("ssro", 9), ("ws", 10), ("cvl", 27), ("cvh", 28), ("ci", 31), ("asn", 32), ("rsn", 33),
             ("sst", 34), ("sstk", 34), ("istl1", 35), ("swvl1", 39), ("swvl2", 40), ("swvl3", 41), ("swvl4", 42), ("es", 44),

@@ -6,18 +6,18 @@ import Yams
 /// Files are deep-merged in the order given (see `ConfigNode.merged(with:)`), then `${NAME}` and
 /// `${NAME:-default}` in string values are replaced from the environment. Every problem is
 /// reported with its file, line and key path.
-public struct ConfigLoader: Sendable {
+package struct ConfigLoader: Sendable {
     /// Variables used for `${NAME}` expansion.
-    public var environment: [String: String]
+    package var environment: [String: String]
 
-    public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
+    package init(environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.environment = environment
     }
 
     /// Loads, merges and expands the given files.
     /// - Throws: `ConfigError` listing every file that cannot be read or parsed and every
     ///   variable that cannot be expanded.
-    public func load(files: [String]) throws -> ConfigNode {
+    package func load(files: [String]) throws -> ConfigNode {
         var merged = ConfigNode.emptyMapping
         var issues: [ConfigIssue] = []
         for file in files {
@@ -40,7 +40,7 @@ public struct ConfigLoader: Sendable {
     }
 
     /// Parses one YAML document. An empty document is an empty mapping.
-    public func parse(yaml text: String, file: String) throws -> ConfigNode {
+    package func parse(yaml text: String, file: String) throws -> ConfigNode {
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)

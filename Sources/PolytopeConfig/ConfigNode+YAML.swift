@@ -5,7 +5,7 @@ extension ConfigNode {
     /// The tree as YAML text, with the text values of secret-looking keys (`password`,
     /// `secret`, `key`, `token`) replaced by `********`, and so are passwords inside URLs
     /// (`postgres://user:pw@host` → `postgres://user:********@host`), for `polytope config check`.
-    public func yamlText(maskingSecrets: Bool = true) throws -> String {
+    package func yamlText(maskingSecrets: Bool = true) throws -> String {
         try Yams.serialize(node: yamlNode(masking: false, maskingSecrets: maskingSecrets), sortKeys: false)
     }
 

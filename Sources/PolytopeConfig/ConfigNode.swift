@@ -1,20 +1,20 @@
 /// Where a configuration value was written: file, line and column (1-based).
-public struct ConfigLocation: Sendable, Hashable, CustomStringConvertible {
-    public var file: String
-    public var line: Int
-    public var column: Int
+package struct ConfigLocation: Sendable, Hashable, CustomStringConvertible {
+    package var file: String
+    package var line: Int
+    package var column: Int
 
-    public init(file: String, line: Int, column: Int) {
+    package init(file: String, line: Int, column: Int) {
         self.file = file
         self.line = line
         self.column = column
     }
 
-    public var description: String { "\(file):\(line):\(column)" }
+    package var description: String { "\(file):\(line):\(column)" }
 }
 
 /// The kind of a YAML scalar after tag resolution (`8080` is an integer, `"8080"` a string).
-public enum ScalarKind: Sendable, Hashable {
+package enum ScalarKind: Sendable, Hashable {
     case string
     case integer
     case float
@@ -25,9 +25,9 @@ public enum ScalarKind: Sendable, Hashable {
 ///
 /// The tree keeps mapping keys in the order they were written, so error messages and
 /// `config check` output follow the file.
-public struct ConfigNode: Sendable {
+package struct ConfigNode: Sendable {
     /// The shape and content of a node.
-    public indirect enum Value: Sendable {
+    package indirect enum Value: Sendable {
         case null
         case scalar(String, ScalarKind)
         case sequence([ConfigNode])
@@ -35,35 +35,35 @@ public struct ConfigNode: Sendable {
     }
 
     /// A key of a mapping with its value.
-    public struct Entry: Sendable {
-        public var key: String
-        public var value: ConfigNode
+    package struct Entry: Sendable {
+        package var key: String
+        package var value: ConfigNode
 
-        public init(key: String, value: ConfigNode) {
+        package init(key: String, value: ConfigNode) {
             self.key = key
             self.value = value
         }
     }
 
-    public var value: Value
-    public var location: ConfigLocation?
+    package var value: Value
+    package var location: ConfigLocation?
 
-    public init(_ value: Value, location: ConfigLocation? = nil) {
+    package init(_ value: Value, location: ConfigLocation? = nil) {
         self.value = value
         self.location = location
     }
 
     /// An empty mapping, the starting point of a merge.
-    public static var emptyMapping: ConfigNode { ConfigNode(.mapping([])) }
+    package static var emptyMapping: ConfigNode { ConfigNode(.mapping([])) }
 
     /// The value under `key` if this node is a mapping that has it.
-    public subscript(key: String) -> ConfigNode? {
+    package subscript(key: String) -> ConfigNode? {
         guard case .mapping(let entries) = value else { return nil }
         return entries.first { $0.key == key }?.value
     }
 
     /// A short description of the node's type for error messages ("a mapping", "the string \"x\"").
-    public var typeDescription: String {
+    package var typeDescription: String {
         switch value {
         case .null: return "null"
         case .sequence: return "a list"
@@ -82,7 +82,7 @@ public struct ConfigNode: Sendable {
     /// replaced by the overlay, and an explicit `null` in the overlay removes the key. A
     /// mapping whose `type` the overlay changes (a store, staging or datasource of another
     /// kind) is replaced whole: the earlier kind's settings mean nothing to the new one.
-    public func merged(with overlay: ConfigNode) -> ConfigNode {
+    package func merged(with overlay: ConfigNode) -> ConfigNode {
         guard case .mapping(var entries) = value, case .mapping(let overlayEntries) = overlay.value else {
             return overlay
         }

@@ -3,15 +3,15 @@ import Foundation
 /// Collects problems and remembers which keys were read, so that unknown keys can be reported.
 ///
 /// One diagnostics object is shared by every `ConfigReader` made from the same root.
-public final class ConfigDiagnostics {
-    public private(set) var issues: [ConfigIssue] = []
+package final class ConfigDiagnostics {
+    package private(set) var issues: [ConfigIssue] = []
     fileprivate var openedMappings: Set<String> = []
     fileprivate var consumedKeys: Set<String> = []
     fileprivate var knownKeys: [String: Set<String>] = [:]
 
-    public init() {}
+    package init() {}
 
-    public func report(_ issue: ConfigIssue) {
+    package func report(_ issue: ConfigIssue) {
         if !issues.contains(issue) { issues.append(issue) }
     }
 
@@ -68,13 +68,13 @@ public final class ConfigDiagnostics {
 /// Readers never throw: a missing or ill-typed value is recorded in the shared
 /// `ConfigDiagnostics` (with file, line and key path) and the default is used, so that one
 /// pass reports every problem. Call `finish()` on the root reader once all sections are read.
-public struct ConfigReader {
-    public let node: ConfigNode
-    public let path: String
-    public let diagnostics: ConfigDiagnostics
+package struct ConfigReader {
+    package let node: ConfigNode
+    package let path: String
+    package let diagnostics: ConfigDiagnostics
 
     /// A reader over the root of a tree.
-    public init(root: ConfigNode, diagnostics: ConfigDiagnostics = ConfigDiagnostics()) {
+    package init(root: ConfigNode, diagnostics: ConfigDiagnostics = ConfigDiagnostics()) {
         self.init(node: root, path: "", diagnostics: diagnostics)
     }
 
@@ -89,12 +89,12 @@ public struct ConfigReader {
 
     /// A reader over another node (for example a shared definition merged with local
     /// overrides) that reports problems as if it were this one.
-    public func reader(for replacement: ConfigNode) -> ConfigReader {
+    package func reader(for replacement: ConfigNode) -> ConfigReader {
         ConfigReader(node: replacement, path: path, diagnostics: diagnostics)
     }
 
     /// Reports unknown keys everywhere under the root, then throws if any problem was found.
-    public func finish() throws {
+    package func finish() throws {
         diagnostics.reportUnknownKeys(in: node, path: path)
         if !diagnostics.issues.isEmpty {
             throw ConfigError(issues: diagnostics.issues)
@@ -104,19 +104,19 @@ public struct ConfigReader {
     // MARK: Access
 
     /// The keys of this mapping, in file order.
-    public var keys: [String] {
+    package var keys: [String] {
         guard case .mapping(let entries) = node.value else { return [] }
         return entries.map(\.key)
     }
 
     /// Whether this mapping has `key` (marks it as known, not as read).
-    public func contains(_ key: String) -> Bool {
+    package func contains(_ key: String) -> Bool {
         remember(key)
         return node[key] != nil
     }
 
     /// The raw node under `key`, marked as read.
-    public func value(_ key: String) -> ConfigNode? {
+    package func value(_ key: String) -> ConfigNode? {
         remember(key)
         guard let child = node[key] else { return nil }
         diagnostics.consumedKeys.insert(childPath(key))
@@ -124,13 +124,13 @@ public struct ConfigReader {
     }
 
     /// Records a problem about `key` (or this mapping when `key` is nil).
-    public func report(_ message: String, key: String? = nil) {
+    package func report(_ message: String, key: String? = nil) {
         let location = key.flatMap { node[$0]?.location } ?? node.location
         diagnostics.report(ConfigIssue(location: location, path: key.map(childPath) ?? path, message: message))
     }
 
     /// A reader for the mapping under `key`; nil (and a reported problem) if it is not a mapping.
-    public func section(_ key: String) -> ConfigReader? {
+    package func section(_ key: String) -> ConfigReader? {
         guard let child = value(key) else { return nil }
         if case .null = child.value { return nil }
         guard case .mapping = child.value else {
@@ -141,7 +141,7 @@ public struct ConfigReader {
     }
 
     /// Readers for every entry of this mapping, each marked as read.
-    public func entries() -> [(key: String, value: ConfigReader)] {
+    package func entries() -> [(key: String, value: ConfigReader)] {
         guard case .mapping(let entries) = node.value else { return [] }
         return entries.map { entry in
             diagnostics.consumedKeys.insert(childPath(entry.key))
@@ -150,7 +150,7 @@ public struct ConfigReader {
     }
 
     /// Readers for the items of the list under `key`; nil if absent.
-    public func list(_ key: String) -> [ConfigReader]? {
+    package func list(_ key: String) -> [ConfigReader]? {
         guard let child = value(key) else { return nil }
         switch child.value {
         case .null: return []
@@ -165,12 +165,12 @@ public struct ConfigReader {
     // MARK: Scalars
 
     /// This node as text, if it is a scalar.
-    public var scalarText: String? {
+    package var scalarText: String? {
         if case .scalar(let text, _) = node.value { return text }
         return nil
     }
 
-    public func string(_ key: String) -> String? {
+    package func string(_ key: String) -> String? {
         guard let child = value(key) else { return nil }
         switch child.value {
         case .null: return nil
@@ -181,11 +181,11 @@ public struct ConfigReader {
         }
     }
 
-    public func string(_ key: String, default fallback: String) -> String {
+    package func string(_ key: String, default fallback: String) -> String {
         string(key) ?? fallback
     }
 
-    public func int(_ key: String, range: ClosedRange<Int>? = nil) -> Int? {
+    package func int(_ key: String, range: ClosedRange<Int>? = nil) -> Int? {
         guard let child = value(key) else { return nil }
         guard case .scalar(let text, let kind) = child.value, kind == .integer || kind == .string,
             let number = Int(text.replacingOccurrences(of: "_", with: ""))
@@ -201,11 +201,11 @@ public struct ConfigReader {
         return number
     }
 
-    public func int(_ key: String, default fallback: Int, range: ClosedRange<Int>? = nil) -> Int {
+    package func int(_ key: String, default fallback: Int, range: ClosedRange<Int>? = nil) -> Int {
         int(key, range: range) ?? fallback
     }
 
-    public func bool(_ key: String, default fallback: Bool) -> Bool {
+    package func bool(_ key: String, default fallback: Bool) -> Bool {
         guard let child = value(key) else { return fallback }
         if case .scalar(let text, _) = child.value {
             switch text.lowercased() {
@@ -221,7 +221,7 @@ public struct ConfigReader {
 
     /// A duration written as `90s`, `500ms`, `24h`, `1d2h` or a number of seconds, of at
     /// least `minimum`.
-    public func duration(_ key: String, default fallback: Duration, minimum: Duration = .zero) -> Duration {
+    package func duration(_ key: String, default fallback: Duration, minimum: Duration = .zero) -> Duration {
         guard let text = string(key) else { return fallback }
         guard let duration = HumanDuration.parse(text) else {
             report("expected a duration such as 90s, 15m, 24h or 1d2h, found \"\(text)\"", key: key)
@@ -235,7 +235,7 @@ public struct ConfigReader {
     }
 
     /// A size in bytes written as `500M`, `10G`, `64K` (powers of 1024) or a plain number of bytes.
-    public func byteCount(_ key: String, default fallback: Int64) -> Int64 {
+    package func byteCount(_ key: String, default fallback: Int64) -> Int64 {
         guard let text = string(key) else { return fallback }
         guard let bytes = HumanByteCount.parse(text) else {
             report("expected a size such as 64K, 500M or 10G, found \"\(text)\"", key: key)
@@ -245,7 +245,7 @@ public struct ConfigReader {
     }
 
     /// One of a fixed set of words.
-    public func choice<T>(_ key: String, _ choices: KeyValuePairs<String, T>, default fallback: T) -> T {
+    package func choice<T>(_ key: String, _ choices: KeyValuePairs<String, T>, default fallback: T) -> T {
         guard let text = string(key) else { return fallback }
         if let match = choices.first(where: { $0.key == text.lowercased() }) { return match.value }
         report("expected one of \(choices.map { $0.key }.joined(separator: ", ")), found \"\(text)\"", key: key)
@@ -253,7 +253,7 @@ public struct ConfigReader {
     }
 
     /// A list of words, written as a YAML list or as one value (`a/b/c` is split when `splitOnSlash`).
-    public func strings(_ key: String, splitOnSlash: Bool = false) -> [String]? {
+    package func strings(_ key: String, splitOnSlash: Bool = false) -> [String]? {
         guard let child = value(key) else { return nil }
         return ConfigReader.strings(of: child, splitOnSlash: splitOnSlash)
             ?? {
@@ -263,7 +263,7 @@ public struct ConfigReader {
     }
 
     /// The text values of a scalar or a list of scalars; nil for anything else.
-    public static func strings(of node: ConfigNode, splitOnSlash: Bool) -> [String]? {
+    package static func strings(of node: ConfigNode, splitOnSlash: Bool) -> [String]? {
         func split(_ text: String) -> [String] {
             splitOnSlash ? text.split(separator: "/").map { $0.trimmingCharacters(in: .whitespaces) } : [text]
         }

@@ -2,8 +2,8 @@ import Foundation
 
 /// Parses durations written for humans: `500ms`, `90s`, `15m`, `24h`, `2d`, combinations such
 /// as `1d2h30m`, and bare numbers of seconds.
-public enum HumanDuration {
-    public static func parse(_ text: String) -> Duration? {
+package enum HumanDuration {
+    package static func parse(_ text: String) -> Duration? {
         let text = text.trimmingCharacters(in: .whitespaces).lowercased()
         if let seconds = Double(text), seconds >= 0, seconds.isFinite {
             return .milliseconds(Int64((seconds * 1000).rounded()))
@@ -46,7 +46,7 @@ public enum HumanDuration {
     }
 
     /// Formats a duration the way `parse` reads it (`1d2h`, `90s`, `250ms`).
-    public static func format(_ duration: Duration) -> String {
+    package static func format(_ duration: Duration) -> String {
         var milliseconds = duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
         if milliseconds == 0 { return "0s" }
         var text = ""
@@ -60,8 +60,8 @@ public enum HumanDuration {
 
 /// Parses sizes written for humans: `64K`, `500M`, `10G`, `1T` (powers of 1024, with optional
 /// `B` or `iB`), and bare numbers of bytes.
-public enum HumanByteCount {
-    public static func parse(_ text: String) -> Int64? {
+package enum HumanByteCount {
+    package static func parse(_ text: String) -> Int64? {
         var text = text.trimmingCharacters(in: .whitespaces).uppercased()
         if text.hasSuffix("IB") {
             text.removeLast(2)
@@ -81,7 +81,7 @@ public enum HumanByteCount {
     }
 
     /// Formats a byte count with the largest unit that keeps it readable (`1.5G`, `512K`, `100B`).
-    public static func format(_ bytes: Int64) -> String {
+    package static func format(_ bytes: Int64) -> String {
         let units: [(String, Double)] = [("T", 1_099_511_627_776), ("G", 1_073_741_824), ("M", 1_048_576), ("K", 1024)]
         for (unit, size) in units where Double(bytes) >= size {
             let value = Double(bytes) / size

@@ -7,12 +7,12 @@ import PolytopeCore
 /// The header may carry several credentials separated by commas (polytope-client sends
 /// `EmailKey a@b:KEY, Basic ...` when it has both); the request is accepted if any one is
 /// valid. Credentials are never logged.
-public struct AuthenticationMiddleware: RouterMiddleware {
-    public typealias Context = PolytopeRequestContext
+package struct AuthenticationMiddleware: RouterMiddleware {
+    package typealias Context = PolytopeRequestContext
 
     let authenticators: [any Authenticator]
 
-    public init(authenticators: [any Authenticator]) {
+    package init(authenticators: [any Authenticator]) {
         self.authenticators = authenticators
     }
 
@@ -22,7 +22,7 @@ public struct AuthenticationMiddleware: RouterMiddleware {
         return schemes
     }
 
-    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    package func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         let (user, authenticator) = try await authenticate(request)
         context.user = user

@@ -6,9 +6,9 @@ import NIOCore
 /// server is shutting down, and NIO discards whatever the connection still buffers at
 /// close. A long download to a slow client would then be cut short. Waiting here, before the
 /// response ends, lets it finish whole.
-public enum ChannelDrain {
+package enum ChannelDrain {
     /// Returns once `channel` has nothing left to write, is closed, or `timeout` passes.
-    public static func waitUntilFlushed(_ channel: any Channel, timeout: Duration = .seconds(60)) async {
+    package static func waitUntilFlushed(_ channel: any Channel, timeout: Duration = .seconds(60)) async {
         let deadline = ContinuousClock.now + timeout
         while channel.isActive, ContinuousClock.now < deadline {
             guard let pending = try? await channel.getOption(.bufferedWritableBytes).get(), pending > 0 else { return }

@@ -10,18 +10,18 @@ import PolytopeCore
 ///
 /// Errors that are not the user's fault are logged in full and answered with a generic 500
 /// message, so internals never reach clients.
-public struct ErrorMiddleware: RouterMiddleware {
-    public typealias Context = PolytopeRequestContext
+package struct ErrorMiddleware: RouterMiddleware {
+    package typealias Context = PolytopeRequestContext
 
     let metrics: PolytopeMetrics
     let routeMethods: RouteMethods
 
-    public init(metrics: PolytopeMetrics, routeMethods: RouteMethods = RouteMethods()) {
+    package init(metrics: PolytopeMetrics, routeMethods: RouteMethods = RouteMethods()) {
         self.metrics = metrics
         self.routeMethods = routeMethods
     }
 
-    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    package func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
         var response: Response
         do {

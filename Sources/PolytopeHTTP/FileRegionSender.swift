@@ -12,12 +12,12 @@ import NIOHTTP1
 /// handler removes the marker and writes the file region right after it. It closes the file
 /// when the region is written or the connection goes. A head without the marker disarms it
 /// (the armed response never went out), so the file's bytes can only follow their own head.
-public final class FileRegionSender: ChannelOutboundHandler, RemovableChannelHandler {
-    public typealias OutboundIn = HTTPServerResponsePart
-    public typealias OutboundOut = HTTPServerResponsePart
+package final class FileRegionSender: ChannelOutboundHandler, RemovableChannelHandler {
+    package typealias OutboundIn = HTTPServerResponsePart
+    package typealias OutboundOut = HTTPServerResponsePart
 
     /// The header that marks the response head the armed file belongs to (never sent).
-    public static let marker = HTTPField.Name("x-polytope-file-region")!
+    package static let marker = HTTPField.Name("x-polytope-file-region")!
 
     private struct Armed {
         let region: FileRegion
@@ -32,7 +32,7 @@ public final class FileRegionSender: ChannelOutboundHandler, RemovableChannelHan
 
     private var armed: Armed?
 
-    public init() {}
+    package init() {}
 
     /// Arms the sender of `channel`'s pipeline with `range` of `file`, which it then owns
     /// (it closes it).
@@ -40,7 +40,7 @@ public final class FileRegionSender: ChannelOutboundHandler, RemovableChannelHan
     ///   or fails if the connection failed first; nil, having closed `file`, if the pipeline
     ///   has no sender (a test router without a real connection): the caller then sends the
     ///   bytes itself.
-    public static func arm(_ file: NIOFileHandle, range: Range<Int64>, on channel: any Channel) async throws -> EventLoopFuture<Void>? {
+    package static func arm(_ file: NIOFileHandle, range: Range<Int64>, on channel: any Channel) async throws -> EventLoopFuture<Void>? {
         let region = FileRegion(fileHandle: file, readerIndex: Int(range.lowerBound), endIndex: Int(range.upperBound))
         let sent = channel.eventLoop.makePromise(of: Void.self)
         let armed: Bool
@@ -68,7 +68,7 @@ public final class FileRegionSender: ChannelOutboundHandler, RemovableChannelHan
         armed = next
     }
 
-    public func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+    package func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         guard case .head(var head) = unwrapOutboundIn(data), armed != nil || head.headers.contains(name: Self.marker.rawName) else {
             context.write(data, promise: promise)  // the usual case: nothing armed, nothing marked
             return
@@ -94,7 +94,7 @@ public final class FileRegionSender: ChannelOutboundHandler, RemovableChannelHan
         }
     }
 
-    public func handlerRemoved(context: ChannelHandlerContext) {
+    package func handlerRemoved(context: ChannelHandlerContext) {
         replaceArmed(with: nil)
     }
 
@@ -102,12 +102,12 @@ public final class FileRegionSender: ChannelOutboundHandler, RemovableChannelHan
     /// response encoder, where Hummingbird's additional channel handlers cannot go. (It then
     /// stays, passing inbound events on untouched: NIO wants every handler to be inbound or
     /// outbound.)
-    public final class Installer: ChannelInboundHandler, RemovableChannelHandler {
-        public typealias InboundIn = NIOAny
+    package final class Installer: ChannelInboundHandler, RemovableChannelHandler {
+        package typealias InboundIn = NIOAny
 
-        public init() {}
+        package init() {}
 
-        public func handlerAdded(context: ChannelHandlerContext) {
+        package func handlerAdded(context: ChannelHandlerContext) {
             let pipeline = context.pipeline.syncOperations
             if let encoder = try? pipeline.handler(type: HTTPResponseEncoder.self) {
                 try? pipeline.addHandler(FileRegionSender(), position: .after(encoder))

@@ -2,18 +2,18 @@ import Hummingbird
 import PolytopeCore
 
 /// Builds the router every HTTP role adds its routes to.
-public enum HTTPRouting {
+package enum HTTPRouting {
     /// An empty router whose every route answers errors as JSON, writes an access log and
     /// counts requests in `metrics`. Once its routes are added, `routeMethods` must record
     /// them (``recordRoutes(of:in:)``) for wrong methods to be answered 405.
-    public static func makeRouter(metrics: PolytopeMetrics, routeMethods: RouteMethods = RouteMethods()) -> Router<PolytopeRequestContext> {
+    package static func makeRouter(metrics: PolytopeMetrics, routeMethods: RouteMethods = RouteMethods()) -> Router<PolytopeRequestContext> {
         let router = Router(context: PolytopeRequestContext.self)
         router.add(middleware: ErrorMiddleware(metrics: metrics, routeMethods: routeMethods))
         return router
     }
 
     /// Records the routes of `router` in `routeMethods`.
-    public static func recordRoutes(of router: Router<PolytopeRequestContext>, in routeMethods: RouteMethods) {
+    package static func recordRoutes(of router: Router<PolytopeRequestContext>, in routeMethods: RouteMethods) {
         routeMethods.record(router.routes.map { (path: "\($0.path)", method: $0.method) })
     }
 }

@@ -9,22 +9,22 @@ import PolytopeCore
 /// get a bare 400, which tells the client nothing.)
 ///
 /// Sits in each connection's pipeline just after the HTTP decoder, where its errors arrive.
-public final class HeaderLimitHandler: ChannelInboundHandler, RemovableChannelHandler {
-    public typealias InboundIn = HTTPRequestPart
-    public typealias InboundOut = HTTPRequestPart
-    public typealias OutboundOut = HTTPResponsePart
+package final class HeaderLimitHandler: ChannelInboundHandler, RemovableChannelHandler {
+    package typealias InboundIn = HTTPRequestPart
+    package typealias InboundOut = HTTPRequestPart
+    package typealias OutboundOut = HTTPResponsePart
 
     let limit: Int
 
-    public init(limit: Int) {
+    package init(limit: Int) {
         self.limit = limit
     }
 
-    public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    package func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         context.fireChannelRead(data)
     }
 
-    public func errorCaught(context: ChannelHandlerContext, error: any Error) {
+    package func errorCaught(context: ChannelHandlerContext, error: any Error) {
         guard let error = error as? HTTPParserError, error == .headerOverflow else {
             context.fireErrorCaught(error)
             return

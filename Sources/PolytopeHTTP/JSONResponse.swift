@@ -2,8 +2,8 @@ import Foundation
 import Hummingbird
 
 /// Builds JSON responses with exactly the `Content-Type` clients expect.
-public enum JSONResponse {
-    public static func encode(_ value: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
+package enum JSONResponse {
+    package static func encode(_ value: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601  // not the default: seconds since 2001
@@ -14,7 +14,7 @@ public enum JSONResponse {
     }
 
     /// `{"message": "<text>"}`.
-    public static func message(_ text: String, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
+    package static func message(_ text: String, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
         encode(["message": text], status: status, headers: headers)
     }
 }

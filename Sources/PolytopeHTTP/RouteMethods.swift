@@ -7,7 +7,7 @@ import Synchronization
 /// Filled once the routes are added (``record(_:)``); read by ``ErrorMiddleware`` for
 /// requests no route took. Patterns are literal components and captures (`{name}` as
 /// Hummingbird describes them, or `:name`).
-public final class RouteMethods: Sendable {
+package final class RouteMethods: Sendable {
     private struct Pattern {
         /// Literal components, nil for a capture (any one non-empty component).
         let components: [Substring?]
@@ -16,10 +16,10 @@ public final class RouteMethods: Sendable {
 
     private let patterns = Mutex<[Pattern]>([])
 
-    public init() {}
+    package init() {}
 
     /// Records routes given as (path pattern such as `/api/v1/requests/{name}`, method).
-    public func record(_ routes: [(path: String, method: HTTPRequest.Method)]) {
+    package func record(_ routes: [(path: String, method: HTTPRequest.Method)]) {
         var recorded: [Pattern] = []
         for route in routes {
             let components = Self.components(of: route.path).map { $0.hasPrefix(":") || $0.hasPrefix("{") ? nil : $0 }
@@ -33,7 +33,7 @@ public final class RouteMethods: Sendable {
     }
 
     /// The methods the routes matching `path` answer, sorted; empty if no route matches.
-    public func allowed(for path: String) -> [HTTPRequest.Method] {
+    package func allowed(for path: String) -> [HTTPRequest.Method] {
         let components = Self.components(of: path)
         let methods = patterns.withLock { patterns in
             patterns.filter { pattern in

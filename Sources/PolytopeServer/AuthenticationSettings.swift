@@ -19,16 +19,16 @@ import PolytopeCore
 ///   peers:                                        # other Polytope servers that forward requests
 ///     - {name: site-b, secret: "${POLYTOPE_PEER_SECRET}", realms: [local, ecmwf]}
 /// ```
-public struct AuthenticationSettings: Sendable {
-    public var accounts: [PlainUserAuthenticator.Account]
+package struct AuthenticationSettings: Sendable {
+    package var accounts: [PlainUserAuthenticator.Account]
     /// API key settings; nil when API keys are turned off.
-    public var apiKeys: APIKeyAuthenticator.Configuration?
-    public var authOTron: AuthOTronAuthenticator.Configuration?
+    package var apiKeys: APIKeyAuthenticator.Configuration?
+    package var authOTron: AuthOTronAuthenticator.Configuration?
     /// Servers allowed to call this one on behalf of their users (federation).
-    public var peers: [PeerAuthenticator.Peer]
+    package var peers: [PeerAuthenticator.Peer]
 
     /// Users whose password is written in plain text (worth a warning outside demos).
-    public var plainTextUsers: [String] {
+    package var plainTextUsers: [String] {
         accounts.compactMap { account in
             if case .plainText = account.secret { return account.user.username }
             return nil

@@ -14,7 +14,7 @@ import StagingS3
 /// store: {type: sqlite, durability: normal}                      # the default, in <data-dir>
 /// store: {type: postgres, url: "postgres://polytope@db:5432/polytope", password: "${PGPASSWORD}"}
 /// ```
-public enum StoreSettings: Sendable {
+package enum StoreSettings: Sendable {
     case sqlite(SQLiteRequestStore.Configuration)
     case postgres(PostgresRequestStore.Configuration)
 
@@ -86,7 +86,7 @@ public enum StoreSettings: Sendable {
 /// staging: {type: filesystem}                                   # the default, in <data-dir>
 /// staging: {type: s3, endpoint: "http://s3:8333", bucket: polytope, downloads: presigned}
 /// ```
-public enum StagingSettings: Sendable {
+package enum StagingSettings: Sendable {
     case filesystem(FilesystemStaging.Configuration)
     /// S3-compatible storage; `presignedDownloads` sends polls straight to the store.
     case s3(S3Staging.Configuration, presignedDownloads: Bool)

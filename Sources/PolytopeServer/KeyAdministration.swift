@@ -5,7 +5,7 @@ import PolytopeCore
 import ServiceLifecycle
 
 /// What `polytope keys` does: list, issue and revoke API keys in the configured store.
-public struct KeyAdministration: Sendable {
+package struct KeyAdministration: Sendable {
     let store: any RequestStoreBackend
     let services: [any Service]
     let issuer: APIKeyAuthenticator
@@ -13,7 +13,7 @@ public struct KeyAdministration: Sendable {
 
     /// Opens the store of `configuration`.
     /// - Throws: if API keys are turned off or the store cannot be opened.
-    public init(configuration: PolytopeConfiguration) throws {
+    package init(configuration: PolytopeConfiguration) throws {
         guard let keys = configuration.authentication.apiKeys else {
             throw PolytopeError(.invalidRequest, "API keys are turned off in this configuration (authentication.api-keys.enabled: false)")
         }
@@ -25,7 +25,7 @@ public struct KeyAdministration: Sendable {
 
     /// Issues a key for `username`: a configured user keeps their roles and realm unless
     /// others are given; anyone else needs `roles`.
-    public func issue(username: String, roles: [String]?, realm: String?, label: String) async throws -> (key: String, record: APIKeyRecord) {
+    package func issue(username: String, roles: [String]?, realm: String?, label: String) async throws -> (key: String, record: APIKeyRecord) {
         var user = settings.accounts.first { $0.user.username == username }?.user ?? User(username: username, realm: realm ?? "local", roles: [])
         if let roles { user.roles = roles }
         if let realm { user.realm = realm }
@@ -34,12 +34,12 @@ public struct KeyAdministration: Sendable {
         return try await withServices(services) { try await issuer.issueKey(for: finalUser, label: label) }
     }
 
-    public func list(username: String?) async throws -> [APIKeyRecord] {
+    package func list(username: String?) async throws -> [APIKeyRecord] {
         let store = self.store
         return try await withServices(services) { try await store.apiKeys(ofUser: username) }
     }
 
-    public func revoke(id: String) async throws -> Bool {
+    package func revoke(id: String) async throws -> Bool {
         let store = self.store
         return try await withServices(services) { try await store.revokeAPIKey(id: id, at: Date()) }
     }

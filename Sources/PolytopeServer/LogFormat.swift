@@ -3,14 +3,14 @@ import Logging
 import Synchronization
 
 /// How log lines are written.
-public enum LogFormat: String, Sendable, CaseIterable {
+package enum LogFormat: String, Sendable, CaseIterable {
     /// `2026-11-29T10:43:16+0000 info polytope: request-id=... message`
     case text
     /// One JSON object per line, for log collectors.
     case json
 
     /// Makes log handlers of this format writing to standard error.
-    public func makeHandler(label: String, level: Logger.Level) -> any LogHandler {
+    package func makeHandler(label: String, level: Logger.Level) -> any LogHandler {
         var handler: any LogHandler
         switch self {
         case .text: handler = StreamLogHandler.standardError(label: label)
@@ -22,22 +22,22 @@ public enum LogFormat: String, Sendable, CaseIterable {
 }
 
 /// Writes each event as one JSON object: `{"time":...,"level":"info","label":...,"message":...,"request-id":...}`.
-public struct JSONLogHandler: LogHandler {
-    public var metadata: Logger.Metadata = [:]
-    public var logLevel: Logger.Level = .info
-    public let label: String
+package struct JSONLogHandler: LogHandler {
+    package var metadata: Logger.Metadata = [:]
+    package var logLevel: Logger.Level = .info
+    package let label: String
     private static let output = Mutex(FileHandle.standardError)
 
-    public init(label: String) {
+    package init(label: String) {
         self.label = label
     }
 
-    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    package subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
-    public func log(event: LogEvent) {
+    package func log(event: LogEvent) {
         var fields: [String: String] = [:]
         for (key, value) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 }) {
             fields[key] = "\(value)"

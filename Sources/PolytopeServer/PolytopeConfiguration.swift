@@ -15,51 +15,51 @@ import Worker
 ///
 /// Each component receives only its own section (`BrokerConfiguration`, ...). The YAML
 /// layout is documented in `docs/configuration.md`; `polytope.yaml` is a working example.
-public struct PolytopeConfiguration: Sendable {
+package struct PolytopeConfiguration: Sendable {
     /// Where the HTTP server listens and where local data lives.
-    public struct Server: Sendable {
-        public var host: String
-        public var port: Int
-        public var dataDirectory: String
+    package struct Server: Sendable {
+        package var host: String
+        package var port: Int
+        package var dataDirectory: String
         /// The largest request head (request line and headers) accepted; larger ones get 431.
-        public var maximumHeaderSize: Int
+        package var maximumHeaderSize: Int
         /// Connections with no complete request for this long are closed (slow clients).
-        public var idleTimeout: Duration
+        package var idleTimeout: Duration
     }
 
     /// Log verbosity and line format.
-    public struct Logging: Sendable {
-        public var level: String
-        public var format: LogFormat
+    package struct Logging: Sendable {
+        package var level: String
+        package var format: LogFormat
     }
 
-    public var server: Server
-    public var logging: Logging
-    public var store: StoreSettings
-    public var staging: StagingSettings
-    public var frontend: FrontendConfiguration
-    public var broker: BrokerConfiguration
-    public var worker: WorkerPoolConfiguration
-    public var garbageCollector: GarbageCollectorConfiguration
-    public var telemetry: TelemetryConfiguration
-    public var authentication: AuthenticationSettings
-    public var catalog: CollectionCatalog
+    package var server: Server
+    package var logging: Logging
+    package var store: StoreSettings
+    package var staging: StagingSettings
+    package var frontend: FrontendConfiguration
+    package var broker: BrokerConfiguration
+    package var worker: WorkerPoolConfiguration
+    package var garbageCollector: GarbageCollectorConfiguration
+    package var telemetry: TelemetryConfiguration
+    package var authentication: AuthenticationSettings
+    package var catalog: CollectionCatalog
 
     /// The default HTTP port, documented in the README.
-    public static let defaultPort = 8080
+    package static let defaultPort = 8080
 
     /// The accepted log levels, least severe first.
-    public static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+    package static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
 
     /// Values given on the command line, which win over the files.
-    public struct Overrides: Sendable {
-        public var host: String?
-        public var port: Int?
-        public var dataDirectory: String?
-        public var logLevel: String?
-        public var logFormat: LogFormat?
+    package struct Overrides: Sendable {
+        package var host: String?
+        package var port: Int?
+        package var dataDirectory: String?
+        package var logLevel: String?
+        package var logFormat: LogFormat?
 
-        public init(host: String? = nil, port: Int? = nil, dataDirectory: String? = nil, logLevel: String? = nil, logFormat: LogFormat? = nil) {
+        package init(host: String? = nil, port: Int? = nil, dataDirectory: String? = nil, logLevel: String? = nil, logFormat: LogFormat? = nil) {
             self.host = host
             self.port = port
             self.dataDirectory = dataDirectory
@@ -70,7 +70,7 @@ public struct PolytopeConfiguration: Sendable {
 
     /// Loads, merges and validates configuration files.
     /// - Throws: `ConfigError` listing every problem with its file, line and key path.
-    public static func load(
+    package static func load(
         files: [String],
         overrides: Overrides = Overrides(),
         environment: [String: String] = ProcessInfo.processInfo.environment
@@ -101,6 +101,12 @@ public struct PolytopeConfiguration: Sendable {
             maximumUploadSize: serverSection?.byteCount("max-upload-size", default: 10 << 30) ?? 10 << 30,
             publicURL: serverSection?.string("public-url").map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 },
             retryAfterSeconds: serverSection?.int("retry-after", default: 1, range: 0...3600) ?? 1
+        )
+        let limits = RequestLimits()
+        frontend.requestLimits = RequestLimits(
+            maximumNesting: serverSection?.int("max-request-nesting", default: limits.maximumNesting, range: 1...256) ?? limits.maximumNesting,
+            maximumValues: serverSection?.int("max-request-values", default: limits.maximumValues, range: 1...10_000_000) ?? limits.maximumValues,
+            maximumKeys: serverSection?.int("max-request-keys", default: limits.maximumKeys, range: 1...1_000_000) ?? limits.maximumKeys
         )
         for prefix in serverSection?.strings("archive-sources") ?? [] {
             // "scheme://host/..." with the host closed by a slash, so no other host can match.
@@ -205,7 +211,7 @@ public struct PolytopeConfiguration: Sendable {
 
 extension PolytopeConfiguration {
     /// A short human summary: collections with their datasources, and users.
-    public var summaryLines: [String] {
+    package var summaryLines: [String] {
         let collections = catalog.collections.map { "\($0.name) (\($0.routes.map(\.name).joined(separator: ", ")))" }
         return [
             "  listen: http://\(server.host):\(server.port), data in \(server.dataDirectory)",

@@ -23,11 +23,11 @@ import Worker
 /// different processes share them through the SQLite file and the staging directory. The
 /// group is ordered so that shutdown runs backwards: the HTTP server stops accepting first,
 /// then workers drain, then the broker and garbage collector stop.
-public struct PolytopeServer: Sendable {
-    public let configuration: PolytopeConfiguration
-    public let roles: Set<Role>
-    public let store: any RequestStoreBackend
-    public let staging: any StagingArea
+package struct PolytopeServer: Sendable {
+    package let configuration: PolytopeConfiguration
+    package let roles: Set<Role>
+    package let store: any RequestStoreBackend
+    package let staging: any StagingArea
     /// The staging area again when polls redirect straight to it (presigned S3 URLs).
     let directDownloads: (any DirectDownloadStaging)?
     /// Services the backends need (PostgreSQL's pool and notification listener); they run first.
@@ -38,7 +38,7 @@ public struct PolytopeServer: Sendable {
     /// Signalled by the broker when requests are queued; wakes workers.
     let workQueued = WakeSignal()
     /// This process's metrics, exposed at `/telemetry/v1/metrics`.
-    public let metricsRegistry = PrometheusCollectorRegistry()
+    package let metricsRegistry = PrometheusCollectorRegistry()
     let metrics: PolytopeMetrics
 
     /// Authenticators in the order they are tried: configured users, API keys, Auth-o-tron.
@@ -47,7 +47,7 @@ public struct PolytopeServer: Sendable {
 
     /// Opens the store (migrating its schema) and the staging area, and loads the
     /// authentication providers.
-    public init(configuration: PolytopeConfiguration, roles: Set<Role>, logger: Logger) async throws {
+    package init(configuration: PolytopeConfiguration, roles: Set<Role>, logger: Logger) async throws {
         self.configuration = configuration
         self.roles = roles
         self.logger = logger
@@ -91,7 +91,7 @@ public struct PolytopeServer: Sendable {
 
     /// The services of the configured roles, in start order.
     /// - Parameter onServerRunning: called with the bound port once the HTTP server listens.
-    public func makeServices(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> [any Service] {
+    package func makeServices(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> [any Service] {
         var services = makeBackgroundServices()
         if roles.contains(where: \.servesHTTP) {
             services.append(makeApplication(onServerRunning: onServerRunning))
@@ -101,7 +101,7 @@ public struct PolytopeServer: Sendable {
 
     /// The backends' services and those of the roles that do not answer HTTP (garbage
     /// collector, broker, workers).
-    public func makeBackgroundServices() -> [any Service] {
+    package func makeBackgroundServices() -> [any Service] {
         var services: [any Service] = backendServices
         let clock = ContinuousClock()
         if roles.contains(.garbageCollector) {
@@ -132,7 +132,7 @@ public struct PolytopeServer: Sendable {
     }
 
     /// The HTTP application of the frontend and telemetry roles.
-    public func makeApplication(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+    package func makeApplication(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         let router = makeRouter()
         let logger = roleLogger("http")
         let headerLimit = configuration.server.maximumHeaderSize
@@ -153,7 +153,7 @@ public struct PolytopeServer: Sendable {
     }
 
     /// The router with the routes of the configured roles (used directly by HTTP tests).
-    public func makeRouter() -> Router<PolytopeRequestContext> {
+    package func makeRouter() -> Router<PolytopeRequestContext> {
         let routeMethods = RouteMethods()
         let router = HTTPRouting.makeRouter(metrics: metrics, routeMethods: routeMethods)
         if roles.contains(.frontend) {
@@ -182,7 +182,7 @@ public struct PolytopeServer: Sendable {
 
     /// Runs the configured roles until SIGTERM or SIGINT. A staging area that cannot be
     /// written is reported at once, but does not stop the start: it may come up later.
-    public func run(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+    package func run(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         if !roles.isDisjoint(with: [.frontend, .worker]) {
             do {
                 try await staging.checkWritable()
@@ -208,7 +208,7 @@ public struct PolytopeServer: Sendable {
     }
 
     /// A sentence for an operator about why the service stopped with `error`.
-    public func explain(_ error: any Error) -> String {
+    package func explain(_ error: any Error) -> String {
         if let error = error as? IOError, error.errnoCode == EADDRINUSE {
             let address = "\(configuration.server.host):\(configuration.server.port)"
             return "cannot listen on \(address): the address is already in use (is another polytope running? choose another --port)"

@@ -1,7 +1,7 @@
 import Foundation
 
 /// The roles one `polytope` process can play; `serve --all` plays every one.
-public enum Role: String, CaseIterable, Sendable, Hashable, Comparable {
+package enum Role: String, CaseIterable, Sendable, Hashable, Comparable {
     case frontend
     case broker
     case worker
@@ -9,7 +9,7 @@ public enum Role: String, CaseIterable, Sendable, Hashable, Comparable {
     case telemetry
 
     /// Parses `frontend,broker` (also `garbage-collector` for `gc`).
-    public static func parseList(_ text: String) throws -> Set<Role> {
+    package static func parseList(_ text: String) throws -> Set<Role> {
         var roles = Set<Role>()
         for item in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces).lowercased() }) where !item.isEmpty {
             guard let role = Role(rawValue: item == "garbage-collector" ? "gc" : item) else {
@@ -21,7 +21,7 @@ public enum Role: String, CaseIterable, Sendable, Hashable, Comparable {
         return roles
     }
 
-    public static func < (lhs: Role, rhs: Role) -> Bool {
+    package static func < (lhs: Role, rhs: Role) -> Bool {
         allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
     }
 
@@ -30,7 +30,7 @@ public enum Role: String, CaseIterable, Sendable, Hashable, Comparable {
 }
 
 /// A role list that cannot be used.
-public struct RoleError: Error, CustomStringConvertible {
-    public var message: String
-    public var description: String { message }
+package struct RoleError: Error, CustomStringConvertible {
+    package var message: String
+    package var description: String { message }
 }

@@ -8,20 +8,20 @@ import ServiceLifecycle
 ///
 /// Holds one connection for `LISTEN`; when the database goes away it reconnects with a
 /// growing delay. Meanwhile the roles still poll, so nothing is lost, only slower.
-public struct PostgresNotificationBridge: Service {
+package struct PostgresNotificationBridge: Service {
     let store: PostgresRequestStore
     let requestArrived: WakeSignal
     let workQueued: WakeSignal
     let logger: Logger
 
-    public init(store: PostgresRequestStore, requestArrived: WakeSignal, workQueued: WakeSignal, logger: Logger) {
+    package init(store: PostgresRequestStore, requestArrived: WakeSignal, workQueued: WakeSignal, logger: Logger) {
         self.store = store
         self.requestArrived = requestArrived
         self.workQueued = workQueued
         self.logger = logger
     }
 
-    public func run() async throws {
+    package func run() async throws {
         try? await cancelWhenGracefulShutdown { await store.prepared() }
         guard store.isReady else { return }
         let schema = store.configuration.schema

@@ -3,7 +3,7 @@ import PolytopeCore
 import PostgresNIO
 
 extension PostgresRequestStore {
-    public func purgeFinishedRequests(before cutoff: Date, limit: Int, at now: Date) async throws -> [PurgedRequest] {
+    package func purgeFinishedRequests(before cutoff: Date, limit: Int, at now: Date) async throws -> [PurgedRequest] {
         try await purge(
             """
             WITH chosen AS (
@@ -21,7 +21,7 @@ extension PostgresRequestStore {
         )
     }
 
-    public func purgeOldestResults(freeing bytes: Int64, limit: Int, at now: Date) async throws -> [PurgedRequest] {
+    package func purgeOldestResults(freeing bytes: Int64, limit: Int, at now: Date) async throws -> [PurgedRequest] {
         try await purge(
             """
             WITH ordered AS (
@@ -44,7 +44,7 @@ extension PostgresRequestStore {
         try await query(statement).map { PurgedRequest(id: try Self.requestID($0), result: try Self.result($0)) }
     }
 
-    public func failAbandonedUploads(createdBefore cutoff: Date, message: String, at now: Date) async throws -> Int {
+    package func failAbandonedUploads(createdBefore cutoff: Date, message: String, at now: Date) async throws -> Int {
         let time = now.timeIntervalSince1970
         return try await query(
             """
@@ -57,23 +57,23 @@ extension PostgresRequestStore {
         ).count
     }
 
-    public func pruneExpiryNotes(before cutoff: Date) async throws {
+    package func pruneExpiryNotes(before cutoff: Date) async throws {
         _ = try await query("DELETE FROM expired_requests WHERE expired_at < \(cutoff.timeIntervalSince1970)")
     }
 
-    public func referencedStagingKeys(among keys: [String]) async throws -> Set<String> {
+    package func referencedStagingKeys(among keys: [String]) async throws -> Set<String> {
         guard !keys.isEmpty else { return [] }
         return Set(
             try await query("SELECT staging_key FROM requests WHERE staging_key = ANY(\(keys))").map { try $0["staging_key"].decode(String.self) })
     }
 
-    public func checkHealth() async throws {
+    package func checkHealth() async throws {
         _ = try await query("SELECT 1")
     }
 
     // MARK: TelemetryStore
 
-    public func statistics() async throws -> RequestStatistics {
+    package func statistics() async throws -> RequestStatistics {
         var statistics = RequestStatistics()
         for row in try await query("SELECT collection, status, count(*) AS n FROM requests WHERE status <> 'revoked' GROUP BY collection, status") {
             statistics.byCollection[try row["collection"].decode(String.self), default: [:]][try row["status"].decode(String.self)] = try row["n"]
@@ -84,7 +84,7 @@ extension PostgresRequestStore {
         return statistics
     }
 
-    public func requests(matching filter: RequestQuery) async throws -> [RequestRecord] {
+    package func requests(matching filter: RequestQuery) async throws -> [RequestRecord] {
         try await query(
             """
             SELECT * FROM requests WHERE status <> 'revoked'
@@ -98,7 +98,7 @@ extension PostgresRequestStore {
 
     // MARK: WorkerRegistry
 
-    public func reportWorker(_ status: WorkerStatus) async throws {
+    package func reportWorker(_ status: WorkerStatus) async throws {
         _ = try await query(
             """
             INSERT INTO workers (id, slots, busy, started_at, seen_at)
@@ -108,11 +108,11 @@ extension PostgresRequestStore {
         )
     }
 
-    public func removeWorker(id: String) async throws {
+    package func removeWorker(id: String) async throws {
         _ = try await query("DELETE FROM workers WHERE id = \(id)")
     }
 
-    public func workers(seenSince date: Date) async throws -> [WorkerStatus] {
+    package func workers(seenSince date: Date) async throws -> [WorkerStatus] {
         try await query("SELECT * FROM workers WHERE seen_at >= \(date.timeIntervalSince1970) ORDER BY id").map { row in
             WorkerStatus(
                 id: try row["id"].decode(String.self), slots: try row["slots"].decode(Int.self), busy: try row["busy"].decode(Int.self),
@@ -124,7 +124,7 @@ extension PostgresRequestStore {
 
     // MARK: APIKeyStore
 
-    public func insertAPIKey(_ key: APIKeyRecord) async throws {
+    package func insertAPIKey(_ key: APIKeyRecord) async throws {
         _ = try await query(
             """
             INSERT INTO api_keys (id, key_hash, username, user_json, label, created_at, expires_at, revoked_at)
@@ -134,15 +134,15 @@ extension PostgresRequestStore {
         )
     }
 
-    public func apiKey(withHash hash: String) async throws -> APIKeyRecord? {
+    package func apiKey(withHash hash: String) async throws -> APIKeyRecord? {
         try await query("SELECT * FROM api_keys WHERE key_hash = \(hash)").first.map(Self.apiKey)
     }
 
-    public func apiKeys(ofUser username: String?) async throws -> [APIKeyRecord] {
+    package func apiKeys(ofUser username: String?) async throws -> [APIKeyRecord] {
         try await query("SELECT * FROM api_keys WHERE \(username)::text IS NULL OR username = \(username) ORDER BY created_at DESC").map(Self.apiKey)
     }
 
-    public func revokeAPIKey(id: String, at now: Date) async throws -> Bool {
+    package func revokeAPIKey(id: String, at now: Date) async throws -> Bool {
         try await !query("UPDATE api_keys SET revoked_at = \(now.timeIntervalSince1970) WHERE id = \(id) AND revoked_at IS NULL RETURNING id").isEmpty
     }
 

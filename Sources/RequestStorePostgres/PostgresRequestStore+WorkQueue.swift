@@ -3,7 +3,7 @@ import PolytopeCore
 import PostgresNIO
 
 extension PostgresRequestStore {
-    public func claimNextRequest(worker: String, leaseExpiry: Date, at now: Date) async throws -> RequestRecord? {
+    package func claimNextRequest(worker: String, leaseExpiry: Date, at now: Date) async throws -> RequestRecord? {
         let time = now.timeIntervalSince1970
         return try await query(
             """
@@ -16,7 +16,7 @@ extension PostgresRequestStore {
         ).first.map(Self.record)
     }
 
-    public func renewLease(id: RequestID, worker: String, until expiry: Date, stagedBytes: Int64) async throws -> Bool {
+    package func renewLease(id: RequestID, worker: String, until expiry: Date, stagedBytes: Int64) async throws -> Bool {
         try await !query(
             """
             UPDATE requests SET lease_expires_at = \(expiry.timeIntervalSince1970), staged_bytes = \(stagedBytes)
@@ -26,7 +26,7 @@ extension PostgresRequestStore {
         ).isEmpty
     }
 
-    public func finish(id: RequestID, worker: String, outcome: WorkOutcome, at now: Date) async throws -> FinishResult {
+    package func finish(id: RequestID, worker: String, outcome: WorkOutcome, at now: Date) async throws -> FinishResult {
         let time = now.timeIntervalSince1970
         let status: String
         let message: String
@@ -57,7 +57,7 @@ extension PostgresRequestStore {
         return try await finishResult(changed: !changed.isEmpty, id: id, worker: worker)
     }
 
-    public func release(id: RequestID, worker: String, message: String, at now: Date) async throws -> FinishResult {
+    package func release(id: RequestID, worker: String, message: String, at now: Date) async throws -> FinishResult {
         let time = now.timeIntervalSince1970
         let changed = try await query(
             """
@@ -72,7 +72,7 @@ extension PostgresRequestStore {
         return try await finishResult(changed: !changed.isEmpty, id: id, worker: worker)
     }
 
-    public func appendUserMessage(id: RequestID, worker: String, _ line: String, at now: Date) async throws {
+    package func appendUserMessage(id: RequestID, worker: String, _ line: String, at now: Date) async throws {
         _ = try await query(
             """
             UPDATE requests SET user_message = CASE WHEN user_message = '' THEN \(line) ELSE user_message || E'\\n' || \(line) END,

@@ -15,30 +15,30 @@ import Synchronization
 ///
 /// A `Service`: nothing works unless `run()` is running (it runs the connection pool and
 /// applies schema migrations before the first query is let through).
-public final class PostgresRequestStore: RequestStoreBackend, Service {
+package final class PostgresRequestStore: RequestStoreBackend, Service {
     /// Where the database is.
-    public struct Configuration: Sendable {
-        public var host: String
-        public var port: Int
-        public var username: String
-        public var password: String?
-        public var database: String
+    package struct Configuration: Sendable {
+        package var host: String
+        package var port: Int
+        package var username: String
+        package var password: String?
+        package var database: String
         /// The schema holding the tables (one deployment per schema).
-        public var schema: String
-        public var maximumConnections: Int
+        package var schema: String
+        package var maximumConnections: Int
         /// Longest wait for a pooled connection (503 afterwards).
-        public var connectTimeout: Duration
+        package var connectTimeout: Duration
         /// Longest time one store operation may run on its connection before the connection
         /// is closed and the caller gets 503.
-        public var queryTimeout: Duration
-        public var tls: TLSMode
+        package var queryTimeout: Duration
+        package var tls: TLSMode
 
         /// Whether the connection is encrypted.
-        public enum TLSMode: String, Sendable {
+        package enum TLSMode: String, Sendable {
             case disable, prefer, require
         }
 
-        public init(
+        package init(
             host: String, port: Int = 5432, username: String, password: String? = nil, database: String, schema: String = "public",
             maximumConnections: Int = 20, connectTimeout: Duration = .seconds(10), queryTimeout: Duration = .seconds(30),
             tls: TLSMode = .prefer
@@ -56,7 +56,7 @@ public final class PostgresRequestStore: RequestStoreBackend, Service {
         }
 
         /// Parses `postgres://user[:password]@host[:port]/database`.
-        public init?(url: String, schema: String = "public") {
+        package init?(url: String, schema: String = "public") {
             guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme),
                 let host = components.host, let user = components.user, !components.path.dropFirst().isEmpty
             else { return nil }
@@ -74,7 +74,7 @@ public final class PostgresRequestStore: RequestStoreBackend, Service {
     /// Why the schema is not ready yet, for the 503 answered meanwhile.
     private let preparationProblem = Mutex<String?>(nil)
 
-    public init(configuration: Configuration, logger: Logger) {
+    package init(configuration: Configuration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
         let tls: PostgresClient.Configuration.TLS
@@ -95,7 +95,7 @@ public final class PostgresRequestStore: RequestStoreBackend, Service {
 
     /// Runs the connection pool; applies migrations first, retrying until the database
     /// answers (or the process shuts down: a store that never got ready has nothing to drain).
-    public func run() async throws {
+    package func run() async throws {
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { await self.client.run() }
             // Let the pool start before the first lease (PostgresNIO warns about an early one).
@@ -201,7 +201,7 @@ public final class PostgresRequestStore: RequestStoreBackend, Service {
 
     // MARK: RequestStore
 
-    public func insert(_ record: RequestRecord) async throws {
+    package func insert(_ record: RequestRecord) async throws {
         let c = try StoredRequestColumns(record)
         _ = try await query(
             """
@@ -216,11 +216,11 @@ public final class PostgresRequestStore: RequestStoreBackend, Service {
         )
     }
 
-    public func request(id: RequestID) async throws -> RequestRecord? {
+    package func request(id: RequestID) async throws -> RequestRecord? {
         try await query("SELECT * FROM requests WHERE id = \(id.description)").first.map(Self.record)
     }
 
-    public func requests(ofUser username: String, collection: String?) async throws -> [RequestRecord] {
+    package func requests(ofUser username: String, collection: String?) async throws -> [RequestRecord] {
         try await query(
             """
             SELECT * FROM requests WHERE username = \(username) AND status <> 'revoked'
@@ -229,21 +229,21 @@ public final class PostgresRequestStore: RequestStoreBackend, Service {
         ).map(Self.record)
     }
 
-    public func requestCount(ofUser username: String) async throws -> Int {
+    package func requestCount(ofUser username: String) async throws -> Int {
         try await query("SELECT count(*) AS n FROM requests WHERE username = \(username) AND status <> 'revoked'").first?["n"]
             .decode(Int.self) ?? 0
     }
 
-    public func expiryDate(of id: RequestID, ofUser username: String) async throws -> Date? {
+    package func expiryDate(of id: RequestID, ofUser username: String) async throws -> Date? {
         try await query("SELECT expired_at FROM expired_requests WHERE id = \(id.description) AND username = \(username)")
             .first.map { Date(timeIntervalSince1970: try $0["expired_at"].decode(Double.self)) }
     }
 
-    public func revoke(id: RequestID, ofUser username: String, at now: Date) async throws -> Revocation? {
+    package func revoke(id: RequestID, ofUser username: String, at now: Date) async throws -> Revocation? {
         try await revoke(username: username, id: id.description, at: now).first
     }
 
-    public func revokeAll(ofUser username: String, at now: Date) async throws -> [Revocation] {
+    package func revokeAll(ofUser username: String, at now: Date) async throws -> [Revocation] {
         try await revoke(username: username, id: nil, at: now)
     }
 
@@ -283,7 +283,7 @@ public final class PostgresRequestStore: RequestStoreBackend, Service {
 
     // MARK: DispatchStore
 
-    public func waitingRequests(after cursor: DispatchCursor?, limit: Int) async throws -> [DispatchCandidate] {
+    package func waitingRequests(after cursor: DispatchCursor?, limit: Int) async throws -> [DispatchCandidate] {
         try await query(
             """
             SELECT seq, id, username, user_json, collection FROM requests
@@ -298,7 +298,7 @@ public final class PostgresRequestStore: RequestStoreBackend, Service {
         }
     }
 
-    public func activeRequestCounts() async throws -> ActiveRequestCounts {
+    package func activeRequestCounts() async throws -> ActiveRequestCounts {
         var counts = ActiveRequestCounts()
         for row in try await query(
             """
@@ -313,7 +313,7 @@ public final class PostgresRequestStore: RequestStoreBackend, Service {
         return counts
     }
 
-    public func markQueued(_ ids: [RequestID], at now: Date) async throws -> Int {
+    package func markQueued(_ ids: [RequestID], at now: Date) async throws -> Int {
         guard !ids.isEmpty else { return 0 }
         let time = now.timeIntervalSince1970
         return try await query(
@@ -326,7 +326,7 @@ public final class PostgresRequestStore: RequestStoreBackend, Service {
         ).count
     }
 
-    public func markUploaded(id: RequestID, upload: StagedResult, at now: Date) async throws -> Bool {
+    package func markUploaded(id: RequestID, upload: StagedResult, at now: Date) async throws -> Bool {
         let time = now.timeIntervalSince1970
         return try await !query(
             """
@@ -339,7 +339,7 @@ public final class PostgresRequestStore: RequestStoreBackend, Service {
         ).isEmpty
     }
 
-    public func failWaiting(_ id: RequestID, message: String, at now: Date) async throws {
+    package func failWaiting(_ id: RequestID, message: String, at now: Date) async throws {
         let time = now.timeIntervalSince1970
         _ = try await query(
             """
@@ -351,7 +351,7 @@ public final class PostgresRequestStore: RequestStoreBackend, Service {
         )
     }
 
-    public func recoverExpiredLeases(at now: Date, maximumAttempts: Int) async throws -> [LeaseRecovery] {
+    package func recoverExpiredLeases(at now: Date, maximumAttempts: Int) async throws -> [LeaseRecovery] {
         let time = now.timeIntervalSince1970
         let logger = self.logger
         return try await transaction { connection in

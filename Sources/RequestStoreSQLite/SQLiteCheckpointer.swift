@@ -11,18 +11,18 @@ import ServiceLifecycle
 /// second on its own connection. A passive checkpoint never blocks writers; once it has
 /// copied everything, the next commit starts the log over (and `journal_size_limit` keeps
 /// the file from staying large). Requires `run()` to be running, or the WAL grows.
-public struct SQLiteCheckpointer: Service {
+package struct SQLiteCheckpointer: Service {
     let path: String
     let interval: Duration
     let logger: Logger
 
-    public init(path: String, interval: Duration = .milliseconds(250), logger: Logger) {
+    package init(path: String, interval: Duration = .milliseconds(250), logger: Logger) {
         self.path = path
         self.interval = interval
         self.logger = logger
     }
 
-    public func run() async throws {
+    package func run() async throws {
         var configuration = GRDB.Configuration()
         configuration.busyMode = .timeout(5)
         configuration.label = "polytope.checkpointer"

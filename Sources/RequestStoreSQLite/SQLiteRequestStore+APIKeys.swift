@@ -3,7 +3,7 @@ import GRDB
 import PolytopeCore
 
 extension SQLiteRequestStore {
-    public func insertAPIKey(_ key: APIKeyRecord) async throws {
+    package func insertAPIKey(_ key: APIKeyRecord) async throws {
         try await pool.write { db in
             try db.execute(
                 sql: """
@@ -18,13 +18,13 @@ extension SQLiteRequestStore {
         }
     }
 
-    public func apiKey(withHash hash: String) async throws -> APIKeyRecord? {
+    package func apiKey(withHash hash: String) async throws -> APIKeyRecord? {
         try await pool.read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM api_keys WHERE key_hash = ?", arguments: [hash]).map(Self.apiKey)
         }
     }
 
-    public func apiKeys(ofUser username: String?) async throws -> [APIKeyRecord] {
+    package func apiKeys(ofUser username: String?) async throws -> [APIKeyRecord] {
         try await pool.read { db in
             if let username {
                 return try Row.fetchAll(db, sql: "SELECT * FROM api_keys WHERE username = ? ORDER BY created_at DESC", arguments: [username])
@@ -34,7 +34,7 @@ extension SQLiteRequestStore {
         }
     }
 
-    public func revokeAPIKey(id: String, at now: Date) async throws -> Bool {
+    package func revokeAPIKey(id: String, at now: Date) async throws -> Bool {
         try await pool.write { db in
             try db.execute(
                 sql: "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", arguments: [now.timeIntervalSince1970, id]

@@ -3,7 +3,7 @@ import GRDB
 import PolytopeCore
 
 extension SQLiteRequestStore {
-    public func claimNextRequest(worker: String, leaseExpiry: Date, at now: Date) async throws -> RequestRecord? {
+    package func claimNextRequest(worker: String, leaseExpiry: Date, at now: Date) async throws -> RequestRecord? {
         try await pool.write { db in
             let time = now.timeIntervalSince1970
             return try Row.fetchOne(
@@ -19,7 +19,7 @@ extension SQLiteRequestStore {
         }
     }
 
-    public func renewLease(id: RequestID, worker: String, until expiry: Date, stagedBytes: Int64) async throws -> Bool {
+    package func renewLease(id: RequestID, worker: String, until expiry: Date, stagedBytes: Int64) async throws -> Bool {
         try await pool.write { db in
             try db.execute(
                 sql: """
@@ -32,7 +32,7 @@ extension SQLiteRequestStore {
         }
     }
 
-    public func finish(id: RequestID, worker: String, outcome: WorkOutcome, at now: Date) async throws -> FinishResult {
+    package func finish(id: RequestID, worker: String, outcome: WorkOutcome, at now: Date) async throws -> FinishResult {
         try await pool.write { db in
             let time = now.timeIntervalSince1970
             switch outcome {
@@ -64,7 +64,7 @@ extension SQLiteRequestStore {
         }
     }
 
-    public func release(id: RequestID, worker: String, message: String, at now: Date) async throws -> FinishResult {
+    package func release(id: RequestID, worker: String, message: String, at now: Date) async throws -> FinishResult {
         try await pool.write { db in
             let time = now.timeIntervalSince1970
             try db.execute(
@@ -79,7 +79,7 @@ extension SQLiteRequestStore {
         }
     }
 
-    public func appendUserMessage(id: RequestID, worker: String, _ line: String, at now: Date) async throws {
+    package func appendUserMessage(id: RequestID, worker: String, _ line: String, at now: Date) async throws {
         try await pool.write { db in
             try db.execute(
                 sql: """

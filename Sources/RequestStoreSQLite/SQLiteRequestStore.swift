@@ -9,9 +9,9 @@ import PolytopeCore
 /// Writes are `BEGIN IMMEDIATE` transactions; concurrent writers from other processes wait
 /// (busy timeout) instead of failing with "database is locked". `insert` returns only after
 /// the commit, so a 202 answered after it survives a crash of the process.
-public final class SQLiteRequestStore: RequestStoreBackend {
+package final class SQLiteRequestStore: RequestStoreBackend {
     /// How hard commits are pushed to disk.
-    public enum Durability: String, Sendable {
+    package enum Durability: String, Sendable {
         /// `synchronous=NORMAL`: commits survive a crash of the process, not a power loss.
         case normal
         /// `synchronous=FULL`: commits survive a power loss too, at the cost of an fsync each.
@@ -19,17 +19,17 @@ public final class SQLiteRequestStore: RequestStoreBackend {
     }
 
     /// Settings of the SQLite store.
-    public struct Configuration: Sendable {
-        public var path: String
-        public var durability: Durability
+    package struct Configuration: Sendable {
+        package var path: String
+        package var durability: Durability
         /// How long a writer waits for another process's write to finish.
-        public var busyTimeout: Duration
+        package var busyTimeout: Duration
         /// Whether WAL checkpoints are left to a `SQLiteCheckpointer` instead of being run by
         /// whichever commit crosses SQLite's threshold (which then waits for the checkpoint's
         /// writes to the main file: the slowest submissions of a large store).
-        public var checkpointsInBackground: Bool
+        package var checkpointsInBackground: Bool
 
-        public init(path: String, durability: Durability = .normal, busyTimeout: Duration = .seconds(30), checkpointsInBackground: Bool = false) {
+        package init(path: String, durability: Durability = .normal, busyTimeout: Duration = .seconds(30), checkpointsInBackground: Bool = false) {
             self.path = path
             self.durability = durability
             self.busyTimeout = busyTimeout
@@ -39,12 +39,12 @@ public final class SQLiteRequestStore: RequestStoreBackend {
 
     let pool: DatabasePool
     let logger: Logger
-    public let configuration: Configuration
+    package let configuration: Configuration
     /// Concurrent inserts share transactions (see `GroupCommit`).
     private let inserts: GroupCommit
 
     /// Opens (creating if needed) the database file and brings its schema up to date.
-    public init(configuration: Configuration, logger: Logger) throws {
+    package init(configuration: Configuration, logger: Logger) throws {
         var grdb = GRDB.Configuration()
         grdb.busyMode = .timeout(configuration.busyTimeout.timeInterval)
         grdb.label = "polytope.request-store"
@@ -70,17 +70,17 @@ public final class SQLiteRequestStore: RequestStoreBackend {
 
     // MARK: RequestStore
 
-    public func insert(_ record: RequestRecord) async throws {
+    package func insert(_ record: RequestRecord) async throws {
         try await inserts.insert(try SQLiteRow(record).arguments)
     }
 
-    public func request(id: RequestID) async throws -> RequestRecord? {
+    package func request(id: RequestID) async throws -> RequestRecord? {
         try await pool.read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM requests WHERE id = ?", arguments: [id.description]).map(SQLiteRow.record)
         }
     }
 
-    public func requests(ofUser username: String, collection: String?) async throws -> [RequestRecord] {
+    package func requests(ofUser username: String, collection: String?) async throws -> [RequestRecord] {
         try await pool.read { db in
             var sql = "SELECT * FROM requests WHERE username = ? AND status != 'revoked'"
             var arguments: StatementArguments = [username]
@@ -92,19 +92,19 @@ public final class SQLiteRequestStore: RequestStoreBackend {
         }
     }
 
-    public func requestCount(ofUser username: String) async throws -> Int {
+    package func requestCount(ofUser username: String) async throws -> Int {
         try await pool.read { db in
             try Int.fetchOne(db, sql: "SELECT count(*) FROM requests WHERE username = ? AND status != 'revoked'", arguments: [username]) ?? 0
         }
     }
 
-    public func revoke(id: RequestID, ofUser username: String, at now: Date) async throws -> Revocation? {
+    package func revoke(id: RequestID, ofUser username: String, at now: Date) async throws -> Revocation? {
         try await pool.write { db in
             try Self.revoke(db, where: "id = ? AND username = ?", arguments: [id.description, username], at: now).first
         }
     }
 
-    public func revokeAll(ofUser username: String, at now: Date) async throws -> [Revocation] {
+    package func revokeAll(ofUser username: String, at now: Date) async throws -> [Revocation] {
         try await pool.write { db in
             try Self.revoke(db, where: "username = ?", arguments: [username], at: now)
         }
@@ -137,7 +137,7 @@ public final class SQLiteRequestStore: RequestStoreBackend {
 
     // MARK: DispatchStore
 
-    public func waitingRequests(after cursor: DispatchCursor?, limit: Int) async throws -> [DispatchCandidate] {
+    package func waitingRequests(after cursor: DispatchCursor?, limit: Int) async throws -> [DispatchCandidate] {
         try await pool.read { db in
             let rows = try Row.fetchAll(
                 db,
@@ -161,7 +161,7 @@ public final class SQLiteRequestStore: RequestStoreBackend {
         }
     }
 
-    public func activeRequestCounts() async throws -> ActiveRequestCounts {
+    package func activeRequestCounts() async throws -> ActiveRequestCounts {
         try await pool.read { db in
             var counts = ActiveRequestCounts()
             let rows = try Row.fetchAll(
@@ -179,7 +179,7 @@ public final class SQLiteRequestStore: RequestStoreBackend {
         }
     }
 
-    public func markQueued(_ ids: [RequestID], at now: Date) async throws -> Int {
+    package func markQueued(_ ids: [RequestID], at now: Date) async throws -> Int {
         guard !ids.isEmpty else { return 0 }
         return try await pool.write { db in
             var queued = 0
@@ -193,7 +193,7 @@ public final class SQLiteRequestStore: RequestStoreBackend {
         }
     }
 
-    public func markUploaded(id: RequestID, upload: StagedResult, at now: Date) async throws -> Bool {
+    package func markUploaded(id: RequestID, upload: StagedResult, at now: Date) async throws -> Bool {
         try await pool.write { db in
             let time = now.timeIntervalSince1970
             try db.execute(
@@ -208,11 +208,11 @@ public final class SQLiteRequestStore: RequestStoreBackend {
         }
     }
 
-    public func failWaiting(_ id: RequestID, message: String, at now: Date) async throws {
+    package func failWaiting(_ id: RequestID, message: String, at now: Date) async throws {
         _ = try await fail(where: "id = ? AND status = 'waiting'", [id.description], message: message, at: now)
     }
 
-    public func failAbandonedUploads(createdBefore cutoff: Date, message: String, at now: Date) async throws -> Int {
+    package func failAbandonedUploads(createdBefore cutoff: Date, message: String, at now: Date) async throws -> Int {
         try await fail(where: "status = 'uploading' AND created_at < ?", [cutoff.timeIntervalSince1970], message: message, at: now)
     }
 
@@ -233,7 +233,7 @@ public final class SQLiteRequestStore: RequestStoreBackend {
         }
     }
 
-    public func recoverExpiredLeases(at now: Date, maximumAttempts: Int) async throws -> [LeaseRecovery] {
+    package func recoverExpiredLeases(at now: Date, maximumAttempts: Int) async throws -> [LeaseRecovery] {
         try await pool.write { db in
             let rows = try Row.fetchAll(
                 db,
@@ -282,7 +282,7 @@ public final class SQLiteRequestStore: RequestStoreBackend {
 
     // MARK: RetentionStore
 
-    public func purgeFinishedRequests(before cutoff: Date, limit: Int, at now: Date) async throws -> [PurgedRequest] {
+    package func purgeFinishedRequests(before cutoff: Date, limit: Int, at now: Date) async throws -> [PurgedRequest] {
         try await purge(
             selecting: "SELECT seq FROM requests WHERE status IN ('processed', 'failed') AND updated_at < ? ORDER BY updated_at LIMIT ?",
             arguments: [cutoff.timeIntervalSince1970, limit],
@@ -290,7 +290,7 @@ public final class SQLiteRequestStore: RequestStoreBackend {
         )
     }
 
-    public func purgeOldestResults(freeing bytes: Int64, limit: Int, at now: Date) async throws -> [PurgedRequest] {
+    package func purgeOldestResults(freeing bytes: Int64, limit: Int, at now: Date) async throws -> [PurgedRequest] {
         // Oldest first, stopping once the requests before already free enough.
         try await purge(
             selecting: """
@@ -321,13 +321,13 @@ public final class SQLiteRequestStore: RequestStoreBackend {
         }
     }
 
-    public func pruneExpiryNotes(before cutoff: Date) async throws {
+    package func pruneExpiryNotes(before cutoff: Date) async throws {
         try await pool.write { db in
             try db.execute(sql: "DELETE FROM expired_requests WHERE expired_at < ?", arguments: [cutoff.timeIntervalSince1970])
         }
     }
 
-    public func expiryDate(of id: RequestID, ofUser username: String) async throws -> Date? {
+    package func expiryDate(of id: RequestID, ofUser username: String) async throws -> Date? {
         try await pool.read { db in
             try Double.fetchOne(
                 db, sql: "SELECT expired_at FROM expired_requests WHERE id = ? AND username = ?", arguments: [id.description, username]
@@ -335,7 +335,7 @@ public final class SQLiteRequestStore: RequestStoreBackend {
         }
     }
 
-    public func referencedStagingKeys(among keys: [String]) async throws -> Set<String> {
+    package func referencedStagingKeys(among keys: [String]) async throws -> Set<String> {
         try await pool.read { db in
             var referenced = Set<String>()
             for chunk in keys.chunked(into: 500) {
@@ -351,7 +351,7 @@ public final class SQLiteRequestStore: RequestStoreBackend {
         }
     }
 
-    public func checkHealth() async throws {
+    package func checkHealth() async throws {
         _ = try await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
     }
 }
@@ -363,7 +363,7 @@ extension Array {
 }
 
 extension SQLiteRequestStore {
-    public func statistics() async throws -> RequestStatistics {
+    package func statistics() async throws -> RequestStatistics {
         try await pool.read { db in
             var statistics = RequestStatistics()
             let rows = try Row.fetchAll(
@@ -379,7 +379,7 @@ extension SQLiteRequestStore {
         }
     }
 
-    public func requests(matching query: RequestQuery) async throws -> [RequestRecord] {
+    package func requests(matching query: RequestQuery) async throws -> [RequestRecord] {
         try await pool.read { db in
             var conditions = ["status != 'revoked'"]
             var arguments: StatementArguments = []
@@ -401,7 +401,7 @@ extension SQLiteRequestStore {
         }
     }
 
-    public func reportWorker(_ status: WorkerStatus) async throws {
+    package func reportWorker(_ status: WorkerStatus) async throws {
         try await pool.write { db in
             try db.execute(
                 sql: """
@@ -415,13 +415,13 @@ extension SQLiteRequestStore {
         }
     }
 
-    public func removeWorker(id: String) async throws {
+    package func removeWorker(id: String) async throws {
         try await pool.write { db in
             try db.execute(sql: "DELETE FROM workers WHERE id = ?", arguments: [id])
         }
     }
 
-    public func workers(seenSince date: Date) async throws -> [WorkerStatus] {
+    package func workers(seenSince date: Date) async throws -> [WorkerStatus] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM workers WHERE seen_at >= ? ORDER BY id", arguments: [date.timeIntervalSince1970]).map { row in
                 WorkerStatus(

@@ -8,32 +8,32 @@ import _NIOFileSystem
 /// Files are created transactionally (written to an anonymous temporary file and linked into
 /// place when complete), so a reader or the garbage collector never sees a partial object,
 /// and a crash mid-write leaves nothing behind.
-public struct FilesystemStaging: LocalFileStaging {
+package struct FilesystemStaging: LocalFileStaging {
     /// Settings of filesystem staging.
-    public struct Configuration: Sendable {
+    package struct Configuration: Sendable {
         /// The directory holding staged objects (created if missing).
-        public var root: String
+        package var root: String
         /// Whether each object is flushed to disk (fsync) before it is published; needed for
         /// results to survive a power loss, not a process crash.
-        public var syncWrites: Bool
+        package var syncWrites: Bool
 
-        public init(root: String, syncWrites: Bool = false) {
+        package init(root: String, syncWrites: Bool = false) {
             self.root = root
             self.syncWrites = syncWrites
         }
     }
 
-    public let configuration: Configuration
+    package let configuration: Configuration
     private let fileSystem = FileSystem.shared
     /// Bytes read from disk per chunk when serving an object.
     static let readChunkLength = ByteCount.mebibytes(1)
 
-    public init(configuration: Configuration) throws {
+    package init(configuration: Configuration) throws {
         self.configuration = configuration
         try FileManager.default.createDirectory(atPath: configuration.root, withIntermediateDirectories: true)
     }
 
-    public func store(key: String, contentType: String, _ produce: (any ByteSink) async throws -> Void) async throws -> Int64 {
+    package func store(key: String, contentType: String, _ produce: (any ByteSink) async throws -> Void) async throws -> Int64 {
         let path = try self.path(for: key)
         do {
             return try await fileSystem.withFileHandle(forWritingAt: path, options: .newFile(replaceExisting: true)) { handle in
@@ -56,11 +56,11 @@ public struct FilesystemStaging: LocalFileStaging {
         }
     }
 
-    public func size(of key: String) async throws -> Int64? {
+    package func size(of key: String) async throws -> Int64? {
         try await fileSystem.info(forFileAt: path(for: key))?.size
     }
 
-    public func openFile(key: String) throws -> NIOFileHandle? {
+    package func openFile(key: String) throws -> NIOFileHandle? {
         do {
             // NIO's file regions (sendfile) take only this older file handle type.
             return try NIOFileHandle(_deprecatedPath: path(for: key).string)
@@ -69,7 +69,7 @@ public struct FilesystemStaging: LocalFileStaging {
         }
     }
 
-    public func read(key: String, range: Range<Int64>, _ consume: (ByteBuffer) async throws -> Void) async throws {
+    package func read(key: String, range: Range<Int64>, _ consume: (ByteBuffer) async throws -> Void) async throws {
         guard !range.isEmpty else { return }
         try await fileSystem.withFileHandle(forReadingAt: path(for: key)) { handle in
             for try await chunk in handle.readChunks(in: range, chunkLength: Self.readChunkLength) {
@@ -78,11 +78,11 @@ public struct FilesystemStaging: LocalFileStaging {
         }
     }
 
-    public func delete(key: String) async throws {
+    package func delete(key: String) async throws {
         try await fileSystem.removeItem(at: path(for: key), strategy: .platformDefault, recursively: false)
     }
 
-    public func list() async throws -> [StagedObjectInfo] {
+    package func list() async throws -> [StagedObjectInfo] {
         var objects: [StagedObjectInfo] = []
         try await fileSystem.withDirectoryHandle(atPath: FilePath(configuration.root)) { directory in
             for try await batch in directory.listContents().batched() {
@@ -102,7 +102,7 @@ public struct FilesystemStaging: LocalFileStaging {
         return objects
     }
 
-    public func checkWritable() async throws {
+    package func checkWritable() async throws {
         let probe = FilePath(configuration.root).appending(".ready-probe-\(UUID().uuidString)")
         try await fileSystem.withFileHandle(forWritingAt: probe, options: .newFile(replaceExisting: true)) { handle in
             _ = try await handle.write(contentsOf: ByteBuffer(string: "ok"), toAbsoluteOffset: 0)

@@ -8,19 +8,19 @@ import NIOHTTP1
 /// Path-style URLs (`<endpoint>/<bucket>/<key>`), which every S3-compatible store accepts.
 /// Payloads are sent as `UNSIGNED-PAYLOAD` (the request itself is signed), so large parts are
 /// not hashed twice.
-public struct S3Client: Sendable {
+package struct S3Client: Sendable {
     /// Where the bucket is and how to sign for it.
-    public struct Configuration: Sendable {
+    package struct Configuration: Sendable {
         /// `http(s)://host[:port]` of the S3 API.
-        public var endpoint: String
-        public var bucket: String
-        public var region: String
-        public var accessKey: String
-        public var secretKey: String
+        package var endpoint: String
+        package var bucket: String
+        package var region: String
+        package var accessKey: String
+        package var secretKey: String
         /// How long one request may take (a part upload, a whole small object).
-        public var timeout: Duration
+        package var timeout: Duration
 
-        public init(
+        package init(
             endpoint: String, bucket: String, region: String = "us-east-1", accessKey: String, secretKey: String, timeout: Duration = .seconds(300)
         ) {
             self.endpoint = endpoint.hasSuffix("/") ? String(endpoint.dropLast()) : endpoint
@@ -33,13 +33,13 @@ public struct S3Client: Sendable {
     }
 
     /// An object as listed.
-    public struct Object: Sendable, Hashable {
-        public var key: String
-        public var size: Int64
-        public var lastModified: Date
+    package struct Object: Sendable, Hashable {
+        package var key: String
+        package var size: Int64
+        package var lastModified: Date
     }
 
-    public let configuration: Configuration
+    package let configuration: Configuration
     let signer: SigV4Signer
     let http: HTTPClient
     let scheme: String
@@ -48,14 +48,14 @@ public struct S3Client: Sendable {
     /// The HTTP client S3 clients share: a connection is tried for at most 5 s (an unreachable
     /// store then fails a request at once instead of after its whole timeout), and a
     /// connection that sends nothing for 60 s is given up.
-    public static let sharedHTTP: HTTPClient = {
+    package static let sharedHTTP: HTTPClient = {
         var configuration = HTTPClient.Configuration()
         configuration.timeout = .init(connect: .seconds(5), read: .seconds(60))
         configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 32
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }()
 
-    public init(configuration: Configuration, http: HTTPClient = S3Client.sharedHTTP) throws {
+    package init(configuration: Configuration, http: HTTPClient = S3Client.sharedHTTP) throws {
         guard let url = URL(string: configuration.endpoint), let scheme = url.scheme, ["http", "https"].contains(scheme), let host = url.host else {
             throw S3Error(status: 0, code: "InvalidEndpoint", message: "not an http(s) URL: \(configuration.endpoint)")
         }
@@ -68,14 +68,14 @@ public struct S3Client: Sendable {
 
     // MARK: Objects
 
-    public func putObject(key: String, contentType: String, body: ByteBuffer) async throws {
+    package func putObject(key: String, contentType: String, body: ByteBuffer) async throws {
         _ = try await send(
             "PUT", key: key, headers: ["content-type": contentType, "content-length": "\(body.readableBytes)"], body: .bytes(body)
         )
     }
 
     /// Size of the object, or nil if there is none.
-    public func headObject(key: String) async throws -> Int64? {
+    package func headObject(key: String) async throws -> Int64? {
         do {
             let response = try await send("HEAD", key: key)
             return response.headers.first(name: "content-length").flatMap { Int64($0) }
@@ -85,19 +85,19 @@ public struct S3Client: Sendable {
     }
 
     /// Streams `range` of the object to `consume`.
-    public func getObject(key: String, range: Range<Int64>, _ consume: (ByteBuffer) async throws -> Void) async throws {
+    package func getObject(key: String, range: Range<Int64>, _ consume: (ByteBuffer) async throws -> Void) async throws {
         let response = try await send("GET", key: key, headers: ["range": "bytes=\(range.lowerBound)-\(range.upperBound - 1)"], collectBody: false)
         for try await chunk in response.body {
             try await consume(chunk)
         }
     }
 
-    public func deleteObject(key: String) async throws {
+    package func deleteObject(key: String) async throws {
         _ = try await send("DELETE", key: key)
     }
 
     /// Every object whose key starts with `prefix`.
-    public func listObjects(prefix: String) async throws -> [Object] {
+    package func listObjects(prefix: String) async throws -> [Object] {
         var objects: [Object] = []
         var token: String?
         repeat {
@@ -118,7 +118,7 @@ public struct S3Client: Sendable {
 
     // MARK: Multipart upload
 
-    public func createMultipartUpload(key: String, contentType: String) async throws -> String {
+    package func createMultipartUpload(key: String, contentType: String) async throws -> String {
         let response = try await send("POST", key: key, query: [("uploads", "")], headers: ["content-type": contentType])
         guard let id = SimpleXML(response.text).first("UploadId") else {
             throw S3Error(status: 200, code: "MissingUploadId", message: "no UploadId in the answer")
@@ -127,7 +127,7 @@ public struct S3Client: Sendable {
     }
 
     /// Uploads one part; returns its ETag.
-    public func uploadPart(key: String, uploadID: String, partNumber: Int, body: ByteBuffer) async throws -> String {
+    package func uploadPart(key: String, uploadID: String, partNumber: Int, body: ByteBuffer) async throws -> String {
         let response = try await send(
             "PUT", key: key, query: [("partNumber", "\(partNumber)"), ("uploadId", uploadID)],
             headers: ["content-length": "\(body.readableBytes)"], body: .bytes(body)
@@ -138,7 +138,7 @@ public struct S3Client: Sendable {
         return etag
     }
 
-    public func completeMultipartUpload(key: String, uploadID: String, parts: [(number: Int, etag: String)]) async throws {
+    package func completeMultipartUpload(key: String, uploadID: String, parts: [(number: Int, etag: String)]) async throws {
         let body =
             "<CompleteMultipartUpload>"
             + parts.map { "<Part><PartNumber>\($0.number)</PartNumber><ETag>\(SimpleXML.escape($0.etag))</ETag></Part>" }.joined()
@@ -153,19 +153,19 @@ public struct S3Client: Sendable {
         }
     }
 
-    public func abortMultipartUpload(key: String, uploadID: String) async throws {
+    package func abortMultipartUpload(key: String, uploadID: String) async throws {
         _ = try await send("DELETE", key: key, query: [("uploadId", uploadID)])
     }
 
     /// A multipart upload that was started and neither completed nor aborted.
-    public struct Upload: Sendable, Hashable {
-        public var key: String
-        public var uploadID: String
-        public var initiated: Date
+    package struct Upload: Sendable, Hashable {
+        package var key: String
+        package var uploadID: String
+        package var initiated: Date
     }
 
     /// Every unfinished multipart upload of a key starting with `prefix`.
-    public func listMultipartUploads(prefix: String) async throws -> [Upload] {
+    package func listMultipartUploads(prefix: String) async throws -> [Upload] {
         var uploads: [Upload] = []
         var marker: (key: String, uploadID: String)?
         repeat {
@@ -199,7 +199,7 @@ public struct S3Client: Sendable {
 
     /// A URL that serves the object to whoever holds it for `expires` seconds, with the
     /// given content type and download file name.
-    public func presignedGetURL(key: String, expires: Int, contentType: String?, fileName: String?, date: Date = Date()) -> String {
+    package func presignedGetURL(key: String, expires: Int, contentType: String?, fileName: String?, date: Date = Date()) -> String {
         var query: [(String, String)] = []
         if let contentType { query.append(("response-content-type", contentType)) }
         if let fileName { query.append(("response-content-disposition", "attachment; filename=\"\(fileName)\"")) }
@@ -250,10 +250,10 @@ public struct S3Client: Sendable {
 }
 
 /// An S3 request failed: the HTTP status and S3's error code.
-public struct S3Error: Error, CustomStringConvertible {
-    public var status: Int
-    public var code: String
-    public var message: String
+package struct S3Error: Error, CustomStringConvertible {
+    package var status: Int
+    package var code: String
+    package var message: String
 
-    public var description: String { "S3 \(status) \(code): \(message)" }
+    package var description: String { "S3 \(status) \(code): \(message)" }
 }

@@ -9,20 +9,20 @@ import PolytopeCore
 /// size; it becomes visible only when the upload completes, and a failed upload is aborted.
 /// Downloads go through the frontend, or straight to the store with presigned URLs
 /// (`DirectDownloadStaging`).
-public struct S3Staging: StagingArea, DirectDownloadStaging {
+package struct S3Staging: StagingArea, DirectDownloadStaging {
     /// Settings of S3 staging.
-    public struct Configuration: Sendable {
-        public var client: S3Client.Configuration
+    package struct Configuration: Sendable {
+        package var client: S3Client.Configuration
         /// Prepended to staging keys, to share a bucket.
-        public var prefix: String
+        package var prefix: String
         /// Size of each part of a multipart upload (S3 needs at least 5 MiB).
-        public var partSize: Int
+        package var partSize: Int
         /// How long presigned download URLs stay valid.
-        public var presignedExpiry: Duration
+        package var presignedExpiry: Duration
         /// The endpoint clients reach the store at, when it differs from `client.endpoint`.
-        public var publicEndpoint: String?
+        package var publicEndpoint: String?
 
-        public init(
+        package init(
             client: S3Client.Configuration, prefix: String = "", partSize: Int = 8 << 20, presignedExpiry: Duration = .seconds(3600),
             publicEndpoint: String? = nil
         ) {
@@ -34,11 +34,11 @@ public struct S3Staging: StagingArea, DirectDownloadStaging {
         }
     }
 
-    public let configuration: Configuration
+    package let configuration: Configuration
     let client: S3Client
     let presigner: S3Client
 
-    public init(configuration: Configuration) throws {
+    package init(configuration: Configuration) throws {
         self.configuration = configuration
         self.client = try S3Client(configuration: configuration.client)
         var publicClient = configuration.client
@@ -51,7 +51,7 @@ public struct S3Staging: StagingArea, DirectDownloadStaging {
         return configuration.prefix + key
     }
 
-    public func store(key: String, contentType: String, _ produce: (any ByteSink) async throws -> Void) async throws -> Int64 {
+    package func store(key: String, contentType: String, _ produce: (any ByteSink) async throws -> Void) async throws -> Int64 {
         let sink = PartSink(client: client, key: try objectKey(key), contentType: contentType, partSize: configuration.partSize)
         do {
             try await produce(sink)  // the sink's own failures are StagingUnavailable already
@@ -62,12 +62,12 @@ public struct S3Staging: StagingArea, DirectDownloadStaging {
         }
     }
 
-    public func size(of key: String) async throws -> Int64? {
+    package func size(of key: String) async throws -> Int64? {
         let key = try objectKey(key)
         return try await Self.unavailableIfUnreachable { try await client.headObject(key: key) }
     }
 
-    public func read(key: String, range: Range<Int64>, _ consume: (ByteBuffer) async throws -> Void) async throws {
+    package func read(key: String, range: Range<Int64>, _ consume: (ByteBuffer) async throws -> Void) async throws {
         guard !range.isEmpty else { return }
         let key = try objectKey(key)
         do {
@@ -92,11 +92,11 @@ public struct S3Staging: StagingArea, DirectDownloadStaging {
         }
     }
 
-    public func delete(key: String) async throws {
+    package func delete(key: String) async throws {
         try await client.deleteObject(key: try objectKey(key))
     }
 
-    public func list() async throws -> [StagedObjectInfo] {
+    package func list() async throws -> [StagedObjectInfo] {
         try await client.listObjects(prefix: configuration.prefix).compactMap { object in
             let key = String(object.key.dropFirst(configuration.prefix.count))
             guard object.key.hasPrefix(configuration.prefix), StagingKey.isValid(key) else { return nil }
@@ -104,13 +104,13 @@ public struct S3Staging: StagingArea, DirectDownloadStaging {
         }
     }
 
-    public func checkWritable() async throws {
+    package func checkWritable() async throws {
         let probe = configuration.prefix + ".ready-probe-\(UUID().uuidString)"
         try await client.putObject(key: probe, contentType: "text/plain", body: ByteBuffer(string: "ok"))
         try await client.deleteObject(key: probe)
     }
 
-    public func removeAbandonedWrites(startedBefore date: Date) async throws -> Int {
+    package func removeAbandonedWrites(startedBefore date: Date) async throws -> Int {
         var removed = 0
         for upload in try await client.listMultipartUploads(prefix: configuration.prefix) where upload.initiated < date {
             try await client.abortMultipartUpload(key: upload.key, uploadID: upload.uploadID)
@@ -119,7 +119,7 @@ public struct S3Staging: StagingArea, DirectDownloadStaging {
         return removed
     }
 
-    public func directDownloadURL(key: String, contentType: String, fileName: String) -> String {
+    package func directDownloadURL(key: String, contentType: String, fileName: String) -> String {
         let seconds = Int(configuration.presignedExpiry.components.seconds)
         return presigner.presignedGetURL(key: configuration.prefix + key, expires: seconds, contentType: contentType, fileName: fileName)
     }

@@ -5,27 +5,27 @@ import Foundation
 ///
 /// Pure and deterministic (the time is a parameter), so it is checked against the examples
 /// of the AWS documentation.
-public struct SigV4Signer: Sendable {
-    public var accessKey: String
-    public var secretKey: String
-    public var region: String
-    public var service = "s3"
+package struct SigV4Signer: Sendable {
+    package var accessKey: String
+    package var secretKey: String
+    package var region: String
+    package var service = "s3"
 
-    public init(accessKey: String, secretKey: String, region: String) {
+    package init(accessKey: String, secretKey: String, region: String) {
         self.accessKey = accessKey
         self.secretKey = secretKey
         self.region = region
     }
 
     /// The hash value S3 accepts instead of a payload's SHA-256.
-    public static let unsignedPayload = "UNSIGNED-PAYLOAD"
+    package static let unsignedPayload = "UNSIGNED-PAYLOAD"
     /// SHA-256 of an empty payload.
-    public static let emptyPayloadHash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+    package static let emptyPayloadHash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
     /// Headers to add to a request: `x-amz-date`, `x-amz-content-sha256` and `Authorization`.
     /// - Parameters:
     ///   - headers: the other headers to sign (`host` is required; names in any case).
-    public func signedHeaders(
+    package func signedHeaders(
         method: String, path: String, query: [(String, String)], headers: [String: String], payloadHash: String, date: Date
     ) -> [String: String] {
         let (amzDate, day) = Self.timestamps(date)
@@ -48,7 +48,7 @@ public struct SigV4Signer: Sendable {
     }
 
     /// A URL that lets anyone holding it `method` the object for `expires` seconds.
-    public func presignedURL(
+    package func presignedURL(
         method: String = "GET", scheme: String, host: String, path: String, query: [(String, String)] = [], expires: Int, date: Date
     ) -> String {
         let (amzDate, day) = Self.timestamps(date)

@@ -7,15 +7,15 @@ import PolytopeHTTP
 import Prometheus
 
 /// Settings of the telemetry role.
-public struct TelemetryConfiguration: Sendable {
+package struct TelemetryConfiguration: Sendable {
     /// Roles that may see every user's requests under `/telemetry/v1/requests`.
-    public var adminRoles: [String]
+    package var adminRoles: [String]
     /// Whether `summary` and `metrics` need credentials (health and readiness never do).
-    public var requiresAuthentication: Bool
+    package var requiresAuthentication: Bool
     /// Worker pools silent for longer than this are not counted.
-    public var workerStaleAfter: Duration
+    package var workerStaleAfter: Duration
 
-    public init(adminRoles: [String] = ["admin"], requiresAuthentication: Bool = false, workerStaleAfter: Duration = .seconds(30)) {
+    package init(adminRoles: [String] = ["admin"], requiresAuthentication: Bool = false, workerStaleAfter: Duration = .seconds(30)) {
         self.adminRoles = adminRoles
         self.requiresAuthentication = requiresAuthentication
         self.workerStaleAfter = workerStaleAfter
@@ -27,19 +27,19 @@ public struct TelemetryConfiguration: Sendable {
 ///
 /// `health` says the process answers; `ready` also checks that the store answers and that
 /// staging can be written, so that a load balancer only sends traffic to working instances.
-public struct TelemetryRoutes: Sendable {
+package struct TelemetryRoutes: Sendable {
     /// What the telemetry routes read.
-    public struct Dependencies: Sendable {
-        public var store: any RequestStoreBackend
-        public var staging: any StagingArea
-        public var collections: [String]
-        public var authenticators: [any Authenticator]
-        public var registry: PrometheusCollectorRegistry
-        public var metrics: PolytopeMetrics
-        public var roles: [String]
-        public var wallClock: any WallClock
+    package struct Dependencies: Sendable {
+        package var store: any RequestStoreBackend
+        package var staging: any StagingArea
+        package var collections: [String]
+        package var authenticators: [any Authenticator]
+        package var registry: PrometheusCollectorRegistry
+        package var metrics: PolytopeMetrics
+        package var roles: [String]
+        package var wallClock: any WallClock
 
-        public init(
+        package init(
             store: any RequestStoreBackend, staging: any StagingArea, collections: [String], authenticators: [any Authenticator],
             registry: PrometheusCollectorRegistry, metrics: PolytopeMetrics, roles: [String], wallClock: any WallClock = SystemWallClock()
         ) {
@@ -57,12 +57,12 @@ public struct TelemetryRoutes: Sendable {
     let dependencies: Dependencies
     let configuration: TelemetryConfiguration
 
-    public init(dependencies: Dependencies, configuration: TelemetryConfiguration) {
+    package init(dependencies: Dependencies, configuration: TelemetryConfiguration) {
         self.dependencies = dependencies
         self.configuration = configuration
     }
 
-    public func addRoutes(to router: Router<PolytopeRequestContext>) {
+    package func addRoutes(to router: Router<PolytopeRequestContext>) {
         let open = router.group("telemetry/v1")
         open.get("health") { _, _ in
             JSONResponse.encode(["status": "ok", "message": "Polytope is alive", "roles": dependencies.roles.joined(separator: ",")])

@@ -11,8 +11,8 @@ import Synchronization
 /// `shutdownGracePeriod`, then hands what is still running back to the queue. If the
 /// process dies instead, the leases expire and the broker queues the requests again.
 /// Requires `run()` to be running.
-public struct WorkerPool<C: Clock<Duration>>: Service {
-    public typealias Configuration = WorkerPoolConfiguration
+package struct WorkerPool<C: Clock<Duration>>: Service {
+    package typealias Configuration = WorkerPoolConfiguration
 
     let configuration: Configuration
     let runner: RequestRunner<C>
@@ -24,7 +24,7 @@ public struct WorkerPool<C: Clock<Duration>>: Service {
     let metrics: PolytopeMetrics
     let logger: Logger
 
-    public init(
+    package init(
         configuration: Configuration,
         queue: any WorkQueue,
         registry: (any WorkerRegistry)? = nil,
@@ -57,7 +57,7 @@ public struct WorkerPool<C: Clock<Duration>>: Service {
         case graceExpired
     }
 
-    public func run() async throws {
+    package func run() async throws {
         let (events, eventSink) = AsyncStream.makeStream(of: Event.self)
         let handBack = Latch()
         let busyCount = SharedCount()
@@ -199,26 +199,26 @@ final class StagingPause<C: Clock<Duration>>: Sendable {
 }
 
 /// Settings of the worker pool.
-public struct WorkerPoolConfiguration: Sendable {
+package struct WorkerPoolConfiguration: Sendable {
     /// How many requests run at once.
-    public var slots: Int
+    package var slots: Int
     /// How long a claim holds without a heartbeat.
-    public var leaseDuration: Duration
+    package var leaseDuration: Duration
     /// How often a running request's lease is renewed (well under `leaseDuration`).
-    public var heartbeatInterval: Duration
+    package var heartbeatInterval: Duration
     /// How often the queue is checked when nothing is signalled.
-    public var pollInterval: Duration
+    package var pollInterval: Duration
     /// How long running requests may continue after shutdown begins.
-    public var shutdownGracePeriod: Duration
+    package var shutdownGracePeriod: Duration
     /// This pool's name in leases and logs; unique per process.
-    public var workerID: String
+    package var workerID: String
     /// How often the pool reports its status (slots, busy) to the worker registry.
-    public var statusInterval: Duration
+    package var statusInterval: Duration
     /// The most an archive request's data fetched from its `url` may hold (the same limit
     /// as uploads: `server.max-upload-size`).
-    public var maximumArchiveSize: Int64
+    package var maximumArchiveSize: Int64
 
-    public init(
+    package init(
         slots: Int = 4,
         leaseDuration: Duration = .seconds(30),
         heartbeatInterval: Duration = .seconds(10),
@@ -239,7 +239,7 @@ public struct WorkerPoolConfiguration: Sendable {
     }
 
     /// `host:pid:random`, unique enough to tell workers apart in leases and logs.
-    public static func defaultWorkerID() -> String {
+    package static func defaultWorkerID() -> String {
         "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier):\(UUID().uuidString.prefix(8).lowercased())"
     }
 }

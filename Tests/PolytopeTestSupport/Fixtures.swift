@@ -4,12 +4,12 @@ import NIOCore
 import PolytopeCore
 
 /// Builders for test data.
-public enum Fixtures {
-    public static let alice = User(username: "alice", roles: ["default"])
-    public static let bob = User(username: "bob", roles: ["default", "admin"])
+package enum Fixtures {
+    package static let alice = User(username: "alice", roles: ["default"])
+    package static let bob = User(username: "bob", roles: ["default", "admin"])
 
     /// A waiting request of `user` in `collection`, created at `date`.
-    public static func record(
+    package static func record(
         user: User = alice,
         collection: String = "debug",
         datasource: String = "echo",
@@ -25,39 +25,39 @@ public enum Fixtures {
 }
 
 /// A sink that keeps everything written to it, for datasource tests.
-public final class CollectingSink: ByteSink, @unchecked Sendable {
-    public private(set) var buffers: [ByteBuffer] = []
+package final class CollectingSink: ByteSink, @unchecked Sendable {
+    package private(set) var buffers: [ByteBuffer] = []
 
-    public init() {}
+    package init() {}
 
-    public func write(_ buffer: ByteBuffer) async throws {
+    package func write(_ buffer: ByteBuffer) async throws {
         buffers.append(buffer)
     }
 
-    public var bytes: [UInt8] { buffers.flatMap { Array($0.readableBytesView) } }
-    public var byteCount: Int { buffers.reduce(0) { $0 + $1.readableBytes } }
-    public var text: String { String(decoding: bytes, as: UTF8.self) }
+    package var bytes: [UInt8] { buffers.flatMap { Array($0.readableBytesView) } }
+    package var byteCount: Int { buffers.reduce(0) { $0 + $1.readableBytes } }
+    package var text: String { String(decoding: bytes, as: UTF8.self) }
 }
 
 /// A datasource that waits on a latch before producing its output, so tests can hold a
 /// request in `processing` as long as they need.
-public struct GatedDatasource: Datasource {
-    public let gate: Latch
-    public let started: WakeSignal
-    public let prefix: String
-    public let output: String
+package struct GatedDatasource: Datasource {
+    package let gate: Latch
+    package let started: WakeSignal
+    package let prefix: String
+    package let output: String
 
     /// Writes `prefix`, signals `started`, waits for `gate`, then writes `output`.
-    public init(gate: Latch = Latch(), started: WakeSignal = WakeSignal(), prefix: String = "", output: String = "gated") {
+    package init(gate: Latch = Latch(), started: WakeSignal = WakeSignal(), prefix: String = "", output: String = "gated") {
         self.gate = gate
         self.started = started
         self.prefix = prefix
         self.output = output
     }
 
-    public func contentType(for request: DatasourceRequest) -> String { "application/octet-stream" }
+    package func contentType(for request: DatasourceRequest) -> String { "application/octet-stream" }
 
-    public func retrieve(_ request: DatasourceRequest, into output: some ByteSink) async throws {
+    package func retrieve(_ request: DatasourceRequest, into output: some ByteSink) async throws {
         if !prefix.isEmpty { try await output.write(ByteBuffer(string: prefix)) }
         started.signal()
         await gate.wait()
@@ -67,7 +67,7 @@ public struct GatedDatasource: Datasource {
 }
 
 /// Waits until `condition` holds, checking every few milliseconds; fails after `timeout`.
-public func eventually(
+package func eventually(
     timeout: Duration = .seconds(10),
     _ description: String = "condition",
     _ condition: () async throws -> Bool
@@ -81,26 +81,26 @@ public func eventually(
 }
 
 /// A test helper met something it did not expect.
-public struct TestFailure: Error, CustomStringConvertible {
-    public var description: String
+package struct TestFailure: Error, CustomStringConvertible {
+    package var description: String
 
-    public init(description: String) {
+    package init(description: String) {
         self.description = description
     }
 }
 
 /// A wait in a test took too long.
-public struct TimeoutError: Error, CustomStringConvertible {
-    public var description: String
+package struct TimeoutError: Error, CustomStringConvertible {
+    package var description: String
 
-    public init(description: String) {
+    package init(description: String) {
         self.description = description
     }
 }
 
 extension Logger {
     /// A logger for tests that writes nothing (set `POLYTOPE_TEST_LOGS=1` to see the logs).
-    public static var quiet: Logger {
+    package static var quiet: Logger {
         if ProcessInfo.processInfo.environment["POLYTOPE_TEST_LOGS"] == "1" { return Logger(label: "test") }
         return Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
     }

@@ -2,27 +2,27 @@ import Foundation
 
 /// Real GRIB messages made with ecCodes' tools from the samples Debian ships
 /// (`libeccodes-data`), and ways to look at results with `grib_ls`.
-public struct GribSamples {
-    public static let samples = "/usr/share/eccodes/samples"
+package struct GribSamples {
+    package static let samples = "/usr/share/eccodes/samples"
     /// GRIB 2, surface, regular lat-lon: no local section (keys date, time, step, levtype, param).
-    public static let surface = "\(samples)/regular_ll_sfc_grib2.tmpl"
+    package static let surface = "\(samples)/regular_ll_sfc_grib2.tmpl"
     /// GRIB 2, pressure levels (adds levelist).
-    public static let pressureLevels = "\(samples)/regular_ll_pl_grib2.tmpl"
+    package static let pressureLevels = "\(samples)/regular_ll_pl_grib2.tmpl"
     /// GRIB 1, pressure levels, `param=129.128`.
-    public static let grib1 = "\(samples)/GRIB1.tmpl"
+    package static let grib1 = "\(samples)/GRIB1.tmpl"
     /// GRIB 2, Gaussian grid with an ECMWF local section (class, stream, type, expver, domain), 27 kB.
-    public static let gaussian = "\(samples)/gg_sfc_grib2.tmpl"
+    package static let gaussian = "\(samples)/gg_sfc_grib2.tmpl"
 
-    public let directory: TemporaryDirectory
+    package let directory: TemporaryDirectory
 
-    public init() throws {
+    package init() throws {
         directory = try TemporaryDirectory(prefix: "grib-samples")
     }
 
-    public func remove() { directory.remove() }
+    package func remove() { directory.remove() }
 
     /// One message: `template` with `settings` (`date=20250101,time=1200,step=6,shortName=2t`).
-    public func message(_ settings: String, template: String = GribSamples.surface) async throws -> [UInt8] {
+    package func message(_ settings: String, template: String = GribSamples.surface) async throws -> [UInt8] {
         let output = directory.file("\(UUID().uuidString).grib")
         try await Self.run("grib_set", "-s", settings, template, output)
         return Array(try Data(contentsOf: URL(fileURLWithPath: output)))
@@ -30,7 +30,7 @@ public struct GribSamples {
 
     /// Surface fields (`shortName`, `date`, `time`, `step`) for every combination, in the
     /// order given (the first list varies slowest).
-    public func surfaceFields(params: [String], dates: [String], times: [String] = ["1200"], steps: [String]) async throws -> [Field] {
+    package func surfaceFields(params: [String], dates: [String], times: [String] = ["1200"], steps: [String]) async throws -> [Field] {
         var fields: [Field] = []
         for param in params {
             for date in dates {
@@ -46,14 +46,14 @@ public struct GribSamples {
     }
 
     /// A file holding `messages` one after another.
-    public func file(_ messages: [[UInt8]], name: String = UUID().uuidString + ".grib") throws -> URL {
+    package func file(_ messages: [[UInt8]], name: String = UUID().uuidString + ".grib") throws -> URL {
         let url = URL(fileURLWithPath: directory.file(name))
         try Data(messages.flatMap { $0 }).write(to: url)
         return url
     }
 
     /// `grib_ls -p keys` of `bytes`: one line per message, columns separated by one space.
-    public func list(_ bytes: [UInt8], keys: String = "date,time,step,shortName") async throws -> [String] {
+    package func list(_ bytes: [UInt8], keys: String = "date,time,step,shortName") async throws -> [String] {
         let url = try file([bytes])
         let text = try await Self.run("grib_ls", "-p", keys, url.path)
         return text.split(separator: "\n").dropFirst(2).prefix { !$0.contains("messages in") }
@@ -64,7 +64,7 @@ public struct GribSamples {
     /// a thread of its own (not one of the tasks' threads, which the tests running in parallel
     /// need for their timers); its standard output, or an error naming it when it fails.
     @discardableResult
-    public static func run(_ tool: String, _ arguments: String...) async throws -> String {
+    package static func run(_ tool: String, _ arguments: String...) async throws -> String {
         let quoted = (["/usr/bin/\(tool)"] + arguments).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }
         let (status, output) = try await onThreadOfItsOwn { shellOutput(quoted.joined(separator: " ") + " 2> /dev/null < /dev/null") }
         guard status == 0 else {
@@ -74,11 +74,11 @@ public struct GribSamples {
     }
 
     /// One surface field made by `surfaceFields`.
-    public struct Field {
-        public var param: String
-        public var date: String
-        public var time: String
-        public var step: String
-        public var bytes: [UInt8]
+    package struct Field {
+        package var param: String
+        package var date: String
+        package var time: String
+        package var step: String
+        package var bytes: [UInt8]
     }
 }

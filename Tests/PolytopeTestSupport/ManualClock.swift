@@ -6,13 +6,13 @@ import Synchronization
 ///
 /// Sleepers wake when `advance(by:)` passes their deadline, so tests of timeouts, leases and
 /// polling never sleep for real.
-public final class ManualClock: Clock, Sendable {
-    public struct Instant: InstantProtocol, Hashable {
-        public var offset: Duration
+package final class ManualClock: Clock, Sendable {
+    package struct Instant: InstantProtocol, Hashable {
+        package var offset: Duration
 
-        public func advanced(by duration: Duration) -> Instant { Instant(offset: offset + duration) }
-        public func duration(to other: Instant) -> Duration { other.offset - offset }
-        public static func < (lhs: Instant, rhs: Instant) -> Bool { lhs.offset < rhs.offset }
+        package func advanced(by duration: Duration) -> Instant { Instant(offset: offset + duration) }
+        package func duration(to other: Instant) -> Duration { other.offset - offset }
+        package static func < (lhs: Instant, rhs: Instant) -> Bool { lhs.offset < rhs.offset }
     }
 
     private struct Sleeper {
@@ -29,23 +29,23 @@ public final class ManualClock: Clock, Sendable {
     private let state = Mutex(State())
     private let epoch: Date
 
-    public init(date: Date = Date(timeIntervalSince1970: 1_800_000_000)) {
+    package init(date: Date = Date(timeIntervalSince1970: 1_800_000_000)) {
         self.epoch = date
     }
 
-    public var now: Instant { state.withLock { $0.now } }
-    public var minimumResolution: Duration { .zero }
+    package var now: Instant { state.withLock { $0.now } }
+    package var minimumResolution: Duration { .zero }
 
     /// The wall-clock date at the clock's current instant.
-    public var date: Date {
+    package var date: Date {
         let offset = state.withLock { $0.now.offset }
         return epoch.addingTimeInterval(offset.timeInterval)
     }
 
     /// How many tasks are sleeping on this clock (useful to wait until a service is idle).
-    public var sleeperCount: Int { state.withLock { $0.sleepers.count } }
+    package var sleeperCount: Int { state.withLock { $0.sleepers.count } }
 
-    public func sleep(until deadline: Instant, tolerance: Duration? = nil) async throws {
+    package func sleep(until deadline: Instant, tolerance: Duration? = nil) async throws {
         let id = state.withLock { state in
             state.nextID += 1
             return state.nextID
@@ -67,7 +67,7 @@ public final class ManualClock: Clock, Sendable {
     }
 
     /// Moves time forward and wakes every sleeper whose deadline has passed.
-    public func advance(by duration: Duration) {
+    package func advance(by duration: Duration) {
         let due = state.withLock { state in
             state.now = state.now.advanced(by: duration)
             let now = state.now
@@ -79,12 +79,12 @@ public final class ManualClock: Clock, Sendable {
     }
 
     /// The wall clock that reads this clock's `date`.
-    public var wallClock: ManualWallClock { ManualWallClock(clock: self) }
+    package var wallClock: ManualWallClock { ManualWallClock(clock: self) }
 }
 
 /// Wall-clock time that follows a `ManualClock`.
-public struct ManualWallClock: WallClock {
-    public let clock: ManualClock
+package struct ManualWallClock: WallClock {
+    package let clock: ManualClock
 
-    public func now() -> Date { clock.date }
+    package func now() -> Date { clock.date }
 }

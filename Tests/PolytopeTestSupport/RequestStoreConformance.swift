@@ -10,23 +10,23 @@ import PolytopeCore
 ///     try await check.run(makeStore)
 /// }
 /// ```
-public enum RequestStoreConformance {
-    public typealias Store = RequestStoreBackend
-    public typealias MakeStore = @Sendable () async throws -> any Store
+package enum RequestStoreConformance {
+    package typealias Store = RequestStoreBackend
+    package typealias MakeStore = @Sendable () async throws -> any Store
 
     /// One named check.
-    public struct Check: Sendable, CustomStringConvertible {
-        public let description: String
+    package struct Check: Sendable, CustomStringConvertible {
+        package let description: String
         let body: @Sendable (any Store) async throws -> Void
 
-        public func run(_ makeStore: MakeStore) async throws {
+        package func run(_ makeStore: MakeStore) async throws {
             try await body(try await makeStore())
         }
     }
 
     static let t0 = Date(timeIntervalSince1970: 1_800_000_000)
 
-    public static let checks: [Check] = [
+    package static let checks: [Check] = [
         Check(description: "expiry notes are kept until pruned") { store in
             let record = Fixtures.record()
             try await store.insert(record)
@@ -315,8 +315,8 @@ public enum RequestStoreConformance {
 }
 
 /// A conformance check found the store behaving differently from the contract.
-public struct ConformanceFailure: Error, CustomStringConvertible {
-    public var description: String
+package struct ConformanceFailure: Error, CustomStringConvertible {
+    package var description: String
 }
 
 extension Date {

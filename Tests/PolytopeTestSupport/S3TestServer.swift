@@ -4,18 +4,18 @@ import Foundation
 /// `POLYTOPE_TEST_S3_ACCESS_KEY` and `POLYTOPE_TEST_S3_SECRET_KEY` if set (the test command
 /// starts one), otherwise a private SeaweedFS started on first use with
 /// `scripts/test-seaweedfs` and stopped when the test process exits. The bucket is `polytope`.
-public enum S3TestServer {
+package enum S3TestServer {
     private static let server = ScriptedTestServer(script: "test-seaweedfs")
 
     /// Where the store is and how to sign for it.
-    public struct Endpoint: Sendable {
-        public var url: String
-        public var accessKey: String
-        public var secretKey: String
-        public var bucket = "polytope"
+    package struct Endpoint: Sendable {
+        package var url: String
+        package var accessKey: String
+        package var secretKey: String
+        package var bucket = "polytope"
     }
 
-    public static func endpoint() async throws -> Endpoint {
+    package static func endpoint() async throws -> Endpoint {
         let environment = ProcessInfo.processInfo.environment
         if let url = environment["POLYTOPE_TEST_S3_ENDPOINT"], !url.isEmpty {
             return Endpoint(
@@ -28,7 +28,7 @@ public enum S3TestServer {
     }
 
     /// A fresh key prefix, so that each test sees an empty store.
-    public static func freshPrefix() -> String {
+    package static func freshPrefix() -> String {
         "test-\(UUID().uuidString.lowercased())/"
     }
 }

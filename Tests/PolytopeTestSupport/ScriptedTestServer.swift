@@ -4,17 +4,17 @@ import Synchronization
 /// A server for tests started by one of this repository's scripts (`<script> start` prints
 /// what tests need, one item per line, the server's directory second), once per test
 /// process however many tests ask, and stopped (`<script> stop DIR`) when the process exits.
-public actor ScriptedTestServer {
+package actor ScriptedTestServer {
     private let script: String
     private var started: Task<[String], any Error>?
 
     /// - Parameter script: a path relative to the repository's `scripts/`.
-    public init(script: String) {
+    package init(script: String) {
         self.script = repositoryRoot + "/scripts/" + script
     }
 
     /// The lines the script printed, starting the server on first use.
-    public func lines() async throws -> [String] {
+    package func lines() async throws -> [String] {
         if let started { return try await started.value }
         // An unstructured task on purpose: it is shared by every test that asks, and must not
         // be cancelled with the first one.
@@ -55,7 +55,7 @@ public actor ScriptedTestServer {
 /// goes through a temporary file, not a pipe: a server that another test starts at the same
 /// moment can inherit a pipe's write end and keep it open, and a read to the end of the pipe
 /// then never ends (`swift test` hung on that once). `system` waits for and reaps the child.
-public func shellOutput(_ command: String) -> (status: Int32, output: String) {
+package func shellOutput(_ command: String) -> (status: Int32, output: String) {
     let path = NSTemporaryDirectory() + "polytope-test-output-\(UUID().uuidString).txt"
     defer { try? FileManager.default.removeItem(atPath: path) }
     let status = system("\(command) > '\(path)'")
@@ -65,12 +65,12 @@ public func shellOutput(_ command: String) -> (status: Int32, output: String) {
 /// Runs blocking `work` (a child process, a `system` call) on a thread of its own and
 /// returns its result. On the tasks' threads (two on a 2-core machine) it would hold one for
 /// seconds, and every timer of the tests running meanwhile would fire late.
-public func onThreadOfItsOwn<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+package func onThreadOfItsOwn<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
     try await withCheckedThrowingContinuation { continuation in
         Thread { continuation.resume(with: Result { try work() }) }.start()
     }
 }
 
 /// The root of this repository (tests find its scripts there).
-public let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+package let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().path

@@ -14,15 +14,15 @@ import PolytopeCore
 ///
 /// `makeStaging` must return an empty staging area; S3 parts should be 5 MiB (the smallest
 /// S3 allows), so that the 13 MB objects here span several parts.
-public enum StagingConformance {
-    public typealias MakeStaging = @Sendable () async throws -> any StagingArea
+package enum StagingConformance {
+    package typealias MakeStaging = @Sendable () async throws -> any StagingArea
 
     /// One named check.
-    public struct Check: Sendable, CustomStringConvertible {
-        public let description: String
+    package struct Check: Sendable, CustomStringConvertible {
+        package let description: String
         let body: @Sendable (any StagingArea) async throws -> Void
 
-        public func run(_ makeStaging: MakeStaging) async throws {
+        package func run(_ makeStaging: MakeStaging) async throws {
             try await body(try await makeStaging())
         }
     }
@@ -48,7 +48,7 @@ public enum StagingConformance {
 
     static func newKey(attempt: Int = 1) -> String { StagingKey.make(id: RequestID(), attempt: attempt) }
 
-    public static let checks: [Check] = [
+    package static let checks: [Check] = [
         Check(description: "a streamed object is stored whole and read back by range") { staging in
             let key = newKey()
             let bytes = pattern(3_000_000)

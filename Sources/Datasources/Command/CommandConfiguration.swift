@@ -2,9 +2,9 @@ import Foundation
 import PolytopeConfig
 
 /// The settings of a `command` datasource, read once from its configuration entry.
-public struct CommandConfiguration: Sendable {
+package struct CommandConfiguration: Sendable {
     /// How the program hands its output over.
-    public enum OutputMode: String, Sendable {
+    package enum OutputMode: String, Sendable {
         /// A named pipe, read while the program writes; nothing is stored on local disk.
         case fifo
         /// A regular file, read as it grows (for programs that cannot write to a pipe).
@@ -12,11 +12,11 @@ public struct CommandConfiguration: Sendable {
     }
 
     /// One environment variable set for the program.
-    public struct EnvironmentVariable: Sendable, Hashable {
-        public var name: String
-        public var value: CommandTemplate
+    package struct EnvironmentVariable: Sendable, Hashable {
+        package var name: String
+        package var value: CommandTemplate
 
-        public init(name: String, value: CommandTemplate) {
+        package init(name: String, value: CommandTemplate) {
             self.name = name
             self.value = value
         }
@@ -24,37 +24,37 @@ public struct CommandConfiguration: Sendable {
 
     /// The program and its arguments. Without a `{request}` placeholder anywhere, the request
     /// file is passed as the last argument.
-    public var command: [CommandTemplate]
-    public var output: OutputMode = .fifo
+    package var command: [CommandTemplate]
+    package var output: OutputMode = .fifo
     /// The longest a whole run may take.
-    public var timeout: Duration = .seconds(3600)
+    package var timeout: Duration = .seconds(3600)
     /// The longest the program may go without producing output.
-    public var stallTimeout: Duration = .seconds(600)
+    package var stallTimeout: Duration = .seconds(600)
     /// How long a program asked to stop (`SIGTERM`) has before it is killed (`SIGKILL`).
-    public var killGrace: Duration = .seconds(5)
-    public var contentType = "application/x-grib"
+    package var killGrace: Duration = .seconds(5)
+    package var contentType = "application/x-grib"
     /// Regular expressions; an output line matching one is reported to the user.
-    public var errorPatterns: [String] = []
-    public var environment: [EnvironmentVariable] = []
+    package var errorPatterns: [String] = []
+    package var environment: [EnvironmentVariable] = []
     /// Whether the program also gets the server's own environment (`PATH`, `HOME`, ...).
-    public var inheritEnvironment = true
+    package var inheritEnvironment = true
     /// Where the program runs; nil for the run's private temporary directory.
-    public var workingDirectory: String?
+    package var workingDirectory: String?
     /// Where the private temporary directories of runs are made.
-    public var temporaryDirectory: String = FileManager.default.temporaryDirectory.path
+    package var temporaryDirectory: String = FileManager.default.temporaryDirectory.path
     /// The largest result, in bytes; nil for no limit.
-    public var maximumOutput: Int64?
+    package var maximumOutput: Int64?
     /// Request keys that are not passed to the program (for example keys used only to choose
     /// the datasource).
-    public var omittedKeys: Set<String> = []
+    package var omittedKeys: Set<String> = []
 
-    public init(command: [CommandTemplate]) {
+    package init(command: [CommandTemplate]) {
         self.command = command
     }
 
     /// Reads the options of a `command` datasource; problems are reported through `options`
     /// with their key paths, and nil is returned if the datasource cannot be built.
-    public static func read(from options: ConfigReader) -> CommandConfiguration? {
+    package static func read(from options: ConfigReader) -> CommandConfiguration? {
         var usable = true
         var command: [CommandTemplate] = []
         if let node = options.node["command"], case .scalar(let text, _) = node.value {

@@ -12,25 +12,25 @@ import PolytopeCore
 /// over `maximumOutput`, or when the retrieving task is cancelled. A non-zero exit status, a
 /// signal, or a printed line matching one of the error patterns fails the request with a
 /// message for the user; configured environment values never appear in it.
-public struct CommandDatasource<C: Clock<Duration>>: Datasource {
-    public let configuration: CommandConfiguration
+package struct CommandDatasource<C: Clock<Duration>>: Datasource {
+    package let configuration: CommandConfiguration
     let clock: C
     /// The most bytes read from the program and written to the sink at once.
     static var chunkSize: Int { 1 << 20 }
 
-    public init(configuration: CommandConfiguration, clock: C) {
+    package init(configuration: CommandConfiguration, clock: C) {
         self.configuration = configuration
         self.clock = clock
     }
 
-    public func rejection(of request: DatasourceRequest) -> String? {
+    package func rejection(of request: DatasourceRequest) -> String? {
         let problems = problems(with: request)
         return problems.isEmpty ? nil : problems.joined(separator: "; ")
     }
 
-    public func contentType(for request: DatasourceRequest) -> String { configuration.contentType }
+    package func contentType(for request: DatasourceRequest) -> String { configuration.contentType }
 
-    public func retrieve(_ request: DatasourceRequest, into output: some ByteSink) async throws {
+    package func retrieve(_ request: DatasourceRequest, into output: some ByteSink) async throws {
         let problems = problems(with: request)
         guard problems.isEmpty else { throw PolytopeError.invalidRequest(problems.joined(separator: "; ")) }
         try Task.checkCancellation()
@@ -105,7 +105,7 @@ public struct CommandDatasource<C: Clock<Duration>>: Datasource {
 
 extension CommandDatasource where C == ContinuousClock {
     /// A datasource that measures its timeouts on the continuous clock.
-    public init(configuration: CommandConfiguration) {
+    package init(configuration: CommandConfiguration) {
         self.init(configuration: configuration, clock: ContinuousClock())
     }
 }

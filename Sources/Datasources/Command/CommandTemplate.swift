@@ -6,14 +6,14 @@ import PolytopeCore
 /// the user's account, such as an e-mail address or an archive key).
 ///
 /// Braces that do not hold a placeholder's name (`{}`, `{"a": 1}`) are kept as they are.
-public struct CommandTemplate: Sendable, Hashable, CustomStringConvertible {
+package struct CommandTemplate: Sendable, Hashable, CustomStringConvertible {
     /// One value that is known only when a request runs.
-    public enum Placeholder: Sendable, Hashable {
+    package enum Placeholder: Sendable, Hashable {
         case request, target, requestID, collection, user, realm
         case attribute(String)
 
         /// The names written between braces.
-        public static let names = ["request", "target", "request-id", "collection", "user", "realm", "attribute:NAME"]
+        package static let names = ["request", "target", "request-id", "collection", "user", "realm", "attribute:NAME"]
 
         init?(name: String) {
             switch name {
@@ -36,17 +36,17 @@ public struct CommandTemplate: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// A placeholder-like name that is not a placeholder.
-    public struct UnknownPlaceholder: Error, Equatable {
-        public var name: String
+    package struct UnknownPlaceholder: Error, Equatable {
+        package var name: String
     }
 
     let parts: [Part]
     /// The text as configured.
-    public let description: String
+    package let description: String
 
     /// Reads `text`; throws for `{name}` where `name` looks like a placeholder but is not one
     /// (a likely typing mistake).
-    public init(_ text: String) throws(UnknownPlaceholder) {
+    package init(_ text: String) throws(UnknownPlaceholder) {
         description = text
         var parts: [Part] = []
         var literal = ""
@@ -76,12 +76,12 @@ public struct CommandTemplate: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Whether the template uses `placeholder`.
-    public func uses(_ placeholder: Placeholder) -> Bool {
+    package func uses(_ placeholder: Placeholder) -> Bool {
         parts.contains(.placeholder(placeholder))
     }
 
     /// The names of the user attributes the template needs.
-    public var attributes: [String] {
+    package var attributes: [String] {
         parts.compactMap {
             if case .placeholder(.attribute(let name)) = $0 { return name }
             return nil

@@ -18,21 +18,21 @@ import PolytopeCore
 ///   peer-name: site-a           # how the other server knows this one
 ///   secret: ${POLYTOPE_PEER_SECRET}
 /// ```
-public struct PolytopeServerDatasource: Datasource {
-    public struct Configuration: Sendable {
+package struct PolytopeServerDatasource: Datasource {
+    package struct Configuration: Sendable {
         /// The other server's base URL (`https://host:port`).
-        public var url: String
+        package var url: String
         /// The collection there; nil: the same name as here.
-        public var collection: String?
-        public var peerName: String
-        public var secret: String
+        package var collection: String?
+        package var peerName: String
+        package var secret: String
         /// Time between polls of the remote request.
-        public var pollInterval: Duration = .seconds(1)
+        package var pollInterval: Duration = .seconds(1)
         /// Longest time from forwarding to the last byte.
-        public var timeout: Duration = .seconds(24 * 3600)
-        public var contentType: String = "application/x-grib"
+        package var timeout: Duration = .seconds(24 * 3600)
+        package var contentType: String = "application/x-grib"
 
-        public init(url: String, collection: String? = nil, peerName: String, secret: String) {
+        package init(url: String, collection: String? = nil, peerName: String, secret: String) {
             self.url = url
             self.collection = collection
             self.peerName = peerName
@@ -40,7 +40,7 @@ public struct PolytopeServerDatasource: Datasource {
         }
     }
 
-    public let configuration: Configuration
+    package let configuration: Configuration
     let http: HTTPClient
 
     /// The HTTP client federated datasources share: connections tried for 10 s, given up
@@ -57,9 +57,9 @@ public struct PolytopeServerDatasource: Datasource {
         self.http = http
     }
 
-    public func contentType(for request: DatasourceRequest) -> String { configuration.contentType }
+    package func contentType(for request: DatasourceRequest) -> String { configuration.contentType }
 
-    public func retrieve(_ request: DatasourceRequest, into output: some ByteSink) async throws {
+    package func retrieve(_ request: DatasourceRequest, into output: some ByteSink) async throws {
         let deadline = NIODeadline.now() + .nanoseconds(Int64(configuration.timeout.components.seconds) * 1_000_000_000)
         let authorization = PeerCredential(peer: configuration.peerName, secret: configuration.secret, user: request.user).headerValue
         let base = configuration.url.hasSuffix("/") ? String(configuration.url.dropLast()) : configuration.url

@@ -13,9 +13,9 @@ import PolytopeCore
 /// Requests are normalised as MARS requests first (dates `YYYYMMDD`, times `HHMM`, steps
 /// `6`, parameters by short name), whatever the collection's language. Results stream to
 /// the sink in chunks of at most 1 MiB; memory does not grow with the result.
-public struct HTTPDatasource: Datasource {
+package struct HTTPDatasource: Datasource {
     /// How the portal's files are organised.
-    public enum Layout: String, Sendable, Hashable, CaseIterable {
+    package enum Layout: String, Sendable, Hashable, CaseIterable {
         /// One file per combination of the URL's keys, returned whole.
         case plain
         /// ECMWF open data: files of many fields, each with a JSON-lines `.index`.
@@ -23,7 +23,7 @@ public struct HTTPDatasource: Datasource {
     }
 
     /// What to do when some requested fields do not exist.
-    public enum MissingFields: String, Sendable, Hashable, CaseIterable {
+    package enum MissingFields: String, Sendable, Hashable, CaseIterable {
         /// Fail the request, naming the missing fields.
         case fail
         /// Return the fields that exist (fail only when none does).
@@ -31,50 +31,50 @@ public struct HTTPDatasource: Datasource {
     }
 
     /// The options of an `http` datasource (see docs/configuration.md).
-    public struct Configuration: Sendable {
+    package struct Configuration: Sendable {
         /// The URL template of the data files.
-        public var url: String
+        package var url: String
         /// The URL template of the index files; nil: the data URL with `.index` as extension.
-        public var indexURL: String?
-        public var layout: Layout = .plain
-        public var contentType = "application/x-grib"
+        package var indexURL: String?
+        package var layout: Layout = .plain
+        package var contentType = "application/x-grib"
         /// How long one attempt may wait for the portal's answer.
-        public var timeout: Duration = .seconds(30)
+        package var timeout: Duration = .seconds(30)
         /// How many times a failed request is tried again (so at most `retries + 1` attempts).
-        public var retries = 3
+        package var retries = 3
         /// The pause before the first retry, doubled for each further one (at most 30 s).
-        public var backoff: Duration = .seconds(1)
+        package var backoff: Duration = .seconds(1)
         /// Headers sent with every request (credentials); never logged nor shown.
-        public var headers: [String: String] = [:]
+        package var headers: [String: String] = [:]
         /// The most index and range requests in flight at once.
-        public var maxConcurrent = 4
-        public var missing: MissingFields = .fail
+        package var maxConcurrent = 4
+        package var missing: MissingFields = .fail
         /// How `param` is written in URLs and compared with indexes.
-        public var parameterNames: MarsLanguageSettings.ParameterForm = .shortName
+        package var parameterNames: MarsLanguageSettings.ParameterForm = .shortName
         /// The request keys compared with the index (open-data layout).
-        public var indexKeys: [String] = Self.openDataIndexKeys
+        package var indexKeys: [String] = Self.openDataIndexKeys
         /// Replacements of request values in URLs, by key: `{type: {cf: ef, pf: ef}}`.
-        public var urlValues: [String: [String: String]] = [:]
+        package var urlValues: [String: [String: String]] = [:]
         /// The most fields (open-data) or files (plain) one request may ask for.
-        public var maxFields = 100_000
+        package var maxFields = 100_000
 
         /// The keys of ECMWF open-data indexes.
-        public static let openDataIndexKeys = [
+        package static let openDataIndexKeys = [
             "class", "domain", "expver", "stream", "type", "date", "time", "step", "fcmonth", "levtype", "levelist", "param", "number",
         ]
 
-        public init(url: String) {
+        package init(url: String) {
             self.url = url
         }
     }
 
     /// A configuration that cannot work: the option at fault and why.
-    public struct ConfigurationProblem: Error, Sendable {
-        public var key: String
-        public var message: String
+    package struct ConfigurationProblem: Error, Sendable {
+        package var key: String
+        package var message: String
     }
 
-    public let configuration: Configuration
+    package let configuration: Configuration
     let template: URLTemplate
     let indexTemplate: URLTemplate?
     let normaliser: MarsRequestNormaliser
@@ -84,7 +84,7 @@ public struct HTTPDatasource: Datasource {
     var partLength: Int64 = 4 << 20
 
     /// - Throws: `ConfigurationProblem` for a URL template that cannot be used.
-    public init(configuration: Configuration, clock: any WallClock = SystemWallClock()) throws(ConfigurationProblem) {
+    package init(configuration: Configuration, clock: any WallClock = SystemWallClock()) throws(ConfigurationProblem) {
         var settings = MarsLanguageSettings.standard
         settings.parameterForm = configuration.parameterNames
         settings.acceptsUnknownParameterNames = true
@@ -105,16 +105,16 @@ public struct HTTPDatasource: Datasource {
         self.clock = clock
     }
 
-    public func contentType(for request: DatasourceRequest) -> String { configuration.contentType }
+    package func contentType(for request: DatasourceRequest) -> String { configuration.contentType }
 
-    public func rejection(of request: DatasourceRequest) -> String? {
+    package func rejection(of request: DatasourceRequest) -> String? {
         switch prepare(request, now: clock.now()) {
         case .success: return nil
         case .failure(let error): return error.message
         }
     }
 
-    public func retrieve(_ request: DatasourceRequest, into output: some ByteSink) async throws {
+    package func retrieve(_ request: DatasourceRequest, into output: some ByteSink) async throws {
         let prepared = try prepare(request, now: clock.now()).get()
         switch configuration.layout {
         case .plain: try await retrievePlain(prepared, into: output, tellUser: request.tellUser)

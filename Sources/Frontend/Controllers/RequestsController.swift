@@ -49,7 +49,7 @@ struct RequestsController {
         } catch is NIOTooManyBytesError {
             throw tooLarge()
         }
-        let body = try SubmissionBody(json: buffer)
+        let body = try SubmissionBody(json: buffer, parser: RequestTextParser(limits: configuration.requestLimits))
         if body.verb == .archive && !body.sourceURL.isEmpty && !configuration.allowsArchiveSource(body.sourceURL) {
             let allowed = configuration.archiveSources.isEmpty ? "none" : configuration.archiveSources.joined(separator: ", ")
             throw PolytopeError.invalidRequest(

@@ -20,10 +20,17 @@ struct SubmissionBody {
         guard buffer.readableBytes > 0 else {
             throw PolytopeError.invalidRequest("The request body is empty; expected JSON such as \(Self.example).")
         }
-        let fields: [String: JSONValue]
+        // The body wraps the request in one more object, so it may be one level deeper.
+        var bodyLimits = parser.limits
+        bodyLimits.maximumNesting += 1
+        let body: JSONValue
         do {
-            fields = try JSONDecoder().decode([String: JSONValue].self, from: Data(buffer.readableBytesView))
-        } catch {
+            body = try BoundedJSONParser(limits: bodyLimits).parse(buffer.readableBytesView)
+        } catch let error as BoundedJSONParser.SyntaxError {
+            throw PolytopeError.invalidRequest(
+                "The request body is not a JSON object; expected JSON such as \(Self.example) (not valid JSON at \(error)).")
+        }
+        guard case .object(let fields) = body else {
             throw PolytopeError.invalidRequest("The request body is not a JSON object; expected JSON such as \(Self.example).")
         }
         guard let verbValue = fields["verb"] else {

@@ -2,8 +2,8 @@
 ///
 /// Kept by hand beside the routes; `OpenAPIDocumentTests` fails when a route is missing
 /// here, and the schemathesis run of the end-to-end suite checks the server against it.
-public enum OpenAPIDocument {
-    public static let yaml = #"""
+package enum OpenAPIDocument {
+    package static let yaml = #"""
         openapi: 3.0.3
         info:
           title: Polytope REST API

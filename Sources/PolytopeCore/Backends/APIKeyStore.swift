@@ -1,19 +1,19 @@
 import Foundation
 
 /// An API key as stored: the key itself is never kept, only its SHA-256.
-public struct APIKeyRecord: Sendable, Hashable {
+package struct APIKeyRecord: Sendable, Hashable {
     /// A public name of the key, for listing and revoking (not a secret).
-    public var id: String
+    package var id: String
     /// Hex SHA-256 of the key.
-    public var keyHash: String
+    package var keyHash: String
     /// The user the key authenticates as (a snapshot taken when it was issued).
-    public var user: User
-    public var label: String
-    public var createdAt: Date
-    public var expiresAt: Date
-    public var revokedAt: Date?
+    package var user: User
+    package var label: String
+    package var createdAt: Date
+    package var expiresAt: Date
+    package var revokedAt: Date?
 
-    public init(id: String, keyHash: String, user: User, label: String, createdAt: Date, expiresAt: Date, revokedAt: Date? = nil) {
+    package init(id: String, keyHash: String, user: User, label: String, createdAt: Date, expiresAt: Date, revokedAt: Date? = nil) {
         self.id = id
         self.keyHash = keyHash
         self.user = user
@@ -24,13 +24,13 @@ public struct APIKeyRecord: Sendable, Hashable {
     }
 
     /// Whether the key may be used at `date`.
-    public func isUsable(at date: Date) -> Bool {
+    package func isUsable(at date: Date) -> Bool {
         revokedAt == nil && date < expiresAt
     }
 }
 
 /// Where API keys live (the request store's database, so every process sees the same keys).
-public protocol APIKeyStore: Sendable {
+package protocol APIKeyStore: Sendable {
     func insertAPIKey(_ key: APIKeyRecord) async throws
     /// The key with this hash, usable or not.
     func apiKey(withHash hash: String) async throws -> APIKeyRecord?

@@ -1,22 +1,22 @@
 import Foundation
 
 /// One credential from an `Authorization` header: `Basic dXNlcjpwYXNz` → scheme `Basic`.
-public struct Credential: Sendable, Hashable {
+package struct Credential: Sendable, Hashable {
     /// The scheme as the client wrote it.
-    public var scheme: String
-    public var value: String
+    package var scheme: String
+    package var value: String
 
-    public init(scheme: String, value: String) {
+    package init(scheme: String, value: String) {
         self.scheme = scheme
         self.value = value
     }
 
     /// Whether the scheme is `name`, ignoring case.
-    public func isScheme(_ name: String) -> Bool { scheme.lowercased() == name.lowercased() }
+    package func isScheme(_ name: String) -> Bool { scheme.lowercased() == name.lowercased() }
 
     /// Splits an `Authorization` header into credentials. polytope-client joins several
     /// with `", "` (`EmailKey a@b:KEY, Basic dXNl...`).
-    public static func parse(header: String) -> [Credential] {
+    package static func parse(header: String) -> [Credential] {
         header.split(separator: ",").compactMap { part in
             let trimmed = part.trimmed
             guard let space = trimmed.firstIndex(of: " ") else {
@@ -33,7 +33,7 @@ public struct Credential: Sendable, Hashable {
 /// Checks credentials of one or more schemes.
 ///
 /// Implementations: plain users from the configuration (Basic); later API keys and Auth-o-tron.
-public protocol Authenticator: Sendable {
+package protocol Authenticator: Sendable {
     /// A short name for logs and for telling how a user was authenticated (`plain`, `api-key`, ...).
     var name: String { get }
 
@@ -46,7 +46,7 @@ public protocol Authenticator: Sendable {
 }
 
 /// Issues API keys (`POST /api/v1/auth/keys`, `polytope login`).
-public protocol APIKeyIssuing: Sendable {
+package protocol APIKeyIssuing: Sendable {
     /// A new key for `user`, shown to them once, and when it expires.
     func issueKey(for user: User, label: String) async throws -> (key: String, record: APIKeyRecord)
 }

@@ -3,25 +3,25 @@ import NIOCore
 
 /// Somewhere to write a result to, chunk by chunk. Writes apply back-pressure: a slow
 /// destination slows the producer down instead of growing memory.
-public protocol ByteSink {
+package protocol ByteSink {
     func write(_ buffer: ByteBuffer) async throws
 }
 
 /// What a datasource is asked to run.
-public struct DatasourceRequest: Sendable {
-    public var id: RequestID
-    public var user: User
-    public var verb: Verb
-    public var collection: String
+package struct DatasourceRequest: Sendable {
+    package var id: RequestID
+    package var user: User
+    package var verb: Verb
+    package var collection: String
     /// The request exactly as sent.
-    public var text: String
+    package var text: String
     /// The request after parsing, defaults and patches.
-    public var document: RequestDocument
+    package var document: RequestDocument
     /// Adds a line to the message the user sees with the request (for example which fields
     /// were left out); nil where nobody listens (submit-time checks, tests).
-    public var tellUser: (@Sendable (String) async -> Void)? = nil
+    package var tellUser: (@Sendable (String) async -> Void)? = nil
 
-    public init(id: RequestID, user: User, verb: Verb, collection: String, text: String, document: RequestDocument) {
+    package init(id: RequestID, user: User, verb: Verb, collection: String, text: String, document: RequestDocument) {
         self.id = id
         self.user = user
         self.verb = verb
@@ -35,7 +35,7 @@ public struct DatasourceRequest: Sendable {
 ///
 /// Datasources check requests at submit time (`rejection(of:)`), so that a request no
 /// datasource can serve is refused with 400 before it is queued.
-public protocol Datasource: Sendable {
+package protocol Datasource: Sendable {
     /// Why this datasource cannot serve `request`, or nil if it can.
     func rejection(of request: DatasourceRequest) -> String?
 
@@ -48,12 +48,12 @@ public protocol Datasource: Sendable {
 }
 
 extension Datasource {
-    public func rejection(of request: DatasourceRequest) -> String? { nil }
+    package func rejection(of request: DatasourceRequest) -> String? { nil }
 }
 
 /// A datasource that also stores data users send (the `archive` verb): the worker hands it
 /// the uploaded bytes, in a local file, with the archive request (the data's metadata).
-public protocol ArchivingDatasource: Datasource {
+package protocol ArchivingDatasource: Datasource {
     /// Archives the data in `file` after checking it against `request`'s metadata.
     /// - Returns: a message for the user (what was archived).
     /// - Throws: an error conforming to `UserFacingError` when the user should see why it failed.

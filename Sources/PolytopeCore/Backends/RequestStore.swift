@@ -5,7 +5,7 @@ import Foundation
 ///
 /// Every implementation passes the same conformance suite (`RequestStoreConformance` in the
 /// test support target), so roles behave the same over SQLite and, later, PostgreSQL.
-public protocol RequestStore: Sendable {
+package protocol RequestStore: Sendable {
     /// Records a new request. When this returns, the request is durably committed: it
     /// survives a crash of the process at any later moment.
     func insert(_ record: RequestRecord) async throws
@@ -40,14 +40,14 @@ public protocol RequestStore: Sendable {
 }
 
 /// What revoking one request did.
-public struct Revocation: Sendable, Hashable {
-    public var id: RequestID
+package struct Revocation: Sendable, Hashable {
+    package var id: RequestID
     /// The status the request had when revoked.
-    public var previousStatus: RequestStatus
+    package var previousStatus: RequestStatus
     /// A staged result that is no longer referenced and should be deleted from staging.
-    public var orphanedResult: StagedResult?
+    package var orphanedResult: StagedResult?
 
-    public init(id: RequestID, previousStatus: RequestStatus, orphanedResult: StagedResult?) {
+    package init(id: RequestID, previousStatus: RequestStatus, orphanedResult: StagedResult?) {
         self.id = id
         self.previousStatus = previousStatus
         self.orphanedResult = orphanedResult
@@ -55,7 +55,7 @@ public struct Revocation: Sendable, Hashable {
 }
 
 /// The request store as the broker uses it.
-public protocol DispatchStore: Sendable {
+package protocol DispatchStore: Sendable {
     /// Waiting requests in arrival order, starting after `cursor` (exclusive), at most `limit`.
     func waitingRequests(after cursor: DispatchCursor?, limit: Int) async throws -> [DispatchCandidate]
 
@@ -79,25 +79,25 @@ public protocol DispatchStore: Sendable {
 }
 
 /// Position in the waiting list (requests arrive in a strict order).
-public struct DispatchCursor: Sendable, Hashable, Comparable {
-    public var sequence: Int64
+package struct DispatchCursor: Sendable, Hashable, Comparable {
+    package var sequence: Int64
 
-    public init(sequence: Int64) {
+    package init(sequence: Int64) {
         self.sequence = sequence
     }
 
-    public static func < (lhs: DispatchCursor, rhs: DispatchCursor) -> Bool { lhs.sequence < rhs.sequence }
+    package static func < (lhs: DispatchCursor, rhs: DispatchCursor) -> Bool { lhs.sequence < rhs.sequence }
 }
 
 /// What the broker needs to know about a waiting request.
-public struct DispatchCandidate: Sendable, Hashable {
-    public var id: RequestID
-    public var cursor: DispatchCursor
-    public var username: String
-    public var roles: [String]
-    public var collection: String
+package struct DispatchCandidate: Sendable, Hashable {
+    package var id: RequestID
+    package var cursor: DispatchCursor
+    package var username: String
+    package var roles: [String]
+    package var collection: String
 
-    public init(id: RequestID, cursor: DispatchCursor, username: String, roles: [String], collection: String) {
+    package init(id: RequestID, cursor: DispatchCursor, username: String, roles: [String], collection: String) {
         self.id = id
         self.cursor = cursor
         self.username = username
@@ -107,26 +107,26 @@ public struct DispatchCandidate: Sendable, Hashable {
 }
 
 /// Counts of active requests, the input of quality-of-service decisions.
-public struct ActiveRequestCounts: Sendable, Hashable {
-    public var total = 0
-    public var perCollection: [String: Int] = [:]
-    public var perCollectionUser: [CollectionUser: Int] = [:]
+package struct ActiveRequestCounts: Sendable, Hashable {
+    package var total = 0
+    package var perCollection: [String: Int] = [:]
+    package var perCollectionUser: [CollectionUser: Int] = [:]
 
     /// A user within a collection.
-    public struct CollectionUser: Sendable, Hashable {
-        public var collection: String
-        public var username: String
+    package struct CollectionUser: Sendable, Hashable {
+        package var collection: String
+        package var username: String
 
-        public init(collection: String, username: String) {
+        package init(collection: String, username: String) {
             self.collection = collection
             self.username = username
         }
     }
 
-    public init() {}
+    package init() {}
 
     /// Adds `count` active requests of `username` in `collection`.
-    public mutating func add(collection: String, username: String, count: Int = 1) {
+    package mutating func add(collection: String, username: String, count: Int = 1) {
         total += count
         perCollection[collection, default: 0] += count
         perCollectionUser[CollectionUser(collection: collection, username: username), default: 0] += count
@@ -134,18 +134,18 @@ public struct ActiveRequestCounts: Sendable, Hashable {
 }
 
 /// What happened to a request whose lease expired.
-public struct LeaseRecovery: Sendable, Hashable {
-    public enum Outcome: Sendable, Hashable {
+package struct LeaseRecovery: Sendable, Hashable {
+    package enum Outcome: Sendable, Hashable {
         case requeued
         case failed
         case purged
     }
-    public var id: RequestID
-    public var outcome: Outcome
-    public var attempts: Int
-    public var previousOwner: String
+    package var id: RequestID
+    package var outcome: Outcome
+    package var attempts: Int
+    package var previousOwner: String
 
-    public init(id: RequestID, outcome: Outcome, attempts: Int, previousOwner: String) {
+    package init(id: RequestID, outcome: Outcome, attempts: Int, previousOwner: String) {
         self.id = id
         self.outcome = outcome
         self.attempts = attempts
@@ -155,7 +155,7 @@ public struct LeaseRecovery: Sendable, Hashable {
 
 /// The request store as workers use it: claim queued requests under a lease, keep the lease
 /// alive, and record the outcome.
-public protocol WorkQueue: Sendable {
+package protocol WorkQueue: Sendable {
     /// Atomically takes the oldest queued request, marks it `processing`, counts an attempt
     /// and leases it to `worker` until `leaseExpiry`.
     func claimNextRequest(worker: String, leaseExpiry: Date, at now: Date) async throws -> RequestRecord?
@@ -178,7 +178,7 @@ public protocol WorkQueue: Sendable {
 }
 
 /// How a worker's attempt at a request ended.
-public enum WorkOutcome: Sendable, Hashable {
+package enum WorkOutcome: Sendable, Hashable {
     case processed(StagedResult, message: String)
     /// An archive request's data was archived: processed, with nothing to download.
     case archived(message: String)
@@ -186,7 +186,7 @@ public enum WorkOutcome: Sendable, Hashable {
 }
 
 /// What recording an outcome did.
-public enum FinishResult: Sendable, Hashable {
+package enum FinishResult: Sendable, Hashable {
     /// The outcome is recorded.
     case recorded
     /// The request was revoked while it ran and is now deleted; its result must be removed.
@@ -196,7 +196,7 @@ public enum FinishResult: Sendable, Hashable {
 }
 
 /// The request store as the garbage collector uses it.
-public protocol RetentionStore: Sendable {
+package protocol RetentionStore: Sendable {
     /// Deletes finished (processed or failed) requests last changed before `cutoff`, oldest
     /// first, at most `limit`, leaving a note that they expired at `now`; returns the results
     /// that were staged for them.
@@ -222,16 +222,16 @@ public protocol RetentionStore: Sendable {
 }
 
 /// A request removed by retention.
-public struct PurgedRequest: Sendable, Hashable {
-    public var id: RequestID
-    public var result: StagedResult?
+package struct PurgedRequest: Sendable, Hashable {
+    package var id: RequestID
+    package var result: StagedResult?
 
-    public init(id: RequestID, result: StagedResult?) {
+    package init(id: RequestID, result: StagedResult?) {
         self.id = id
         self.result = result
     }
 }
 
 /// Everything a request store backend provides.
-public typealias RequestStoreBackend = RequestStore & DispatchStore & WorkQueue & RetentionStore & TelemetryStore & WorkerRegistry
+package typealias RequestStoreBackend = RequestStore & DispatchStore & WorkQueue & RetentionStore & TelemetryStore & WorkerRegistry
     & APIKeyStore

@@ -4,18 +4,18 @@ import NIOCore
 /// Staging could not be written: the object store is unreachable or refuses, or the disk
 /// failed. Not the request's fault, so a worker gives the request back to the queue instead
 /// of failing it, and pauses before claiming more.
-public struct StagingUnavailable: Error, CustomStringConvertible {
+package struct StagingUnavailable: Error, CustomStringConvertible {
     /// What the staging backend reported.
-    public let cause: any Error
+    package let cause: any Error
 
-    public init(_ cause: any Error) {
+    package init(_ cause: any Error) {
         self.cause = cause
     }
 
-    public var description: String { "staging could not be written: \(cause)" }
+    package var description: String { "staging could not be written: \(cause)" }
 
     /// Runs `operation`, turning its failures (except cancellation) into `StagingUnavailable`.
-    public static func mapping<T>(_ operation: () async throws -> T) async throws -> T {
+    package static func mapping<T>(_ operation: () async throws -> T) async throws -> T {
         do {
             return try await operation()
         } catch let error as StagingUnavailable {
@@ -32,7 +32,7 @@ public struct StagingUnavailable: Error, CustomStringConvertible {
 ///
 /// Objects are written in one go from a stream and become visible only when complete.
 /// Implementations: filesystem (embedded) and, later, S3-compatible object storage.
-public protocol StagingArea: Sendable {
+package protocol StagingArea: Sendable {
     /// Streams an object into staging. `produce` writes the bytes into the sink it is given;
     /// the object appears under `key` only if `produce` returns normally, and nothing is left
     /// behind if it throws.
@@ -62,16 +62,16 @@ public protocol StagingArea: Sendable {
 extension StagingArea {
     /// Backends whose unfinished writes vanish by themselves (the filesystem's anonymous
     /// temporary files) have nothing to remove.
-    public func removeAbandonedWrites(startedBefore date: Date) async throws -> Int { 0 }
+    package func removeAbandonedWrites(startedBefore date: Date) async throws -> Int { 0 }
 }
 
 /// An object in staging.
-public struct StagedObjectInfo: Sendable, Hashable {
-    public var key: String
-    public var size: Int64
-    public var modifiedAt: Date
+package struct StagedObjectInfo: Sendable, Hashable {
+    package var key: String
+    package var size: Int64
+    package var modifiedAt: Date
 
-    public init(key: String, size: Int64, modifiedAt: Date) {
+    package init(key: String, size: Int64, modifiedAt: Date) {
         self.key = key
         self.size = size
         self.modifiedAt = modifiedAt
@@ -80,11 +80,11 @@ public struct StagedObjectInfo: Sendable, Hashable {
 
 /// Staging keys: `<request id>.<attempt>`, unique per attempt so that a worker that lost its
 /// lease can never overwrite or delete the object of the worker that took over.
-public enum StagingKey {
-    public static func make(id: RequestID, attempt: Int) -> String { "\(id).\(attempt)" }
+package enum StagingKey {
+    package static func make(id: RequestID, attempt: Int) -> String { "\(id).\(attempt)" }
 
     /// Whether `key` has the shape of a staging key (guards file paths and object names).
-    public static func isValid(_ key: String) -> Bool {
+    package static func isValid(_ key: String) -> Bool {
         let parts = key.split(separator: ".", omittingEmptySubsequences: false)
         return parts.count == 2 && RequestID(parts[0]) != nil && Int(parts[1]) != nil
     }
@@ -92,14 +92,14 @@ public enum StagingKey {
 
 /// Staging whose objects clients can download directly, without the frontend in between
 /// (presigned S3 URLs). The frontend then redirects a processed request's poll there.
-public protocol DirectDownloadStaging: StagingArea {
+package protocol DirectDownloadStaging: StagingArea {
     /// A URL serving the object with the given type and file name, valid for a while.
     func directDownloadURL(key: String, contentType: String, fileName: String) -> String
 }
 
 /// Staging whose objects are files on this machine. The frontend then sends a download with
 /// `sendfile(2)` from the open file instead of reading it through buffers.
-public protocol LocalFileStaging: StagingArea {
+package protocol LocalFileStaging: StagingArea {
     /// Opens the object for reading, or returns nil if there is none. The file stays
     /// readable while open even if the object is deleted meanwhile.
     func openFile(key: String) throws -> NIOFileHandle?

@@ -5,31 +5,31 @@ import Foundation
 ///
 /// Stores convert rows to and from these, so the JSON formats are the same in SQLite and
 /// PostgreSQL and a database can be inspected (or migrated) with the same expectations.
-public struct StoredRequestColumns: Sendable, Hashable {
-    public var id: String
-    public var username: String
-    public var userJSON: String
-    public var verb: String
-    public var collection: String
-    public var datasource: String
-    public var status: String
-    public var statusHistoryJSON: String
-    public var userMessage: String
-    public var requestText: String
-    public var normalisedJSON: String
-    public var stagingKey: String?
-    public var contentType: String?
-    public var contentLength: Int64?
-    public var attempts: Int
-    public var stagedBytes: Int64
-    public var leaseOwner: String?
-    public var leaseExpiresAt: Double?
-    public var createdAt: Double
-    public var updatedAt: Double
+package struct StoredRequestColumns: Sendable, Hashable {
+    package var id: String
+    package var username: String
+    package var userJSON: String
+    package var verb: String
+    package var collection: String
+    package var datasource: String
+    package var status: String
+    package var statusHistoryJSON: String
+    package var userMessage: String
+    package var requestText: String
+    package var normalisedJSON: String
+    package var stagingKey: String?
+    package var contentType: String?
+    package var contentLength: Int64?
+    package var attempts: Int
+    package var stagedBytes: Int64
+    package var leaseOwner: String?
+    package var leaseExpiresAt: Double?
+    package var createdAt: Double
+    package var updatedAt: Double
     /// `source_url` (schema v5): set after `init`, as the stores read it.
-    public var sourceURL: String?
+    package var sourceURL: String?
 
-    public init(
+    package init(
         id: String, username: String, userJSON: String, verb: String, collection: String, datasource: String, status: String,
         statusHistoryJSON: String, userMessage: String, requestText: String, normalisedJSON: String, stagingKey: String?,
         contentType: String?, contentLength: Int64?, attempts: Int, stagedBytes: Int64, leaseOwner: String?, leaseExpiresAt: Double?,
@@ -57,7 +57,7 @@ public struct StoredRequestColumns: Sendable, Hashable {
         self.updatedAt = updatedAt
     }
 
-    public init(_ record: RequestRecord) throws {
+    package init(_ record: RequestRecord) throws {
         self.init(
             id: record.id.description,
             username: record.user.username,
@@ -88,7 +88,7 @@ public struct StoredRequestColumns: Sendable, Hashable {
 
     /// The record these columns describe.
     /// - Throws: `PolytopeError.internalError` if a column holds something no store writes.
-    public func record() throws -> RequestRecord {
+    package func record() throws -> RequestRecord {
         let decoder = JSONDecoder()
         guard let requestID = RequestID(id), let verb = Verb(rawValue: verb), let status = RequestStatus(rawValue: status) else {
             throw PolytopeError(.internalError, "request store row \(id) has a malformed id, verb or status")
@@ -120,13 +120,13 @@ public struct StoredRequestColumns: Sendable, Hashable {
     }
 
     /// `{"username":...,"realm":...,"roles":[...],"attributes":{...}}`, as `User`'s Codable reads it.
-    public static func userJSON(_ user: User) -> String {
+    package static func userJSON(_ user: User) -> String {
         let attributes = user.attributes.sorted { $0.key < $1.key }.map { JSONText.string($0.key) + ":" + JSONText.string($0.value) }
         return "{\"username\":" + JSONText.string(user.username) + ",\"realm\":" + JSONText.string(user.realm) + ",\"roles\":"
             + JSONText.array(user.roles) + ",\"attributes\":{" + attributes.joined(separator: ",") + "}}"
     }
 
-    public static func decodeUser(_ json: String) throws -> User {
+    package static func decodeUser(_ json: String) throws -> User {
         try JSONDecoder().decode(User.self, from: Data(json.utf8))
     }
 

@@ -1,7 +1,7 @@
 import Foundation
 
 /// The request store as telemetry reads it: counts, and requests of every user for admins.
-public protocol TelemetryStore: Sendable {
+package protocol TelemetryStore: Sendable {
     /// How many requests are where.
     func statistics() async throws -> RequestStatistics
 
@@ -10,13 +10,13 @@ public protocol TelemetryStore: Sendable {
 }
 
 /// A filter over all requests, for operators.
-public struct RequestQuery: Sendable, Hashable {
-    public var status: RequestStatus?
-    public var username: String?
-    public var collection: String?
-    public var limit: Int
+package struct RequestQuery: Sendable, Hashable {
+    package var status: RequestStatus?
+    package var username: String?
+    package var collection: String?
+    package var limit: Int
 
-    public init(status: RequestStatus? = nil, username: String? = nil, collection: String? = nil, limit: Int = 100) {
+    package init(status: RequestStatus? = nil, username: String? = nil, collection: String? = nil, limit: Int = 100) {
         self.status = status
         self.username = username
         self.collection = collection
@@ -26,7 +26,7 @@ public struct RequestQuery: Sendable, Hashable {
 
 /// Where worker pools say they are alive and how busy they are, so that any process can
 /// show every worker of the deployment.
-public protocol WorkerRegistry: Sendable {
+package protocol WorkerRegistry: Sendable {
     /// Records (or refreshes) a worker pool's status.
     func reportWorker(_ status: WorkerStatus) async throws
 
@@ -38,14 +38,14 @@ public protocol WorkerRegistry: Sendable {
 }
 
 /// One worker pool as it last reported itself.
-public struct WorkerStatus: Sendable, Hashable, Codable {
-    public var id: String
-    public var slots: Int
-    public var busy: Int
-    public var startedAt: Date
-    public var seenAt: Date
+package struct WorkerStatus: Sendable, Hashable, Codable {
+    package var id: String
+    package var slots: Int
+    package var busy: Int
+    package var startedAt: Date
+    package var seenAt: Date
 
-    public init(id: String, slots: Int, busy: Int, startedAt: Date, seenAt: Date) {
+    package init(id: String, slots: Int, busy: Int, startedAt: Date, seenAt: Date) {
         self.id = id
         self.slots = slots
         self.busy = busy
@@ -55,19 +55,19 @@ public struct WorkerStatus: Sendable, Hashable, Codable {
 }
 
 /// A snapshot of the request store's contents.
-public struct RequestStatistics: Sendable, Hashable, Codable {
+package struct RequestStatistics: Sendable, Hashable, Codable {
     /// Requests per collection and status (`debug` → `waiting` → 3).
-    public var byCollection: [String: [String: Int]]
+    package var byCollection: [String: [String: Int]]
     /// When the oldest waiting request arrived, if any is waiting.
-    public var oldestWaitingSince: Date?
+    package var oldestWaitingSince: Date?
 
-    public init(byCollection: [String: [String: Int]] = [:], oldestWaitingSince: Date? = nil) {
+    package init(byCollection: [String: [String: Int]] = [:], oldestWaitingSince: Date? = nil) {
         self.byCollection = byCollection
         self.oldestWaitingSince = oldestWaitingSince
     }
 
     /// Requests per status over all collections.
-    public var byStatus: [String: Int] {
+    package var byStatus: [String: Int] {
         byCollection.values.reduce(into: [:]) { total, counts in
             for (status, count) in counts { total[status, default: 0] += count }
         }

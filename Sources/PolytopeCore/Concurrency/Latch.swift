@@ -1,7 +1,7 @@
 import Synchronization
 
 /// A one-way gate: `wait()` suspends until `open()` is called, and returns at once afterwards.
-public final class Latch: Sendable {
+package final class Latch: Sendable {
     private struct State {
         var isOpen = false
         var nextWaiter = 0
@@ -9,12 +9,12 @@ public final class Latch: Sendable {
     }
     private let state = Mutex(State())
 
-    public init() {}
+    package init() {}
 
-    public var isOpen: Bool { state.withLock { $0.isOpen } }
+    package var isOpen: Bool { state.withLock { $0.isOpen } }
 
     /// Opens the gate for every current and future waiter.
-    public func open() {
+    package func open() {
         let waiters = state.withLock { state in
             state.isOpen = true
             defer { state.waiters.removeAll() }
@@ -24,7 +24,7 @@ public final class Latch: Sendable {
     }
 
     /// Returns once the latch is open, or when the task is cancelled.
-    public func wait() async {
+    package func wait() async {
         let id = state.withLock { state in
             state.nextWaiter += 1
             return state.nextWaiter

@@ -4,7 +4,7 @@ import Synchronization
 ///
 /// Signals coalesce (ten signals before a wait wake it once). Roles use them only to react
 /// sooner; they always poll the store as well, so correctness never depends on a signal.
-public final class WakeSignal: Sendable {
+package final class WakeSignal: Sendable {
     private struct State {
         var pending = false
         var nextWaiter = 0
@@ -12,13 +12,13 @@ public final class WakeSignal: Sendable {
     }
     private let state = Mutex(State())
 
-    public init() {}
+    package init() {}
 
     /// How many tasks are waiting now (for diagnostics and tests).
-    public var waiterCount: Int { state.withLock { $0.waiters.count } }
+    package var waiterCount: Int { state.withLock { $0.waiters.count } }
 
     /// Wakes every current waiter, or the next `wait()` if nobody is waiting.
-    public func signal() {
+    package func signal() {
         let waiters = state.withLock { state in
             if state.waiters.isEmpty {
                 state.pending = true
@@ -31,7 +31,7 @@ public final class WakeSignal: Sendable {
     }
 
     /// Returns at the next signal (at once if one is pending) or when the task is cancelled.
-    public func wait() async {
+    package func wait() async {
         let id = state.withLock { state in
             state.nextWaiter += 1
             return state.nextWaiter
@@ -55,7 +55,7 @@ public final class WakeSignal: Sendable {
     }
 
     /// Returns at the next signal or after `timeout` on `clock`, whichever comes first.
-    public func wait<C: Clock<Duration>>(timeout: Duration, clock: C) async {
+    package func wait<C: Clock<Duration>>(timeout: Duration, clock: C) async {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.wait() }
             group.addTask { try? await clock.sleep(for: timeout) }

@@ -1,17 +1,17 @@
 import Foundation
 
 /// A collection: a named set of datasources that users submit requests to.
-public struct CollectionDefinition: Sendable {
-    public var name: String
+package struct CollectionDefinition: Sendable {
+    package var name: String
     /// Who may see and use the collection.
-    public var access: AccessRule
-    public var limits: CollectionLimits
+    package var access: AccessRule
+    package var limits: CollectionLimits
     /// Datasources in the order they are tried; the first that accepts a request wins.
-    public var routes: [DatasourceRoute]
+    package var routes: [DatasourceRoute]
     /// The language requests are normalised in before matching; nil keeps them as sent.
-    public var language: (any RequestLanguage)?
+    package var language: (any RequestLanguage)?
 
-    public init(
+    package init(
         name: String, access: AccessRule = .everyone, limits: CollectionLimits = CollectionLimits(), routes: [DatasourceRoute],
         language: (any RequestLanguage)? = nil
     ) {
@@ -23,21 +23,21 @@ public struct CollectionDefinition: Sendable {
     }
 
     /// Whether `user` may see and use the collection.
-    public func admits(_ user: User) -> Bool {
+    package func admits(_ user: User) -> Bool {
         access.admits(user)
     }
 
     /// The datasource chosen for a request.
-    public struct Selection: Sendable {
-        public var route: DatasourceRoute
-        public var document: RequestDocument
+    package struct Selection: Sendable {
+        package var route: DatasourceRoute
+        package var document: RequestDocument
     }
 
     /// Normalises `request` in the collection's language, then picks the first datasource
     /// that accepts it.
     /// - Throws: `PolytopeError.invalidRequest` naming every problem of the request, or each
     ///   datasource and why it refused.
-    public func select(_ request: DatasourceRequest, now: Date = Date()) throws -> Selection {
+    package func select(_ request: DatasourceRequest, now: Date = Date()) throws -> Selection {
         var request = request
         if let language {
             request.document = try language.normalise(request.document, verb: request.verb, now: now)
@@ -57,29 +57,29 @@ public struct CollectionDefinition: Sendable {
     }
 
     /// The route with the given name.
-    public func route(named name: String) -> DatasourceRoute? {
+    package func route(named name: String) -> DatasourceRoute? {
         routes.first { $0.name == name }
     }
 }
 
 /// Quality-of-service limits of one collection, counted over its active (queued and
 /// processing) requests.
-public struct CollectionLimits: Sendable, Hashable {
+package struct CollectionLimits: Sendable, Hashable {
     /// Most active requests in the collection; nil for no limit.
-    public var total: Int?
+    package var total: Int?
     /// Most active requests of one user in the collection; nil for no limit.
-    public var perUser: Int?
+    package var perUser: Int?
     /// Per-role allowance; a user gets the highest among their roles, which replaces `perUser`.
-    public var perRole: [String: Int]
+    package var perRole: [String: Int]
 
-    public init(total: Int? = nil, perUser: Int? = nil, perRole: [String: Int] = [:]) {
+    package init(total: Int? = nil, perUser: Int? = nil, perRole: [String: Int] = [:]) {
         self.total = total
         self.perUser = perUser
         self.perRole = perRole
     }
 
     /// The most active requests `roles` may have in the collection; nil for no limit.
-    public func userLimit(roles: [String]) -> Int? {
+    package func userLimit(roles: [String]) -> Int? {
         let roleLimits = roles.compactMap { perRole[$0] }
         if let highest = roleLimits.max(), highest > 0 { return highest }
         return perUser

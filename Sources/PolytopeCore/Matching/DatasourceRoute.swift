@@ -2,21 +2,21 @@ import Foundation
 
 /// A datasource as a collection offers it: who may use it, which requests it takes, and how
 /// requests are completed (`defaults`) and overridden (`patch`) before it runs them.
-public struct DatasourceRoute: Sendable {
+package struct DatasourceRoute: Sendable {
     /// The name shown to users and stored with each request.
-    public var name: String
+    package var name: String
     /// Who may use this datasource, among those who may use the collection.
-    public var access: AccessRule
-    public var match: [MatchRule]
+    package var access: AccessRule
+    package var match: [MatchRule]
     /// Conditions beyond lists of values (date windows), checked with `match`.
-    public var checks: [ValueCheck]
+    package var checks: [ValueCheck]
     /// Values added for keys the request does not give (applied before matching).
-    public var defaults: RequestDocument
+    package var defaults: RequestDocument
     /// Values that replace what the request gives (applied after matching).
-    public var patch: RequestDocument
-    public var datasource: any Datasource
+    package var patch: RequestDocument
+    package var datasource: any Datasource
 
-    public init(
+    package init(
         name: String,
         access: AccessRule = .everyone,
         match: [MatchRule] = [],
@@ -35,7 +35,7 @@ public struct DatasourceRoute: Sendable {
     }
 
     /// The outcome of offering a request to a route.
-    public enum Outcome: Sendable {
+    package enum Outcome: Sendable {
         /// The route takes the request; `document` is what the datasource will run.
         case accepted(document: RequestDocument)
         /// The route refuses the request, for the reason given.
@@ -45,7 +45,7 @@ public struct DatasourceRoute: Sendable {
     /// Applies defaults, the role check, match rules and checks, the datasource's own check
     /// and the patch. With a `language`, the defaults and the patch are normalised like the
     /// request (at `now`: a default `date: -1` means the day before the request).
-    public func offer(_ request: DatasourceRequest, now: Date = Date(), language: (any RequestLanguage)? = nil) -> Outcome {
+    package func offer(_ request: DatasourceRequest, now: Date = Date(), language: (any RequestLanguage)? = nil) -> Outcome {
         if !access.admits(request.user) {
             return .refused(reason: "requires \(access)")
         }

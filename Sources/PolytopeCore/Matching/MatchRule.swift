@@ -2,17 +2,17 @@
 ///
 /// A request matches when it has the key and every value it gives is allowed
 /// (compared without regard to case). An empty `allowed` list means the key must be absent.
-public struct MatchRule: Sendable, Hashable {
-    public var key: String
-    public var allowed: [String]
+package struct MatchRule: Sendable, Hashable {
+    package var key: String
+    package var allowed: [String]
 
-    public init(key: String, allowed: [String]) {
+    package init(key: String, allowed: [String]) {
         self.key = key.lowercased()
         self.allowed = allowed
     }
 
     /// Why `request` breaks this rule, or nil if it obeys it.
-    public func violation(in request: RequestDocument) -> String? {
+    package func violation(in request: RequestDocument) -> String? {
         let value = request[key]
         if allowed.isEmpty {
             return value == nil ? nil : "key '\(key)' must not be given"

@@ -3,12 +3,12 @@
 /// Written in the configuration as a list of roles (`roles: [default]`: any realm), or per
 /// realm (`roles: {ecmwf: [default], desp: [member]}`: a user of an unlisted realm is
 /// refused), or not at all (every authenticated user).
-public enum AccessRule: Sendable, Hashable, CustomStringConvertible {
+package enum AccessRule: Sendable, Hashable, CustomStringConvertible {
     case everyone
     case roles([String])
     case realms([String: [String]])
 
-    public func admits(_ user: User) -> Bool {
+    package func admits(_ user: User) -> Bool {
         switch self {
         case .everyone: return true
         case .roles(let roles): return user.hasAnyRole(roles)
@@ -17,7 +17,7 @@ public enum AccessRule: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// `one of the roles a, b` / `one of the roles a (realm x) or b (realm y)`.
-    public var description: String {
+    package var description: String {
         switch self {
         case .everyone:
             return "any authenticated user"

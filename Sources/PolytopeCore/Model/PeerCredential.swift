@@ -6,26 +6,26 @@ import Foundation
 /// server, `secret` is the secret the two servers share, and `identity` is the user (name,
 /// realm, roles, attributes) as base64url-encoded JSON. The receiving server accepts it only
 /// from a configured peer and for the realms it allows that peer.
-public struct PeerCredential: Sendable, Hashable {
-    public static let scheme = "PolytopePeer"
+package struct PeerCredential: Sendable, Hashable {
+    package static let scheme = "PolytopePeer"
 
-    public var peer: String
-    public var secret: String
-    public var user: User
+    package var peer: String
+    package var secret: String
+    package var user: User
 
-    public init(peer: String, secret: String, user: User) {
+    package init(peer: String, secret: String, user: User) {
         self.peer = peer
         self.secret = secret
         self.user = user
     }
 
     /// Whether `text` can be a peer name or secret: no separators, no spaces.
-    public static func isValidToken(_ text: String) -> Bool {
+    package static func isValidToken(_ text: String) -> Bool {
         !text.isEmpty && text.allSatisfy { $0.isASCII && !$0.isWhitespace && $0 != ":" && $0 != "," }
     }
 
     /// The value of the `Authorization` header.
-    public var headerValue: String {
+    package var headerValue: String {
         let json = (try? JSONEncoder().encode(user)) ?? Data()
         let identity = json.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")
@@ -33,7 +33,7 @@ public struct PeerCredential: Sendable, Hashable {
     }
 
     /// Reads the value of a `PolytopePeer` credential; nil when it is malformed.
-    public init?(credentialValue value: String) {
+    package init?(credentialValue value: String) {
         let parts = value.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
         guard parts.count == 3, parts[2].count <= 16_384 else { return nil }
         var base64 = parts[2].replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")

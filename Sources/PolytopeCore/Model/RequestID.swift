@@ -7,20 +7,20 @@ import Foundation
 /// another sort in time order, so the store's index of ids grows at its end instead of at a
 /// random page for every new request (which kept the latency tail of submissions growing
 /// with the size of the store).
-public struct RequestID: Sendable, Hashable, Codable, CustomStringConvertible, Comparable {
-    public let uuid: UUID
+package struct RequestID: Sendable, Hashable, Codable, CustomStringConvertible, Comparable {
+    package let uuid: UUID
 
     /// A new id (version 7).
-    public init() {
+    package init() {
         self.uuid = Self.timeOrderedUUID()
     }
 
-    public init(_ uuid: UUID) {
+    package init(_ uuid: UUID) {
         self.uuid = uuid
     }
 
     /// A version 7 UUID for `now`.
-    public static func timeOrderedUUID(now: Date = Date()) -> UUID {
+    package static func timeOrderedUUID(now: Date = Date()) -> UUID {
         var generator = SystemRandomNumberGenerator()
         var bytes = (0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) }
         let milliseconds = UInt64(max(0, now.timeIntervalSince1970 * 1000))
@@ -36,16 +36,16 @@ public struct RequestID: Sendable, Hashable, Codable, CustomStringConvertible, C
     }
 
     /// Parses an id as it appears in a URL; nil for anything that is not a UUID.
-    public init?(_ text: some StringProtocol) {
+    package init?(_ text: some StringProtocol) {
         guard text.utf8.count == 36, let uuid = UUID(uuidString: String(text)) else { return nil }
         self.uuid = uuid
     }
 
-    public var description: String { uuid.uuidString.lowercased() }
+    package var description: String { uuid.uuidString.lowercased() }
 
-    public static func < (lhs: RequestID, rhs: RequestID) -> Bool { lhs.description < rhs.description }
+    package static func < (lhs: RequestID, rhs: RequestID) -> Bool { lhs.description < rhs.description }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
         guard let id = RequestID(text) else {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a request id: \(text)"))
@@ -53,7 +53,7 @@ public struct RequestID: Sendable, Hashable, Codable, CustomStringConvertible, C
         self = id
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(description)
     }

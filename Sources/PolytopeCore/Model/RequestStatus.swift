@@ -11,7 +11,7 @@ import Foundation
 /// ```
 /// `revoked` is internal: revoked requests are invisible to users (a poll answers 404) and
 /// are purged as soon as nothing is running for them.
-public enum RequestStatus: String, Sendable, Codable, CaseIterable, Hashable {
+package enum RequestStatus: String, Sendable, Codable, CaseIterable, Hashable {
     case waiting
     case uploading
     case queued
@@ -21,10 +21,10 @@ public enum RequestStatus: String, Sendable, Codable, CaseIterable, Hashable {
     case revoked
 
     /// Statuses of requests that hold a place in the broker's limits.
-    public static let active: [RequestStatus] = [.queued, .processing]
+    package static let active: [RequestStatus] = [.queued, .processing]
 
     /// Whether no further work will happen for the request.
-    public var isFinal: Bool {
+    package var isFinal: Bool {
         switch self {
         case .processed, .failed, .revoked: return true
         case .waiting, .uploading, .queued, .processing: return false
@@ -32,7 +32,7 @@ public enum RequestStatus: String, Sendable, Codable, CaseIterable, Hashable {
     }
 
     /// Whether the status may change to `next`. Every store enforces exactly this table.
-    public func canChange(to next: RequestStatus) -> Bool {
+    package func canChange(to next: RequestStatus) -> Bool {
         switch (self, next) {
         case (.uploading, .waiting), (.waiting, .queued), (.queued, .processing),
             (.processing, .processed), (.processing, .failed), (.processing, .queued),
@@ -47,11 +47,11 @@ public enum RequestStatus: String, Sendable, Codable, CaseIterable, Hashable {
 }
 
 /// The moment a request reached a status.
-public struct StatusChange: Sendable, Codable, Hashable {
-    public var status: RequestStatus
-    public var at: Date
+package struct StatusChange: Sendable, Codable, Hashable {
+    package var status: RequestStatus
+    package var at: Date
 
-    public init(status: RequestStatus, at: Date) {
+    package init(status: RequestStatus, at: Date) {
         self.status = status
         self.at = at
     }

@@ -1,8 +1,8 @@
 /// Writes JSON text directly, for the few fixed shapes on hot paths (request rows, short
 /// responses) where `JSONEncoder` costs more than the rest of the work.
-public enum JSONText {
+package enum JSONText {
     /// `text` as a JSON string literal, quotes included.
-    public static func string(_ text: String) -> String {
+    package static func string(_ text: String) -> String {
         var result = "\""
         result.reserveCapacity(text.utf8.count + 2)
         for scalar in text.unicodeScalars {
@@ -23,12 +23,12 @@ public enum JSONText {
     }
 
     /// An object of string values, keys in the order given.
-    public static func object(_ fields: KeyValuePairs<String, String>) -> String {
+    package static func object(_ fields: KeyValuePairs<String, String>) -> String {
         "{" + fields.map { string($0.key) + ":" + string($0.value) }.joined(separator: ",") + "}"
     }
 
     /// An array of strings.
-    public static func array(_ items: some Sequence<String>) -> String {
+    package static func array(_ items: some Sequence<String>) -> String {
         "[" + items.map(string).joined(separator: ",") + "]"
     }
 }

@@ -2,7 +2,7 @@ import Foundation
 
 /// Any JSON value, for parts of a request that are structures rather than lists of words
 /// (for example a feature-extraction `feature` block).
-public indirect enum JSONValue: Sendable, Hashable, Codable {
+package indirect enum JSONValue: Sendable, Hashable, Codable {
     case null
     case bool(Bool)
     case number(Double)
@@ -10,7 +10,7 @@ public indirect enum JSONValue: Sendable, Hashable, Codable {
     case array([JSONValue])
     case object([String: JSONValue])
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         // Strings first: they are by far the most common, and every failed attempt costs an error.
         if let value = try? container.decode(String.self) {
@@ -28,7 +28,7 @@ public indirect enum JSONValue: Sendable, Hashable, Codable {
         }
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         switch self {
         case .null: try container.encodeNil()
@@ -41,7 +41,7 @@ public indirect enum JSONValue: Sendable, Hashable, Codable {
     }
 
     /// The value as a word, if it is a scalar (numbers without a fraction print as integers).
-    public var scalarText: String? {
+    package var scalarText: String? {
         switch self {
         case .string(let text): return text
         case .bool(let value): return value ? "true" : "false"

@@ -9,8 +9,12 @@ import Foundation
 ///   param = 2t/msl, target = "out.grib"
 /// ```
 struct MARSRequestParser {
+    /// Checked while reading: keys and values.
+    var limits = RequestLimits()
+
     func parse(_ text: String) throws -> RequestDocument {
         var document = RequestDocument()
+        var budget = RequestLimits.Budget(limits)
         let items = try split(text)
         for (index, item) in items.enumerated() {
             guard let equals = item.firstIndex(of: "=") else {
@@ -21,8 +25,11 @@ struct MARSRequestParser {
             guard document[key] == nil else {
                 throw PolytopeError.invalidRequest("The key '\(key)' is given more than once.")
             }
+            guard document.count < limits.maximumKeys else { throw limits.keysExceeded }
             let rawValue = item[item.index(after: equals)...].trimmed
-            document[key] = .list(values(of: rawValue))
+            let words = values(of: rawValue)
+            try budget.spend(1 + words.count)
+            document[key] = .list(words)
         }
         guard !document.isEmpty else {
             throw PolytopeError.invalidRequest("The request has no key = value pairs.")
@@ -33,6 +40,7 @@ struct MARSRequestParser {
     /// Splits on commas and new lines outside quotes.
     private func split(_ text: String) throws -> [String] {
         var items: [String] = []
+        let maximumItems = limits.maximumKeys + 1
         var current = ""
         var quote: Character?
         for character in text {
@@ -43,7 +51,10 @@ struct MARSRequestParser {
                 quote = character
                 current.append(character)
             } else if character == "," || character == "\n" || character == "\r" {
-                items.append(current)
+                if !current.trimmed.isEmpty {
+                    items.append(current)
+                    guard items.count <= maximumItems else { throw limits.keysExceeded }
+                }
                 current = ""
             } else {
                 current.append(character)

@@ -3,22 +3,22 @@
 ///
 /// Keys are lower case and unique. The order is the order in which the user wrote them, so
 /// that datasources (and users reading their request back) see it as written.
-public struct RequestDocument: Sendable, Hashable {
+package struct RequestDocument: Sendable, Hashable {
     /// The value of one key.
-    public enum Value: Sendable, Hashable, Codable {
+    package enum Value: Sendable, Hashable, Codable {
         /// One or more words (`2t/msl` or a YAML list); an empty list for a key given without a value.
         case list([String])
         /// A structure (mapping, or list of non-words), kept as JSON.
         case nested(JSONValue)
 
         /// The words of a list value; nil for a nested value.
-        public var words: [String]? {
+        package var words: [String]? {
             if case .list(let words) = self { return words }
             return nil
         }
 
         /// The value written as a user would: `a/b/c` for lists.
-        public var displayText: String {
+        package var displayText: String {
             switch self {
             case .list(let words): return words.joined(separator: "/")
             case .nested(let json): return json.scalarText ?? "{...}"
@@ -27,60 +27,76 @@ public struct RequestDocument: Sendable, Hashable {
     }
 
     /// One key with its value.
-    public struct Field: Sendable, Hashable, Codable {
-        public var key: String
-        public var value: Value
+    package struct Field: Sendable, Hashable, Codable {
+        package var key: String
+        package var value: Value
 
-        public init(key: String, value: Value) {
+        package init(key: String, value: Value) {
             self.key = key
             self.value = value
         }
     }
 
-    public private(set) var fields: [Field]
+    package private(set) var fields: [Field]
+    /// Where each key is in `fields`, so that lookups and inserts take constant time (a
+    /// request with tens of thousands of keys must not cost a quadratic amount of work).
+    private var positions: [String: Int]
 
-    public init(fields: [Field] = []) {
+    package init(fields: [Field] = []) {
         self.fields = []
+        self.positions = [:]
+        self.fields.reserveCapacity(fields.count)
         for field in fields { self[field.key] = field.value }
     }
 
-    public var keys: [String] { fields.map(\.key) }
-    public var isEmpty: Bool { fields.isEmpty }
+    package var count: Int { fields.count }
+
+    package static func == (lhs: RequestDocument, rhs: RequestDocument) -> Bool { lhs.fields == rhs.fields }
+
+    package func hash(into hasher: inout Hasher) { hasher.combine(fields) }
+
+    package var keys: [String] { fields.map(\.key) }
+    package var isEmpty: Bool { fields.isEmpty }
 
     /// The value under `key` (case-insensitive); setting nil removes the key, setting a new
     /// key appends it.
-    public subscript(key: String) -> Value? {
+    package subscript(key: String) -> Value? {
         get {
-            let key = key.lowercased()
-            return fields.first { $0.key == key }?.value
+            positions[key.lowercased()].map { fields[$0].value }
         }
         set {
             let key = key.lowercased()
-            let index = fields.firstIndex { $0.key == key }
-            switch (index, newValue) {
-            case (let index?, let value?): fields[index].value = value
-            case (let index?, nil): fields.remove(at: index)
-            case (nil, let value?): fields.append(Field(key: key, value: value))
-            case (nil, nil): break
+            switch (positions[key], newValue) {
+            case (let index?, let value?):
+                fields[index].value = value
+            case (let index?, nil):
+                fields.remove(at: index)
+                positions[key] = nil
+                for later in index..<fields.count { positions[fields[later].key] = later }
+            case (nil, let value?):
+                positions[key] = fields.count
+                fields.append(Field(key: key, value: value))
+            case (nil, nil):
+                break
             }
         }
     }
 
     /// The single word under `key`, if the key has exactly one.
-    public func word(_ key: String) -> String? {
+    package func word(_ key: String) -> String? {
         guard let words = self[key]?.words, words.count == 1 else { return nil }
         return words[0]
     }
 
     /// The request in MARS form: `key=a/b, key2=c`.
-    public var marsText: String {
+    package var marsText: String {
         fields.map { "\($0.key)=\($0.value.displayText)" }.joined(separator: ", ")
     }
 }
 
 extension RequestDocument: Codable {
     /// Stored as `[["key", ["a", "b"]], ["feature", {"json": {...}}]]`: compact and ordered.
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         var container = try decoder.unkeyedContainer()
         self.init()
         while !container.isAtEnd {
@@ -94,7 +110,7 @@ extension RequestDocument: Codable {
         }
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.unkeyedContainer()
         for field in fields {
             var pair = container.nestedUnkeyedContainer()
@@ -108,7 +124,7 @@ extension RequestDocument: Codable {
 
     /// The stored form written without `JSONEncoder`, for documents of word lists; nil when
     /// the document has nested values (encode it with `JSONEncoder` then).
-    public var compactJSON: String? {
+    package var compactJSON: String? {
         var parts: [String] = []
         for field in fields {
             guard case .list(let words) = field.value else { return nil }

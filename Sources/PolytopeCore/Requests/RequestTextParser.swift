@@ -9,25 +9,27 @@ import Yams
 /// - a bare scalar such as `1024`, which becomes `data: 1024` as in the reference server.
 ///
 /// Plain values containing `/` are MARS lists (`2t/msl`); quoted values are never split.
-/// Anchors and aliases are refused and nesting is bounded, so a hostile text costs little.
-public struct RequestTextParser: Sendable {
-    /// The deepest `[`/`{` nesting accepted.
-    public var maximumNesting = 32
-    /// The most values (keys, list items, nested members) accepted in one request.
-    public var maximumValues = 100_000
+/// Anchors and aliases are refused, and nesting, values and keys are bounded by `limits`
+/// (checked while reading), so a hostile text costs little. Every form takes time linear in
+/// its length.
+package struct RequestTextParser: Sendable {
+    /// The bounds of every request.
+    package var limits: RequestLimits
     /// Whether simple `key: value` YAML skips the full YAML parser (same result, several
     /// times faster); off only to compare both paths in tests.
-    public var usesFastPath = true
+    package var usesFastPath = true
 
-    public init() {}
+    package init(limits: RequestLimits = RequestLimits()) {
+        self.limits = limits
+    }
 
     /// - Throws: `PolytopeError.invalidRequest` with a message that says what is wrong and where.
-    public func parse(_ text: String) throws -> RequestDocument {
+    package func parse(_ text: String) throws -> RequestDocument {
         let trimmed = text.trimmed
         guard !trimmed.isEmpty else {
             throw PolytopeError.invalidRequest("The request is empty.")
         }
-        if usesFastPath, let document = try SimpleYAMLParser().parse(trimmed) {
+        if usesFastPath, let document = try SimpleYAMLParser(limits: limits).parse(trimmed) {
             return document
         }
         try checkShape(of: trimmed)
@@ -37,12 +39,12 @@ public struct RequestTextParser: Sendable {
         } catch YamlError.duplicatedKeysInMapping(let duplicates, _) {
             throw PolytopeError.invalidRequest("The key '\(duplicates.first ?? "")' is given more than once.")
         } catch {
-            if trimmed.contains("=") { return try MARSRequestParser().parse(trimmed) }
+            if trimmed.contains("=") { return try MARSRequestParser(limits: limits).parse(trimmed) }
             // `a: 1, b: 2` on one line is a flow mapping without its braces.
             if !trimmed.contains("\n"), !trimmed.hasPrefix("{"), let flow = try? Yams.compose(yaml: "{\(trimmed)}", .default, .default, .utf8),
                 case .mapping(let mapping) = flow
             {
-                var budget = maximumValues
+                var budget = RequestLimits.Budget(limits)
                 return try document(from: mapping, budget: &budget)
             }
             throw PolytopeError.invalidRequest("The request is neither YAML/JSON nor MARS text: \(Self.describe(error)).")
@@ -51,13 +53,13 @@ public struct RequestTextParser: Sendable {
         switch root {
         case .mapping(let mapping):
             if mapping.keys.contains(where: { $0.scalar?.string.contains("=") ?? false }) {
-                return try MARSRequestParser().parse(trimmed)
+                return try MARSRequestParser(limits: limits).parse(trimmed)
             }
-            var budget = maximumValues
+            var budget = RequestLimits.Budget(limits)
             return try document(from: mapping, budget: &budget)
         case .scalar(let scalar):
             if scalar.style == .plain, scalar.string.contains("=") || scalar.string.contains(",") {
-                return try MARSRequestParser().parse(trimmed)
+                return try MARSRequestParser(limits: limits).parse(trimmed)
             }
             return RequestDocument(fields: [.init(key: "data", value: .list([scalar.string]))])
         case .sequence:
@@ -69,8 +71,12 @@ public struct RequestTextParser: Sendable {
         }
     }
 
-    /// Converts an already-structured request (a JSON object sent instead of text).
-    public func document(from object: [String: JSONValue]) throws -> RequestDocument {
+    /// Converts an already-structured request (a JSON object sent instead of text), held to
+    /// the same limits as text.
+    package func document(from object: [String: JSONValue]) throws -> RequestDocument {
+        guard object.count <= limits.maximumKeys else { throw limits.keysExceeded }
+        var budget = RequestLimits.Budget(limits)
+        for value in object.values { try check(value, depth: 1, budget: &budget) }
         var document = RequestDocument()
         for key in object.keys.sorted() {
             let normalisedKey = try Self.normalise(key: key)
@@ -93,9 +99,26 @@ public struct RequestTextParser: Sendable {
         return document
     }
 
+    /// Holds a structured value to the nesting, value and key limits.
+    private func check(_ value: JSONValue, depth: Int, budget: inout RequestLimits.Budget) throws {
+        try budget.spend()
+        switch value {
+        case .array(let items):
+            guard depth < limits.maximumNesting else { throw limits.nestingExceeded }
+            for item in items { try check(item, depth: depth + 1, budget: &budget) }
+        case .object(let members):
+            guard depth < limits.maximumNesting else { throw limits.nestingExceeded }
+            guard members.count <= limits.maximumKeys else { throw limits.keysExceeded }
+            for member in members.values { try check(member, depth: depth + 1, budget: &budget) }
+        default:
+            break
+        }
+    }
+
     // MARK: YAML
 
-    private func document(from mapping: Node.Mapping, budget: inout Int) throws -> RequestDocument {
+    private func document(from mapping: Node.Mapping, budget: inout RequestLimits.Budget) throws -> RequestDocument {
+        guard mapping.count <= limits.maximumKeys else { throw limits.keysExceeded }
         var document = RequestDocument()
         for (keyNode, valueNode) in mapping {
             guard let rawKey = keyNode.scalar?.string else {
@@ -110,12 +133,16 @@ public struct RequestTextParser: Sendable {
         return document
     }
 
-    private func value(from node: Node, key: String, budget: inout Int) throws -> RequestDocument.Value {
+    private func value(from node: Node, key: String, budget: inout RequestLimits.Budget) throws -> RequestDocument.Value {
+        try budget.spend()
         switch node {
         case .scalar(let scalar):
             if Self.isNull(scalar) { return .list([]) }
-            return .list(Self.splitWords(scalar.string, quoted: scalar.style != .plain))
+            let words = Self.splitWords(scalar.string, quoted: scalar.style != .plain)
+            try budget.spend(words.count)
+            return .list(words)
         case .sequence(let sequence):
+            try budget.spend(sequence.count)
             var words: [String] = []
             for item in sequence {
                 guard case .scalar(let scalar) = item else {
@@ -131,11 +158,8 @@ public struct RequestTextParser: Sendable {
         }
     }
 
-    private func json(from node: Node, budget: inout Int) throws -> JSONValue {
-        budget -= 1
-        guard budget >= 0 else {
-            throw PolytopeError.invalidRequest("The request has more than \(maximumValues) values.")
-        }
+    private func json(from node: Node, budget: inout RequestLimits.Budget) throws -> JSONValue {
+        try budget.spend()
         switch node {
         case .scalar(let scalar):
             if scalar.style != .plain { return .string(scalar.string) }
@@ -152,6 +176,7 @@ public struct RequestTextParser: Sendable {
             for item in sequence { items.append(try json(from: item, budget: &budget)) }
             return .array(items)
         case .mapping(let mapping):
+            guard mapping.count <= limits.maximumKeys else { throw limits.keysExceeded }
             var fields: [String: JSONValue] = [:]
             for (key, value) in mapping {
                 guard let text = key.scalar?.string else {
@@ -196,9 +221,12 @@ public struct RequestTextParser: Sendable {
     }
 
     /// Rejects what would make the YAML parser work hard or recurse deeply: anchors, aliases,
-    /// tags and deep flow nesting. Quoted text is skipped.
+    /// tags, deep flow nesting, and more separators (`:`, `,`, `-`, new lines) than the value
+    /// and key limits allow values. Quoted text is skipped.
     private func checkShape(of text: String) throws {
         var depth = 0
+        var separators = 0
+        let maximumSeparators = 2 * (limits.maximumValues + limits.maximumKeys)
         var quote: Character?
         var previous: Character = ":"
         let nodeStart: Set<Character> = [":", "-", "[", "{", ",", "?"]
@@ -213,11 +241,12 @@ public struct RequestTextParser: Sendable {
                 if atNodeStart { quote = character }
             case "[", "{":
                 depth += 1
-                if depth > maximumNesting {
-                    throw PolytopeError.invalidRequest("The request is nested more than \(maximumNesting) levels deep.")
-                }
+                if depth > limits.maximumNesting { throw limits.nestingExceeded }
             case "]", "}":
                 depth -= 1
+            case ":", ",", "-", "\n":
+                separators += 1
+                if separators > maximumSeparators { throw limits.valuesExceeded }
             case "&", "*", "!":
                 if atNodeStart {
                     let what = character == "!" ? "tags" : "anchors and aliases"

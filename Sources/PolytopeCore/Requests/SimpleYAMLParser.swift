@@ -14,6 +14,9 @@
 /// after values, ...), and `RequestTextParser` then uses the full YAML parser. Where it does
 /// answer, the document is exactly what the full parser would give.
 struct SimpleYAMLParser {
+    /// Checked while reading: keys and values.
+    var limits = RequestLimits()
+
     /// A value as written: plain, or quoted (never split on `/`).
     private enum Scalar {
         case plain(String)
@@ -30,6 +33,7 @@ struct SimpleYAMLParser {
         var document = RequestDocument()
         var openList: (key: String, items: [String])?
         var sawKey = false
+        var budget = RequestLimits.Budget(limits)
 
         func closeList() {
             if let list = openList {
@@ -44,6 +48,7 @@ struct SimpleYAMLParser {
             if content.isEmpty || content.hasPrefix("#") { continue }
             if content.hasPrefix("- ") || content == "-" {
                 guard openList != nil, content != "-", let item = Self.scalar(content.dropFirst(2).trimmed) else { return nil }
+                try budget.spend()
                 openList?.items.append(item.text)
                 continue
             }
@@ -55,6 +60,8 @@ struct SimpleYAMLParser {
             guard document[key] == nil, openList?.key != key else {
                 throw PolytopeError.invalidRequest("The key '\(key)' is given more than once.")
             }
+            guard document.count < limits.maximumKeys else { throw limits.keysExceeded }
+            try budget.spend()
             let rest = line[line.index(after: colon)...]
             guard rest.isEmpty || rest.first == " " else { return nil }
             let valueText = rest.trimmed
@@ -67,7 +74,9 @@ struct SimpleYAMLParser {
             switch value {
             case .quoted(let text): document[key] = .list([text])
             case .plain(let text):
-                document[key] = ["~", "null", "Null", "NULL"].contains(text) ? .list([]) : .list(RequestTextParser.splitWords(text, quoted: false))
+                let words = ["~", "null", "Null", "NULL"].contains(text) ? [] : RequestTextParser.splitWords(text, quoted: false)
+                try budget.spend(words.count)
+                document[key] = .list(words)
             }
         }
         if let list = openList {

@@ -5,20 +5,20 @@ import CoreMetrics
 /// Each role gets one of these with the process's metrics factory (Prometheus in the
 /// server, a no-op or per-test registry in tests); nothing uses the global metrics system.
 /// Names follow Prometheus conventions: `_total` for counters, `_seconds` and `_bytes` units.
-public struct PolytopeMetrics: Sendable {
-    public let factory: any MetricsFactory
+package struct PolytopeMetrics: Sendable {
+    package let factory: any MetricsFactory
 
-    public init(factory: any MetricsFactory = NOOPMetricsHandler.instance) {
+    package init(factory: any MetricsFactory = NOOPMetricsHandler.instance) {
         self.factory = factory
     }
 
     /// A request was accepted (frontend).
-    public func requestSubmitted(collection: String, datasource: String) {
+    package func requestSubmitted(collection: String, datasource: String) {
         counter("polytope_requests_submitted_total", ["collection": collection, "datasource": datasource]).increment()
     }
 
     /// A request reached a final status (`processed` or `failed`) in a worker, or failed at dispatch.
-    public func requestFinished(collection: String, datasource: String, status: RequestStatus) {
+    package func requestFinished(collection: String, datasource: String, status: RequestStatus) {
         counter(
             "polytope_requests_finished_total",
             ["collection": collection, "datasource": datasource, "status": status.rawValue]
@@ -26,51 +26,51 @@ public struct PolytopeMetrics: Sendable {
     }
 
     /// Requests revoked by their owners (frontend).
-    public func requestsRevoked(_ count: Int) {
+    package func requestsRevoked(_ count: Int) {
         counter("polytope_requests_revoked_total", [:]).increment(by: count)
     }
 
     /// Time from submission to the start of processing (worker).
-    public func queueWait(_ duration: Duration, collection: String) {
+    package func queueWait(_ duration: Duration, collection: String) {
         timer("polytope_queue_wait_seconds", ["collection": collection]).recordNanoseconds(duration.nanoseconds)
     }
 
     /// Time a worker spent on one attempt, successful or not.
-    public func processingTime(_ duration: Duration, collection: String, datasource: String) {
+    package func processingTime(_ duration: Duration, collection: String, datasource: String) {
         timer("polytope_processing_seconds", ["collection": collection, "datasource": datasource]).recordNanoseconds(duration.nanoseconds)
     }
 
     /// Result bytes written to staging (worker).
-    public func bytesStaged(_ bytes: Int64, collection: String, datasource: String) {
+    package func bytesStaged(_ bytes: Int64, collection: String, datasource: String) {
         counter("polytope_staged_bytes_total", ["collection": collection, "datasource": datasource]).increment(by: Int(bytes))
     }
 
     /// Result bytes sent to users (frontend downloads).
-    public func bytesServed(_ bytes: Int) {
+    package func bytesServed(_ bytes: Int) {
         counter("polytope_served_bytes_total", [:]).increment(by: bytes)
     }
 
     /// How many worker slots this process has and how many are busy.
-    public func workerSlots(busy: Int, total: Int) {
+    package func workerSlots(busy: Int, total: Int) {
         gauge("polytope_worker_slots_busy", [:]).record(busy)
         gauge("polytope_worker_slots", [:]).record(total)
     }
 
     /// Deletions by the garbage collector: `reason` is `expired`, `evicted` or `orphan`.
-    public func garbageCollected(count: Int, bytes: Int64, reason: String) {
+    package func garbageCollected(count: Int, bytes: Int64, reason: String) {
         guard count > 0 else { return }
         counter("polytope_gc_deleted_total", ["reason": reason]).increment(by: count)
         counter("polytope_gc_freed_bytes_total", ["reason": reason]).increment(by: Int(bytes))
     }
 
     /// One HTTP request: `route` is the route template (`/api/v1/requests/{name}`), never the raw path.
-    public func httpRequest(method: String, route: String, status: Int, duration: Duration) {
+    package func httpRequest(method: String, route: String, status: Int, duration: Duration) {
         counter("polytope_http_requests_total", ["method": method, "route": route, "status": String(status)]).increment()
         timer("polytope_http_request_duration_seconds", ["method": method, "route": route]).recordNanoseconds(duration.nanoseconds)
     }
 
     /// The store's contents by collection and status, set when metrics are scraped.
-    public func storeContents(_ statistics: RequestStatistics, collections: [String]) {
+    package func storeContents(_ statistics: RequestStatistics, collections: [String]) {
         let shown: [RequestStatus] = [.waiting, .uploading, .queued, .processing, .processed, .failed]
         for collection in Set(collections).union(statistics.byCollection.keys) {
             for status in shown {
@@ -95,7 +95,7 @@ public struct PolytopeMetrics: Sendable {
 
 extension Duration {
     /// The duration in whole nanoseconds (saturating).
-    public var nanoseconds: Int64 {
+    package var nanoseconds: Int64 {
         let (seconds, attoseconds) = components
         let (product, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
         return overflow ? .max : product + attoseconds / 1_000_000_000
