@@ -129,7 +129,9 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -268,6 +270,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "PolytopeHTTPTests", dependencies: ["PolytopeHTTP"], swiftSettings: swiftSettings),
         .testTarget(name: "DatasourcesTests", dependencies: ["Datasources", "PolytopeTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "BrokerTests",

@@ -7,9 +7,10 @@ import Synchronization
 ///
 /// Each user has a salted password hash (`password-hash`, see `PasswordHash`), or, for local
 /// demos only, a plain-text `password`. Checks take the same time whether or not the user
-/// exists. A deliberately slow hash would make every poll of polytope-client (which sends
-/// the password each time) cost a fraction of a second, so a successful check is remembered
-/// for a few minutes, keyed on a SHA-256 of the credential.
+/// exists or how its password is kept. Hashes are computed on a `PasswordHashingPool`, never
+/// on the threads that serve requests. A deliberately slow hash would make every poll of
+/// polytope-client (which sends the password each time) cost a fraction of a second, so a
+/// successful check is remembered for a few minutes, keyed on a SHA-256 of the credential.
 package final class PlainUserAuthenticator: Authenticator {
     /// How a configured user proves who they are.
     package enum Secret: Sendable, Hashable {
@@ -40,19 +41,23 @@ package final class PlainUserAuthenticator: Authenticator {
     }
 
     private let accounts: [String: Account]
-    /// Compared against when the user does not exist, so that unknown users cost the same time.
+    /// Compared against when the user does not exist or a plain-text password is wrong, so
+    /// that every refusal costs the same time.
     private let decoy: Secret
     private let verified = Mutex<[String: Date]>([:])
+    private let hashing: PasswordHashingPool
     /// How long a successful check is remembered.
     static let rememberFor: TimeInterval = 300
 
-    package init(accounts: [Account]) {
+    /// - Parameter hashing: where password hashes are computed (off the shared threads).
+    package init(accounts: [Account], hashing: PasswordHashingPool = PasswordHashingPool()) {
         self.accounts = Dictionary(accounts.map { ($0.user.username, $0) }, uniquingKeysWith: { first, _ in first })
         let hashed = accounts.compactMap { account -> PasswordHash? in
             if case .hashed(let hash) = account.secret { return hash }
             return nil
         }.first
         self.decoy = hashed.map { .hashed($0) } ?? .plainText(UUID().uuidString)
+        self.hashing = hashing
     }
 
     package var name: String { "plain" }
@@ -64,28 +69,37 @@ package final class PlainUserAuthenticator: Authenticator {
     }
 
     package func authenticate(_ credential: Credential) async throws -> User? {
-        guard credential.isScheme("Basic"),
-            let data = Data(base64Encoded: credential.value),
-            let decoded = String(data: data, encoding: .utf8),
-            let colon = decoded.firstIndex(of: ":")
-        else { return nil }
-        let username = String(decoded[..<colon])
-        let password = String(decoded[decoded.index(after: colon)...])
-        guard let account = accounts[username] else {
-            _ = decoy.matches(password)
-            return nil
-        }
-        guard case .hashed = account.secret else {
-            return account.secret.matches(password) ? account.user : nil
-        }
+        guard credential.isScheme("Basic"), let (username, password) = Self.decodeBasic(credential.value) else { return nil }
+        let account = accounts[username]
         let fingerprint = SHA256.hash(data: Array(credential.value.utf8)).map { String(format: "%02x", $0) }.joined()
         let now = Date()
-        if let until = verified.withLock({ $0[fingerprint] }), until > now { return account.user }
-        guard account.secret.matches(password) else { return nil }
+        switch account?.secret {
+        case .hashed?:
+            if let until = verified.withLock({ $0[fingerprint] }), until > now { return account?.user }
+        case .plainText(let expected)?:
+            if ConstantTime.equals(Array(password.utf8), Array(expected.utf8)) { return account?.user }
+        case nil:
+            break
+        }
+        // Every refusal, and every first check of a hashed password, costs one hash on the
+        // hashing pool: unknown users and wrong plain-text passwords take as long as wrong hashed ones.
+        let secret: Secret
+        if let account, case .hashed = account.secret { secret = account.secret } else { secret = decoy }
+        let matches = try await hashing.run { secret.matches(password) }
+        guard matches, let account, case .hashed = account.secret else { return nil }
         verified.withLock { verified in
             if verified.count > 10_000 { verified = verified.filter { $0.value > now } }
             verified[fingerprint] = now.addingTimeInterval(Self.rememberFor)
         }
         return account.user
+    }
+
+    /// User name and password of a `Basic` credential in canonical base64 (no extra padding
+    /// or characters), or nil.
+    static func decodeBasic(_ value: String) -> (username: String, password: String)? {
+        guard value.utf8.count <= 1024, let data = Data(base64Encoded: value), data.base64EncodedString() == value,
+            let decoded = String(data: data, encoding: .utf8), let colon = decoded.firstIndex(of: ":")
+        else { return nil }
+        return (String(decoded[..<colon]), String(decoded[decoded.index(after: colon)...]))
     }
 }

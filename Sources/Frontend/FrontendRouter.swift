@@ -12,7 +12,8 @@ package struct FrontendDependencies: Sendable {
     /// rather than to `/api/v1/downloads`.
     package var directDownloads: (any DirectDownloadStaging)?
     package var catalog: CollectionCatalog
-    package var authenticators: [any Authenticator]
+    /// Authentication of every `/api/v1` route but `test` (shared with telemetry).
+    package var authentication: AuthenticationMiddleware
     /// Issues API keys; nil when API keys are turned off.
     package var keyIssuer: (any APIKeyIssuing)?
     /// Signalled after each accepted request, so the broker reacts at once.
@@ -25,7 +26,7 @@ package struct FrontendDependencies: Sendable {
         staging: any StagingArea,
         directDownloads: (any DirectDownloadStaging)? = nil,
         catalog: CollectionCatalog,
-        authenticators: [any Authenticator],
+        authentication: AuthenticationMiddleware,
         keyIssuer: (any APIKeyIssuing)? = nil,
         requestArrived: WakeSignal,
         wallClock: any WallClock = SystemWallClock(),
@@ -35,7 +36,7 @@ package struct FrontendDependencies: Sendable {
         self.staging = staging
         self.directDownloads = directDownloads
         self.catalog = catalog
-        self.authenticators = authenticators
+        self.authentication = authentication
         self.keyIssuer = keyIssuer
         self.requestArrived = requestArrived
         self.wallClock = wallClock
@@ -59,7 +60,7 @@ package enum FrontendRouter {
         }
         let api = router.group("api/v1")
         api.get("test") { _, _ in JSONResponse.message("Polytope server is alive") }
-        let authenticated = api.group().add(middleware: AuthenticationMiddleware(authenticators: dependencies.authenticators))
+        let authenticated = api.group().add(middleware: dependencies.authentication)
         let requests = RequestsController(
             store: dependencies.store,
             staging: dependencies.staging,

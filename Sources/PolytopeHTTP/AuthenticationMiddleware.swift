@@ -1,19 +1,28 @@
+import Foundation
 import Hummingbird
 import Logging
 import PolytopeCore
+import Synchronization
 
 /// Authenticates every request of the routes it guards, from the `Authorization` header.
 ///
-/// The header may carry several credentials separated by commas (polytope-client sends
-/// `EmailKey a@b:KEY, Basic ...` when it has both); the request is accepted if any one is
-/// valid. Credentials are never logged.
+/// The header may carry up to `Credential.maximumPerHeader` credentials separated by commas
+/// (polytope-client sends `EmailKey a@b:KEY, Basic ...` when it has both); the request is
+/// accepted if any one is valid. Failed sign-ins are counted per client address and per
+/// user (`FailedLoginLimiter`): past the limit, sign-ins are refused with 429 before any
+/// credential is checked. Work queued for a client that has disconnected is dropped.
+/// Credentials are never logged.
 package struct AuthenticationMiddleware: RouterMiddleware {
     package typealias Context = PolytopeRequestContext
 
     let authenticators: [any Authenticator]
+    let throttle: LoginThrottle
+    let metrics: PolytopeMetrics
 
-    package init(authenticators: [any Authenticator]) {
+    package init(authenticators: [any Authenticator], throttle: LoginThrottle = LoginThrottle(), metrics: PolytopeMetrics = PolytopeMetrics()) {
         self.authenticators = authenticators
+        self.throttle = throttle
+        self.metrics = metrics
     }
 
     var acceptedSchemes: [String] {
@@ -24,7 +33,12 @@ package struct AuthenticationMiddleware: RouterMiddleware {
 
     package func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        let (user, authenticator) = try await authenticate(request)
+        let channel = context.channel
+        // A channel that was never active is a test harness's; only a real connection can close.
+        let wasActive = channel.isActive
+        let (user, authenticator) = try await CallerConnection.$isOpen.withValue({ !wasActive || channel.isActive }) {
+            try await authenticate(request, address: channel.remoteAddress?.ipAddress)
+        }
         context.user = user
         context.authenticatedBy = authenticator
         context.logger[metadataKey: "user"] = "\(user.username)"
@@ -32,7 +46,7 @@ package struct AuthenticationMiddleware: RouterMiddleware {
         return try await next(request, context)
     }
 
-    private func authenticate(_ request: Request) async throws -> (User, String) {
+    private func authenticate(_ request: Request, address: String?) async throws -> (User, String) {
         let schemes = acceptedSchemes
         let challenge = schemes.map { $0 == "Basic" ? "Basic realm=\"polytope\", charset=\"UTF-8\"" : $0 }.joined(separator: ", ")
         let schemeList = schemes.joined(separator: ", ")
@@ -44,12 +58,30 @@ package struct AuthenticationMiddleware: RouterMiddleware {
             )
         }
         let credentials = Credential.parse(header: header)
+        guard credentials.count <= Credential.maximumPerHeader else {
+            throw AuthenticationFailure(
+                message: "The Authorization header carries \(credentials.count) credentials; at most \(Credential.maximumPerHeader) are accepted.",
+                challenge: challenge
+            )
+        }
+        let users = credentials.compactMap(\.claimedUser)
+        if case .refuse(let kind, let seconds) = throttle.decide(address: address, users: users) {
+            metrics.authenticationThrottled(by: kind)
+            let whom = kind == "user" ? "for this user" : "from this address"
+            var error = PolytopeError(.tooManyRequests, "Too many failed sign-ins \(whom); try again in \(seconds) s.")
+            error.retryAfter = seconds
+            throw error
+        }
         var understood = false
         for credential in credentials {
             for authenticator in authenticators where authenticator.schemes.contains(where: credential.isScheme) {
                 understood = true
                 do {
                     if let user = try await authenticator.authenticate(credential) { return (user, authenticator.name) }
+                } catch let error as PolytopeError where error.code == .unavailable {
+                    throw error
+                } catch is CancellationError {
+                    throw PolytopeError(.timeout, "The client closed the connection before its credentials were checked.")
                 } catch {
                     throw PolytopeError(.unavailable, "Authentication is unavailable right now; please try again later.", cause: error)
                 }
@@ -62,6 +94,29 @@ package struct AuthenticationMiddleware: RouterMiddleware {
                 challenge: challenge
             )
         }
+        throttle.recordFailure(address: address, users: users)
+        for credential in credentials { metrics.authenticationFailed(scheme: credential.scheme.lowercased().prefix(16).description) }
         throw AuthenticationFailure(message: "Invalid credentials.", challenge: challenge)
+    }
+}
+
+/// The failed-sign-in limiter of one process, shared by every authenticated route.
+package final class LoginThrottle: Sendable {
+    private let limiter: Mutex<FailedLoginLimiter>
+    private let wallClock: any WallClock
+
+    package init(policy: FailedLoginLimiter.Policy = FailedLoginLimiter.Policy(), wallClock: any WallClock = SystemWallClock()) {
+        limiter = Mutex(FailedLoginLimiter(policy: policy))
+        self.wallClock = wallClock
+    }
+
+    func decide(address: String?, users: [String]) -> FailedLoginLimiter.Decision {
+        let now = wallClock.now()
+        return limiter.withLock { $0.decide(address: address, users: users, at: now) }
+    }
+
+    func recordFailure(address: String?, users: [String]) {
+        let now = wallClock.now()
+        limiter.withLock { $0.recordFailure(address: address, users: users, at: now) }
     }
 }

@@ -16,6 +16,8 @@ enum HTTPErrorMapping {
         case .notFound: return .notFound
         case .conflict: return .conflict
         case .tooLarge: return .contentTooLarge
+        case .tooManyRequests: return .tooManyRequests
+        case .timeout: return .requestTimeout
         case .unavailable: return .serviceUnavailable
         default: return .internalServerError
         }
@@ -29,7 +31,9 @@ enum HTTPErrorMapping {
         case let error as PolytopeError:
             let status = status(for: error.code)
             if status == .internalServerError { return (status, "Internal server error.", [:]) }
-            return (status, error.message, [:])
+            var headers: HTTPFields = [:]
+            if let seconds = error.retryAfter { headers[.retryAfter] = "\(seconds)" }
+            return (status, error.message, headers)
         case is NIOTooManyBytesError:
             return (.contentTooLarge, "The request body is too large.", [:])
         case let error as HTTPError:

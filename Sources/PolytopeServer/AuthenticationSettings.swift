@@ -2,6 +2,7 @@ import Authentication
 import Foundation
 import PolytopeConfig
 import PolytopeCore
+import PolytopeHTTP
 
 /// The `authentication` section: configured users, API keys, and Auth-o-tron.
 ///
@@ -18,6 +19,8 @@ import PolytopeCore
 ///     public-keys: [{kid: key-1, file: /etc/polytope/auth-o-tron.pem}]
 ///   peers:                                        # other Polytope servers that forward requests
 ///     - {name: site-b, secret: "${POLYTOPE_PEER_SECRET}", realms: [local, ecmwf]}
+///   failed-logins: {per-address: 30, per-user: 10, window: 60s}
+///   password-hashing: {threads: 1, queue: 16}
 /// ```
 package struct AuthenticationSettings: Sendable {
     package var accounts: [PlainUserAuthenticator.Account]
@@ -26,6 +29,10 @@ package struct AuthenticationSettings: Sendable {
     package var authOTron: AuthOTronAuthenticator.Configuration?
     /// Servers allowed to call this one on behalf of their users (federation).
     package var peers: [PeerAuthenticator.Peer]
+    /// How many failed sign-ins are checked before further ones are refused with 429.
+    package var failedLogins: FailedLoginLimiter.Policy
+    /// Threads and queue of password hashing.
+    package var passwordHashing: PasswordHashingPool.Configuration
 
     /// Users whose password is written in plain text (worth a warning outside demos).
     package var plainTextUsers: [String] {
@@ -40,6 +47,31 @@ package struct AuthenticationSettings: Sendable {
         apiKeys = Self.apiKeys(section?.section("api-keys"), present: section?.contains("api-keys") ?? false)
         authOTron = section?.section("auth-o-tron").flatMap(Self.authOTron)
         peers = Self.peers(section)
+        failedLogins = Self.failedLogins(section?.section("failed-logins"))
+        passwordHashing = Self.passwordHashing(section?.section("password-hashing"))
+    }
+
+    private static func failedLogins(_ section: ConfigReader?) -> FailedLoginLimiter.Policy {
+        let defaults = FailedLoginLimiter.Policy()
+        guard let section else { return defaults }
+        func limit(_ key: String, _ fallback: Int?) -> Int? {
+            if ["off", "none"].contains(section.string(key)?.lowercased() ?? "") { return nil }
+            return section.int(key, default: fallback ?? 0, range: 1...1_000_000)
+        }
+        return FailedLoginLimiter.Policy(
+            perAddress: section.contains("per-address") ? limit("per-address", defaults.perAddress) : defaults.perAddress,
+            perUser: section.contains("per-user") ? limit("per-user", defaults.perUser) : defaults.perUser,
+            window: section.duration("window", default: defaults.window, minimum: .seconds(1))
+        )
+    }
+
+    private static func passwordHashing(_ section: ConfigReader?) -> PasswordHashingPool.Configuration {
+        let defaults = PasswordHashingPool.Configuration()
+        guard let section else { return defaults }
+        return PasswordHashingPool.Configuration(
+            threads: section.int("threads", default: defaults.threads, range: 1...64),
+            maximumPending: section.int("queue", default: defaults.maximumPending, range: 1...10_000)
+        )
     }
 
     private static func peers(_ section: ConfigReader?) -> [PeerAuthenticator.Peer] {

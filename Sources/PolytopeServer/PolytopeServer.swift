@@ -44,6 +44,10 @@ package struct PolytopeServer: Sendable {
     /// Authenticators in the order they are tried: configured users, API keys, Auth-o-tron.
     let authenticators: [any Authenticator]
     let keyIssuer: APIKeyAuthenticator?
+    /// Threads of their own for password hashing (a service, stopped at exit).
+    let passwordHashing: PasswordHashingPool
+    /// Authentication of every guarded route, with this process's failed-sign-in limiter.
+    let authentication: AuthenticationMiddleware
 
     /// Opens the store (migrating its schema) and the staging area, and loads the
     /// authentication providers.
@@ -61,7 +65,8 @@ package struct PolytopeServer: Sendable {
 
         let settings = configuration.authentication
         var authenticators: [any Authenticator] = []
-        if !settings.accounts.isEmpty { authenticators.append(PlainUserAuthenticator(accounts: settings.accounts)) }
+        passwordHashing = PasswordHashingPool(configuration: settings.passwordHashing, metrics: metrics)
+        if !settings.accounts.isEmpty { authenticators.append(PlainUserAuthenticator(accounts: settings.accounts, hashing: passwordHashing)) }
         keyIssuer = settings.apiKeys.map { APIKeyAuthenticator(store: store, configuration: $0) }
         if let keyIssuer { authenticators.append(keyIssuer) }
         if !settings.peers.isEmpty { authenticators.append(PeerAuthenticator(peers: settings.peers)) }
@@ -69,6 +74,8 @@ package struct PolytopeServer: Sendable {
             authenticators.append(try await AuthOTronAuthenticator(configuration: authOTron, logger: logger))
         }
         self.authenticators = authenticators
+        authentication = AuthenticationMiddleware(
+            authenticators: authenticators, throttle: LoginThrottle(policy: settings.failedLogins), metrics: metrics)
         for user in settings.plainTextUsers {
             logger.warning(
                 "user has a plain-text password in the configuration; use password-hash outside local demos", metadata: ["user": "\(user)"])
@@ -102,7 +109,7 @@ package struct PolytopeServer: Sendable {
     /// The backends' services and those of the roles that do not answer HTTP (garbage
     /// collector, broker, workers).
     package func makeBackgroundServices() -> [any Service] {
-        var services: [any Service] = backendServices
+        var services: [any Service] = backendServices + [passwordHashing]
         let clock = ContinuousClock()
         if roles.contains(.garbageCollector) {
             services.append(
@@ -162,7 +169,7 @@ package struct PolytopeServer: Sendable {
                 staging: staging,
                 directDownloads: directDownloads,
                 catalog: configuration.catalog,
-                authenticators: authenticators,
+                authentication: authentication,
                 keyIssuer: keyIssuer,
                 requestArrived: requestArrived,
                 metrics: metrics
@@ -172,7 +179,7 @@ package struct PolytopeServer: Sendable {
         if roles.contains(.telemetry) {
             let dependencies = TelemetryRoutes.Dependencies(
                 store: store, staging: staging, collections: configuration.catalog.collections.map(\.name),
-                authenticators: authenticators, registry: metricsRegistry, metrics: metrics, roles: roles.sorted().map(\.rawValue)
+                authentication: authentication, registry: metricsRegistry, metrics: metrics, roles: roles.sorted().map(\.rawValue)
             )
             TelemetryRoutes(dependencies: dependencies, configuration: configuration.telemetry).addRoutes(to: router)
         }

@@ -33,20 +33,22 @@ package struct TelemetryRoutes: Sendable {
         package var store: any RequestStoreBackend
         package var staging: any StagingArea
         package var collections: [String]
-        package var authenticators: [any Authenticator]
+        /// Authentication of the routes that need it (shared with the frontend, so failed
+        /// sign-ins are counted once per process).
+        package var authentication: AuthenticationMiddleware
         package var registry: PrometheusCollectorRegistry
         package var metrics: PolytopeMetrics
         package var roles: [String]
         package var wallClock: any WallClock
 
         package init(
-            store: any RequestStoreBackend, staging: any StagingArea, collections: [String], authenticators: [any Authenticator],
+            store: any RequestStoreBackend, staging: any StagingArea, collections: [String], authentication: AuthenticationMiddleware,
             registry: PrometheusCollectorRegistry, metrics: PolytopeMetrics, roles: [String], wallClock: any WallClock = SystemWallClock()
         ) {
             self.store = store
             self.staging = staging
             self.collections = collections
-            self.authenticators = authenticators
+            self.authentication = authentication
             self.registry = registry
             self.metrics = metrics
             self.roles = roles
@@ -69,7 +71,7 @@ package struct TelemetryRoutes: Sendable {
         }
         open.get("ready") { _, context in try await ready(logger: context.logger) }
 
-        let authenticated = router.group("telemetry/v1").add(middleware: AuthenticationMiddleware(authenticators: dependencies.authenticators))
+        let authenticated = router.group("telemetry/v1").add(middleware: dependencies.authentication)
         let overview = configuration.requiresAuthentication ? authenticated : open
         overview.get("summary") { _, _ in try await summary() }
         overview.get("metrics") { _, _ in try await metricsText() }

@@ -1,6 +1,7 @@
 import Authentication
 import Foundation
 import PolytopeCore
+import Synchronization
 import Testing
 
 @Suite("Plain user authenticator and password hashes")
@@ -53,5 +54,88 @@ struct PlainUserAuthenticatorTests {
             #expect(PasswordHash(encoded: text) == nil, "\(text)")
         }
         #expect(try PasswordHash(hashing: "x").rounds == PasswordHash.defaultRounds)
+    }
+}
+
+@Suite("Password checks: bounded, off the shared threads, the same cost for every refusal")
+struct PasswordCheckCostTests {
+    static let hash = try! PasswordHash(hashing: "right", rounds: 1000)
+    static let accounts: [PlainUserAuthenticator.Account] = [
+        .init(user: User(username: "plain", roles: []), password: "right"),
+        .init(user: User(username: "hashed", roles: []), secret: .hashed(hash)),
+    ]
+
+    func basic(_ text: String) -> Credential {
+        Credential(scheme: "Basic", value: Data(text.utf8).base64EncodedString())
+    }
+
+    /// A pool that refuses every check shows which sign-ins need a hash.
+    @Test("a wrong plain-text password, an unknown user and a wrong hashed password each cost a hash; a right plain-text password does not")
+    func everyRefusalHashes() async throws {
+        let refusing = PasswordHashingPool(configuration: .init(threads: 1, maximumPending: 0))
+        let authenticator = PlainUserAuthenticator(accounts: Self.accounts, hashing: refusing)
+        #expect(try await authenticator.authenticate(basic("plain:right"))?.username == "plain")
+        for text in ["plain:wrong", "nobody:x", "hashed:wrong", "hashed:right"] {
+            let error = await #expect(throws: PolytopeError.self, "\(text)") { try await authenticator.authenticate(basic(text)) }
+            #expect(error?.code == .unavailable)
+            #expect(error?.retryAfter == 1)
+        }
+    }
+
+    @Test("Basic with extra padding or characters is refused")
+    func canonicalBase64() async throws {
+        let authenticator = PlainUserAuthenticator(accounts: Self.accounts)
+        let canonical = Data("plain:right".utf8).base64EncodedString()
+        #expect(try await authenticator.authenticate(Credential(scheme: "Basic", value: canonical))?.username == "plain")
+        for value in [canonical + "=", canonical + "==", canonical.replacingOccurrences(of: "=", with: ""), " " + canonical] {
+            #expect(try await authenticator.authenticate(Credential(scheme: "Basic", value: value)) == nil, "\(value)")
+        }
+    }
+
+    @Test("at most the configured number of checks wait; the rest are refused at once")
+    func boundedQueue() async throws {
+        let pool = PasswordHashingPool(configuration: .init(threads: 1, maximumPending: 2))
+        let gate = BlockingGate()
+        let outcomes = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for _ in 0..<2 {
+                group.addTask {
+                    try await pool.run {
+                        gate.waitWhileClosed()
+                        return true
+                    }
+                }
+            }
+            // Wait until both are in the pool, then a third is refused.
+            while pool.pendingChecks < 2 { try await Task.sleep(for: .milliseconds(5)) }
+            let refused = await #expect(throws: PolytopeError.self) { try await pool.run { true } }
+            #expect(refused?.code == .unavailable)
+            gate.open()
+            return try await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        #expect(outcomes == [true, true])
+        #expect(try await pool.run { 7 } == 7)
+    }
+
+    @Test("a check whose client has disconnected is dropped before it runs")
+    func abandoned() async throws {
+        let pool = PasswordHashingPool()
+        let ran = Latch()
+        await #expect(throws: CancellationError.self) {
+            try await CallerConnection.$isOpen.withValue({ false }) {
+                try await pool.run { ran.open() }
+            }
+        }
+        #expect(!ran.isOpen)
+    }
+}
+
+/// Holds a hashing thread until opened (the pool's threads may block; that is their purpose).
+private final class BlockingGate: Sendable {
+    private let opened = Atomic<Bool>(false)
+
+    func open() { opened.store(true, ordering: .relaxed) }
+
+    func waitWhileClosed() {
+        while !opened.load(ordering: .relaxed) { usleep(1000) }
     }
 }

@@ -99,6 +99,34 @@ struct BadInputTests {
         }
     }
 
+    @Test("a header with many credentials is refused before any is checked")
+    func credentialAmplification() async throws {
+        try await TestServer().test { client in
+            let many = (0..<40).map { "Basic " + Data("alice:bad\($0)".utf8).base64EncodedString() }.joined(separator: ", ")
+            let response = try await client.execute(uri: "/api/v1/collections", method: .get, headers: [.authorization: many])
+            #expect(response.status == .unauthorized)
+            #expect(try message(response) == "The Authorization header carries 40 credentials; at most 3 are accepted.")
+            let valid = try await client.execute(uri: "/api/v1/collections", method: .get, headers: alice)
+            #expect(valid.status == .ok, "refused credentials were not counted as failures")
+        }
+    }
+
+    @Test("after too many failed sign-ins for one user, sign-ins are refused with 429 and Retry-After without being checked")
+    func failedSignInsThrottled() async throws {
+        try await TestServer().test { client in
+            for attempt in 0..<10 {
+                let response = try await client.execute(uri: "/api/v1/collections", method: .get, headers: basic("bob", "wrong\(attempt)"))
+                #expect(response.status == .unauthorized)
+            }
+            let throttled = try await client.execute(uri: "/api/v1/collections", method: .get, headers: bob)
+            #expect(throttled.status == .tooManyRequests)
+            #expect(try message(throttled).hasPrefix("Too many failed sign-ins for this user; try again in "))
+            #expect(Int(throttled.headers[.retryAfter] ?? "") ?? 0 >= 1)
+            let other = try await client.execute(uri: "/api/v1/collections", method: .get, headers: alice)
+            #expect(other.status == .ok, "other users are not affected")
+        }
+    }
+
     @Test("unknown routes, ids and methods answer JSON 404s; the liveness route needs no credentials")
     func routes() async throws {
         try await TestServer().test { client in

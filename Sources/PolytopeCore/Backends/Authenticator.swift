@@ -14,6 +14,25 @@ package struct Credential: Sendable, Hashable {
     /// Whether the scheme is `name`, ignoring case.
     package func isScheme(_ name: String) -> Bool { scheme.lowercased() == name.lowercased() }
 
+    /// The most credentials one `Authorization` header may carry; polytope-client sends at
+    /// most two. More are refused unchecked, so one header cannot ask for many password checks.
+    package static let maximumPerHeader = 3
+
+    /// The user name or e-mail the credential claims (`Basic` user, `EmailKey` e-mail),
+    /// valid or not, to count failed sign-ins per user; nil for schemes that name nobody.
+    package var claimedUser: String? {
+        if isScheme("Basic") {
+            guard value.utf8.count <= 1024, let data = Data(base64Encoded: value), let text = String(data: data, encoding: .utf8),
+                let colon = text.firstIndex(of: ":")
+            else { return nil }
+            return String(text[..<colon].prefix(128))
+        }
+        if isScheme("EmailKey"), let colon = value.lastIndex(of: ":") {
+            return String(value[..<colon].prefix(128)).lowercased()
+        }
+        return nil
+    }
+
     /// Splits an `Authorization` header into credentials. polytope-client joins several
     /// with `", "` (`EmailKey a@b:KEY, Basic dXNl...`).
     package static func parse(header: String) -> [Credential] {

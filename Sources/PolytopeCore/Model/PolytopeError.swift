@@ -13,7 +13,8 @@ package struct PolytopeError: UserFacingError, Sendable, CustomStringConvertible
     /// The category of an error; each maps to one HTTP status.
     package struct Code: Sendable, Hashable, CustomStringConvertible {
         private enum Base: String, Sendable, Hashable {
-            case invalidRequest, unauthenticated, forbidden, notFound, conflict, tooLarge, internalError, unavailable
+            case invalidRequest, unauthenticated, forbidden, notFound, conflict, tooLarge, tooManyRequests, timeout, internalError
+            case unavailable
         }
         private let base: Base
 
@@ -29,6 +30,10 @@ package struct PolytopeError: UserFacingError, Sendable, CustomStringConvertible
         package static let conflict = Code(base: .conflict)
         /// The request body is over a configured limit (HTTP 413).
         package static let tooLarge = Code(base: .tooLarge)
+        /// The caller must slow down: a rate or queue limit (HTTP 429).
+        package static let tooManyRequests = Code(base: .tooManyRequests)
+        /// The client took too long to send its request (HTTP 408).
+        package static let timeout = Code(base: .timeout)
         /// A fault of the service, not of the caller (HTTP 500).
         package static let internalError = Code(base: .internalError)
         /// A backend is temporarily unreachable (HTTP 503).
@@ -39,6 +44,8 @@ package struct PolytopeError: UserFacingError, Sendable, CustomStringConvertible
 
     package var code: Code
     package var message: String
+    /// Seconds after which trying again makes sense (`Retry-After`), for 429 and 503.
+    package var retryAfter: Int?
     /// The underlying error, for logs only.
     package var cause: (any Error)?
 

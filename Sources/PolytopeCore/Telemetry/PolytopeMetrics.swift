@@ -69,6 +69,22 @@ package struct PolytopeMetrics: Sendable {
         timer("polytope_http_request_duration_seconds", ["method": method, "route": route]).recordNanoseconds(duration.nanoseconds)
     }
 
+    /// A credential was refused (`scheme` as the client wrote it, lower-cased).
+    package func authenticationFailed(scheme: String) {
+        counter("polytope_auth_failures_total", ["scheme": scheme]).increment()
+    }
+
+    /// A sign-in was refused without checking, because of too many recent failures from the
+    /// same client address or for the same user (`by`: `address` or `user`).
+    package func authenticationThrottled(by: String) {
+        counter("polytope_auth_throttled_total", ["by": by]).increment()
+    }
+
+    /// A password check was refused because the hashing pool was full.
+    package func passwordChecksRefused() {
+        counter("polytope_auth_hash_refused_total", [:]).increment()
+    }
+
     /// The store's contents by collection and status, set when metrics are scraped.
     package func storeContents(_ statistics: RequestStatistics, collections: [String]) {
         let shown: [RequestStatus] = [.waiting, .uploading, .queued, .processing, .processed, .failed]
