@@ -1,4 +1,4 @@
-"""Benchmark 7 of scripts/bench.py: throughput with two worker hosts against one.
+"""Benchmark 7, throughput with two worker hosts against one (needs root).
 
 Hosts are network namespaces on one bridge (scripts/netns_lan.py): PostgreSQL and
 SeaweedFS on `db`, `polytope serve --role frontend,broker,telemetry` on `front`, and
@@ -8,18 +8,25 @@ without using a core, so a second worker host should nearly double the throughpu
 this 2-core machine.
 """
 
+import datetime
 import http.client
 import json
 import os
 import subprocess
 import time
 import uuid
-from pathlib import Path
 from urllib.parse import urlsplit
 
-from netns_lan import Lan
+from netns_lan import Lan  # scripts/netns_lan.py: scripts/ is on the path (scripts/bench.py)
 
-REPO = Path(__file__).resolve().parent.parent
+from .processes import log
+from .report import figure, med, num, status_of, table
+from .server import AUTH, REPO
+
+NAME = "scaleout"
+TITLE = "7. Two worker hosts against one"
+SUMMARY = "7. two worker hosts against one (network namespaces: PostgreSQL, S3; needs root)"
+
 HOSTS = {"db": 1, "front": 2, "w1": 3, "w2": 4, "client": 10}
 PORT = 8080
 SLOTS = 4  # per worker host
@@ -85,7 +92,7 @@ def _backend(ctx, lan, script):
     return result.stdout.split()
 
 
-def _one_run(b, ctx, lan, front_overlay, worker_overlay, workers, count):
+def _one_run(ctx, lan, front_overlay, worker_overlay, workers, count):
     """Starts the hosts, submits `count` requests from the client host, returns the
     seconds from the first submission to the last `processed` (store timestamps)."""
     front = Host(ctx, lan, "front", "frontend,broker,telemetry", front_overlay).start()
@@ -99,7 +106,7 @@ def _one_run(b, ctx, lan, front_overlay, worker_overlay, workers, count):
             for n in range(count):
                 body = json.dumps({"verb": "retrieve", "request": f"size: {SIZE}\nn: {n}"})
                 connection.request("POST", "/api/v1/requests/io", body=body,
-                                   headers={"Authorization": b.AUTH, "Content-Type": "application/json"})
+                                   headers={"Authorization": AUTH, "Content-Type": "application/json"})
                 response = connection.getresponse()
                 data = response.read()
                 if response.status != 202:
@@ -117,7 +124,7 @@ def _one_run(b, ctx, lan, front_overlay, worker_overlay, workers, count):
                 time.sleep(0.2)
             if counts.get("failed"):
                 raise RuntimeError(f"{counts['failed']} requests failed")
-            status, data = front.get(f"/telemetry/v1/requests?status=processed&limit={count}", auth=b.AUTH)
+            status, data = front.get(f"/telemetry/v1/requests?status=processed&limit={count}", auth=AUTH)
             if status != 200:
                 raise RuntimeError(f"telemetry requests answered {status}")
             listed = json.loads(data)["message"]
@@ -132,12 +139,10 @@ def _one_run(b, ctx, lan, front_overlay, worker_overlay, workers, count):
 
 
 def _epoch(text):
-    import datetime
-
     return datetime.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
 
 
-def bench_scaleout(b, ctx, section):
+def run(ctx, section):
     unavailable = Lan.unavailable_reason()
     if unavailable:
         raise RuntimeError(f"this benchmark needs network namespaces: {unavailable}")
@@ -154,9 +159,9 @@ def bench_scaleout(b, ctx, section):
         s3 = _backend(ctx, lan, "test-seaweedfs")
         backends.append(("test-seaweedfs", s3[1]))
         results = {1: [], 2: []}
-        for run in range(ctx.runs):
+        for run_index in range(ctx.runs):
             for workers in (1, 2):
-                name = f"scaleout_{workers}_{run}_{uuid.uuid4().hex[:8]}"
+                name = f"scaleout_{workers}_{run_index}_{uuid.uuid4().hex[:8]}"
                 common = {
                     "store": {"type": "postgres", "url": postgres[0], "schema": name},
                     "staging": {"type": "s3", "endpoint": s3[0], "bucket": "polytope", "access-key": s3[2],
@@ -166,17 +171,17 @@ def bench_scaleout(b, ctx, section):
                 }
                 front_overlay = ctx.overlay(f"{name}-front", common)
                 worker_overlay = ctx.overlay(f"{name}-worker", {**common, "worker": {"slots": SLOTS}})
-                result = _one_run(b, ctx, lan, front_overlay, worker_overlay, workers, count)
+                result = _one_run(ctx, lan, front_overlay, worker_overlay, workers, count)
                 result["rate"] = count / result["seconds"]
                 results[workers].append(result)
-                b.log(f"scale-out run {run + 1}, {workers} worker host(s): {count} requests in {result['seconds']:.2f} s = {result['rate']:.1f}/s")
+                log(f"scale-out run {run_index + 1}, {workers} worker host(s): {count} requests in {result['seconds']:.2f} s = {result['rate']:.1f}/s")
     finally:
         for script, directory in backends:
             lan.run("db", [str(REPO / "scripts" / script), "stop", directory], capture_output=True, timeout=120)
         lan.destroy()
 
-    one = b.med([r["rate"] for r in results[1]])
-    two = b.med([r["rate"] for r in results[2]])
+    one = med([r["rate"] for r in results[1]])
+    two = med([r["rate"] for r in results[2]])
     ratios = [r2["rate"] / r1["rate"] for r1, r2 in zip(results[1], results[2])]
     ideal = SLOTS * RATE / SIZE
     section.add(f"""
@@ -193,21 +198,21 @@ uses a fresh schema and staging prefix; the two configurations alternate.
 
 The ideal rate is slots × rate / size: {ideal:.0f} requests/s per worker host.
 """)
-    section.add("**Results** (median over runs, min–max in brackets):\n\n" + b.table(
+    section.add("**Results** (median over runs, min–max in brackets):\n\n" + table(
         ["figure", "value"],
         [
-            ["one worker host: requests/s", b.figure([r["rate"] for r in results[1]], 1)],
-            ["two worker hosts: requests/s", b.figure([r["rate"] for r in results[2]], 1)],
-            ["ratio (per run pair)", b.figure(ratios, 2)],
-            ["one worker host: submission of all requests, s", b.figure([r["submitted"] for r in results[1]], 2)],
+            ["one worker host: requests/s", figure([r["rate"] for r in results[1]], 1)],
+            ["two worker hosts: requests/s", figure([r["rate"] for r in results[2]], 1)],
+            ["ratio (per run pair)", figure(ratios, 2)],
+            ["one worker host: submission of all requests, s", figure([r["submitted"] for r in results[1]], 2)],
         ],
     ))
-    section.add("Raw runs:\n\n" + b.table(
+    section.add("Raw runs:\n\n" + table(
         ["run", "1 host: s", "1 host: per s", "2 hosts: s", "2 hosts: per s", "ratio"],
-        [[i, b.num(r1["seconds"], 2), b.num(r1["rate"], 1), b.num(r2["seconds"], 2), b.num(r2["rate"], 1), b.num(ratio, 2)]
+        [[i, num(r1["seconds"], 2), num(r1["rate"], 1), num(r2["seconds"], 2), num(r2["rate"], 1), num(ratio, 2)]
          for i, (r1, r2, ratio) in enumerate(zip(results[1], results[2], ratios), 1)],
     ))
-    ratio = b.med(ratios)
+    ratio = med(ratios)
     section.row(f"7. Two worker hosts vs one ({count} I/O-bound requests, {SLOTS} slots each)",
-                f"{b.num(two, 1)} vs {b.num(one, 1)} requests/s = {b.num(ratio, 2)}×", f"≥ {TARGET}×",
-                b.status_of(ratio >= TARGET), f"ideal {ideal:.0f}/s per host")
+                f"{num(two, 1)} vs {num(one, 1)} requests/s = {num(ratio, 2)}×", f"≥ {TARGET}×",
+                status_of(ratio >= TARGET), f"ideal {ideal:.0f}/s per host")
