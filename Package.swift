@@ -270,7 +270,15 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "PolytopeHTTPTests", dependencies: ["PolytopeHTTP"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PolytopeHTTPTests",
+            dependencies: [
+                "PolytopeHTTP",
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "DatasourcesTests", dependencies: ["Datasources", "PolytopeTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "BrokerTests",

@@ -25,6 +25,13 @@ package struct PolytopeConfiguration: Sendable {
         package var maximumHeaderSize: Int
         /// Connections with no complete request for this long are closed (slow clients).
         package var idleTimeout: Duration
+        /// Open connections at most, in total (nil: fitted to the descriptor limit at start)
+        /// and from one client address.
+        package var maximumConnections: Int?
+        package var maximumConnectionsPerAddress: Int
+        /// Request bodies slower than this many bytes per second over `bodyRateWindow` get 408.
+        package var minimumBodyRate: Int
+        package var bodyRateWindow: Duration
     }
 
     /// Log verbosity and line format.
@@ -94,7 +101,11 @@ package struct PolytopeConfiguration: Sendable {
             port: overrides.port ?? configuredPort ?? Self.defaultPort,
             dataDirectory: dataDirectory,
             maximumHeaderSize: Int(serverSection?.byteCount("max-header-size", default: 32 * 1024) ?? 32 * 1024),
-            idleTimeout: serverSection?.duration("idle-timeout", default: .seconds(60), minimum: .seconds(1)) ?? .seconds(60)
+            idleTimeout: serverSection?.duration("idle-timeout", default: .seconds(60), minimum: .seconds(1)) ?? .seconds(60),
+            maximumConnections: serverSection?.int("max-connections", range: 1...10_000_000),
+            maximumConnectionsPerAddress: serverSection?.int("max-connections-per-address", default: 128, range: 1...10_000_000) ?? 128,
+            minimumBodyRate: Int(serverSection?.byteCount("min-body-rate", default: 1024) ?? 1024),
+            bodyRateWindow: serverSection?.duration("body-rate-window", default: .seconds(10), minimum: .milliseconds(100)) ?? .seconds(10)
         )
         frontend = FrontendConfiguration(
             maximumBodySize: Int(serverSection?.byteCount("max-body-size", default: 1 << 20) ?? 1 << 20),

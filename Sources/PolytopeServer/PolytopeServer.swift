@@ -142,16 +142,35 @@ package struct PolytopeServer: Sendable {
     package func makeApplication(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         let router = makeRouter()
         let logger = roleLogger("http")
-        let headerLimit = configuration.server.maximumHeaderSize
+        let server = configuration.server
+        let headerLimit = server.maximumHeaderSize
+        let headerFields = 200
+        let descriptors = DescriptorLimit.raiseToHardLimit()
+        let maximumConnections = server.maximumConnections ?? ConnectionLimits.Policy.fitting(descriptorLimit: descriptors)
+        if let configured = server.maximumConnections, configured > ConnectionLimits.Policy.fitting(descriptorLimit: descriptors) {
+            logger.warning(
+                "server.max-connections is high for this process's descriptor limit; connections may exhaust it",
+                metadata: ["max-connections": "\(configured)", "descriptor-limit": "\(descriptors)"])
+        }
+        let limits = ConnectionLimits(
+            policy: .init(maximumConnections: maximumConnections, maximumPerAddress: server.maximumConnectionsPerAddress), logger: logger)
+        let guardPolicy = HTTP1ConnectionGuard.Policy(
+            minimumBodyRate: server.minimumBodyRate, bodyRateWindow: server.bodyRateWindow, maximumHeaderSize: headerLimit,
+            maximumHeaderFields: headerFields)
         let http = HTTP1Channel.Configuration(
-            additionalChannelHandlers: [HeaderLimitHandler(limit: headerLimit), FileRegionSender.Installer()],
-            idleTimeout: .nanoseconds(configuration.server.idleTimeout.nanoseconds),
-            httpDecoderConfiguration: .init(maxHeaderFieldSize: headerLimit, maxHeaderListSize: headerLimit, maxHeaderFieldCount: 200)
+            additionalChannelHandlers: [
+                limits.perAddressHandler(), HTTP1ConnectionGuard.Installer(policy: guardPolicy), FileRegionSender.Installer(),
+            ],
+            idleTimeout: .nanoseconds(server.idleTimeout.nanoseconds),
+            httpDecoderConfiguration: .init(maxHeaderFieldSize: headerLimit, maxHeaderListSize: headerLimit, maxHeaderFieldCount: headerFields)
         )
+        logger.info(
+            "connection limits", metadata: ["max-connections": "\(maximumConnections)", "per-address": "\(server.maximumConnectionsPerAddress)"])
         return Application(
             router: router,
             server: .http1(configuration: http),
-            configuration: .init(address: .hostname(configuration.server.host, port: configuration.server.port), serverName: "polytope"),
+            configuration: .init(
+                address: .hostname(server.host, port: server.port), serverName: "polytope", availableConnectionsDelegate: limits.acceptDelegate),
             onServerRunning: { channel in
                 await onServerRunning(channel.localAddress?.port ?? configuration.server.port)
             },

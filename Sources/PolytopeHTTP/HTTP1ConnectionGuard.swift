@@ -1,0 +1,209 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+import PolytopeCore
+
+/// Keeps each HTTP/1 connection honest, just above NIO's HTTP/1 codec (where the protocol
+/// version, parser errors and raw body bytes are still visible):
+///
+/// - a request body that arrives slower than the minimum rate (`BodyRateMeter`) gets 408
+///   and the connection is closed, so trickled bodies cannot hold connections forever;
+/// - a response sent before its request's body was read (a 401, a 413) closes the
+///   connection instead of reading the rest of a body nobody wants;
+/// - HTTP/1.0 requests without keep-alive are closed after their response;
+/// - `Expect: 100-continue` is answered for requests that carry credentials (others get
+///   their refusal at once instead of an invitation to send the body);
+/// - requests the parser cannot read (bad chunking, unknown transfer codings, oversized
+///   headers) get a JSON 400 or 431 and the connection is closed, instead of a 500.
+package final class HTTP1ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
+    package typealias InboundIn = HTTPServerRequestPart
+    package typealias InboundOut = HTTPServerRequestPart
+    package typealias OutboundIn = HTTPServerResponsePart
+    package typealias OutboundOut = HTTPServerResponsePart
+
+    /// What the guard enforces.
+    package struct Policy: Sendable, Hashable {
+        /// Slowest accepted request body, in bytes per second, measured over `bodyRateWindow`.
+        package var minimumBodyRate: Int
+        package var bodyRateWindow: Duration
+        /// The header limit, for the 431 message.
+        package var maximumHeaderSize: Int
+        package var maximumHeaderFields: Int
+
+        package init(
+            minimumBodyRate: Int = 1024, bodyRateWindow: Duration = .seconds(10), maximumHeaderSize: Int = 32 * 1024, maximumHeaderFields: Int = 200
+        ) {
+            self.minimumBodyRate = minimumBodyRate
+            self.bodyRateWindow = bodyRateWindow
+            self.maximumHeaderSize = maximumHeaderSize
+            self.maximumHeaderFields = maximumHeaderFields
+        }
+    }
+
+    private let policy: Policy
+    private let now: @Sendable () -> ContinuousClock.Instant
+    /// Set between a request head and its end.
+    private var meter: BodyRateMeter?
+    private var keepAlive = true
+    private var responseStarted = false
+    private var closing = false
+    private var check: Scheduled<Void>?
+
+    /// - Parameter now: the clock body rates are measured with (tests pass a manual one).
+    package init(policy: Policy, now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }) {
+        self.policy = policy
+        self.now = now
+    }
+
+    // MARK: Inbound
+
+    package func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !closing else { return }
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            keepAlive = head.isKeepAlive
+            responseStarted = false
+            meter = BodyRateMeter(minimumBytesPerSecond: policy.minimumBodyRate, window: policy.bodyRateWindow)
+            scheduleCheck(context: context)
+            if head.headers[canonicalForm: "expect"].contains(where: { $0.lowercased() == "100-continue" }), !head.headers["authorization"].isEmpty {
+                context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
+            }
+        case .body(let buffer):
+            if meter?.received(buffer.readableBytes, at: now()) == true {
+                bodyTooSlow(context: context)
+                return
+            }
+        case .end:
+            meter = nil
+            check?.cancel()
+            check = nil
+        }
+        context.fireChannelRead(data)
+    }
+
+    package func read(context: ChannelHandlerContext) {
+        meter?.startWaiting(at: now())
+        context.read()
+    }
+
+    package func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard let error = error as? HTTPParserError else {
+            context.fireErrorCaught(error)
+            return
+        }
+        if error == .headerOverflow {
+            respondAndClose(
+                context: context, status: .requestHeaderFieldsTooLarge,
+                message:
+                    "The request headers are too large: at most \(policy.maximumHeaderSize) bytes and \(policy.maximumHeaderFields) fields are accepted."
+            )
+        } else {
+            respondAndClose(context: context, status: .badRequest, message: "The request is not valid HTTP/1.1 (\(error)).")
+        }
+    }
+
+    package func channelInactive(context: ChannelHandlerContext) {
+        check?.cancel()
+        check = nil
+        context.fireChannelInactive()
+    }
+
+    package func handlerRemoved(context: ChannelHandlerContext) {
+        check?.cancel()
+        check = nil
+    }
+
+    // MARK: Outbound
+
+    package func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        guard !closing else {
+            promise?.fail(ChannelError.ioOnClosedChannel)
+            return
+        }
+        switch unwrapOutboundIn(data) {
+        case .head(var head) where !head.isInformational:
+            responseStarted = true
+            // Answered before its body was read, or HTTP/1.0 without keep-alive: this is the last response.
+            if meter != nil || !keepAlive {
+                head.headers.replaceOrAdd(name: "connection", value: "close")
+                context.write(wrapOutboundOut(.head(head)), promise: promise)
+                return
+            }
+            context.write(data, promise: promise)
+        case .end where meter != nil || !keepAlive:
+            closing = true
+            context.writeAndFlush(data, promise: promise)
+            context.close(promise: nil)
+        default:
+            context.write(data, promise: promise)
+        }
+    }
+
+    // MARK: Helpers
+
+    private func scheduleCheck(context: ChannelHandlerContext) {
+        check?.cancel()
+        let loop = context.eventLoop.assumeIsolatedUnsafeUnchecked()
+        let interval = TimeAmount.nanoseconds(max(policy.bodyRateWindow.nanoseconds / 2, 1_000_000))
+        check = loop.scheduleTask(in: interval) { [self] in
+            check = nil
+            guard meter != nil else { return }
+            if meter?.isTooSlow(at: now()) == true {
+                bodyTooSlow(context: context)
+            } else {
+                scheduleCheck(context: context)
+            }
+        }
+    }
+
+    private func bodyTooSlow(context: ChannelHandlerContext) {
+        let rate = policy.minimumBodyRate
+        respondAndClose(
+            context: context, status: .requestTimeout,
+            message: "The request body arrived too slowly (less than \(rate) bytes per second); the connection is closed.")
+    }
+
+    /// Answers `status` with a JSON message, unless a response has started, then closes.
+    private func respondAndClose(context: ChannelHandlerContext, status: HTTPResponseStatus, message: String) {
+        guard !closing else { return }
+        closing = true
+        meter = nil
+        check?.cancel()
+        check = nil
+        guard !responseStarted else {
+            context.close(promise: nil)
+            return
+        }
+        let body = ByteBuffer(string: JSONText.object(["message": message]))
+        var headers = HTTPHeaders()
+        headers.add(name: "content-type", value: "application/json")
+        headers.add(name: "content-length", value: "\(body.readableBytes)")
+        headers.add(name: "connection", value: "close")
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in context.close(promise: nil) }
+    }
+
+    /// Puts an ``HTTP1ConnectionGuard`` into each connection's pipeline just above NIO's
+    /// HTTP/1 codec, where Hummingbird's additional channel handlers cannot go.
+    package final class Installer: ChannelInboundHandler, RemovableChannelHandler {
+        package typealias InboundIn = NIOAny
+        let policy: Policy
+
+        package init(policy: Policy) {
+            self.policy = policy
+        }
+
+        package func handlerAdded(context: ChannelHandlerContext) {
+            let pipeline = context.pipeline.syncOperations
+            if let pipelining = try? pipeline.handler(type: HTTPServerPipelineHandler.self) {
+                try? pipeline.addHandler(HTTP1ConnectionGuard(policy: policy), position: .after(pipelining))
+            }
+        }
+    }
+}
+
+extension HTTPResponseHead {
+    /// A 1xx head other than 101: another head follows.
+    fileprivate var isInformational: Bool { (100..<200).contains(status.code) && status.code != 101 }
+}
