@@ -1,5 +1,6 @@
 import Hummingbird
 import NIOCore
+import NIOHTTP1
 import PolytopeCore
 
 /// The one place where errors become HTTP statuses and wire texts.
@@ -36,6 +37,11 @@ enum HTTPErrorMapping {
             return (status, error.message, headers)
         case is NIOTooManyBytesError:
             return (.contentTooLarge, "The request body is too large.", [:])
+        case let error as HTTPParserError:
+            return (.badRequest, "The request is not valid HTTP/1.1 (\(error)).", [:])
+        case is ChannelError, is IOError:
+            // The connection failed or closed while the request was read: the client's side.
+            return (.badRequest, "The connection closed before the request was complete.", [:])
         case let error as HTTPError:
             return (error.status, error.body ?? defaultMessage(for: error.status), error.headers)
         case let error as any HTTPResponseError:

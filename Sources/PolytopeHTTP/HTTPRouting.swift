@@ -3,12 +3,16 @@ import PolytopeCore
 
 /// Builds the router every HTTP role adds its routes to.
 package enum HTTPRouting {
-    /// An empty router whose every route answers errors as JSON, writes an access log and
-    /// counts requests in `metrics`. Once its routes are added, `routeMethods` must record
-    /// them (``recordRoutes(of:in:)``) for wrong methods to be answered 405.
+    /// An empty router whose every route writes an access log, counts requests in `metrics`,
+    /// carries the security headers and answers errors as JSON. Once its routes are added,
+    /// `routeMethods` must record them (``recordRoutes(of:in:)``) for wrong methods to be
+    /// answered 405.
     package static func makeRouter(metrics: PolytopeMetrics, routeMethods: RouteMethods = RouteMethods()) -> Router<PolytopeRequestContext> {
         let router = Router(context: PolytopeRequestContext.self)
-        router.add(middleware: ErrorMiddleware(metrics: metrics, routeMethods: routeMethods))
+        router.add(middleware: AccessLogMiddleware())
+        router.add(middleware: MetricsMiddleware(metrics: metrics))
+        router.add(middleware: SecurityHeadersMiddleware())
+        router.add(middleware: ErrorMiddleware(routeMethods: routeMethods))
         return router
     }
 

@@ -70,6 +70,22 @@ struct RequestLifecycleTests {
             #expect(head.status == .ok)
             #expect(head.headers[.contentLength] == "100000")
             #expect(head.body.readableBytes == 0)
+
+            // If-Range: the range only while the validator still names this result.
+            let etag = try #require(whole.headers[.eTag])
+            let lastModified = try #require(whole.headers[.lastModified])
+            #expect(etag.hasPrefix("\"\(id).") && etag.hasSuffix("-100000\""))
+            #expect(lastModified.hasSuffix(" GMT"))
+            for (validator, honoured) in [
+                (etag, true), (lastModified, true), ("\"other\"", false), ("W/\(etag)", false), ("Mon, 01 Jan 2001 00:00:00 GMT", false),
+            ] {
+                var conditional = alice
+                conditional[.range] = "bytes=10-19"
+                conditional[.ifRange] = validator
+                let response = try await client.execute(uri: uri, method: .get, headers: conditional)
+                #expect(response.status == (honoured ? .partialContent : .ok), "\(validator)")
+                #expect(response.body.readableBytes == (honoured ? 10 : 100_000), "\(validator)")
+            }
         }
     }
 

@@ -8,7 +8,7 @@ import ServiceLifecycle
 /// `/api/v1/downloads/<id>`: serves a processed request's result from staging to its owner.
 ///
 /// Exact `Content-Type` and `Content-Length`, never compressed, `Range` answered with 206 or
-/// 416, `HEAD` supported. The URL is only usable with the owner's credentials. Results in
+/// 416 (and `If-Range` honoured with `ETag` and `Last-Modified`), `HEAD` supported. The URL is only usable with the owner's credentials. Results in
 /// local staging go out with `sendfile(2)` (``FileRegionSender``), others in chunks.
 struct DownloadsController {
     let requests: RequestsController
@@ -96,13 +96,18 @@ struct DownloadsController {
     }
 
     static func head(for request: Request, record: RequestRecord, contentType: String, size: Int64) -> Head {
+        let stagedAt = record.statusHistory.last { $0.status == .processed }?.at ?? record.updatedAt
+        let validators = DownloadValidators(stagingKey: record.result?.key ?? "\(record.id)", size: size, stagedAt: stagedAt)
         var headers: HTTPFields = [
             .contentType: contentType,
             .acceptRanges: "bytes",
             .contentDisposition: "attachment; filename=\"\(record.id)\(fileExtension(for: contentType))\"",
             .cacheControl: "private, no-store",
+            .eTag: validators.entityTag,
+            .lastModified: validators.lastModified,
         ]
-        switch ByteRange(header: request.headers[.range], size: size) {
+        let rangeHeader = validators.allowsRange(ifRange: request.headers[.ifRange]) ? request.headers[.range] : nil
+        switch ByteRange(header: rangeHeader, size: size) {
         case .whole:
             headers[.contentLength] = "\(size)"
             return .body(.ok, headers, 0..<size)
