@@ -109,11 +109,23 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The one outgoing HTTP client of a process (datasources, federation, S3, Auth-o-tron).
+        .target(
+            name: "OutboundHTTP",
+            dependencies: [
+                "PolytopeCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Datasources (echo, dummy, raise) and the registry that builds them from config.
         .target(
             name: "Datasources",
             dependencies: [
-                "PolytopeCore", "PolytopeConfig", "MarsLanguage", "GribArchive",
+                "PolytopeCore", "PolytopeConfig", "MarsLanguage", "GribArchive", "OutboundHTTP",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: swiftSettings
@@ -210,6 +222,7 @@ let package = Package(
             name: "PolytopeServer",
             dependencies: [
                 "PolytopeCore", "PolytopeConfig", "RequestStoreSQLite", "RequestStorePostgres", "StagingFilesystem", "StagingS3", "Datasources",
+                "OutboundHTTP",
                 "Authentication",
                 "Broker", "Worker", "GarbageCollector", "PolytopeHTTP", "Frontend", "Telemetry",
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -299,6 +312,7 @@ let package = Package(
             name: "AuthenticationTests",
             dependencies: [
                 "Authentication", "RequestStoreSQLite", "PolytopeTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),

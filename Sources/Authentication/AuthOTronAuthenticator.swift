@@ -60,7 +60,7 @@ package final class AuthOTronAuthenticator: Authenticator {
     private static let maximumCacheEntries = 10_000
 
     /// - Throws: if a public key cannot be read.
-    package init(configuration: Configuration, httpClient: HTTPClient = .shared, wallClock: any WallClock = SystemWallClock(), logger: Logger)
+    package init(configuration: Configuration, httpClient: HTTPClient, wallClock: any WallClock = SystemWallClock(), logger: Logger)
         async throws
     {
         self.configuration = configuration

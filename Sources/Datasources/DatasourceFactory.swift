@@ -1,3 +1,4 @@
+import OutboundHTTP
 import PolytopeConfig
 import PolytopeCore
 
@@ -11,7 +12,8 @@ package struct DatasourceFactory: Sendable {
 
     /// A factory that knows the built-in types: `echo`, `dummy`, `raise`, `command`, `http`, `polytope` (federation),
     /// `grib-archive`.
-    package init() {
+    /// - Parameter http: the process's HTTP client, for datasources that call out.
+    package init(http: SharedHTTPClient = SharedHTTPClient()) {
         builders = [
             "echo": { _ in EchoDatasource() },
             "dummy": { options in
@@ -24,8 +26,8 @@ package struct DatasourceFactory: Sendable {
                 RaiseDatasource(message: options.string("message", default: "This datasource always fails (type raise)."))
             },
             "command": { options in CommandConfiguration.read(from: options).map { CommandDatasource(configuration: $0) } },
-            "http": { options in HTTPDatasource.read(options) },
-            "polytope": { options in PolytopeServerDatasource.read(options) },
+            "http": { options in HTTPDatasource.read(options, http: http) },
+            "polytope": { options in PolytopeServerDatasource.read(options, http: http) },
             "grib-archive": { options in GribArchiveDatasource.read(options) },
         ]
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PolytopeConfig
+import OutboundHTTP
 import PolytopeCore
 import RequestStorePostgres
 import RequestStoreSQLite
@@ -146,12 +147,12 @@ package enum StagingSettings: Sendable {
     }
 
     /// The staging area, and the same area when polls should redirect straight to it.
-    func makeStaging() throws -> (staging: any StagingArea, directDownloads: (any DirectDownloadStaging)?) {
+    func makeStaging(http: SharedHTTPClient) throws -> (staging: any StagingArea, directDownloads: (any DirectDownloadStaging)?) {
         switch self {
         case .filesystem(let configuration):
             return (try FilesystemStaging(configuration: configuration), nil)
         case .s3(let configuration, let presigned):
-            let staging = try S3Staging(configuration: configuration)
+            let staging = try S3Staging(configuration: configuration, http: http.client)
             return (staging, presigned ? staging : nil)
         }
     }

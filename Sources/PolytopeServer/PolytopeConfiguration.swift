@@ -5,6 +5,7 @@ import Foundation
 import Frontend
 import GarbageCollector
 import PolytopeConfig
+import OutboundHTTP
 import PolytopeCore
 import RequestStoreSQLite
 import StagingFilesystem
@@ -51,6 +52,9 @@ package struct PolytopeConfiguration: Sendable {
     package var telemetry: TelemetryConfiguration
     package var authentication: AuthenticationSettings
     package var catalog: CollectionCatalog
+    /// The process's one outgoing HTTP client (made on first use; the server runs it as a
+    /// service that shuts it down at exit).
+    package let httpClient = SharedHTTPClient()
 
     /// The default HTTP port, documented in the README.
     package static let defaultPort = 8080
@@ -151,7 +155,7 @@ package struct PolytopeConfiguration: Sendable {
         garbageCollector = Self.garbageCollectorConfiguration(reader.section("garbage-collector"))
         telemetry = Self.telemetryConfiguration(reader.section("telemetry"))
         authentication = AuthenticationSettings(reader.section("authentication"))
-        catalog = CollectionCatalogReader().read(collections: reader.section("collections"), sharedDatasources: reader.section("datasources"))
+        catalog = CollectionCatalogReader(factory: DatasourceFactory(http: httpClient)).read(collections: reader.section("collections"), sharedDatasources: reader.section("datasources"))
         if reader.node["collections"] == nil {
             reader.report("no collections are configured; add a 'collections' section (see polytope.yaml)")
         } else if case .mapping(let entries)? = reader.node["collections"]?.value, entries.isEmpty {

@@ -7,6 +7,7 @@ import Hummingbird
 import HummingbirdCore
 import Logging
 import NIOCore
+import OutboundHTTP
 import PolytopeCore
 import PolytopeHTTP
 import Prometheus
@@ -60,7 +61,7 @@ package struct PolytopeServer: Sendable {
         )
         self.store = store
         self.backendServices = backendServices
-        (self.staging, self.directDownloads) = try configuration.staging.makeStaging()
+        (self.staging, self.directDownloads) = try configuration.staging.makeStaging(http: configuration.httpClient)
         self.metrics = PolytopeMetrics(factory: Self.metricsFactory(registry: metricsRegistry))
 
         let settings = configuration.authentication
@@ -71,7 +72,7 @@ package struct PolytopeServer: Sendable {
         if let keyIssuer { authenticators.append(keyIssuer) }
         if !settings.peers.isEmpty { authenticators.append(PeerAuthenticator(peers: settings.peers)) }
         if let authOTron = settings.authOTron {
-            authenticators.append(try await AuthOTronAuthenticator(configuration: authOTron, logger: logger))
+            authenticators.append(try await AuthOTronAuthenticator(configuration: authOTron, httpClient: configuration.httpClient.client, logger: logger))
         }
         self.authenticators = authenticators
         authentication = AuthenticationMiddleware(
@@ -109,7 +110,7 @@ package struct PolytopeServer: Sendable {
     /// The backends' services and those of the roles that do not answer HTTP (garbage
     /// collector, broker, workers).
     package func makeBackgroundServices() -> [any Service] {
-        var services: [any Service] = backendServices + [passwordHashing]
+        var services: [any Service] = backendServices + [configuration.httpClient, passwordHashing]
         let clock = ContinuousClock()
         if roles.contains(.garbageCollector) {
             services.append(

@@ -45,17 +45,8 @@ package struct S3Client: Sendable {
     let scheme: String
     let host: String
 
-    /// The HTTP client S3 clients share: a connection is tried for at most 5 s (an unreachable
-    /// store then fails a request at once instead of after its whole timeout), and a
-    /// connection that sends nothing for 60 s is given up.
-    package static let sharedHTTP: HTTPClient = {
-        var configuration = HTTPClient.Configuration()
-        configuration.timeout = .init(connect: .seconds(5), read: .seconds(60))
-        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 32
-        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
-    }()
-
-    package init(configuration: Configuration, http: HTTPClient = S3Client.sharedHTTP) throws {
+    /// - Parameter http: the process's HTTP client (its timeouts bound every call).
+    package init(configuration: Configuration, http: HTTPClient) throws {
         guard let url = URL(string: configuration.endpoint), let scheme = url.scheme, ["http", "https"].contains(scheme), let host = url.host else {
             throw S3Error(status: 0, code: "InvalidEndpoint", message: "not an http(s) URL: \(configuration.endpoint)")
         }

@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import NIOCore
 import PolytopeCore
@@ -38,12 +39,12 @@ package struct S3Staging: StagingArea, DirectDownloadStaging {
     let client: S3Client
     let presigner: S3Client
 
-    package init(configuration: Configuration) throws {
+    package init(configuration: Configuration, http: HTTPClient) throws {
         self.configuration = configuration
-        self.client = try S3Client(configuration: configuration.client)
+        self.client = try S3Client(configuration: configuration.client, http: http)
         var publicClient = configuration.client
         if let endpoint = configuration.publicEndpoint { publicClient.endpoint = endpoint }
-        self.presigner = try S3Client(configuration: publicClient)
+        self.presigner = try S3Client(configuration: publicClient, http: http)
     }
 
     private func objectKey(_ key: String) throws -> String {

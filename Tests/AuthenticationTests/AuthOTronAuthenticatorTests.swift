@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Authentication
 import CryptoExtras
 import Foundation
@@ -99,6 +100,7 @@ struct AuthOTronAuthenticatorTests {
             configuration: .init(
                 url: url, publicKeys: ["test-key": stub.publicKeyPEM], issuer: "auth-o-tron", audience: "polytope", timeout: timeout
             ),
+            httpClient: .shared,
             logger: Logger.quiet
         )
     }

@@ -16,7 +16,7 @@ struct S3StagingTests {
         let client = S3Client.Configuration(
             endpoint: endpoint.url, bucket: endpoint.bucket, accessKey: endpoint.accessKey, secretKey: secretKey ?? endpoint.secretKey
         )
-        return try S3Staging(configuration: .init(client: client, prefix: prefix, partSize: 5 << 20))
+        return try S3Staging(configuration: .init(client: client, prefix: prefix, partSize: 5 << 20), http: .shared)
     }
 
     @Test("conformance", arguments: StagingConformance.checks)
@@ -75,7 +75,8 @@ struct S3StagingTests {
             configuration: .init(
                 client: S3Client.Configuration(endpoint: "http://127.0.0.1:9", bucket: "polytope", accessKey: "a", secretKey: "b"),
                 partSize: 5 << 20
-            )
+            ),
+            http: .shared
         )
         do {
             _ = try await closedPort.size(of: StagingKey.make(id: RequestID(), attempt: 1))

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import OutboundHTTP
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -41,20 +42,13 @@ package struct PolytopeServerDatasource: Datasource {
     }
 
     package let configuration: Configuration
-    let http: HTTPClient
+    /// The process's HTTP client (redirects are not followed: a poll's 303 is the answer).
+    let shared: SharedHTTPClient
+    var http: HTTPClient { shared.client }
 
-    /// The HTTP client federated datasources share: connections tried for 10 s, given up
-    /// after 5 minutes without data; redirects are not followed (a poll's 303 is the answer).
-    static let sharedHTTP: HTTPClient = {
-        var configuration = HTTPClient.Configuration()
-        configuration.timeout = .init(connect: .seconds(10), read: .seconds(300))
-        configuration.redirectConfiguration = .disallow
-        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
-    }()
-
-    init(configuration: Configuration, http: HTTPClient = PolytopeServerDatasource.sharedHTTP) {
+    init(configuration: Configuration, http: SharedHTTPClient) {
         self.configuration = configuration
-        self.http = http
+        self.shared = http
     }
 
     package func contentType(for request: DatasourceRequest) -> String { configuration.contentType }
@@ -152,7 +146,7 @@ package struct PolytopeServerDatasource: Datasource {
     }
 
     /// Reads the options of a `type: polytope` datasource.
-    static func read(_ options: ConfigReader) -> PolytopeServerDatasource? {
+    static func read(_ options: ConfigReader, http: SharedHTTPClient) -> PolytopeServerDatasource? {
         let url = options.string("url") ?? ""
         if !(url.hasPrefix("http://") || url.hasPrefix("https://")) || URL(string: url)?.host == nil {
             options.report("expected the other server's URL, such as https://polytope.example.int, found \"\(url)\"", key: "url")
@@ -169,6 +163,6 @@ package struct PolytopeServerDatasource: Datasource {
         configuration.pollInterval = options.duration("poll-interval", default: configuration.pollInterval, minimum: .milliseconds(50))
         configuration.timeout = options.duration("timeout", default: configuration.timeout, minimum: .seconds(1))
         configuration.contentType = options.string("content-type", default: configuration.contentType)
-        return PolytopeServerDatasource(configuration: configuration)
+        return PolytopeServerDatasource(configuration: configuration, http: http)
     }
 }

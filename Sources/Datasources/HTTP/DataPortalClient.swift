@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import OutboundHTTP
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -12,22 +13,15 @@ import PolytopeCore
 /// each; the configured headers go only to the portal's origin (a redirect elsewhere drops
 /// them) and appear in no message, nor does the URL's query or user information.
 struct DataPortalClient: Sendable {
-    /// The HTTP client every `http` datasource shares: a connection is tried for at most
-    /// 5 s, and a connection that sends nothing for 60 s is given up (then tried again).
-    static let sharedHTTP: HTTPClient = {
-        var configuration = HTTPClient.Configuration()
-        configuration.redirectConfiguration = .disallow
-        configuration.timeout = .init(connect: .seconds(5), read: .seconds(60))
-        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 32
-        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
-    }()
-
     /// The largest chunk handed to a consumer.
     static let chunkLength = 1 << 20
     /// The most redirects followed for one request.
     static let redirectLimit = 5
 
-    var http: HTTPClient
+    /// The process's HTTP client (redirects are followed here, checking where they lead; a
+    /// connection that sends nothing for its read timeout is given up, then tried again).
+    var shared: SharedHTTPClient
+    var http: HTTPClient { shared.client }
     /// Sent with every request to the portal's origin; never logged nor shown.
     var headers: HTTPHeaders
     /// How long one attempt may wait for the answer's head.

@@ -1,10 +1,11 @@
 import MarsLanguage
+import OutboundHTTP
 import PolytopeConfig
 
 extension HTTPDatasource {
     /// An `http` datasource from its configuration entry; nil (with every problem reported
     /// under its key path) when the entry cannot work.
-    static func read(_ options: ConfigReader) -> HTTPDatasource? {
+    static func read(_ options: ConfigReader, http: SharedHTTPClient) -> HTTPDatasource? {
         guard let url = options.string("url") else {
             options.report("an http datasource needs 'url', the URL template of its files (such as http://host/{date}/{step}.grib2)")
             return nil
@@ -60,7 +61,7 @@ extension HTTPDatasource {
             }
         }
         do {
-            return try HTTPDatasource(configuration: configuration)
+            return try HTTPDatasource(configuration: configuration, http: http)
         } catch {
             options.report(error.message, key: error.key)
             return nil

@@ -3,6 +3,7 @@ import MarsLanguage
 import NIOCore
 import NIOHTTP1
 import PolytopeCore
+import OutboundHTTP
 
 /// Fetches fields from a data portal over HTTP (type `http`), with URLs built from the
 /// request: `http://host/{date}/{time:HH}z/ifs/0p25/oper/{date}{time:HH}0000-{step}h-oper-fc.grib2`.
@@ -84,7 +85,10 @@ package struct HTTPDatasource: Datasource {
     var partLength: Int64 = 4 << 20
 
     /// - Throws: `ConfigurationProblem` for a URL template that cannot be used.
-    package init(configuration: Configuration, clock: any WallClock = SystemWallClock()) throws(ConfigurationProblem) {
+    /// - Parameter http: the process's HTTP client.
+    package init(configuration: Configuration, http: SharedHTTPClient = SharedHTTPClient(), clock: any WallClock = SystemWallClock())
+        throws(ConfigurationProblem)
+    {
         var settings = MarsLanguageSettings.standard
         settings.parameterForm = configuration.parameterNames
         settings.acceptsUnknownParameterNames = true
@@ -99,7 +103,7 @@ package struct HTTPDatasource: Datasource {
         var headers = HTTPHeaders()
         for (name, value) in configuration.headers.sorted(by: { $0.key < $1.key }) { headers.add(name: name, value: value) }
         client = DataPortalClient(
-            http: DataPortalClient.sharedHTTP, headers: headers, timeout: configuration.timeout, retries: configuration.retries,
+            shared: http, headers: headers, timeout: configuration.timeout, retries: configuration.retries,
             backoff: configuration.backoff)
         self.configuration = configuration
         self.clock = clock
