@@ -1,7 +1,7 @@
 import Foundation
 import Logging
-import PolytopeConfig
 import OutboundHTTP
+import PolytopeConfig
 import PolytopeCore
 import RequestStorePostgres
 import RequestStoreSQLite

@@ -4,8 +4,8 @@ import Datasources
 import Foundation
 import Frontend
 import GarbageCollector
-import PolytopeConfig
 import OutboundHTTP
+import PolytopeConfig
 import PolytopeCore
 import RequestStoreSQLite
 import StagingFilesystem
@@ -155,7 +155,8 @@ package struct PolytopeConfiguration: Sendable {
         garbageCollector = Self.garbageCollectorConfiguration(reader.section("garbage-collector"))
         telemetry = Self.telemetryConfiguration(reader.section("telemetry"))
         authentication = AuthenticationSettings(reader.section("authentication"))
-        catalog = CollectionCatalogReader(factory: DatasourceFactory(http: httpClient)).read(collections: reader.section("collections"), sharedDatasources: reader.section("datasources"))
+        catalog = CollectionCatalogReader(factory: DatasourceFactory(http: httpClient)).read(
+            collections: reader.section("collections"), sharedDatasources: reader.section("datasources"))
         if reader.node["collections"] == nil {
             reader.report("no collections are configured; add a 'collections' section (see polytope.yaml)")
         } else if case .mapping(let entries)? = reader.node["collections"]?.value, entries.isEmpty {

@@ -72,7 +72,8 @@ package struct PolytopeServer: Sendable {
         if let keyIssuer { authenticators.append(keyIssuer) }
         if !settings.peers.isEmpty { authenticators.append(PeerAuthenticator(peers: settings.peers)) }
         if let authOTron = settings.authOTron {
-            authenticators.append(try await AuthOTronAuthenticator(configuration: authOTron, httpClient: configuration.httpClient.client, logger: logger))
+            authenticators.append(
+                try await AuthOTronAuthenticator(configuration: authOTron, httpClient: configuration.httpClient.client, logger: logger))
         }
         self.authenticators = authenticators
         authentication = AuthenticationMiddleware(

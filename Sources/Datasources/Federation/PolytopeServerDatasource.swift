@@ -1,8 +1,8 @@
 import AsyncHTTPClient
-import OutboundHTTP
 import Foundation
 import NIOCore
 import NIOHTTP1
+import OutboundHTTP
 import PolytopeConfig
 import PolytopeCore
 

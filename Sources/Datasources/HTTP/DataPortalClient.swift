@@ -1,8 +1,8 @@
 import AsyncHTTPClient
-import OutboundHTTP
 import Foundation
 import NIOCore
 import NIOHTTP1
+import OutboundHTTP
 import PolytopeCore
 
 /// Reads files, or byte ranges of them, from a data portal over HTTP for the `http` datasource.

@@ -2,8 +2,8 @@ import Foundation
 import MarsLanguage
 import NIOCore
 import NIOHTTP1
-import PolytopeCore
 import OutboundHTTP
+import PolytopeCore
 
 /// Fetches fields from a data portal over HTTP (type `http`), with URLs built from the
 /// request: `http://host/{date}/{time:HH}z/ifs/0p25/oper/{date}{time:HH}0000-{step}h-oper-fc.grib2`.
