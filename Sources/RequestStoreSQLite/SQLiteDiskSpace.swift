@@ -5,28 +5,30 @@ import Synchronization
 
 /// Watches the SQLite store's disk: SQLite's "database or disk is full" becomes `DiskFull`
 /// (HTTP 503 with `Retry-After` instead of a 500), and is remembered for the readiness check
-/// until a write succeeds again or the disk has room again.
+/// until the file system has room again.
 ///
-/// Recovery needs no restart: the first write after space was freed succeeds and clears the
-/// state, and the readiness check clears it as soon as the file system reports free space,
-/// so a load balancer that stopped sending traffic starts again by itself.
+/// A successful write does not end it: on a full disk, small writes still fit into pages
+/// the write-ahead log already has while new requests do not. Recovery needs no restart:
+/// the readiness check clears the state once the file system reports `minimumFreeBytes`
+/// free, so a load balancer that stopped sending traffic starts again by itself.
 final class SQLiteDiskSpace: Sendable {
     /// The database file.
     let path: String
     /// Free bytes below which a disk that filled up is still taken as full.
     let minimumFreeBytes: Int64
+    /// Bytes the store's file system has free (nil if unknown).
+    let freeBytes: @Sendable () -> Int64?
     private let full = Mutex(false)
 
-    init(path: String, minimumFreeBytes: Int64 = 1 << 20) {
+    init(path: String, minimumFreeBytes: Int64 = 1 << 20, freeBytes: (@Sendable () -> Int64?)? = nil) {
         self.path = path
         self.minimumFreeBytes = minimumFreeBytes
+        self.freeBytes = freeBytes ?? { Self.freeBytes(beside: path) }
     }
 
-    /// Runs a write, noting whether the disk took it.
+    /// Runs a write.
     func write<T>(_ body: () async throws -> T) async throws -> T {
-        let value = try await watch(body)
-        full.withLock { $0 = false }
-        return value
+        try await watch(body)
     }
 
     /// Runs a read (sorting may need temporary space too).
@@ -49,8 +51,8 @@ final class SQLiteDiskSpace: Sendable {
         error.resultCode == .SQLITE_FULL || error.extendedResultCode == .SQLITE_IOERR_SHMSIZE
     }
 
-    /// Throws `DiskFull` while the disk is full: a write failed for want of space, none has
-    /// succeeded since, and the file system still has less than `minimumFreeBytes` free.
+    /// Throws `DiskFull` while the disk is full: a write failed for want of space, and the
+    /// file system has had less than `minimumFreeBytes` free since.
     func check() throws {
         guard full.withLock({ $0 }) else { return }
         if let free = freeBytes(), free >= minimumFreeBytes {
@@ -60,8 +62,8 @@ final class SQLiteDiskSpace: Sendable {
         throw DiskFull(what: "request store", path: path).polytopeError
     }
 
-    /// Bytes an unprivileged process may still write on the store's file system.
-    func freeBytes() -> Int64? {
+    /// Bytes an unprivileged process may still write on the file system of `path`.
+    static func freeBytes(beside path: String) -> Int64? {
         var status = statvfs()
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
         guard statvfs(directory, &status) == 0 else { return nil }

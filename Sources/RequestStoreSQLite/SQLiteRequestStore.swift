@@ -32,7 +32,7 @@ package final class SQLiteRequestStore: RequestStoreBackend {
         /// writes to the main file: the slowest submissions of a large store).
         package var checkpointsInBackground: Bool
         /// After a write failed for want of space, the store is reported as full (not
-        /// ready) until a write succeeds again or its file system has this much free.
+        /// ready) until its file system has this much free.
         package var minimumFreeSpace: Int64
 
         package init(

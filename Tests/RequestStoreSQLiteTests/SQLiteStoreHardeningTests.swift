@@ -3,6 +3,7 @@ import GRDB
 import Logging
 import PolytopeCore
 import PolytopeTestSupport
+import Synchronization
 import Testing
 
 @testable import RequestStoreSQLite
@@ -65,11 +66,11 @@ struct SQLiteStoreHardeningTests {
         }
     }
 
-    @Test("a full disk answers 503 with Retry-After and makes the store unready, until a write succeeds again")
+    @Test("a full disk answers 503 with Retry-After and makes the store unready; writes work again once there is room")
     func fullDisk() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        // The disk never has "enough" free space here: only a successful write clears the state.
+        // The file system never has "enough" room here: the store stays unready once full.
         let store = try SQLiteRequestStore(
             configuration: .init(path: directory.file("polytope.sqlite"), minimumFreeSpace: .max), logger: Logger.quiet)
         try await store.insert(Fixtures.record())
@@ -90,15 +91,28 @@ struct SQLiteStoreHardeningTests {
 
         try await store.pool.write { db in _ = try Int.fetchOne(db, sql: "PRAGMA max_page_count = 1073741823") }
         try await store.insert(big)
-        try await store.checkHealth()
         #expect(try await store.request(id: big.id) == big)
     }
 
-    @Test("readiness recovers by itself once the file system has room again")
-    func recoveryWithoutWrites() throws {
-        let space = SQLiteDiskSpace(path: "/tmp/polytope.sqlite", minimumFreeBytes: 1)
-        #expect(throws: Never.self) { try space.check() }
+    @Test("once full, the store is unready until its file system has room again, without a restart")
+    func readinessRecovers() async throws {
+        let free = Mutex<Int64?>(0)
+        let space = SQLiteDiskSpace(path: "/nonexistent/polytope.sqlite", minimumFreeBytes: 1000, freeBytes: { free.withLock { $0 } })
+        try space.check()
+        let full: () async throws -> Void = { throw DatabaseError(resultCode: .SQLITE_FULL) }
+        let error = try await #require(throws: PolytopeError.self) { try await space.write(full) }
+        #expect(error.cause is DiskFull)
+        #expect(throws: PolytopeError.self) { try space.check() }
+        _ = try await space.write { 1 }
+        #expect(throws: PolytopeError.self, "a small write that fits does not mean there is room") { try space.check() }
+        free.withLock { $0 = 999 }
+        #expect(throws: PolytopeError.self) { try space.check() }
+        free.withLock { $0 = 1000 }
+        try space.check()
+        try space.check()
         #expect(SQLiteDiskSpace.isDiskFull(DatabaseError(resultCode: .SQLITE_FULL)))
         #expect(!SQLiteDiskSpace.isDiskFull(DatabaseError(resultCode: .SQLITE_BUSY)))
+        let busy = try await #require(throws: DatabaseError.self) { try await space.read { throw DatabaseError(resultCode: .SQLITE_BUSY) } }
+        #expect(busy.resultCode == .SQLITE_BUSY, "other errors pass unchanged")
     }
 }
