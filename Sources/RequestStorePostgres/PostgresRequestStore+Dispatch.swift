@@ -49,19 +49,6 @@ extension PostgresRequestStore {
         ).count
     }
 
-    package func markUploaded(id: RequestID, upload: StagedResult, at now: Date) async throws -> Bool {
-        let time = now.timeIntervalSince1970
-        return try await !query(
-            """
-            UPDATE requests SET status = 'waiting', input_staging_key = \(upload.key), input_content_type = \(upload.contentType),
-                input_content_length = \(upload.contentLength), updated_at = \(time),
-                status_history = (status_history::jsonb || jsonb_build_array(jsonb_build_object('status', 'waiting', 'at', \(time)::float8)))::text
-            WHERE id = \(id.description) AND status = 'uploading'
-            RETURNING id
-            """
-        ).isEmpty
-    }
-
     package func failWaiting(_ id: RequestID, message: String, at now: Date) async throws {
         let time = now.timeIntervalSince1970
         _ = try await query(

@@ -293,6 +293,19 @@ package final class PostgresRequestStore: RequestStoreBackend, Service {
         }
     }
 
+    package func markUploaded(id: RequestID, upload: StagedResult, at now: Date) async throws -> Bool {
+        let time = now.timeIntervalSince1970
+        return try await !query(
+            """
+            UPDATE requests SET status = 'waiting', input_staging_key = \(upload.key), input_content_type = \(upload.contentType),
+                input_content_length = \(upload.contentLength), updated_at = \(time),
+                status_history = (status_history::jsonb || jsonb_build_array(jsonb_build_object('status', 'waiting', 'at', \(time)::float8)))::text
+            WHERE id = \(id.description) AND status = 'uploading'
+            RETURNING id
+            """
+        ).isEmpty
+    }
+
     // MARK: Rows
 
     static func record(_ row: PostgresRandomAccessRow) throws -> RequestRecord {
