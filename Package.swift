@@ -68,11 +68,17 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // What both request stores share: the row format of a stored request.
+        .target(
+            name: "RequestStoreSupport",
+            dependencies: ["PolytopeCore"],
+            swiftSettings: swiftSettings
+        ),
         // The embedded request store (SQLite through GRDB).
         .target(
             name: "RequestStoreSQLite",
             dependencies: [
-                "PolytopeCore",
+                "PolytopeCore", "RequestStoreSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -82,7 +88,7 @@ let package = Package(
         .target(
             name: "RequestStorePostgres",
             dependencies: [
-                "PolytopeCore",
+                "PolytopeCore", "RequestStoreSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -327,7 +333,7 @@ let package = Package(
         .testTarget(
             name: "FrontendTests",
             dependencies: [
-                "Frontend", "PolytopeServer", "RequestStoreSQLite", "PolytopeTestSupport", "PolytopeHTTP",
+                "Frontend", "PolytopeServer", "RequestStoreSQLite", "PolytopeTestSupport", "PolytopeHTTP", "Telemetry",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

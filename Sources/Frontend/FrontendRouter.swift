@@ -6,7 +6,7 @@ import PolytopeHTTP
 
 /// What the frontend needs from the rest of the system.
 package struct FrontendDependencies: Sendable {
-    package var store: any RequestStore
+    package var store: any FrontendStore
     package var staging: any StagingArea
     /// Set when a processed request's poll redirects straight to staging (presigned URLs)
     /// rather than to `/api/v1/downloads`.
@@ -22,7 +22,7 @@ package struct FrontendDependencies: Sendable {
     package var metrics: PolytopeMetrics
 
     package init(
-        store: any RequestStore,
+        store: any FrontendStore,
         staging: any StagingArea,
         directDownloads: (any DirectDownloadStaging)? = nil,
         catalog: CollectionCatalog,

@@ -8,9 +8,11 @@ import ServiceLifecycle
 ///
 /// Each pass (every `interval`):
 /// 0. fails archive requests whose data was not uploaded within `uploadTimeout`;
-/// 1. deletes finished (processed or failed) requests older than `maximumAge`, with their results;
-/// 2. deletes staged objects that no request references (left by a crash between staging and
-///    recording), once they are older than `orphanGracePeriod`, and writes that a crashed
+/// 1. deletes finished (processed or failed) requests older than `maximumAge`, with their
+///    results (and the uploads of archive requests that failed);
+/// 2. deletes staged objects that no request references as its result or archive input (left
+///    by a crash between staging and recording), once they are older than `orphanGracePeriod`
+///    (an upload is referenced only once the store accepted it), and writes that a crashed
 ///    worker never finished (S3 multipart uploads) once older than `abandonedWriteAge`;
 /// 3. while staging holds more than `stagingThreshold`, deletes the oldest finished requests'
 ///    results and records.
@@ -146,9 +148,8 @@ package struct GarbageCollectorService<C: Clock<Duration>>: Service {
 
     private func deleteResults(of requests: [PurgedRequest]) async -> Int64 {
         var freed: Int64 = 0
-        for request in requests {
-            guard let result = request.result else { continue }
-            if await delete(key: result.key) { freed += result.contentLength }
+        for object in requests.flatMap(\.stagedObjects) where await delete(key: object.key) {
+            freed += object.contentLength
         }
         return freed
     }

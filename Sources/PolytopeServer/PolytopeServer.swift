@@ -199,7 +199,7 @@ package struct PolytopeServer: Sendable {
         }
         if roles.contains(.telemetry) {
             let dependencies = TelemetryRoutes.Dependencies(
-                store: store, staging: staging, collections: configuration.catalog.collections.map(\.name),
+                store: store, staging: staging, catalog: configuration.catalog,
                 authentication: authentication, registry: metricsRegistry, metrics: metrics, roles: roles.sorted().map(\.rawValue)
             )
             TelemetryRoutes(dependencies: dependencies, configuration: configuration.telemetry).addRoutes(to: router)

@@ -1,6 +1,7 @@
 import Foundation
 import PolytopeCore
 import PostgresNIO
+import RequestStoreSupport
 
 extension PostgresRequestStore {
     package func purgeFinishedRequests(before cutoff: Date, limit: Int, at now: Date) async throws -> [PurgedRequest] {
@@ -11,7 +12,7 @@ extension PostgresRequestStore {
                 ORDER BY updated_at LIMIT \(limit) FOR UPDATE SKIP LOCKED
             ), removed AS (
                 DELETE FROM requests WHERE seq IN (SELECT seq FROM chosen)
-                RETURNING id, username, staging_key, content_type, content_length
+                RETURNING id, username, staging_key, content_type, content_length, input_staging_key, input_content_type, input_content_length
             ), noted AS (
                 INSERT INTO expired_requests (id, username, expired_at) SELECT id, username, \(now.timeIntervalSince1970) FROM removed
                 ON CONFLICT (id) DO UPDATE SET expired_at = excluded.expired_at
@@ -24,13 +25,15 @@ extension PostgresRequestStore {
     package func purgeOldestResults(freeing bytes: Int64, limit: Int, at now: Date) async throws -> [PurgedRequest] {
         try await purge(
             """
-            WITH ordered AS (
-                SELECT seq, sum(content_length) OVER (ORDER BY updated_at, seq) - content_length AS freed_before
-                FROM requests WHERE status IN ('processed', 'failed') AND staging_key IS NOT NULL
+            WITH candidates AS (
+                SELECT seq, updated_at, coalesce(content_length, 0) + coalesce(input_content_length, 0) AS size
+                FROM requests WHERE status IN ('processed', 'failed') AND (staging_key IS NOT NULL OR input_staging_key IS NOT NULL)
                 ORDER BY updated_at, seq LIMIT \(limit)
+            ), ordered AS (
+                SELECT seq, sum(size) OVER (ORDER BY updated_at, seq) - size AS freed_before FROM candidates
             ), removed AS (
                 DELETE FROM requests WHERE seq IN (SELECT seq FROM ordered WHERE freed_before < \(bytes))
-                RETURNING id, username, staging_key, content_type, content_length
+                RETURNING id, username, staging_key, content_type, content_length, input_staging_key, input_content_type, input_content_length
             ), noted AS (
                 INSERT INTO expired_requests (id, username, expired_at) SELECT id, username, \(now.timeIntervalSince1970) FROM removed
                 ON CONFLICT (id) DO UPDATE SET expired_at = excluded.expired_at
@@ -41,7 +44,7 @@ extension PostgresRequestStore {
     }
 
     private func purge(_ statement: PostgresQuery) async throws -> [PurgedRequest] {
-        try await query(statement).map { PurgedRequest(id: try Self.requestID($0), result: try Self.result($0)) }
+        try await query(statement).map { PurgedRequest(id: try Self.requestID($0), result: try Self.result($0), archiveInput: try Self.input($0)) }
     }
 
     package func failAbandonedUploads(createdBefore cutoff: Date, message: String, at now: Date) async throws -> Int {
@@ -64,7 +67,12 @@ extension PostgresRequestStore {
     package func referencedStagingKeys(among keys: [String]) async throws -> Set<String> {
         guard !keys.isEmpty else { return [] }
         return Set(
-            try await query("SELECT staging_key FROM requests WHERE staging_key = ANY(\(keys))").map { try $0["staging_key"].decode(String.self) })
+            try await query(
+                """
+                SELECT staging_key AS key FROM requests WHERE staging_key = ANY(\(keys))
+                UNION ALL SELECT input_staging_key FROM requests WHERE input_staging_key = ANY(\(keys))
+                """
+            ).map { try $0["key"].decode(String.self) })
     }
 
     package func checkHealth() async throws {
@@ -84,16 +92,19 @@ extension PostgresRequestStore {
         return statistics
     }
 
-    package func requests(matching filter: RequestQuery) async throws -> [RequestRecord] {
-        try await query(
-            """
-            SELECT * FROM requests WHERE status <> 'revoked'
-                AND (\(filter.status?.rawValue)::text IS NULL OR status = \(filter.status?.rawValue))
-                AND (\(filter.username)::text IS NULL OR username = \(filter.username))
-                AND (\(filter.collection)::text IS NULL OR collection = \(filter.collection))
-            ORDER BY seq DESC LIMIT \(filter.limit)
-            """
-        ).map(Self.record)
+    package func requests(matching filter: RequestQuery) async throws -> RequestPage {
+        try Self.page(
+            await query(
+                """
+                SELECT * FROM requests WHERE status <> 'revoked' AND seq < \(filter.after?.sequence ?? Int64.max)
+                    AND (\(filter.status?.rawValue)::text IS NULL OR status = \(filter.status?.rawValue))
+                    AND (\(filter.username)::text IS NULL OR username = \(filter.username))
+                    AND (\(filter.collection)::text IS NULL OR collection = \(filter.collection))
+                ORDER BY seq DESC LIMIT \(filter.limit + 1)
+                """
+            ),
+            limit: filter.limit
+        )
     }
 
     // MARK: WorkerRegistry

@@ -31,6 +31,8 @@ extension PostgresRequestStore {
         let status: String
         let message: String
         var result: StagedResult?
+        // Archived: the input's staged copy is deleted by the worker, and nothing references it now.
+        var inputArchived = false
         switch outcome {
         case .processed(let staged, let text):
             status = "processed"
@@ -42,11 +44,15 @@ extension PostgresRequestStore {
         case .archived(let text):
             status = "processed"
             message = text
+            inputArchived = true
         }
         let changed = try await query(
             """
             UPDATE requests SET status = \(status), staging_key = COALESCE(\(result?.key), staging_key),
                 content_type = COALESCE(\(result?.contentType), content_type), content_length = COALESCE(\(result?.contentLength), content_length),
+                input_staging_key = CASE WHEN \(inputArchived) THEN NULL ELSE input_staging_key END,
+                input_content_type = CASE WHEN \(inputArchived) THEN NULL ELSE input_content_type END,
+                input_content_length = CASE WHEN \(inputArchived) THEN NULL ELSE input_content_length END,
                 lease_owner = NULL, lease_expires_at = NULL, updated_at = \(time),
                 user_message = CASE WHEN user_message = '' THEN \(message) ELSE user_message || E'\\n' || \(message) END,
                 status_history = (status_history::jsonb || jsonb_build_array(jsonb_build_object('status', \(status)::text, 'at', \(time)::float8)))::text

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PolytopeCore
 import PostgresNIO
+import RequestStoreSupport
 import ServiceLifecycle
 import Synchronization
 
@@ -186,6 +187,8 @@ package final class PostgresRequestStore: RequestStoreBackend, Service {
         // Class 08: connection exceptions; 57P01-57P03: the server is shutting down or starting.
         let serverGoingAway = sqlState.hasPrefix("08") || ["57P01", "57P02", "57P03"].contains(sqlState)
         let disconnected: Set<PSQLError.Code> = [.connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown]
+        // 53100: the database server's disk is full.
+        if sqlState == "53100" { return DiskFull(what: "request store", path: "PostgreSQL database").polytopeError }
         guard disconnected.contains(error.code) || serverGoingAway else { return error }
         return PolytopeError(.unavailable, unreachable.message, cause: error)
     }
@@ -199,7 +202,7 @@ package final class PostgresRequestStore: RequestStoreBackend, Service {
         return "\(error)"
     }
 
-    // MARK: RequestStore
+    // MARK: FrontendStore
 
     package func insert(_ record: RequestRecord) async throws {
         let c = try StoredRequestColumns(record)
@@ -207,11 +210,12 @@ package final class PostgresRequestStore: RequestStoreBackend, Service {
             """
             INSERT INTO requests (id, username, user_json, verb, collection, datasource, status, status_history,
                 user_message, request_text, request_normalised, staging_key, content_type, content_length,
-                attempts, staged_bytes, lease_owner, lease_expires_at, created_at, updated_at, source_url)
+                attempts, staged_bytes, lease_owner, lease_expires_at, created_at, updated_at, source_url,
+                input_staging_key, input_content_type, input_content_length)
             VALUES (\(c.id), \(c.username), \(c.userJSON), \(c.verb), \(c.collection), \(c.datasource), \(c.status),
                 \(c.statusHistoryJSON), \(c.userMessage), \(c.requestText), \(c.normalisedJSON), \(c.stagingKey), \(c.contentType),
                 \(c.contentLength), \(c.attempts), \(c.stagedBytes), \(c.leaseOwner), \(c.leaseExpiresAt), \(c.createdAt), \(c.updatedAt),
-                \(c.sourceURL))
+                \(c.sourceURL), \(c.inputStagingKey), \(c.inputContentType), \(c.inputContentLength))
             """
         )
     }
@@ -220,13 +224,18 @@ package final class PostgresRequestStore: RequestStoreBackend, Service {
         try await query("SELECT * FROM requests WHERE id = \(id.description)").first.map(Self.record)
     }
 
-    package func requests(ofUser username: String, collection: String?) async throws -> [RequestRecord] {
-        try await query(
-            """
-            SELECT * FROM requests WHERE username = \(username) AND status <> 'revoked'
-                AND (\(collection)::text IS NULL OR collection = \(collection)) ORDER BY seq
-            """
-        ).map(Self.record)
+    package func requests(ofUser username: String, collection: String?, after cursor: RequestListCursor?, limit: Int) async throws
+        -> RequestPage
+    {
+        try Self.page(
+            await query(
+                """
+                SELECT * FROM requests WHERE username = \(username) AND seq > \(cursor?.sequence ?? 0) AND status <> 'revoked'
+                    AND (\(collection)::text IS NULL OR collection = \(collection)) ORDER BY seq LIMIT \(limit + 1)
+                """
+            ),
+            limit: limit
+        )
     }
 
     package func requestCount(ofUser username: String) async throws -> Int {
@@ -265,7 +274,7 @@ package final class PostgresRequestStore: RequestStoreBackend, Service {
                 """
                 DELETE FROM requests WHERE username = \(username) AND status NOT IN ('processing', 'revoked')
                     AND (\(id)::text IS NULL OR id = \(id))
-                RETURNING id, status, staging_key, content_type, content_length
+                RETURNING id, status, staging_key, content_type, content_length, input_staging_key, input_content_type, input_content_length
                 """,
                 logger: logger
             ).collect().map { $0.makeRandomAccess() }
@@ -275,63 +284,21 @@ package final class PostgresRequestStore: RequestStoreBackend, Service {
             }
             for row in deleted {
                 let status = RequestStatus(rawValue: try row["status"].decode(String.self)) ?? .waiting
-                revocations.append(Revocation(id: try Self.requestID(row), previousStatus: status, orphanedResult: try Self.result(row)))
+                revocations.append(
+                    Revocation(
+                        id: try Self.requestID(row), previousStatus: status, orphanedResult: try Self.result(row),
+                        orphanedArchiveInput: try Self.input(row)))
             }
             return revocations
         }
-    }
-
-    // MARK: DispatchStore
-
-    package func waitingRequests(after cursor: DispatchCursor?, limit: Int) async throws -> [DispatchCandidate] {
-        try await query(
-            """
-            SELECT seq, id, username, user_json, collection FROM requests
-            WHERE status = 'waiting' AND seq > \(cursor?.sequence ?? 0) ORDER BY seq LIMIT \(limit)
-            """
-        ).map { row in
-            let user = try StoredRequestColumns.decodeUser(try row["user_json"].decode(String.self))
-            return DispatchCandidate(
-                id: try Self.requestID(row), cursor: DispatchCursor(sequence: try row["seq"].decode(Int64.self)),
-                username: try row["username"].decode(String.self), roles: user.roles, collection: try row["collection"].decode(String.self)
-            )
-        }
-    }
-
-    package func activeRequestCounts() async throws -> ActiveRequestCounts {
-        var counts = ActiveRequestCounts()
-        for row in try await query(
-            """
-            SELECT collection, username, count(*) AS n FROM requests
-            WHERE status IN ('queued', 'processing', 'revoked') GROUP BY collection, username
-            """
-        ) {
-            counts.add(
-                collection: try row["collection"].decode(String.self), username: try row["username"].decode(String.self),
-                count: try row["n"].decode(Int.self))
-        }
-        return counts
-    }
-
-    package func markQueued(_ ids: [RequestID], at now: Date) async throws -> Int {
-        guard !ids.isEmpty else { return 0 }
-        let time = now.timeIntervalSince1970
-        return try await query(
-            """
-            UPDATE requests SET status = 'queued', updated_at = \(time),
-                status_history = (status_history::jsonb || jsonb_build_array(jsonb_build_object('status', 'queued', 'at', \(time)::float8)))::text
-            WHERE status = 'waiting' AND id = ANY(\(ids.map(\.description)))
-            RETURNING id
-            """
-        ).count
     }
 
     package func markUploaded(id: RequestID, upload: StagedResult, at now: Date) async throws -> Bool {
         let time = now.timeIntervalSince1970
         return try await !query(
             """
-            UPDATE requests SET status = 'waiting', staging_key = \(upload.key), content_type = \(upload.contentType),
-                content_length = \(upload.contentLength), updated_at = \(time),
+            UPDATE requests SET status = 'waiting', input_staging_key = \(upload.key), input_content_type = \(upload.contentType),
+                input_content_length = \(upload.contentLength), updated_at = \(time),
                 status_history = (status_history::jsonb || jsonb_build_array(jsonb_build_object('status', 'waiting', 'at', \(time)::float8)))::text
             WHERE id = \(id.description) AND status = 'uploading'
             RETURNING id
@@ -339,65 +306,10 @@ package final class PostgresRequestStore: RequestStoreBackend, Service {
         ).isEmpty
     }
 
-    package func failWaiting(_ id: RequestID, message: String, at now: Date) async throws {
-        let time = now.timeIntervalSince1970
-        _ = try await query(
-            """
-            UPDATE requests SET status = 'failed', updated_at = \(time),
-                user_message = CASE WHEN user_message = '' THEN \(message) ELSE user_message || E'\\n' || \(message) END,
-                status_history = (status_history::jsonb || jsonb_build_array(jsonb_build_object('status', 'failed', 'at', \(time)::float8)))::text
-            WHERE id = \(id.description) AND status = 'waiting'
-            """
-        )
-    }
-
-    package func recoverExpiredLeases(at now: Date, maximumAttempts: Int) async throws -> [LeaseRecovery] {
-        let time = now.timeIntervalSince1970
-        let logger = self.logger
-        return try await transaction { connection in
-            let rows = try await connection.query(
-                """
-                SELECT id, status, attempts, lease_owner FROM requests
-                WHERE lease_expires_at IS NOT NULL AND lease_expires_at < \(time) FOR UPDATE SKIP LOCKED
-                """,
-                logger: logger
-            ).collect().map { $0.makeRandomAccess() }
-            var recoveries: [LeaseRecovery] = []
-            for row in rows {
-                let id = try row["id"].decode(String.self)
-                let attempts = try row["attempts"].decode(Int.self)
-                let owner = try row["lease_owner"].decode(String?.self) ?? "unknown"
-                let requestID = try Self.requestID(row)
-                if try row["status"].decode(String.self) == "revoked" {
-                    try await connection.query("DELETE FROM requests WHERE id = \(id)", logger: logger)
-                    recoveries.append(LeaseRecovery(id: requestID, outcome: .purged, attempts: attempts, previousOwner: owner))
-                    continue
-                }
-                let failed = attempts >= maximumAttempts
-                let status = failed ? "failed" : "queued"
-                let message =
-                    failed
-                    ? "The request was started \(attempts) times and each time the worker running it stopped responding; giving up."
-                    : "The worker running the request stopped responding; it was queued again (attempt \(attempts + 1) of \(maximumAttempts))."
-                try await connection.query(
-                    """
-                    UPDATE requests SET status = \(status), lease_owner = NULL, lease_expires_at = NULL, updated_at = \(time),
-                        user_message = CASE WHEN user_message = '' THEN \(message) ELSE user_message || E'\\n' || \(message) END,
-                        status_history = (status_history::jsonb || jsonb_build_array(jsonb_build_object('status', \(status)::text, 'at', \(time)::float8)))::text
-                    WHERE id = \(id)
-                    """,
-                    logger: logger
-                )
-                recoveries.append(LeaseRecovery(id: requestID, outcome: failed ? .failed : .requeued, attempts: attempts, previousOwner: owner))
-            }
-            return recoveries
-        }
-    }
-
     // MARK: Rows
 
     static func record(_ row: PostgresRandomAccessRow) throws -> RequestRecord {
-        var columns = try StoredRequestColumns(
+        try StoredRequestColumns(
             id: row["id"].decode(String.self), username: row["username"].decode(String.self), userJSON: row["user_json"].decode(String.self),
             verb: row["verb"].decode(String.self), collection: row["collection"].decode(String.self),
             datasource: row["datasource"].decode(String.self), status: row["status"].decode(String.self),
@@ -407,10 +319,18 @@ package final class PostgresRequestStore: RequestStoreBackend, Service {
             contentLength: row["content_length"].decode(Int64?.self), attempts: row["attempts"].decode(Int.self),
             stagedBytes: row["staged_bytes"].decode(Int64.self), leaseOwner: row["lease_owner"].decode(String?.self),
             leaseExpiresAt: row["lease_expires_at"].decode(Double?.self), createdAt: row["created_at"].decode(Double.self),
-            updatedAt: row["updated_at"].decode(Double.self)
-        )
-        columns.sourceURL = try row["source_url"].decode(String?.self)
-        return try columns.record()
+            updatedAt: row["updated_at"].decode(Double.self), sourceURL: row["source_url"].decode(String?.self),
+            inputStagingKey: row["input_staging_key"].decode(String?.self), inputContentType: row["input_content_type"].decode(String?.self),
+            inputContentLength: row["input_content_length"].decode(Int64?.self)
+        ).record()
+    }
+
+    /// A page of `limit` records from `rows`, fetched with one row more than `limit` to learn
+    /// whether another page follows; rows need `seq`.
+    static func page(_ rows: [PostgresRandomAccessRow], limit: Int) throws -> RequestPage {
+        let shown = rows.prefix(limit)
+        let next = try rows.count > limit ? shown.last.map { RequestListCursor(sequence: try $0["seq"].decode(Int64.self)) } : nil
+        return RequestPage(records: try shown.map(record), next: next)
     }
 
     static func requestID(_ row: PostgresRandomAccessRow) throws -> RequestID {
@@ -419,11 +339,17 @@ package final class PostgresRequestStore: RequestStoreBackend, Service {
         return id
     }
 
+    /// The staged result of a row with `staging_key`, `content_type` and `content_length`.
     static func result(_ row: PostgresRandomAccessRow) throws -> StagedResult? {
-        guard let key = try row["staging_key"].decode(String?.self) else { return nil }
-        return StagedResult(
-            key: key, contentType: try row["content_type"].decode(String?.self) ?? "application/octet-stream",
-            contentLength: try row["content_length"].decode(Int64?.self) ?? 0
-        )
+        StoredRequestColumns.staged(
+            key: try row["staging_key"].decode(String?.self), contentType: try row["content_type"].decode(String?.self),
+            contentLength: try row["content_length"].decode(Int64?.self))
+    }
+
+    /// The archive input of a row with `input_staging_key`, `input_content_type` and `input_content_length`.
+    static func input(_ row: PostgresRandomAccessRow) throws -> StagedResult? {
+        StoredRequestColumns.staged(
+            key: try row["input_staging_key"].decode(String?.self), contentType: try row["input_content_type"].decode(String?.self),
+            contentLength: try row["input_content_length"].decode(Int64?.self))
     }
 }

@@ -107,10 +107,26 @@ enum PostgresSchema {
             ]
         ),
         ("v5: archive sources", ["ALTER TABLE requests ADD COLUMN source_url TEXT"]),
+        (
+            "v6: archive inputs",
+            [
+                "ALTER TABLE requests ADD COLUMN input_staging_key TEXT",
+                "ALTER TABLE requests ADD COLUMN input_content_type TEXT",
+                "ALTER TABLE requests ADD COLUMN input_content_length BIGINT",
+                // The upload of an archive request was kept in the result's columns until now.
+                """
+                UPDATE requests SET input_staging_key = staging_key, input_content_type = content_type,
+                    input_content_length = content_length, staging_key = NULL, content_type = NULL, content_length = NULL
+                WHERE verb = 'archive' AND staging_key IS NOT NULL
+                """,
+                "CREATE INDEX requests_by_input_key ON requests(input_staging_key) WHERE input_staging_key IS NOT NULL",
+            ]
+        ),
     ]
 
-    /// Creates `schema` if needed and applies the migrations it lacks.
-    static func migrate(_ client: PostgresClient, schema: String, logger: Logger) async throws {
+    /// Creates `schema` if needed and applies the migrations it lacks (the first `count`
+    /// only, when given: tests of a migration start from the schema before it).
+    static func migrate(_ client: PostgresClient, schema: String, upTo count: Int? = nil, logger: Logger) async throws {
         try await client.withTransaction(logger: logger) { connection in
             // Concurrent `CREATE ... IF NOT EXISTS` can still collide: under the lock too.
             try await connection.query("SELECT pg_advisory_xact_lock(7362010)", logger: logger)
@@ -123,7 +139,7 @@ enum PostgresSchema {
                 logger: logger
             )
         }
-        for (index, migration) in migrations.enumerated() {
+        for (index, migration) in migrations.prefix(count ?? migrations.count).enumerated() {
             let version = index + 1
             try await client.withTransaction(logger: logger) { connection in
                 // One process at a time; the others then see the migration as applied.

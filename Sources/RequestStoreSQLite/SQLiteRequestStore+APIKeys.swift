@@ -4,7 +4,7 @@ import PolytopeCore
 
 extension SQLiteRequestStore {
     package func insertAPIKey(_ key: APIKeyRecord) async throws {
-        try await pool.write { db in
+        try await write { db in
             try db.execute(
                 sql: """
                     INSERT INTO api_keys (id, key_hash, username, user_json, label, created_at, expires_at, revoked_at)
@@ -19,13 +19,13 @@ extension SQLiteRequestStore {
     }
 
     package func apiKey(withHash hash: String) async throws -> APIKeyRecord? {
-        try await pool.read { db in
+        try await read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM api_keys WHERE key_hash = ?", arguments: [hash]).map(Self.apiKey)
         }
     }
 
     package func apiKeys(ofUser username: String?) async throws -> [APIKeyRecord] {
-        try await pool.read { db in
+        try await read { db in
             if let username {
                 return try Row.fetchAll(db, sql: "SELECT * FROM api_keys WHERE username = ? ORDER BY created_at DESC", arguments: [username])
                     .map(Self.apiKey)
@@ -35,7 +35,7 @@ extension SQLiteRequestStore {
     }
 
     package func revokeAPIKey(id: String, at now: Date) async throws -> Bool {
-        try await pool.write { db in
+        try await write { db in
             try db.execute(
                 sql: "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", arguments: [now.timeIntervalSince1970, id]
             )

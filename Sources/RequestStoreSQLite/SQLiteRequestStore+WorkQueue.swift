@@ -4,7 +4,7 @@ import PolytopeCore
 
 extension SQLiteRequestStore {
     package func claimNextRequest(worker: String, leaseExpiry: Date, at now: Date) async throws -> RequestRecord? {
-        try await pool.write { db in
+        try await write { db in
             let time = now.timeIntervalSince1970
             return try Row.fetchOne(
                 db,
@@ -20,7 +20,7 @@ extension SQLiteRequestStore {
     }
 
     package func renewLease(id: RequestID, worker: String, until expiry: Date, stagedBytes: Int64) async throws -> Bool {
-        try await pool.write { db in
+        try await write { db in
             try db.execute(
                 sql: """
                     UPDATE requests SET lease_expires_at = ?, staged_bytes = ?
@@ -33,7 +33,7 @@ extension SQLiteRequestStore {
     }
 
     package func finish(id: RequestID, worker: String, outcome: WorkOutcome, at now: Date) async throws -> FinishResult {
-        try await pool.write { db in
+        try await write { db in
             let time = now.timeIntervalSince1970
             switch outcome {
             case .processed(let result, let message):
@@ -49,15 +49,25 @@ extension SQLiteRequestStore {
                         id.description, worker,
                     ]
                 )
-            case .failed(let message), .archived(let message):
-                let status = outcome == .archived(message: message) ? "processed" : "failed"
+            case .failed(let message):
                 try db.execute(
                     sql: """
-                        UPDATE requests SET status = ?, lease_owner = NULL, lease_expires_at = NULL, updated_at = ?,
+                        UPDATE requests SET status = 'failed', lease_owner = NULL, lease_expires_at = NULL, updated_at = ?,
                             user_message = \(SQLiteRow.appendMessage), status_history = \(SQLiteRow.appendHistory)
                         WHERE id = ? AND lease_owner = ? AND status = 'processing'
                         """,
-                    arguments: [status, time, message, message, status, time, id.description, worker]
+                    arguments: [time, message, message, "failed", time, id.description, worker]
+                )
+            case .archived(let message):
+                // The input is archived: the worker deletes its staged copy, which nothing references now.
+                try db.execute(
+                    sql: """
+                        UPDATE requests SET status = 'processed', lease_owner = NULL, lease_expires_at = NULL, updated_at = ?,
+                            input_staging_key = NULL, input_content_type = NULL, input_content_length = NULL,
+                            user_message = \(SQLiteRow.appendMessage), status_history = \(SQLiteRow.appendHistory)
+                        WHERE id = ? AND lease_owner = ? AND status = 'processing'
+                        """,
+                    arguments: [time, message, message, "processed", time, id.description, worker]
                 )
             }
             return try Self.finishResult(db, id: id, worker: worker)
@@ -65,7 +75,7 @@ extension SQLiteRequestStore {
     }
 
     package func release(id: RequestID, worker: String, message: String, at now: Date) async throws -> FinishResult {
-        try await pool.write { db in
+        try await write { db in
             let time = now.timeIntervalSince1970
             try db.execute(
                 sql: """
@@ -80,7 +90,7 @@ extension SQLiteRequestStore {
     }
 
     package func appendUserMessage(id: RequestID, worker: String, _ line: String, at now: Date) async throws {
-        try await pool.write { db in
+        try await write { db in
             try db.execute(
                 sql: """
                     UPDATE requests SET user_message = \(SQLiteRow.appendMessage), updated_at = ?

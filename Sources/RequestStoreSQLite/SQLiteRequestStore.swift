@@ -2,13 +2,16 @@ import Foundation
 import GRDB
 import Logging
 import PolytopeCore
+import RequestStoreSupport
 
 /// The embedded request store: one SQLite file in WAL mode, shared by every role of one
 /// process and by every process on the host that opens the same file.
 ///
 /// Writes are `BEGIN IMMEDIATE` transactions; concurrent writers from other processes wait
 /// (busy timeout) instead of failing with "database is locked". `insert` returns only after
-/// the commit, so a 202 answered after it survives a crash of the process.
+/// the commit, so a 202 answered after it survives a crash of the process. A full disk is
+/// reported as `DiskFull` (HTTP 503), also by `checkHealth`, until space is freed
+/// (`SQLiteDiskSpace`).
 package final class SQLiteRequestStore: RequestStoreBackend {
     /// How hard commits are pushed to disk.
     package enum Durability: String, Sendable {
@@ -28,12 +31,19 @@ package final class SQLiteRequestStore: RequestStoreBackend {
         /// whichever commit crosses SQLite's threshold (which then waits for the checkpoint's
         /// writes to the main file: the slowest submissions of a large store).
         package var checkpointsInBackground: Bool
+        /// After a write failed for want of space, the store is reported as full (not
+        /// ready) until its file system has this much free.
+        package var minimumFreeSpace: Int64
 
-        package init(path: String, durability: Durability = .normal, busyTimeout: Duration = .seconds(30), checkpointsInBackground: Bool = false) {
+        package init(
+            path: String, durability: Durability = .normal, busyTimeout: Duration = .seconds(30), checkpointsInBackground: Bool = false,
+            minimumFreeSpace: Int64 = 1 << 20
+        ) {
             self.path = path
             self.durability = durability
             self.busyTimeout = busyTimeout
             self.checkpointsInBackground = checkpointsInBackground
+            self.minimumFreeSpace = minimumFreeSpace
         }
     }
 
@@ -42,6 +52,7 @@ package final class SQLiteRequestStore: RequestStoreBackend {
     package let configuration: Configuration
     /// Concurrent inserts share transactions (see `GroupCommit`).
     private let inserts: GroupCommit
+    let diskSpace: SQLiteDiskSpace
 
     /// Opens (creating if needed) the database file and brings its schema up to date.
     package init(configuration: Configuration, logger: Logger) throws {
@@ -65,47 +76,62 @@ package final class SQLiteRequestStore: RequestStoreBackend {
         self.logger = logger
         self.configuration = configuration
         self.inserts = GroupCommit(pool: pool, sql: SQLiteRow.insertSQL)
+        self.diskSpace = SQLiteDiskSpace(path: configuration.path, minimumFreeBytes: configuration.minimumFreeSpace)
         try SQLiteSchema.migrator.migrate(pool)
     }
 
-    // MARK: RequestStore
+    /// A write transaction; a full disk becomes `DiskFull`.
+    func write<T: Sendable>(_ updates: @Sendable (Database) throws -> T) async throws -> T {
+        try await diskSpace.write { try await pool.write(updates) }
+    }
+
+    /// A read; a full disk (for temporary files) becomes `DiskFull`.
+    func read<T: Sendable>(_ value: @Sendable (Database) throws -> T) async throws -> T {
+        try await diskSpace.read { try await pool.read(value) }
+    }
+
+    // MARK: FrontendStore
 
     package func insert(_ record: RequestRecord) async throws {
-        try await inserts.insert(try SQLiteRow(record).arguments)
+        let arguments = try SQLiteRow(record).arguments
+        try await diskSpace.write { try await inserts.insert(arguments) }
     }
 
     package func request(id: RequestID) async throws -> RequestRecord? {
-        try await pool.read { db in
+        try await read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM requests WHERE id = ?", arguments: [id.description]).map(SQLiteRow.record)
         }
     }
 
-    package func requests(ofUser username: String, collection: String?) async throws -> [RequestRecord] {
-        try await pool.read { db in
-            var sql = "SELECT * FROM requests WHERE username = ? AND status != 'revoked'"
-            var arguments: StatementArguments = [username]
+    package func requests(ofUser username: String, collection: String?, after cursor: RequestListCursor?, limit: Int) async throws
+        -> RequestPage
+    {
+        try await read { db in
+            var sql = "SELECT * FROM requests WHERE username = ? AND seq > ? AND status != 'revoked'"
+            var arguments: StatementArguments = [username, cursor?.sequence ?? 0]
             if let collection {
                 sql += " AND collection = ?"
                 arguments += [collection]
             }
-            return try Row.fetchAll(db, sql: sql + " ORDER BY seq", arguments: arguments).map(SQLiteRow.record)
+            arguments += [limit + 1]
+            return try SQLiteRow.page(Row.fetchAll(db, sql: sql + " ORDER BY seq LIMIT ?", arguments: arguments), limit: limit)
         }
     }
 
     package func requestCount(ofUser username: String) async throws -> Int {
-        try await pool.read { db in
+        try await read { db in
             try Int.fetchOne(db, sql: "SELECT count(*) FROM requests WHERE username = ? AND status != 'revoked'", arguments: [username]) ?? 0
         }
     }
 
     package func revoke(id: RequestID, ofUser username: String, at now: Date) async throws -> Revocation? {
-        try await pool.write { db in
+        try await write { db in
             try Self.revoke(db, where: "id = ? AND username = ?", arguments: [id.description, username], at: now).first
         }
     }
 
     package func revokeAll(ofUser username: String, at now: Date) async throws -> [Revocation] {
-        try await pool.write { db in
+        try await write { db in
             try Self.revoke(db, where: "username = ?", arguments: [username], at: now)
         }
     }
@@ -114,7 +140,7 @@ package final class SQLiteRequestStore: RequestStoreBackend {
     private static func revoke(_ db: Database, where condition: String, arguments: StatementArguments, at now: Date) throws -> [Revocation] {
         let rows = try Row.fetchAll(
             db,
-            sql: "SELECT id, status, staging_key, content_type, content_length FROM requests WHERE \(condition) AND status != 'revoked'",
+            sql: "SELECT id, status, \(SQLiteRow.stagedColumns) FROM requests WHERE \(condition) AND status != 'revoked'",
             arguments: arguments
         )
         var revocations: [Revocation] = []
@@ -129,7 +155,8 @@ package final class SQLiteRequestStore: RequestStoreBackend {
                 revocations.append(Revocation(id: id, previousStatus: status, orphanedResult: nil))
             } else {
                 try db.execute(sql: "DELETE FROM requests WHERE id = ?", arguments: [idText])
-                revocations.append(Revocation(id: id, previousStatus: status, orphanedResult: SQLiteRow.result(row)))
+                revocations.append(
+                    Revocation(id: id, previousStatus: status, orphanedResult: SQLiteRow.result(row), orphanedArchiveInput: SQLiteRow.input(row)))
             }
         }
         return revocations
@@ -138,7 +165,7 @@ package final class SQLiteRequestStore: RequestStoreBackend {
     // MARK: DispatchStore
 
     package func waitingRequests(after cursor: DispatchCursor?, limit: Int) async throws -> [DispatchCandidate] {
-        try await pool.read { db in
+        try await read { db in
             let rows = try Row.fetchAll(
                 db,
                 sql: "SELECT seq, id, username, user_json, collection FROM requests WHERE status = 'waiting' AND seq > ? ORDER BY seq LIMIT ?",
@@ -162,7 +189,7 @@ package final class SQLiteRequestStore: RequestStoreBackend {
     }
 
     package func activeRequestCounts() async throws -> ActiveRequestCounts {
-        try await pool.read { db in
+        try await read { db in
             var counts = ActiveRequestCounts()
             let rows = try Row.fetchAll(
                 db,
@@ -181,7 +208,7 @@ package final class SQLiteRequestStore: RequestStoreBackend {
 
     package func markQueued(_ ids: [RequestID], at now: Date) async throws -> Int {
         guard !ids.isEmpty else { return 0 }
-        return try await pool.write { db in
+        return try await write { db in
             var queued = 0
             for chunk in ids.chunked(into: 500) {
                 var arguments: StatementArguments = [now.timeIntervalSince1970, "queued", now.timeIntervalSince1970]
@@ -194,12 +221,12 @@ package final class SQLiteRequestStore: RequestStoreBackend {
     }
 
     package func markUploaded(id: RequestID, upload: StagedResult, at now: Date) async throws -> Bool {
-        try await pool.write { db in
+        try await write { db in
             let time = now.timeIntervalSince1970
             try db.execute(
                 sql: """
-                    UPDATE requests SET status = 'waiting', staging_key = ?, content_type = ?, content_length = ?, updated_at = ?,
-                        status_history = \(SQLiteRow.appendHistory)
+                    UPDATE requests SET status = 'waiting', input_staging_key = ?, input_content_type = ?, input_content_length = ?,
+                        updated_at = ?, status_history = \(SQLiteRow.appendHistory)
                     WHERE id = ? AND status = 'uploading'
                     """,
                 arguments: [upload.key, upload.contentType, upload.contentLength, time, "waiting", time, id.description]
@@ -219,7 +246,7 @@ package final class SQLiteRequestStore: RequestStoreBackend {
     /// Fails the requests that match `condition` (with `arguments`), adding `message` for
     /// their users; returns how many.
     private func fail(where condition: String, _ arguments: StatementArguments, message: String, at now: Date) async throws -> Int {
-        try await pool.write { db in
+        try await write { db in
             let time = now.timeIntervalSince1970
             try db.execute(
                 sql: """
@@ -234,7 +261,7 @@ package final class SQLiteRequestStore: RequestStoreBackend {
     }
 
     package func recoverExpiredLeases(at now: Date, maximumAttempts: Int) async throws -> [LeaseRecovery] {
-        try await pool.write { db in
+        try await write { db in
             let rows = try Row.fetchAll(
                 db,
                 sql: "SELECT id, status, attempts, lease_owner FROM requests WHERE lease_expires_at IS NOT NULL AND lease_expires_at < ?",
@@ -279,156 +306,10 @@ package final class SQLiteRequestStore: RequestStoreBackend {
             return recoveries
         }
     }
-
-    // MARK: RetentionStore
-
-    package func purgeFinishedRequests(before cutoff: Date, limit: Int, at now: Date) async throws -> [PurgedRequest] {
-        try await purge(
-            selecting: "SELECT seq FROM requests WHERE status IN ('processed', 'failed') AND updated_at < ? ORDER BY updated_at LIMIT ?",
-            arguments: [cutoff.timeIntervalSince1970, limit],
-            at: now
-        )
-    }
-
-    package func purgeOldestResults(freeing bytes: Int64, limit: Int, at now: Date) async throws -> [PurgedRequest] {
-        // Oldest first, stopping once the requests before already free enough.
-        try await purge(
-            selecting: """
-                SELECT seq FROM (
-                    SELECT seq, sum(content_length) OVER (ORDER BY updated_at, seq) - content_length AS freed_before
-                    FROM requests WHERE status IN ('processed', 'failed') AND staging_key IS NOT NULL
-                    ORDER BY updated_at, seq LIMIT ?
-                ) WHERE freed_before < ?
-                """,
-            arguments: [limit, bytes],
-            at: now
-        )
-    }
-
-    /// Deletes the selected requests and notes that they expired, in one transaction.
-    private func purge(selecting query: String, arguments: StatementArguments, at now: Date) async throws -> [PurgedRequest] {
-        try await pool.write { db in
-            let rows = try Row.fetchAll(
-                db,
-                sql: "DELETE FROM requests WHERE seq IN (\(query)) RETURNING id, username, staging_key, content_type, content_length",
-                arguments: arguments
-            )
-            let note = try db.cachedStatement(sql: "INSERT OR REPLACE INTO expired_requests (id, username, expired_at) VALUES (?, ?, ?)")
-            for row in rows {
-                try note.execute(arguments: [row["id"], row["username"], now.timeIntervalSince1970])
-            }
-            return try rows.map { PurgedRequest(id: try SQLiteRow.requestID($0["id"]), result: SQLiteRow.result($0)) }
-        }
-    }
-
-    package func pruneExpiryNotes(before cutoff: Date) async throws {
-        try await pool.write { db in
-            try db.execute(sql: "DELETE FROM expired_requests WHERE expired_at < ?", arguments: [cutoff.timeIntervalSince1970])
-        }
-    }
-
-    package func expiryDate(of id: RequestID, ofUser username: String) async throws -> Date? {
-        try await pool.read { db in
-            try Double.fetchOne(
-                db, sql: "SELECT expired_at FROM expired_requests WHERE id = ? AND username = ?", arguments: [id.description, username]
-            ).map(Date.init(timeIntervalSince1970:))
-        }
-    }
-
-    package func referencedStagingKeys(among keys: [String]) async throws -> Set<String> {
-        try await pool.read { db in
-            var referenced = Set<String>()
-            for chunk in keys.chunked(into: 500) {
-                let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
-                let found = try String.fetchAll(
-                    db,
-                    sql: "SELECT staging_key FROM requests WHERE staging_key IN (\(placeholders))",
-                    arguments: StatementArguments(chunk)
-                )
-                referenced.formUnion(found)
-            }
-            return referenced
-        }
-    }
-
-    package func checkHealth() async throws {
-        _ = try await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
-    }
 }
 
 extension Array {
     func chunked(into size: Int) -> [ArraySlice<Element>] {
         stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
-    }
-}
-
-extension SQLiteRequestStore {
-    package func statistics() async throws -> RequestStatistics {
-        try await pool.read { db in
-            var statistics = RequestStatistics()
-            let rows = try Row.fetchAll(
-                db,
-                sql: "SELECT collection, status, count(*) AS n FROM requests WHERE status != 'revoked' GROUP BY collection, status"
-            )
-            for row in rows {
-                statistics.byCollection[row["collection"], default: [:]][row["status"]] = row["n"]
-            }
-            let oldest = try Double.fetchOne(db, sql: "SELECT created_at FROM requests WHERE status = 'waiting' ORDER BY seq LIMIT 1")
-            statistics.oldestWaitingSince = oldest.map(Date.init(timeIntervalSince1970:))
-            return statistics
-        }
-    }
-
-    package func requests(matching query: RequestQuery) async throws -> [RequestRecord] {
-        try await pool.read { db in
-            var conditions = ["status != 'revoked'"]
-            var arguments: StatementArguments = []
-            if let status = query.status {
-                conditions.append("status = ?")
-                arguments += [status.rawValue]
-            }
-            if let username = query.username {
-                conditions.append("username = ?")
-                arguments += [username]
-            }
-            if let collection = query.collection {
-                conditions.append("collection = ?")
-                arguments += [collection]
-            }
-            arguments += [query.limit]
-            let sql = "SELECT * FROM requests WHERE \(conditions.joined(separator: " AND ")) ORDER BY seq DESC LIMIT ?"
-            return try Row.fetchAll(db, sql: sql, arguments: arguments).map(SQLiteRow.record)
-        }
-    }
-
-    package func reportWorker(_ status: WorkerStatus) async throws {
-        try await pool.write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO workers (id, slots, busy, started_at, seen_at) VALUES (?, ?, ?, ?, ?)
-                    ON CONFLICT(id) DO UPDATE SET slots = excluded.slots, busy = excluded.busy, seen_at = excluded.seen_at
-                    """,
-                arguments: [
-                    status.id, status.slots, status.busy, status.startedAt.timeIntervalSince1970, status.seenAt.timeIntervalSince1970,
-                ]
-            )
-        }
-    }
-
-    package func removeWorker(id: String) async throws {
-        try await pool.write { db in
-            try db.execute(sql: "DELETE FROM workers WHERE id = ?", arguments: [id])
-        }
-    }
-
-    package func workers(seenSince date: Date) async throws -> [WorkerStatus] {
-        try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM workers WHERE seen_at >= ? ORDER BY id", arguments: [date.timeIntervalSince1970]).map { row in
-                WorkerStatus(
-                    id: row["id"], slots: row["slots"], busy: row["busy"],
-                    startedAt: Date(timeIntervalSince1970: row["started_at"]), seenAt: Date(timeIntervalSince1970: row["seen_at"])
-                )
-            }
-        }
     }
 }

@@ -5,6 +5,9 @@ import GRDB
 /// Migrations only ever get appended; a process opening an older file brings it up to date
 /// before serving, and every process sharing the file agrees on the schema.
 enum SQLiteSchema {
+    /// The migration that gave archive inputs their own columns (tests migrate up to the one before).
+    static let archiveInputs = "v6: archive inputs"
+
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1: requests") { db in
@@ -90,6 +93,21 @@ enum SQLiteSchema {
         }
         migrator.registerMigration("v5: archive sources") { db in
             try db.execute(sql: "ALTER TABLE requests ADD COLUMN source_url TEXT")
+        }
+        migrator.registerMigration(archiveInputs) { db in
+            // The upload of an archive request was kept in the result's columns until now.
+            try db.execute(
+                sql: """
+                    ALTER TABLE requests ADD COLUMN input_staging_key TEXT;
+                    ALTER TABLE requests ADD COLUMN input_content_type TEXT;
+                    ALTER TABLE requests ADD COLUMN input_content_length INTEGER;
+                    UPDATE requests SET input_staging_key = staging_key, input_content_type = content_type,
+                        input_content_length = content_length, staging_key = NULL, content_type = NULL, content_length = NULL
+                    WHERE verb = 'archive' AND staging_key IS NOT NULL;
+                    -- garbage collector: orphan detection
+                    CREATE INDEX requests_by_input_key ON requests(input_staging_key) WHERE input_staging_key IS NOT NULL;
+                    """
+            )
         }
         return migrator
     }

@@ -69,6 +69,12 @@ package struct FilesystemStaging: LocalFileStaging {
         }
     }
 
+    package func fileURL(key: String) async throws -> URL? {
+        let path = try path(for: key)
+        guard try await fileSystem.info(forFileAt: path) != nil else { return nil }
+        return URL(fileURLWithPath: path.string)
+    }
+
     package func read(key: String, range: Range<Int64>, _ consume: (ByteBuffer) async throws -> Void) async throws {
         guard !range.isEmpty else { return }
         try await fileSystem.withFileHandle(forReadingAt: path(for: key)) { handle in

@@ -25,14 +25,18 @@ package struct TelemetryConfiguration: Sendable {
 /// `/telemetry/v1`: liveness, readiness, a summary, Prometheus metrics, and (for admins)
 /// every user's requests.
 ///
-/// `health` says the process answers; `ready` also checks that the store answers and that
-/// staging can be written, so that a load balancer only sends traffic to working instances.
+/// `health` says the process answers; `ready` also checks that the store answers (and has
+/// room: a full disk is named) and that staging can be written, so that a load balancer only
+/// sends traffic to working instances. `summary` and `metrics` name a collection only to
+/// callers allowed to see it (`CollectionVisibility`); for others its figures are only in
+/// totals.
 package struct TelemetryRoutes: Sendable {
     /// What the telemetry routes read.
     package struct Dependencies: Sendable {
         package var store: any RequestStoreBackend
         package var staging: any StagingArea
-        package var collections: [String]
+        /// The configured collections: who may see each one's figures.
+        package var catalog: CollectionCatalog
         /// Authentication of the routes that need it (shared with the frontend, so failed
         /// sign-ins are counted once per process).
         package var authentication: AuthenticationMiddleware
@@ -42,12 +46,12 @@ package struct TelemetryRoutes: Sendable {
         package var wallClock: any WallClock
 
         package init(
-            store: any RequestStoreBackend, staging: any StagingArea, collections: [String], authentication: AuthenticationMiddleware,
+            store: any RequestStoreBackend, staging: any StagingArea, catalog: CollectionCatalog, authentication: AuthenticationMiddleware,
             registry: PrometheusCollectorRegistry, metrics: PolytopeMetrics, roles: [String], wallClock: any WallClock = SystemWallClock()
         ) {
             self.store = store
             self.staging = staging
-            self.collections = collections
+            self.catalog = catalog
             self.authentication = authentication
             self.registry = registry
             self.metrics = metrics
@@ -72,9 +76,11 @@ package struct TelemetryRoutes: Sendable {
         open.get("ready") { _, context in try await ready(logger: context.logger) }
 
         let authenticated = router.group("telemetry/v1").add(middleware: dependencies.authentication)
-        let overview = configuration.requiresAuthentication ? authenticated : open
-        overview.get("summary") { _, _ in try await summary() }
-        overview.get("metrics") { _, _ in try await metricsText() }
+        let optionallyAuthenticated = router.group("telemetry/v1").add(
+            middleware: OptionalAuthentication(authentication: dependencies.authentication))
+        let overview = configuration.requiresAuthentication ? authenticated : optionallyAuthenticated
+        overview.get("summary") { _, context in try await summary(visibility: visibility(for: context)) }
+        overview.get("metrics") { _, context in try await metricsText(visibility: visibility(for: context)) }
         authenticated.get("requests") { request, context in try await requests(request, context: context) }
         authenticated.get("requests/:id") { _, context in try await request(context: context) }
     }
@@ -87,6 +93,11 @@ package struct TelemetryRoutes: Sendable {
         do {
             try await dependencies.store.checkHealth()
             checks["request-store"] = "ok"
+        } catch let error as PolytopeError where error.cause is DiskFull {
+            healthy = false
+            checks["request-store"] = "disk full"
+            checks["message"] = error.message
+            logger.error("readiness: the request store's disk is full", metadata: ["error": "\(error)"])
         } catch {
             healthy = false
             checks["request-store"] = "unreachable"
@@ -121,7 +132,11 @@ package struct TelemetryRoutes: Sendable {
         var pools: [WorkerStatus]
     }
 
-    private func summary() async throws -> Response {
+    private func visibility(for context: PolytopeRequestContext) -> CollectionVisibility {
+        CollectionVisibility(catalog: dependencies.catalog, adminRoles: configuration.adminRoles, caller: context.user)
+    }
+
+    private func summary(visibility: CollectionVisibility) async throws -> Response {
         let statistics = try await dependencies.store.statistics()
         let now = dependencies.wallClock.now()
         let pools = try await dependencies.store.workers(seenSince: now.addingTimeInterval(-configuration.workerStaleAfter.timeInterval))
@@ -130,7 +145,7 @@ package struct TelemetryRoutes: Sendable {
         let byStatus = statistics.byStatus
         let summary = Summary(
             requestsByStatus: byStatus,
-            requestsByCollection: statistics.byCollection,
+            requestsByCollection: statistics.byCollection.filter { visibility.shows($0.key) },
             queueDepth: byStatus["waiting", default: 0] + byStatus["queued", default: 0],
             oldestWaitingSeconds: statistics.oldestWaitingSince.map { now.timeIntervalSince($0) },
             workers: Workers(slots: slots, busy: busy, idle: slots - busy, pools: pools)
@@ -138,13 +153,14 @@ package struct TelemetryRoutes: Sendable {
         return JSONResponse.encode(summary)
     }
 
-    private func metricsText() async throws -> Response {
-        dependencies.metrics.storeContents(try await dependencies.store.statistics(), collections: dependencies.collections)
-        let text = dependencies.registry.emitToBuffer()
+    private func metricsText(visibility: CollectionVisibility) async throws -> Response {
+        let collections = dependencies.catalog.collections.map(\.name)
+        dependencies.metrics.storeContents(try await dependencies.store.statistics(), collections: collections)
+        let text = MetricsTextFilter.filter(dependencies.registry.emitToString(), shows: visibility.shows)
         return Response(
             status: .ok,
             headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(bytes: text))
+            body: .init(byteBuffer: ByteBuffer(string: text))
         )
     }
 
@@ -170,14 +186,16 @@ package struct TelemetryRoutes: Sendable {
         }
         query.username = request.uri.queryParameters.get("user")
         query.collection = request.uri.queryParameters.get("collection")
-        if let limit = request.uri.queryParameters.get("limit") {
-            guard let value = Int(limit), (1...10_000).contains(value) else {
-                throw PolytopeError.invalidRequest("'limit' must be a number from 1 to 10000.")
-            }
-            query.limit = value
+        let pagination = try ListPagination(limit: request.uri.queryParameters.get("limit"), after: request.uri.queryParameters.get("after"))
+        let (store, filter) = (dependencies.store, query)
+        let list = PagedJSONList<AdminRequestView, RequestListCursor>(token: \.token) { after, limit in
+            var page = filter
+            page.after = after
+            page.limit = limit
+            let found = try await store.requests(matching: page)
+            return (found.records.map(AdminRequestView.init), found.next)
         }
-        let records = try await dependencies.store.requests(matching: query)
-        return JSONResponse.encode(["message": records.map(AdminRequestView.init)])
+        return try await list.response(after: pagination.after, limit: pagination.limit ?? query.limit)
     }
 
     private func request(context: PolytopeRequestContext) async throws -> Response {
@@ -191,8 +209,8 @@ package struct TelemetryRoutes: Sendable {
 }
 
 /// A request as operators see it: its owner, where it is, and its whole history.
-struct AdminRequestView: Encodable {
-    struct Change: Encodable {
+struct AdminRequestView: Encodable, Sendable {
+    struct Change: Encodable, Sendable {
         var status: String
         var at: String
     }

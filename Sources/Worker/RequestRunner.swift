@@ -106,16 +106,24 @@ struct RequestRunner<C: Clock<Duration>>: Sendable {
         return .done
     }
 
-    /// Copies the data of an archive request (uploaded to staging, or at its `url`) into a
-    /// private local file and has the datasource archive it.
+    /// Has the datasource archive the data of an archive request: its upload, read in place
+    /// when staging is a local file system, otherwise first copied into a private local file
+    /// (from S3 staging, or from the request's `url`).
     private func archive(_ request: DatasourceRequest, record: RequestRecord, route: DatasourceRoute, progress: ByteCounter) async throws
         -> AttemptEnd
     {
         guard let datasource = route.datasource as? any ArchivingDatasource else {
             return .failed(message: "The datasource '\(record.datasource)' does not archive data.")
         }
-        guard record.result != nil || record.sourceURL != nil else {
+        guard record.archiveInput != nil || record.sourceURL != nil else {
             throw PolytopeError(.internalError, "archive request \(record.id) has no uploaded data")
+        }
+        if let input = record.archiveInput, let localStaging = staging as? any LocalFileStaging {
+            guard let file = try await localStaging.fileURL(key: input.key) else {
+                throw PolytopeError(.internalError, "the uploaded data of archive request \(record.id) is missing from staging")
+            }
+            progress.add(Int(clamping: input.contentLength))
+            return .archived(upload: input, message: try await datasource.archive(request, file: file))
         }
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("polytope-upload-\(record.id)-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: file) }
@@ -125,8 +133,8 @@ struct RequestRunner<C: Clock<Duration>>: Sendable {
                 forWritingAt: FilePath(file.path), options: .newFile(replaceExisting: false, permissions: .ownerReadWrite)
             ) { handle in
                 var writer = handle.bufferedWriter(capacity: .mebibytes(1))
-                if let upload = record.result {
-                    try await staging.read(key: upload.key, range: 0..<upload.contentLength) { buffer in
+                if let input = record.archiveInput {
+                    try await staging.read(key: input.key, range: 0..<input.contentLength) { buffer in
                         try await writer.write(contentsOf: buffer)
                         progress.add(buffer.readableBytes)
                     }
@@ -142,7 +150,7 @@ struct RequestRunner<C: Clock<Duration>>: Sendable {
             throw StagingUnavailable(error)  // the object store is away: hand the request back
         }
         let message = try await datasource.archive(request, file: file)
-        return .archived(upload: record.result, message: message)
+        return .archived(upload: record.archiveInput, message: message)
     }
 
     private func requestLogger(for record: RequestRecord) -> Logger {
@@ -196,13 +204,16 @@ struct RequestRunner<C: Clock<Duration>>: Sendable {
                 let outcome = try await queue.finish(id: record.id, worker: worker, outcome: .archived(message: message), at: wallClock.now())
                 if outcome == .recorded {
                     metrics.requestFinished(collection: record.collection, datasource: record.datasource, status: .processed)
-                    if let upload { try await staging.delete(key: upload.key) }  // archived: the staged copy is not needed any more
                 }
+                // Archived (or revoked meanwhile): the store no longer references the staged copy.
+                if outcome != .leaseLost, let upload { try await staging.delete(key: upload.key) }
             case .failed(let message):
                 let outcome = try await queue.finish(id: record.id, worker: worker, outcome: .failed(message: message), at: wallClock.now())
                 if outcome == .recorded {
                     metrics.requestFinished(collection: record.collection, datasource: record.datasource, status: .failed)
                 }
+                // A failed archive request keeps its upload until the garbage collector removes the request.
+                if outcome == .revoked, let input = record.archiveInput { try await staging.delete(key: input.key) }
             case .stagingUnavailable(let error):
                 logger.error("staging is unavailable; the request goes back to the queue", metadata: ["error": "\(error)"])
                 _ = stagingPause.failed(now: clock.now)  // before the release: no slot may take it again meanwhile

@@ -158,7 +158,7 @@ struct BadInputTests {
             #expect(ready.status == .ok)
             #expect(try json(ready)["status"] as? String == "ready")
             _ = try await client.submitID("datasource: echo")
-            let summary = try json(try await client.execute(uri: "/telemetry/v1/summary", method: .get))
+            let summary = try json(try await client.execute(uri: "/telemetry/v1/summary", method: .get, headers: alice))
             let byCollection = try #require(summary["requestsByCollection"] as? [String: [String: Int]])
             #expect(byCollection["debug"]?.values.reduce(0, +) == 1)
         }

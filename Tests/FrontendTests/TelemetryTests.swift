@@ -17,7 +17,7 @@ struct TelemetryTests {
             let id = try await client.submitID("datasource: echo\nx: 1")
             #expect(try await client.pollUntilDone(id).status == .seeOther)
             _ = try await client.execute(uri: "/api/v1/downloads/\(id)", method: .get, headers: alice)
-            let response = try await client.execute(uri: "/telemetry/v1/metrics", method: .get)
+            let response = try await client.execute(uri: "/telemetry/v1/metrics", method: .get, headers: alice)
             #expect(response.status == .ok)
             #expect(response.headers[.contentType] == "text/plain; version=0.0.4; charset=utf-8")
             let text = String(buffer: response.body)
@@ -35,6 +35,50 @@ struct TelemetryTests {
             ] {
                 #expect(text.contains(expected), "missing \(expected)")
             }
+        }
+    }
+
+    @Test("collections are named only to callers allowed to see them; others get totals")
+    func collectionVisibility() async throws {
+        let server = try await TestServer()
+        try await server.test { client in
+            let id = try await client.submitID("datasource: echo")
+            #expect(try await client.pollUntilDone(id).status == .seeOther)
+            let submitted = try await client.submit("x: 1", to: "public")
+            let publicID = try #require(submitted.headers[.location]?.split(separator: "/").last.map(String.init))
+            #expect(try await client.pollUntilDone(publicID).status == .seeOther)
+            let guest = basic("eve", "eve-pw")
+
+            func collections(_ headers: HTTPFields) async throws -> [String: [String: Int]]? {
+                try json(try await client.execute(uri: "/telemetry/v1/summary", method: .get, headers: headers))["requestsByCollection"]
+                    as? [String: [String: Int]]
+            }
+            let anonymous = try json(try await client.execute(uri: "/telemetry/v1/summary", method: .get))
+            #expect((anonymous["requestsByCollection"] as? [String: Any])?.isEmpty == true)
+            #expect((anonymous["requestsByStatus"] as? [String: Int])?["processed"] == 2, "totals include every collection")
+            #expect(try await collections(guest) == ["public": ["processed": 1]], "a guest sees the public collection only")
+            #expect(try await collections(alice) == ["debug": ["processed": 1], "public": ["processed": 1]])
+            let refused = try await client.execute(uri: "/telemetry/v1/summary", method: .get, headers: basic("alice", "wrong"))
+            #expect(refused.status == .unauthorized)
+
+            let text = String(buffer: try await client.execute(uri: "/telemetry/v1/metrics", method: .get).body)
+            #expect(!text.contains(#"collection="debug""#) && !text.contains(#"collection="public""#), "anonymous: no collection named")
+            #expect(!text.contains(#"datasource="echo""#))
+            for expected in [
+                #"polytope_requests_submitted_total{collection="(hidden)",datasource="(hidden)"} 2"#,
+                #"polytope_requests{collection="(hidden)",status="processed"} 2"#,
+                #"polytope_requests{collection="(hidden)",status="waiting"} 0"#,
+                #"polytope_queue_wait_seconds_count{collection="(hidden)"} 2"#,
+                #"polytope_http_requests_total{method="POST",route="/api/v1/requests/{name}",status="202"} 2"#,
+            ] {
+                #expect(text.contains(expected), "missing \(expected)")
+            }
+            let guestText = String(buffer: try await client.execute(uri: "/telemetry/v1/metrics", method: .get, headers: guest).body)
+            #expect(guestText.contains(#"polytope_requests{collection="public",status="processed"} 1"#))
+            #expect(guestText.contains(#"polytope_requests{collection="(hidden)",status="processed"} 1"#), "debug, unnamed")
+            #expect(!guestText.contains(#"collection="debug""#))
+            let rootText = String(buffer: try await client.execute(uri: "/telemetry/v1/metrics", method: .get, headers: root).body)
+            #expect(rootText.contains(#"polytope_requests{collection="debug",status="processed"} 1"#), "administrators see every collection")
         }
     }
 

@@ -105,6 +105,35 @@ struct GarbageCollectorTests {
         #expect(try await setup.store.request(id: recent.id)?.status == .uploading)
     }
 
+    @Test("an archive request's upload is kept while it waits, and goes with the request once it failed and expired")
+    func archiveInputs() async throws {
+        let setup = try Setup()
+        defer { setup.directory.remove() }
+        var record = Fixtures.record(at: setup.clock.date)
+        record.verb = .archive
+        record.status = .uploading
+        try await setup.store.insert(record)
+        let key = StagingKey.makeUpload(id: record.id)
+        let size = try await setup.staging.store(key: key, contentType: "x") { try await $0.write(ByteBuffer(repeating: 1, count: 300)) }
+        #expect(
+            try await setup.store.markUploaded(
+                id: record.id, upload: StagedResult(key: key, contentType: "x", contentLength: size), at: setup.clock.date))
+        setup.clock.advance(by: .seconds(600))
+        let waiting = try await setup.collector(threshold: 100, orphanGrace: .zero).collect()
+        #expect(
+            waiting.orphanedObjects == 0 && waiting.evictedRequests == 0 && waiting.bytesFreed == 0, "the upload is referenced, its request active")
+        #expect(try await setup.stagedKeys == [key])
+
+        _ = try await setup.store.markQueued([record.id], at: setup.clock.date)
+        _ = try await setup.store.claimNextRequest(worker: "w", leaseExpiry: setup.clock.date.addingTimeInterval(30), at: setup.clock.date)
+        _ = try await setup.store.finish(id: record.id, worker: "w", outcome: .failed(message: "bad data"), at: setup.clock.date)
+        #expect(try await setup.stagedKeys == [key], "a failed request keeps its upload until it expires")
+        setup.clock.advance(by: .seconds(3700))
+        let expired = try await setup.collector().collect()
+        #expect(expired.expiredRequests == 1 && expired.bytesFreed == 300)
+        #expect(try await setup.stagedKeys.isEmpty)
+    }
+
     @Test("over the size threshold, the oldest results go first until under it")
     func sizePressure() async throws {
         let setup = try Setup()

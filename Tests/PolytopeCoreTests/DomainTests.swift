@@ -64,6 +64,35 @@ struct DomainTests {
         #expect(!StagingKey.isValid("../\(id).1"))
         #expect(!StagingKey.isValid("\(id)"))
         #expect(!StagingKey.isValid(".ready-probe"))
+        #expect(!StagingKey.isValid("\(id).-1") && !StagingKey.isValid("\(id).+1") && !StagingKey.isValid("\(id)."))
+    }
+
+    @Test("upload keys are unique per upload, and validated as strictly")
+    func uploadKeys() {
+        let id = RequestID()
+        let first = StagingKey.makeUpload(id: id)
+        let second = StagingKey.makeUpload(id: id)
+        #expect(first != second)
+        #expect(first.hasPrefix("\(id).upload-"))
+        #expect(StagingKey.isValid(first) && StagingKey.isValid(second))
+        let uuid = UUID().uuidString
+        for invalid in [
+            "\(id).upload-", "\(id).upload-\(uuid)", "\(id).upload-nope", "\(id).upload-\(uuid.lowercased())/x",
+            "\(id).upload-../\(uuid.lowercased())", "../\(id).upload-\(uuid.lowercased())", "\(id).download-\(uuid.lowercased())",
+        ] {
+            #expect(!StagingKey.isValid(invalid), "\(invalid)")
+        }
+    }
+
+    @Test("the transition table: the changes the stores make, no others")
+    func transitionTable() {
+        let allowed = RequestStatus.allCases.flatMap { from in RequestStatus.allCases.filter(from.canChange).map { "\(from)>\($0)" } }
+        #expect(
+            Set(allowed) == [
+                "uploading>waiting", "uploading>failed", "waiting>queued", "waiting>failed", "queued>processing", "processing>processed",
+                "processing>failed", "processing>queued", "waiting>revoked", "uploading>revoked", "queued>revoked", "processing>revoked",
+                "processed>revoked", "failed>revoked",
+            ])
     }
 
     @Test("the request document keeps order, replaces in place and removes")

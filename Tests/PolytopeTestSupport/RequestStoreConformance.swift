@@ -2,7 +2,7 @@ import Foundation
 import PolytopeCore
 
 /// The behaviour every request store backend must have, written once and run against each
-/// implementation (SQLite now, PostgreSQL later) by that backend's test target:
+/// implementation (SQLite and PostgreSQL) by that backend's test target:
 ///
 /// ```swift
 /// @Test(arguments: RequestStoreConformance.checks)
@@ -26,7 +26,11 @@ package enum RequestStoreConformance {
 
     static let t0 = Date(timeIntervalSince1970: 1_800_000_000)
 
-    package static let checks: [Check] = [
+    /// Every check: the basic ones, lists and their pages, archive inputs, and every status
+    /// change the store's API can attempt.
+    package static let checks: [Check] = basicChecks + listChecks + archiveInputChecks + transitionChecks
+
+    static let basicChecks: [Check] = [
         Check(description: "expiry notes are kept until pruned") { store in
             let record = Fixtures.record()
             try await store.insert(record)
@@ -46,11 +50,14 @@ package enum RequestStoreConformance {
             try await store.insert(alices)
             try await store.insert(bobs)
             _ = try await store.markQueued([bobs.id], at: t0)
-            try expect(try await store.requests(matching: RequestQuery()).map(\.id) == [bobs.id, alices.id], "newest first")
-            try expect(try await store.requests(matching: RequestQuery(status: .queued)).map(\.id) == [bobs.id], "by status")
-            try expect(try await store.requests(matching: RequestQuery(username: "alice")).map(\.id) == [alices.id], "by user")
-            try expect(try await store.requests(matching: RequestQuery(collection: "b")).map(\.id) == [bobs.id], "by collection")
-            try expect(try await store.requests(matching: RequestQuery(limit: 1)).count == 1, "limited")
+            try expect(try await store.requests(matching: RequestQuery()).records.map(\.id) == [bobs.id, alices.id], "newest first")
+            try expect(try await store.requests(matching: RequestQuery(status: .queued)).records.map(\.id) == [bobs.id], "by status")
+            try expect(try await store.requests(matching: RequestQuery(username: "alice")).records.map(\.id) == [alices.id], "by user")
+            try expect(try await store.requests(matching: RequestQuery(collection: "b")).records.map(\.id) == [bobs.id], "by collection")
+            let first = try await store.requests(matching: RequestQuery(limit: 1))
+            try expect(first.records.map(\.id) == [bobs.id] && first.next != nil, "limited, with a cursor")
+            let rest = try await store.requests(matching: RequestQuery(after: first.next, limit: 1))
+            try expect(rest.records.map(\.id) == [alices.id] && rest.next == nil, "the next page, the last")
             let worker = WorkerStatus(id: "w1", slots: 4, busy: 1, startedAt: t0, seenAt: t0 + 5)
             try await store.reportWorker(worker)
             var later = worker
@@ -74,9 +81,9 @@ package enum RequestStoreConformance {
             let second = Fixtures.record(user: Fixtures.alice, collection: "other", at: t0.addingTimeInterval(1))
             let bobs = Fixtures.record(user: Fixtures.bob, at: t0.addingTimeInterval(2))
             for record in [first, second, bobs] { try await store.insert(record) }
-            try expect(try await store.requests(ofUser: "alice", collection: nil).map(\.id) == [first.id, second.id], "alice's list")
-            try expect(try await store.requests(ofUser: "alice", collection: "other").map(\.id) == [second.id], "alice in 'other'")
-            try expect(try await store.requests(ofUser: "bob", collection: nil).map(\.id) == [bobs.id], "bob's list")
+            try expect(try await listed(store, "alice").map(\.id) == [first.id, second.id], "alice's list")
+            try expect(try await listed(store, "alice", collection: "other").map(\.id) == [second.id], "alice in 'other'")
+            try expect(try await listed(store, "bob").map(\.id) == [bobs.id], "bob's list")
             try expect(try await store.requestCount(ofUser: "alice") == 2, "alice's count")
         },
         Check(description: "the broker sees waiting requests in order, pages by cursor, and queues them") { store in
@@ -187,7 +194,7 @@ package enum RequestStoreConformance {
             try expect(try await store.request(id: waiting.id) == nil, "deleted at once")
             let revokedRunning = try await store.revoke(id: running.id, ofUser: "alice", at: t0)
             try expect(revokedRunning?.previousStatus == .processing, "revoked while processing")
-            try expect(try await store.requests(ofUser: "alice", collection: nil).isEmpty, "hidden from lists")
+            try expect(try await listed(store, "alice").isEmpty, "hidden from lists")
             try expect(try await store.activeRequestCounts().total == 1, "a revoked run still holds its place under the limits")
             try expect(try await store.revoke(id: running.id, ofUser: "alice", at: t0) == nil, "revoking twice finds nothing")
             try expect(try await store.renewLease(id: running.id, worker: "w1", until: t0 + 60, stagedBytes: 1), "the run is not interrupted")
@@ -234,63 +241,6 @@ package enum RequestStoreConformance {
                 try await store.purgeFinishedRequests(before: t0.addingTimeInterval(1000), limit: 10, at: t0 + 100).map(\.id) == [finished[2].id],
                 "rest")
         },
-        Check(description: "an archive request waits for its upload, then for the broker") { store in
-            var record = Fixtures.record()
-            record.verb = .archive
-            record.status = .uploading
-            record.statusHistory = [StatusChange(status: .uploading, at: t0)]
-            try await store.insert(record)
-            try expect(try await store.waitingRequests(after: nil, limit: 10).isEmpty, "not dispatched while uploading")
-            let upload = StagedResult(key: StagingKey.make(id: record.id, attempt: 0), contentType: "application/x-grib", contentLength: 42)
-            try expect(try await store.markUploaded(id: record.id, upload: upload, at: t0 + 1), "uploaded")
-            let waiting = try await store.request(id: record.id)
-            try expect(waiting?.status == .waiting && waiting?.result == upload && waiting?.verb == .archive, "waiting with its upload")
-            try expect(waiting?.statusHistory.map(\.status) == [.uploading, .waiting], "history")
-            try expect(try await store.waitingRequests(after: nil, limit: 10).map(\.id) == [record.id], "dispatched now")
-            try expect(!(try await store.markUploaded(id: record.id, upload: upload, at: t0 + 2)), "only once")
-            try expect(!(try await store.markUploaded(id: RequestID(), upload: upload, at: t0 + 2)), "unknown id")
-            let revoked = try await store.revoke(id: record.id, ofUser: "alice", at: t0 + 3)
-            try expect(revoked?.orphanedResult == upload, "revoking reports the upload for removal")
-        },
-        Check(description: "archive requests whose data never came are failed by age, with a message") { store in
-            var old = Fixtures.record(at: t0)
-            old.verb = .archive
-            old.status = .uploading
-            old.statusHistory = [StatusChange(status: .uploading, at: t0)]
-            var young = old
-            young.id = RequestID()
-            young.createdAt = t0 + 100
-            let retrieve = Fixtures.record(at: t0)
-            try await store.insert(old)
-            try await store.insert(young)
-            try await store.insert(retrieve)
-            try expect(try await store.failAbandonedUploads(createdBefore: t0 + 50, message: "gave up", at: t0 + 200) == 1, "one")
-            let failed = try await store.request(id: old.id)
-            try expect(failed?.status == .failed && failed?.userMessage == "gave up", "failed with the message")
-            try expect(failed?.statusHistory.map(\.status) == [.uploading, .failed] && failed?.updatedAt == t0 + 200, "history")
-            try expect(try await store.request(id: young.id)?.status == .uploading, "a younger one waits on")
-            try expect(try await store.request(id: retrieve.id)?.status == .waiting, "other requests untouched")
-            try expect(
-                !(try await store.markUploaded(id: old.id, upload: StagedResult(key: "k", contentType: "x", contentLength: 1), at: t0 + 201)),
-                "a late upload is refused")
-            try expect(try await store.failAbandonedUploads(createdBefore: t0 + 50, message: "gave up", at: t0 + 300) == 0, "once")
-        },
-        Check(description: "an archive request with a source URL keeps it, and ends processed without a result") { store in
-            var record = Fixtures.record()
-            record.verb = .archive
-            record.sourceURL = "https://data.example.int/incoming/fields.grib"
-            try await store.insert(record)
-            try expect(try await store.request(id: record.id)?.sourceURL == record.sourceURL, "the URL reads back")
-            _ = try await store.markQueued([record.id], at: t0)
-            let claimed = try await store.claimNextRequest(worker: "w", leaseExpiry: t0 + 30, at: t0)
-            try expect(claimed?.sourceURL == record.sourceURL, "the worker sees the URL")
-            let outcome = try await store.finish(id: record.id, worker: "w", outcome: .archived(message: "Archived 2 fields."), at: t0 + 1)
-            try expect(outcome == .recorded, "recorded")
-            let archived = try await store.request(id: record.id)
-            try expect(archived?.status == .processed && archived?.result == nil, "processed, nothing to download")
-            try expect(archived?.userMessage == "Archived 2 fields.", "the message")
-            try expect(try await store.request(id: Fixtures.record().id)?.sourceURL == nil, "absent by default")
-        },
         Check(description: "a waiting request can be failed by the broker") { store in
             let record = Fixtures.record(collection: "gone")
             try await store.insert(record)
@@ -312,6 +262,19 @@ package enum RequestStoreConformance {
     static func expect(_ condition: Bool, _ message: @autoclosure () -> String) throws {
         if !condition { throw ConformanceFailure(description: message()) }
     }
+
+    /// Every request in the user's list, read in pages of `pageSize`.
+    static func listed(_ store: any Store, _ username: String, collection: String? = nil, pageSize: Int = 2) async throws -> [RequestRecord] {
+        var records: [RequestRecord] = []
+        var cursor: RequestListCursor?
+        repeat {
+            let page = try await store.requests(ofUser: username, collection: collection, after: cursor, limit: pageSize)
+            try expect(page.records.count <= pageSize, "a page of \(page.records.count) with a limit of \(pageSize)")
+            records += page.records
+            cursor = page.next
+        } while cursor != nil
+        return records
+    }
 }
 
 /// A conformance check found the store behaving differently from the contract.
@@ -320,5 +283,5 @@ package struct ConformanceFailure: Error, CustomStringConvertible {
 }
 
 extension Date {
-    fileprivate static func + (date: Date, seconds: Double) -> Date { date.addingTimeInterval(seconds) }
+    static func + (date: Date, seconds: Double) -> Date { date.addingTimeInterval(seconds) }
 }

@@ -46,7 +46,10 @@ struct PostgresRequestStoreTests {
         }
     }
 
-    @Test("conformance", arguments: RequestStoreConformance.checks)
+    /// One check at a time: each has a fresh schema, and schema migrations take a lock
+    /// shared by the whole database, so over a hundred stores migrating at once would wait
+    /// past their connect timeout on a busy machine.
+    @Test("conformance", .serialized, arguments: RequestStoreConformance.checks)
     func conformance(_ check: RequestStoreConformance.Check) async throws {
         try await Self.withStore { store in
             try await check.run { store }

@@ -22,6 +22,7 @@ struct WorkerPoolTests {
         let workQueued = WakeSignal()
         let gate = Latch()
         let gatedStarted = WakeSignal()
+        let archiver = RecordingArchiver()
         let catalog: CollectionCatalog
 
         init() throws {
@@ -36,6 +37,7 @@ struct WorkerPoolTests {
                         DatasourceRoute(name: "dummy", datasource: DummyDatasource(maximumSize: 1 << 30)),
                         DatasourceRoute(name: "raise", datasource: RaiseDatasource(message: "always fails")),
                         DatasourceRoute(name: "gated", datasource: GatedDatasource(gate: gate, started: gatedStarted, prefix: "12345")),
+                        DatasourceRoute(name: "archiver", datasource: archiver),
                     ]
                 )
             ])
@@ -64,6 +66,22 @@ struct WorkerPoolTests {
             _ = try await store.markQueued([record.id], at: clock.date)
             workQueued.signal()
             return record.id
+        }
+
+        /// Inserts an archive request, stages `data` as its upload, and queues it.
+        func submitArchive(_ data: [UInt8]) async throws -> (RequestID, StagedResult) {
+            let record = RequestRecord(
+                user: Fixtures.alice, verb: .archive, collection: "debug", datasource: "archiver", status: .uploading, requestText: "a: 1",
+                normalisedRequest: try RequestTextParser().parse("a: 1"), createdAt: clock.date
+            )
+            try await store.insert(record)
+            let key = StagingKey.makeUpload(id: record.id)
+            let size = try await staging.store(key: key, contentType: "application/x-grib") { try await $0.write(ByteBuffer(bytes: data)) }
+            let upload = StagedResult(key: key, contentType: "application/x-grib", contentLength: size)
+            #expect(try await store.markUploaded(id: record.id, upload: upload, at: clock.date))
+            _ = try await store.markQueued([record.id], at: clock.date)
+            workQueued.signal()
+            return (record.id, upload)
         }
 
         func status(_ id: RequestID) async throws -> RequestStatus? {
@@ -117,6 +135,40 @@ struct WorkerPoolTests {
             #expect(try await setup.bytes(of: dummy).count == 2_500_000)
             #expect(try await setup.store.request(id: dummy)?.result?.contentType == "application/x-grib")
             #expect(try await setup.store.request(id: raise)?.userMessage == "always fails")
+        }
+    }
+
+    @Test("an upload in local staging is archived from its staged file in place, which is then removed")
+    func archivesUploadsInPlace() async throws {
+        let setup = try Setup()
+        defer { setup.directory.remove() }
+        try await whileRunning([setup.pool()]) { _ in
+            let data = Array("GRIB data".utf8)
+            let (id, upload) = try await setup.submitArchive(data)
+            try await eventually("archived") { try await setup.status(id) == .processed }
+            let archived = setup.archiver.archived.withLock { $0 }
+            let stagedFile = URL(fileURLWithPath: setup.directory.file("staging")).appendingPathComponent(upload.key)
+            #expect(archived.map(\.file.standardizedFileURL) == [stagedFile.standardizedFileURL], "read in place, not copied")
+            #expect(archived.map(\.bytes) == [data])
+            let record = try await setup.store.request(id: id)
+            #expect(record?.archiveInput == nil && record?.result == nil && record?.userMessage == "Archived 9 bytes.")
+            try await eventually("the upload is removed") { try await setup.staging.list().isEmpty }
+        }
+    }
+
+    @Test("an upload in staging that is not local is copied into a private file to be archived")
+    func archivesCopiesOfRemoteUploads() async throws {
+        let setup = try Setup()
+        defer { setup.directory.remove() }
+        try await whileRunning([setup.pool(staging: OutageStaging(base: setup.staging))]) { _ in
+            let data = Array("GRIB data".utf8)
+            let (id, upload) = try await setup.submitArchive(data)
+            try await eventually("archived") { try await setup.status(id) == .processed }
+            let archived = setup.archiver.archived.withLock { $0 }
+            #expect(archived.map(\.bytes) == [data])
+            #expect(archived.first?.file.lastPathComponent != upload.key, "a copy")
+            #expect(!FileManager.default.fileExists(atPath: archived.first?.file.path ?? ""), "the copy is removed")
+            try await eventually("the upload is removed") { try await setup.staging.list().isEmpty }
         }
     }
 
@@ -253,7 +305,22 @@ struct WorkerPoolTests {
     }
 }
 
-/// Staging that fails every write with `StagingUnavailable` while `down` is set.
+/// An archiving datasource that keeps which file it was given and what the file held.
+final class RecordingArchiver: ArchivingDatasource {
+    let archived = Mutex<[(file: URL, bytes: [UInt8])]>([])
+
+    func contentType(for request: DatasourceRequest) -> String { "application/x-grib" }
+    func retrieve(_ request: DatasourceRequest, into output: some ByteSink) async throws {}
+
+    func archive(_ request: DatasourceRequest, file: URL) async throws -> String {
+        let bytes = Array(try Data(contentsOf: file))
+        archived.withLock { $0.append((file, bytes)) }
+        return "Archived \(bytes.count) bytes."
+    }
+}
+
+/// Staging that fails every write with `StagingUnavailable` while `down` is set (and is not
+/// local files, as far as the worker can tell).
 final class OutageStaging: StagingArea {
     let base: any StagingArea
     let down = Mutex(false)

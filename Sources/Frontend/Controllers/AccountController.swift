@@ -4,7 +4,7 @@ import PolytopeHTTP
 
 /// `/api/v1/collections` and `/api/v1/user`: what the caller may use and who they are.
 struct AccountController {
-    let store: any RequestStore
+    let store: any FrontendStore
     let catalog: CollectionCatalog
 
     func addRoutes(to group: RouterGroup<PolytopeRequestContext>) {

@@ -10,7 +10,7 @@ import PolytopeHTTP
 /// Users only ever see their own requests; a request of someone else, an unknown id and a
 /// revoked request all answer the same 404.
 struct RequestsController {
-    let store: any RequestStore
+    let store: any FrontendStore
     let staging: any StagingArea
     let directDownloads: (any DirectDownloadStaging)?
     let catalog: CollectionCatalog
@@ -183,9 +183,17 @@ struct RequestsController {
         try await listResponse(user: try context.requireUser(), collection: nil, request: request)
     }
 
+    /// The user's requests, oldest first, streamed from the store page by page: all of them
+    /// (as polytope-client reads them), or with `?limit=&after=` one page and the `next` cursor.
     private func listResponse(user: User, collection: String?, request: Request) async throws -> Response {
-        let records = try await store.requests(ofUser: user.username, collection: collection)
-        return JSONResponse.encode(["message": records.map { RequestSummary($0, downloadURL: urls.download($0.id, for: request)) }])
+        let parameters = request.uri.queryParameters
+        let pagination = try ListPagination(limit: parameters.get("limit"), after: parameters.get("after"))
+        let (store, urls) = (store, urls)
+        let list = PagedJSONList<RequestSummary, RequestListCursor>(token: \.token) { after, limit in
+            let page = try await store.requests(ofUser: user.username, collection: collection, after: after, limit: limit)
+            return (page.records.map { RequestSummary($0, downloadURL: urls.download($0.id, for: request)) }, page.next)
+        }
+        return try await list.response(after: pagination.after, limit: pagination.limit)
     }
 
     // MARK: Revoke
@@ -216,7 +224,7 @@ struct RequestsController {
     }
 
     private func removeResults(of revocations: [Revocation], logger: Logger) async {
-        for result in revocations.compactMap(\.orphanedResult) {
+        for result in revocations.flatMap(\.orphanedObjects) {
             do {
                 try await staging.delete(key: result.key)
             } catch {
@@ -254,7 +262,7 @@ struct RequestsController {
 
 /// One request as listed by `GET /api/v1/requests`: `id`, `status` and `verb` are strings
 /// (polytope-client requires it); the rest helps people and scripts.
-struct RequestSummary: Encodable {
+struct RequestSummary: Encodable, Sendable {
     var id: String
     var status: String
     var verb: String

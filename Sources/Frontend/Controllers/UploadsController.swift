@@ -11,12 +11,14 @@ import PolytopeHTTP
 /// (`POST`, raw bytes, `X-Checksum: <MD5 hex>`), and its status (`GET`).
 ///
 /// Only the request's owner may upload, once, while the request is `uploading`. The bytes
-/// are streamed to staging while their MD5 is computed; a checksum that does not match
-/// discards them (the user may upload again). Then the request waits for the broker like
-/// any other, and a worker archives the data.
+/// are streamed to staging, under a key of their own (`StagingKey.makeUpload`), while their
+/// MD5 is computed; a checksum that does not match discards them (the user may upload
+/// again). Of concurrent uploads, the one whose store change (`markUploaded`) wins is kept;
+/// every other removes its own object and answers 409. Then the request waits for the
+/// broker like any other, and a worker archives the data.
 struct UploadsController {
     let requests: RequestsController
-    let store: any RequestStore
+    let store: any FrontendStore
     let staging: any StagingArea
     let requestArrived: WakeSignal
     let wallClock: any WallClock
@@ -48,7 +50,7 @@ struct UploadsController {
             throw tooLarge()
         }
         let contentType = request.headers[.contentType] ?? "application/octet-stream"
-        let key = StagingKey.make(id: record.id, attempt: 0)
+        let key = StagingKey.makeUpload(id: record.id)
         let digest = DigestBox()
         let limit = configuration.maximumUploadSize
         let size: Int64
@@ -72,7 +74,15 @@ struct UploadsController {
                 "The data does not match its checksum (X-Checksum \(expected), received \(size) bytes with MD5 \(actual)); please upload again.")
         }
         let upload = StagedResult(key: key, contentType: contentType, contentLength: size)
-        guard try await store.markUploaded(id: record.id, upload: upload, at: wallClock.now()) else {
+        let accepted: Bool
+        do {
+            accepted = try await store.markUploaded(id: record.id, upload: upload, at: wallClock.now())
+        } catch {
+            try? await staging.delete(key: key)
+            throw error
+        }
+        guard accepted else {
+            // Another upload won (or the request was revoked): only this upload's own object goes.
             try? await staging.delete(key: key)
             throw PolytopeError(.conflict, "Request \(record.id) is no longer waiting for data (revoked, given up, or uploaded meanwhile).")
         }

@@ -123,6 +123,7 @@ package enum OpenAPIDocument {
                 message:
                   type: array
                   items: {$ref: "#/components/schemas/RequestSummary"}
+                next: {type: string, description: "With limit: the cursor of the next page (pass it as after); absent on the last page."}
             AdminRequest:
               type: object
               required: [id, user, status, verb, collection, datasource, attempts, userMessage, request, createdAt, updatedAt, history]
@@ -258,13 +259,17 @@ package enum OpenAPIDocument {
                 "503": {$ref: "#/components/responses/Unavailable"}
           /api/v1/requests:
             get:
-              summary: The caller's requests, oldest first.
+              summary: The caller's requests, oldest first (all of them, or a page with limit and after).
+              parameters:
+                - {name: limit, in: query, required: false, schema: {type: string}, description: "1 to 10000: at most this many, and the next cursor."}
+                - {name: after, in: query, required: false, schema: {type: string}, description: "The next cursor of the previous page."}
               responses:
                 "200":
                   description: The requests.
                   content:
                     application/json:
                       schema: {$ref: "#/components/schemas/RequestList"}
+                "400": {$ref: "#/components/responses/BadRequest"}
                 "401": {$ref: "#/components/responses/Unauthorized"}
                 "503": {$ref: "#/components/responses/Unavailable"}
           /api/v1/requests/{name}:
@@ -561,6 +566,7 @@ package enum OpenAPIDocument {
                 - {name: user, in: query, required: false, schema: {type: string}}
                 - {name: collection, in: query, required: false, schema: {type: string}}
                 - {name: limit, in: query, required: false, schema: {type: string}}
+                - {name: after, in: query, required: false, schema: {type: string}}
               responses:
                 "200":
                   description: The requests.
@@ -573,6 +579,7 @@ package enum OpenAPIDocument {
                           message:
                             type: array
                             items: {$ref: "#/components/schemas/AdminRequest"}
+                          next: {type: string}
                 "400": {$ref: "#/components/responses/BadRequest"}
                 "401": {$ref: "#/components/responses/Unauthorized"}
                 "403": {$ref: "#/components/responses/Forbidden"}

@@ -54,7 +54,8 @@ extension Datasource {
 /// A datasource that also stores data users send (the `archive` verb): the worker hands it
 /// the uploaded bytes, in a local file, with the archive request (the data's metadata).
 package protocol ArchivingDatasource: Datasource {
-    /// Archives the data in `file` after checking it against `request`'s metadata.
+    /// Archives the data in `file` after checking it against `request`'s metadata. `file` is
+    /// only read: it may be the staged upload itself, which must stay as it is.
     /// - Returns: a message for the user (what was archived).
     /// - Throws: an error conforming to `UserFacingError` when the user should see why it failed.
     func archive(_ request: DatasourceRequest, file: URL) async throws -> String

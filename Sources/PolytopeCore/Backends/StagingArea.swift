@@ -78,15 +78,31 @@ package struct StagedObjectInfo: Sendable, Hashable {
     }
 }
 
-/// Staging keys: `<request id>.<attempt>`, unique per attempt so that a worker that lost its
-/// lease can never overwrite or delete the object of the worker that took over.
+/// Staging keys: `<request id>.<attempt>` for results, unique per attempt so that a worker
+/// that lost its lease can never overwrite or delete the object of the worker that took
+/// over; `<request id>.upload-<uuid>` for the data of an archive request, unique per upload
+/// so that concurrent uploads to one request never share an object (only the one the store
+/// accepts is kept; each other removes its own).
 package enum StagingKey {
+    /// The key of a result: request and attempt.
     package static func make(id: RequestID, attempt: Int) -> String { "\(id).\(attempt)" }
 
-    /// Whether `key` has the shape of a staging key (guards file paths and object names).
+    /// A new key for one upload of an archive request's data.
+    package static func makeUpload(id: RequestID) -> String { "\(id).\(uploadPrefix)\(UUID().uuidString.lowercased())" }
+
+    private static let uploadPrefix = "upload-"
+
+    /// Whether `key` has the shape of a staging key (guards file paths and object names):
+    /// a request id, a dot, and an attempt number or `upload-` with a lower-case UUID.
     package static func isValid(_ key: String) -> Bool {
         let parts = key.split(separator: ".", omittingEmptySubsequences: false)
-        return parts.count == 2 && RequestID(parts[0]) != nil && Int(parts[1]) != nil
+        guard parts.count == 2, RequestID(parts[0]) != nil else { return false }
+        let suffix = parts[1]
+        if suffix.hasPrefix(uploadPrefix) {
+            let uuid = suffix.dropFirst(uploadPrefix.count)
+            return uuid == uuid.lowercased() && UUID(uuidString: String(uuid)) != nil
+        }
+        return !suffix.isEmpty && suffix.count <= 9 && suffix.allSatisfy { $0.isASCII && $0.isNumber }
     }
 }
 
@@ -98,9 +114,14 @@ package protocol DirectDownloadStaging: StagingArea {
 }
 
 /// Staging whose objects are files on this machine. The frontend then sends a download with
-/// `sendfile(2)` from the open file instead of reading it through buffers.
+/// `sendfile(2)` from the open file instead of reading it through buffers, and a worker
+/// archives an upload from its file in place instead of copying it.
 package protocol LocalFileStaging: StagingArea {
     /// Opens the object for reading, or returns nil if there is none. The file stays
     /// readable while open even if the object is deleted meanwhile.
     func openFile(key: String) throws -> NIOFileHandle?
+
+    /// The file of the object, or nil if there is none, for reading in place. The caller
+    /// must not change it; it is there as long as the object is.
+    func fileURL(key: String) async throws -> URL?
 }

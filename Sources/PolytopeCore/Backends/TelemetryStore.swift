@@ -5,8 +5,9 @@ package protocol TelemetryStore: Sendable {
     /// How many requests are where.
     func statistics() async throws -> RequestStatistics
 
-    /// Requests of any user matching `query`, newest first (revoked ones left out).
-    func requests(matching query: RequestQuery) async throws -> [RequestRecord]
+    /// One page of the requests of any user matching `query`, newest first (revoked ones
+    /// left out): at most `query.limit`, after `query.after` in that order.
+    func requests(matching query: RequestQuery) async throws -> RequestPage
 }
 
 /// A filter over all requests, for operators.
@@ -14,12 +15,17 @@ package struct RequestQuery: Sendable, Hashable {
     package var status: RequestStatus?
     package var username: String?
     package var collection: String?
+    /// Where the page starts (newest first: requests older than the cursor); nil for the newest.
+    package var after: RequestListCursor?
     package var limit: Int
 
-    package init(status: RequestStatus? = nil, username: String? = nil, collection: String? = nil, limit: Int = 100) {
+    package init(
+        status: RequestStatus? = nil, username: String? = nil, collection: String? = nil, after: RequestListCursor? = nil, limit: Int = 100
+    ) {
         self.status = status
         self.username = username
         self.collection = collection
+        self.after = after
         self.limit = limit
     }
 }

@@ -18,10 +18,13 @@ package struct RequestRecord: Sendable, Hashable {
     package var requestText: String
     /// The request after parsing, defaults and patches: what the datasource runs.
     package var normalisedRequest: RequestDocument
-    /// Set once the result is staged.
+    /// Set once the result is staged (retrieve requests; archive requests have none).
     package var result: StagedResult?
     /// Archive requests only: the http(s) URL a worker fetches the data from (instead of an upload).
     package var sourceURL: String?
+    /// Archive requests only: the data its user uploaded, staged from the upload until a
+    /// worker has archived it (then the store forgets it and the worker deletes the object).
+    package var archiveInput: StagedResult?
     /// How many times a worker has started the request.
     package var attempts: Int
     /// Bytes of the result staged so far, reported by the worker's heartbeat while processing.
@@ -80,9 +83,11 @@ package struct Lease: Sendable, Hashable {
     }
 }
 
-/// Where and what a staged result is.
+/// Where and what a staged object is: a request's result, or the uploaded data of an
+/// archive request.
 package struct StagedResult: Sendable, Hashable {
-    /// The staging key (unique per attempt, so two workers never write the same object).
+    /// The staging key (unique per attempt and per upload, so two writers never write the
+    /// same object; see `StagingKey`).
     package var key: String
     package var contentType: String
     package var contentLength: Int64

@@ -4,10 +4,11 @@ import Foundation
 ///
 /// ```
 /// waiting ──broker──▶ queued ──worker claims──▶ processing ──▶ processed | failed
-///    ▲                  ▲                           │
-///    │                  └──── lease expired / ──────┘
-///    │                        handed back
-/// uploading (archive, reserved)          any live status ──revoke──▶ revoked
+///    ▲  │               ▲                           │
+///    │  └─▶ failed      └──── lease expired / ──────┘
+///    │   (broker)             handed back
+/// uploading ──▶ failed (no data in time)   any status but revoked ──revoke──▶ revoked
+/// (archive)
 /// ```
 /// `revoked` is internal: revoked requests are invisible to users (a poll answers 404) and
 /// are purged as soon as nothing is running for them.
@@ -31,12 +32,14 @@ package enum RequestStatus: String, Sendable, Codable, CaseIterable, Hashable {
         }
     }
 
-    /// Whether the status may change to `next`. Every store enforces exactly this table.
+    /// Whether the status may change to `next`. Every store enforces exactly this table: the
+    /// store conformance suite drives every operation from every status and checks that the
+    /// changes they make are these and no others.
     package func canChange(to next: RequestStatus) -> Bool {
         switch (self, next) {
         case (.uploading, .waiting), (.waiting, .queued), (.queued, .processing),
             (.processing, .processed), (.processing, .failed), (.processing, .queued),
-            (.waiting, .failed), (.queued, .failed), (.uploading, .failed):
+            (.waiting, .failed), (.uploading, .failed):
             return true
         case (_, .revoked):
             return self != .revoked

@@ -1,10 +1,12 @@
 import Foundation
+import PolytopeCore
 
 /// The columns of a stored request, as every request store writes them: plain values, with
 /// the structured parts (user, status history, normalised request) as JSON text.
 ///
 /// Stores convert rows to and from these, so the JSON formats are the same in SQLite and
 /// PostgreSQL and a database can be inspected (or migrated) with the same expectations.
+/// The column names are those of both schemas (`staging_key`, `input_staging_key`, ...).
 package struct StoredRequestColumns: Sendable, Hashable {
     package var id: String
     package var username: String
@@ -17,6 +19,7 @@ package struct StoredRequestColumns: Sendable, Hashable {
     package var userMessage: String
     package var requestText: String
     package var normalisedJSON: String
+    /// `staging_key`, `content_type`, `content_length`: the staged result.
     package var stagingKey: String?
     package var contentType: String?
     package var contentLength: Int64?
@@ -26,14 +29,20 @@ package struct StoredRequestColumns: Sendable, Hashable {
     package var leaseExpiresAt: Double?
     package var createdAt: Double
     package var updatedAt: Double
-    /// `source_url` (schema v5): set after `init`, as the stores read it.
+    /// `source_url` (schema v5).
     package var sourceURL: String?
+    /// `input_staging_key`, `input_content_type`, `input_content_length` (schema v6): the
+    /// uploaded data of an archive request.
+    package var inputStagingKey: String?
+    package var inputContentType: String?
+    package var inputContentLength: Int64?
 
     package init(
         id: String, username: String, userJSON: String, verb: String, collection: String, datasource: String, status: String,
         statusHistoryJSON: String, userMessage: String, requestText: String, normalisedJSON: String, stagingKey: String?,
         contentType: String?, contentLength: Int64?, attempts: Int, stagedBytes: Int64, leaseOwner: String?, leaseExpiresAt: Double?,
-        createdAt: Double, updatedAt: Double
+        createdAt: Double, updatedAt: Double, sourceURL: String? = nil, inputStagingKey: String? = nil, inputContentType: String? = nil,
+        inputContentLength: Int64? = nil
     ) {
         self.id = id
         self.username = username
@@ -55,6 +64,10 @@ package struct StoredRequestColumns: Sendable, Hashable {
         self.leaseExpiresAt = leaseExpiresAt
         self.createdAt = createdAt
         self.updatedAt = updatedAt
+        self.sourceURL = sourceURL
+        self.inputStagingKey = inputStagingKey
+        self.inputContentType = inputContentType
+        self.inputContentLength = inputContentLength
     }
 
     package init(_ record: RequestRecord) throws {
@@ -81,9 +94,12 @@ package struct StoredRequestColumns: Sendable, Hashable {
             leaseOwner: record.lease?.owner,
             leaseExpiresAt: record.lease?.expiresAt.timeIntervalSince1970,
             createdAt: record.createdAt.timeIntervalSince1970,
-            updatedAt: record.updatedAt.timeIntervalSince1970
+            updatedAt: record.updatedAt.timeIntervalSince1970,
+            sourceURL: record.sourceURL,
+            inputStagingKey: record.archiveInput?.key,
+            inputContentType: record.archiveInput?.contentType,
+            inputContentLength: record.archiveInput?.contentLength
         )
-        sourceURL = record.sourceURL
     }
 
     /// The record these columns describe.
@@ -105,9 +121,7 @@ package struct StoredRequestColumns: Sendable, Hashable {
             userMessage: userMessage,
             requestText: requestText,
             normalisedRequest: normalised,
-            result: stagingKey.map {
-                StagedResult(key: $0, contentType: contentType ?? "application/octet-stream", contentLength: contentLength ?? 0)
-            },
+            result: Self.staged(key: stagingKey, contentType: contentType, contentLength: contentLength),
             attempts: attempts,
             stagedBytes: stagedBytes,
             lease: leaseOwner.flatMap { owner in leaseExpiresAt.map { Lease(owner: owner, expiresAt: Date(timeIntervalSince1970: $0)) } },
@@ -116,7 +130,13 @@ package struct StoredRequestColumns: Sendable, Hashable {
             updatedAt: Date(timeIntervalSince1970: updatedAt)
         )
         record.sourceURL = sourceURL
+        record.archiveInput = Self.staged(key: inputStagingKey, contentType: inputContentType, contentLength: inputContentLength)
         return record
+    }
+
+    /// A staged object from its three columns; nil without a key.
+    package static func staged(key: String?, contentType: String?, contentLength: Int64?) -> StagedResult? {
+        key.map { StagedResult(key: $0, contentType: contentType ?? "application/octet-stream", contentLength: contentLength ?? 0) }
     }
 
     /// `{"username":...,"realm":...,"roles":[...],"attributes":{...}}`, as `User`'s Codable reads it.
@@ -126,6 +146,7 @@ package struct StoredRequestColumns: Sendable, Hashable {
             + JSONText.array(user.roles) + ",\"attributes\":{" + attributes.joined(separator: ",") + "}}"
     }
 
+    /// The user of `userJSON`.
     package static func decodeUser(_ json: String) throws -> User {
         try JSONDecoder().decode(User.self, from: Data(json.utf8))
     }

@@ -1,0 +1,100 @@
+import Foundation
+
+/// The request store as the broker uses it.
+package protocol DispatchStore: Sendable {
+    /// Waiting requests in arrival order, starting after `cursor` (exclusive), at most `limit`.
+    func waitingRequests(after cursor: DispatchCursor?, limit: Int) async throws -> [DispatchCandidate]
+
+    /// Active requests (queued, processing, and revoked ones a worker is still running:
+    /// a revoked request only stays in the store while a worker holds it) counted per
+    /// collection and user.
+    func activeRequestCounts() async throws -> ActiveRequestCounts
+
+    /// Moves the given requests from `waiting` to `queued`. Requests that are no longer
+    /// waiting (revoked meanwhile) are skipped.
+    /// - Returns: how many were queued.
+    func markQueued(_ ids: [RequestID], at now: Date) async throws -> Int
+
+    /// Fails a request that is still waiting (it can never run, e.g. its collection is gone).
+    func failWaiting(_ id: RequestID, message: String, at now: Date) async throws
+
+    /// Requeues or fails requests whose worker stopped renewing its lease, and deletes revoked
+    /// requests whose worker vanished.
+    /// - Parameter maximumAttempts: a request started this many times fails instead of being requeued.
+    func recoverExpiredLeases(at now: Date, maximumAttempts: Int) async throws -> [LeaseRecovery]
+}
+
+/// Position in the waiting list (requests arrive in a strict order).
+package struct DispatchCursor: Sendable, Hashable, Comparable {
+    package var sequence: Int64
+
+    package init(sequence: Int64) {
+        self.sequence = sequence
+    }
+
+    package static func < (lhs: DispatchCursor, rhs: DispatchCursor) -> Bool { lhs.sequence < rhs.sequence }
+}
+
+/// What the broker needs to know about a waiting request.
+package struct DispatchCandidate: Sendable, Hashable {
+    package var id: RequestID
+    package var cursor: DispatchCursor
+    package var username: String
+    package var roles: [String]
+    package var collection: String
+
+    package init(id: RequestID, cursor: DispatchCursor, username: String, roles: [String], collection: String) {
+        self.id = id
+        self.cursor = cursor
+        self.username = username
+        self.roles = roles
+        self.collection = collection
+    }
+}
+
+/// Counts of active requests, the input of quality-of-service decisions.
+package struct ActiveRequestCounts: Sendable, Hashable {
+    package var total = 0
+    package var perCollection: [String: Int] = [:]
+    package var perCollectionUser: [CollectionUser: Int] = [:]
+
+    /// A user within a collection.
+    package struct CollectionUser: Sendable, Hashable {
+        package var collection: String
+        package var username: String
+
+        package init(collection: String, username: String) {
+            self.collection = collection
+            self.username = username
+        }
+    }
+
+    package init() {}
+
+    /// Adds `count` active requests of `username` in `collection`.
+    package mutating func add(collection: String, username: String, count: Int = 1) {
+        total += count
+        perCollection[collection, default: 0] += count
+        perCollectionUser[CollectionUser(collection: collection, username: username), default: 0] += count
+    }
+}
+
+/// What happened to a request whose lease expired.
+package struct LeaseRecovery: Sendable, Hashable {
+    package enum Outcome: Sendable, Hashable {
+        case requeued
+        case failed
+        case purged
+    }
+    package var id: RequestID
+    package var outcome: Outcome
+    package var attempts: Int
+    package var previousOwner: String
+
+    package init(id: RequestID, outcome: Outcome, attempts: Int, previousOwner: String) {
+        self.id = id
+        self.outcome = outcome
+        self.attempts = attempts
+        self.previousOwner = previousOwner
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import PolytopeCore
+import PostgresNIO
+import RequestStoreSupport
+
+extension PostgresRequestStore {
+    // MARK: DispatchStore
+
+    package func waitingRequests(after cursor: DispatchCursor?, limit: Int) async throws -> [DispatchCandidate] {
+        try await query(
+            """
+            SELECT seq, id, username, user_json, collection FROM requests
+            WHERE status = 'waiting' AND seq > \(cursor?.sequence ?? 0) ORDER BY seq LIMIT \(limit)
+            """
+        ).map { row in
+            let user = try StoredRequestColumns.decodeUser(try row["user_json"].decode(String.self))
+            return DispatchCandidate(
+                id: try Self.requestID(row), cursor: DispatchCursor(sequence: try row["seq"].decode(Int64.self)),
+                username: try row["username"].decode(String.self), roles: user.roles, collection: try row["collection"].decode(String.self)
+            )
+        }
+    }
+
+    package func activeRequestCounts() async throws -> ActiveRequestCounts {
+        var counts = ActiveRequestCounts()
+        for row in try await query(
+            """
+            SELECT collection, username, count(*) AS n FROM requests
+            WHERE status IN ('queued', 'processing', 'revoked') GROUP BY collection, username
+            """
+        ) {
+            counts.add(
+                collection: try row["collection"].decode(String.self), username: try row["username"].decode(String.self),
+                count: try row["n"].decode(Int.self))
+        }
+        return counts
+    }
+
+    package func markQueued(_ ids: [RequestID], at now: Date) async throws -> Int {
+        guard !ids.isEmpty else { return 0 }
+        let time = now.timeIntervalSince1970
+        return try await query(
+            """
+            UPDATE requests SET status = 'queued', updated_at = \(time),
+                status_history = (status_history::jsonb || jsonb_build_array(jsonb_build_object('status', 'queued', 'at', \(time)::float8)))::text
+            WHERE status = 'waiting' AND id = ANY(\(ids.map(\.description)))
+            RETURNING id
+            """
+        ).count
+    }
+
+    package func failWaiting(_ id: RequestID, message: String, at now: Date) async throws {
+        let time = now.timeIntervalSince1970
+        _ = try await query(
+            """
+            UPDATE requests SET status = 'failed', updated_at = \(time),
+                user_message = CASE WHEN user_message = '' THEN \(message) ELSE user_message || E'\\n' || \(message) END,
+                status_history = (status_history::jsonb || jsonb_build_array(jsonb_build_object('status', 'failed', 'at', \(time)::float8)))::text
+            WHERE id = \(id.description) AND status = 'waiting'
+            """
+        )
+    }
+
+    package func recoverExpiredLeases(at now: Date, maximumAttempts: Int) async throws -> [LeaseRecovery] {
+        let time = now.timeIntervalSince1970
+        let logger = self.logger
+        return try await transaction { connection in
+            let rows = try await connection.query(
+                """
+                SELECT id, status, attempts, lease_owner FROM requests
+                WHERE lease_expires_at IS NOT NULL AND lease_expires_at < \(time) FOR UPDATE SKIP LOCKED
+                """,
+                logger: logger
+            ).collect().map { $0.makeRandomAccess() }
+            var recoveries: [LeaseRecovery] = []
+            for row in rows {
+                let id = try row["id"].decode(String.self)
+                let attempts = try row["attempts"].decode(Int.self)
+                let owner = try row["lease_owner"].decode(String?.self) ?? "unknown"
+                let requestID = try Self.requestID(row)
+                if try row["status"].decode(String.self) == "revoked" {
+                    try await connection.query("DELETE FROM requests WHERE id = \(id)", logger: logger)
+                    recoveries.append(LeaseRecovery(id: requestID, outcome: .purged, attempts: attempts, previousOwner: owner))
+                    continue
+                }
+                let failed = attempts >= maximumAttempts
+                let status = failed ? "failed" : "queued"
+                let message =
+                    failed
+                    ? "The request was started \(attempts) times and each time the worker running it stopped responding; giving up."
+                    : "The worker running the request stopped responding; it was queued again (attempt \(attempts + 1) of \(maximumAttempts))."
+                try await connection.query(
+                    """
+                    UPDATE requests SET status = \(status), lease_owner = NULL, lease_expires_at = NULL, updated_at = \(time),
+                        user_message = CASE WHEN user_message = '' THEN \(message) ELSE user_message || E'\\n' || \(message) END,
+                        status_history = (status_history::jsonb || jsonb_build_array(jsonb_build_object('status', \(status)::text, 'at', \(time)::float8)))::text
+                    WHERE id = \(id)
+                    """,
+                    logger: logger
+                )
+                recoveries.append(LeaseRecovery(id: requestID, outcome: failed ? .failed : .requeued, attempts: attempts, previousOwner: owner))
+            }
+            return recoveries
+        }
+    }
+}

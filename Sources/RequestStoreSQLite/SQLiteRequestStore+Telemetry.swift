@@ -1,0 +1,78 @@
+import Foundation
+import GRDB
+import PolytopeCore
+
+extension SQLiteRequestStore {
+    package func statistics() async throws -> RequestStatistics {
+        try await read { db in
+            var statistics = RequestStatistics()
+            let rows = try Row.fetchAll(
+                db,
+                sql: "SELECT collection, status, count(*) AS n FROM requests WHERE status != 'revoked' GROUP BY collection, status"
+            )
+            for row in rows {
+                statistics.byCollection[row["collection"], default: [:]][row["status"]] = row["n"]
+            }
+            let oldest = try Double.fetchOne(db, sql: "SELECT created_at FROM requests WHERE status = 'waiting' ORDER BY seq LIMIT 1")
+            statistics.oldestWaitingSince = oldest.map(Date.init(timeIntervalSince1970:))
+            return statistics
+        }
+    }
+
+    package func requests(matching query: RequestQuery) async throws -> RequestPage {
+        try await read { db in
+            var conditions = ["status != 'revoked'"]
+            var arguments: StatementArguments = []
+            if let after = query.after {
+                conditions.append("seq < ?")
+                arguments += [after.sequence]
+            }
+            if let status = query.status {
+                conditions.append("status = ?")
+                arguments += [status.rawValue]
+            }
+            if let username = query.username {
+                conditions.append("username = ?")
+                arguments += [username]
+            }
+            if let collection = query.collection {
+                conditions.append("collection = ?")
+                arguments += [collection]
+            }
+            arguments += [query.limit + 1]
+            let sql = "SELECT * FROM requests WHERE \(conditions.joined(separator: " AND ")) ORDER BY seq DESC LIMIT ?"
+            return try SQLiteRow.page(Row.fetchAll(db, sql: sql, arguments: arguments), limit: query.limit)
+        }
+    }
+
+    package func reportWorker(_ status: WorkerStatus) async throws {
+        try await write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO workers (id, slots, busy, started_at, seen_at) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT(id) DO UPDATE SET slots = excluded.slots, busy = excluded.busy, seen_at = excluded.seen_at
+                    """,
+                arguments: [
+                    status.id, status.slots, status.busy, status.startedAt.timeIntervalSince1970, status.seenAt.timeIntervalSince1970,
+                ]
+            )
+        }
+    }
+
+    package func removeWorker(id: String) async throws {
+        try await write { db in
+            try db.execute(sql: "DELETE FROM workers WHERE id = ?", arguments: [id])
+        }
+    }
+
+    package func workers(seenSince date: Date) async throws -> [WorkerStatus] {
+        try await read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM workers WHERE seen_at >= ? ORDER BY id", arguments: [date.timeIntervalSince1970]).map { row in
+                WorkerStatus(
+                    id: row["id"], slots: row["slots"], busy: row["busy"],
+                    startedAt: Date(timeIntervalSince1970: row["started_at"]), seenAt: Date(timeIntervalSince1970: row["seen_at"])
+                )
+            }
+        }
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+import Logging
+import PolytopeCore
+import PolytopeTestSupport
+import PostgresNIO
+import Testing
+
+@testable import RequestStorePostgres
+
+@Suite("PostgreSQL request store migrations")
+struct PostgresMigrationTests {
+    @Test("v6 moves the uploads of existing archive requests out of the result columns")
+    func archiveInputMigration() async throws {
+        let url = try await PostgresTestServer.url()
+        let schema = PostgresTestServer.freshSchema()
+        var configuration = try #require(PostgresRequestStore.Configuration(url: url, schema: schema))
+        configuration.tls = .disable
+        configuration.maximumConnections = 2
+        let archive = {
+            var record = Fixtures.record()
+            record.verb = .archive
+            return record
+        }()
+        let retrieve = Fixtures.record()
+        let normalised = try #require(archive.normalisedRequest.compactJSON)
+        let client = PostgresClient(
+            configuration: .init(
+                host: configuration.host, port: configuration.port, username: configuration.username, password: configuration.password,
+                database: configuration.database, tls: .disable
+            )
+        )
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            try await client.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA \(schema)"))
+            group.cancelAll()
+        }
+        // The schema as the version before left it, with an archive request's upload in staging_key.
+        var scoped = PostgresClient.Configuration(
+            host: configuration.host, port: configuration.port, username: configuration.username, password: configuration.password,
+            database: configuration.database, tls: .disable
+        )
+        scoped.options.additionalStartupParameters = [("search_path", schema)]
+        let old = PostgresClient(configuration: scoped)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await old.run() }
+            try await PostgresSchema.migrate(old, schema: schema, upTo: 5, logger: Logger.quiet)
+            for (record, key) in [(archive, "\(archive.id).0"), (retrieve, "\(retrieve.id).1")] {
+                let (id, verb) = (record.id.description, record.verb.rawValue)
+                try await old.query(
+                    """
+                    INSERT INTO requests (id, username, user_json, verb, collection, datasource, status, status_history,
+                        request_text, request_normalised, staging_key, content_type, content_length, created_at, updated_at)
+                    VALUES (\(id), 'alice', '{"username":"alice","realm":"local","roles":["default"],"attributes":{}}', \(verb), 'debug', 'echo',
+                        'processed', '[]', 'x', \(normalised), \(key), 'application/x-grib', 42, 0, 0)
+                    """
+                )
+            }
+            group.cancelAll()
+        }
+        let store = PostgresRequestStore(configuration: configuration, logger: Logger.quiet)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await store.run() }
+            let migrated = try #require(try await store.request(id: archive.id))
+            #expect(migrated.result == nil)
+            #expect(migrated.archiveInput == StagedResult(key: "\(archive.id).0", contentType: "application/x-grib", contentLength: 42))
+            let untouched = try #require(try await store.request(id: retrieve.id))
+            #expect(untouched.result?.key == "\(retrieve.id).1" && untouched.archiveInput == nil)
+            #expect(try await store.referencedStagingKeys(among: ["\(archive.id).0", "\(retrieve.id).1"]).count == 2)
+            group.cancelAll()
+        }
+    }
+}
