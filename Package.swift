@@ -283,7 +283,7 @@ let package = Package(
         .testTarget(
             name: "StagingS3Tests",
             dependencies: [
-                "StagingS3", "PolytopeTestSupport",
+                "StagingS3", "OutboundHTTP", "PolytopeTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],

@@ -59,10 +59,10 @@ package final class PasswordHashingPool: Service, Sendable {
         }
         try Task.checkCancellation()
         let abandoned = Abandoned()
-        let callerIsConnected = CallerConnection.isOpen
+        let caller = CallerConnection.current
         return try await withTaskCancellationHandler {
             try await pool.runIfActive {
-                if abandoned.flag.load(ordering: .relaxed) || !callerIsConnected() { throw CancellationError() }
+                if abandoned.flag.load(ordering: .relaxed) || caller?.isOpen == false { throw CancellationError() }
                 return check()
             }
         } onCancel: {

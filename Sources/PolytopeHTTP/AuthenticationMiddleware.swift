@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 import PolytopeCore
 import Synchronization
 
@@ -34,9 +35,7 @@ package struct AuthenticationMiddleware: RouterMiddleware {
     package func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         let channel = context.channel
-        // A channel that was never active is a test harness's; only a real connection can close.
-        let wasActive = channel.isActive
-        let (user, authenticator) = try await CallerConnection.$isOpen.withValue({ !wasActive || channel.isActive }) {
+        let (user, authenticator) = try await CallerConnection.$current.withValue(ChannelLiveness(channel: channel)) {
             try await authenticate(request, address: channel.remoteAddress?.ipAddress)
         }
         context.user = user
@@ -119,4 +118,18 @@ package final class LoginThrottle: Sendable {
         let now = wallClock.now()
         limiter.withLock { $0.recordFailure(address: address, users: users, at: now) }
     }
+}
+
+/// A request's connection as `CallerConnection` sees it.
+private struct ChannelLiveness: ConnectionLiveness {
+    let channel: any Channel
+    /// A channel that was never active is a test harness's; only a real connection can close.
+    let wasActive: Bool
+
+    init(channel: any Channel) {
+        self.channel = channel
+        self.wasActive = channel.isActive
+    }
+
+    var isOpen: Bool { !wasActive || channel.isActive }
 }

@@ -2,6 +2,7 @@ import Foundation
 import HummingbirdCore
 import Logging
 import NIOCore
+import NIOHTTP1
 import Synchronization
 
 /// Caps the connections the HTTP server holds, in total and per client address, below the
@@ -9,7 +10,7 @@ import Synchronization
 ///
 /// At the total cap the server stops accepting (the kernel's backlog holds new clients until
 /// a connection closes; no busy accept loop); over the per-address cap a new connection is
-/// closed at once. Each kind of refusal is logged, at most once a minute, with counts.
+/// answered 503 and closed at once. Each kind of refusal is logged, at most once a minute, with counts.
 package final class ConnectionLimits: Sendable {
     /// The caps.
     package struct Policy: Sendable, Hashable {
@@ -123,6 +124,7 @@ package final class ConnectionLimits: Sendable {
         typealias InboundIn = NIOAny
         let limits: ConnectionLimits
         private var counted: String?
+        private var refused = false
 
         init(limits: ConnectionLimits) {
             self.limits = limits
@@ -133,8 +135,33 @@ package final class ConnectionLimits: Sendable {
             if limits.admit(address: address) {
                 counted = address
             } else {
-                context.close(promise: nil)
+                refused = true
+                if context.channel.isActive { refuse(context: context) }
             }
+        }
+
+        func channelActive(context: ChannelHandlerContext) {
+            if refused { refuse(context: context) } else { context.fireChannelActive() }
+        }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            if !refused { context.fireChannelRead(data) }
+        }
+
+        /// Answers 503 and closes, without reading the request: the bytes go out below NIO's
+        /// response encoder, so nothing above it runs for a refused connection.
+        private func refuse(context: ChannelHandlerContext) {
+            let pipeline = context.pipeline.syncOperations
+            guard let encoder = try? pipeline.context(handlerType: HTTPResponseEncoder.self) else {
+                context.close(promise: nil)
+                return
+            }
+            let body = #"{"message":"Too many connections from your address; close some and try again."}"#
+            let response =
+                "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\ncontent-length: \(body.utf8.count)\r\n"
+                + "retry-after: 1\r\nconnection: close\r\n\r\n" + body
+            let channel = context.channel
+            encoder.writeAndFlush(NIOAny(channel.allocator.buffer(string: response))).whenComplete { _ in channel.close(promise: nil) }
         }
 
         func channelInactive(context: ChannelHandlerContext) {

@@ -196,8 +196,13 @@ package final class HTTP1ConnectionGuard: ChannelDuplexHandler, RemovableChannel
 
         package func handlerAdded(context: ChannelHandlerContext) {
             let pipeline = context.pipeline.syncOperations
+            // Hummingbird runs without NIO's pipelining assistance, so the request decoder is the
+            // handler to sit above; with the assistance, above that handler.
+            let guardHandler = HTTP1ConnectionGuard(policy: policy)
             if let pipelining = try? pipeline.handler(type: HTTPServerPipelineHandler.self) {
-                try? pipeline.addHandler(HTTP1ConnectionGuard(policy: policy), position: .after(pipelining))
+                try? pipeline.addHandler(guardHandler, position: .after(pipelining))
+            } else if let decoder = try? pipeline.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self) {
+                try? pipeline.addHandler(guardHandler, position: .after(decoder))
             }
         }
     }

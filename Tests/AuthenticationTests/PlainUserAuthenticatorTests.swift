@@ -121,12 +121,17 @@ struct PasswordCheckCostTests {
         let pool = PasswordHashingPool()
         let ran = Latch()
         await #expect(throws: CancellationError.self) {
-            try await CallerConnection.$isOpen.withValue({ false }) {
+            try await CallerConnection.$current.withValue(ClosedConnection()) {
                 try await pool.run { ran.open() }
             }
         }
         #expect(!ran.isOpen)
     }
+}
+
+/// A client connection that has closed.
+private struct ClosedConnection: ConnectionLiveness {
+    var isOpen: Bool { false }
 }
 
 /// Holds a hashing thread until opened (the pool's threads may block; that is their purpose).

@@ -47,9 +47,12 @@ DEMO = ("demo", "demo")
 ALICE = ("alice", "alice-password")
 
 # polytope.yaml's `authentication.users` is a list, and lists are replaced (not
-# appended) by a deep merge, so the overlay repeats demo beside alice.
+# appended) by a deep merge, so the overlay repeats demo beside alice. Tests sign in
+# wrongly on purpose hundreds of times from 127.0.0.1, so the failed-sign-in limiter is
+# lifted here; test_hostile.py checks it on a server of its own.
 OVERLAY_CONFIG = """\
 authentication:
+  failed-logins: {per-address: 1000000, per-user: 1000000}
   users:
     - username: demo
       password: demo

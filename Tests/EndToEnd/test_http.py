@@ -526,7 +526,7 @@ def test_telemetry_summary_counts_processed_requests(server, api):
     api.processed("datasource: echo\ncounted: yes")
     session = requests.Session()
     session.trust_env = False
-    summary = session.get(server.url + "/telemetry/v1/summary", timeout=10).json()
+    summary = session.get(server.url + "/telemetry/v1/summary", auth=DEMO, timeout=10).json()
     assert summary["requestsByStatus"]["processed"] >= 1
     assert summary["requestsByCollection"]["debug"]["processed"] >= 1
 

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import OutboundHTTP
 import PolytopeCore
 import PolytopeTestSupport
 import Testing
@@ -71,12 +72,16 @@ struct S3StagingTests {
     @Test("an unreachable or refusing store makes writes fail as `StagingUnavailable`, small and multipart alike; reads 503")
     func unavailable() async throws {
         let wrongSecret = try await makeStaging(secretKey: "not-the-secret")
+        // The server's own client, with a short connect timeout: a refused connection is
+        // retried until that timeout (AsyncHTTPClient's pool backs off and tries again).
+        let outbound = SharedHTTPClient(configuration: .init(connectTimeout: .seconds(1)))
+        defer { withExtendedLifetime(outbound) {} }
         let closedPort = try S3Staging(
             configuration: .init(
                 client: S3Client.Configuration(endpoint: "http://127.0.0.1:9", bucket: "polytope", accessKey: "a", secretKey: "b"),
                 partSize: 5 << 20
             ),
-            http: .shared
+            http: outbound.client
         )
         do {
             _ = try await closedPort.size(of: StagingKey.make(id: RequestID(), attempt: 1))
