@@ -7,7 +7,10 @@ import PolytopeCore
 ///
 /// Keys are issued by `POST /api/v1/auth/keys` (`polytope login`) or by an operator
 /// (`polytope keys create`); only their SHA-256 is stored, so a copy of the database does not
-/// reveal them. A key expires, can be revoked, and authenticates as the user it was issued to.
+/// reveal them. A key expires, can be revoked, and authenticates as the user it was issued
+/// to, as that user is *now* (`UserDirectory`): a key of a configured user gets their current
+/// roles and attributes, and is refused once the user is removed or disabled; a key of a
+/// user from elsewhere (Auth-o-tron) keeps the roles it was issued with.
 package struct APIKeyAuthenticator: Authenticator, APIKeyIssuing {
     /// Settings of API keys.
     package struct Configuration: Sendable {
@@ -20,11 +23,16 @@ package struct APIKeyAuthenticator: Authenticator, APIKeyIssuing {
     }
 
     let store: any APIKeyStore
+    let directory: any UserDirectory
     let configuration: Configuration
     let wallClock: any WallClock
 
-    package init(store: any APIKeyStore, configuration: Configuration = Configuration(), wallClock: any WallClock = SystemWallClock()) {
+    package init(
+        store: any APIKeyStore, directory: any UserDirectory, configuration: Configuration = Configuration(),
+        wallClock: any WallClock = SystemWallClock()
+    ) {
         self.store = store
+        self.directory = directory
         self.configuration = configuration
         self.wallClock = wallClock
     }
@@ -46,10 +54,16 @@ package struct APIKeyAuthenticator: Authenticator, APIKeyIssuing {
         guard !key.isEmpty, key.utf8.count <= 256, let record = try await store.apiKey(withHash: Self.hash(key)),
             record.isUsable(at: wallClock.now())
         else { return nil }
-        if let email, let known = record.user.attributes["email"], known.lowercased() != email.lowercased() {
+        let user: User
+        switch directory.standing(of: record.user) {
+        case .current(let current): user = current
+        case .unmanaged: user = record.user
+        case .removed, .disabled: return nil
+        }
+        if let email, let known = user.attributes["email"], known.lowercased() != email.lowercased() {
             return nil
         }
-        return record.user
+        return user
     }
 
     /// Issues a new key for `user`; returns the key (shown once) and its record.

@@ -29,10 +29,13 @@ package final class PlainUserAuthenticator: Authenticator {
     package struct Account: Sendable, Hashable {
         package var user: User
         package var secret: Secret
+        /// A disabled user cannot sign in, and their API keys are refused.
+        package var disabled: Bool
 
-        package init(user: User, secret: Secret) {
+        package init(user: User, secret: Secret, disabled: Bool = false) {
             self.user = user
             self.secret = secret
+            self.disabled = disabled
         }
 
         package init(user: User, password: String) {
@@ -51,7 +54,7 @@ package final class PlainUserAuthenticator: Authenticator {
 
     /// - Parameter hashing: where password hashes are computed (off the shared threads).
     package init(accounts: [Account], hashing: PasswordHashingPool = PasswordHashingPool()) {
-        self.accounts = Dictionary(accounts.map { ($0.user.username, $0) }, uniquingKeysWith: { first, _ in first })
+        self.accounts = Dictionary(accounts.filter { !$0.disabled }.map { ($0.user.username, $0) }, uniquingKeysWith: { first, _ in first })
         let hashed = accounts.compactMap { account -> PasswordHash? in
             if case .hashed(let hash) = account.secret { return hash }
             return nil

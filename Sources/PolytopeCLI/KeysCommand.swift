@@ -1,4 +1,5 @@
 import ArgumentParser
+import Authentication
 import Foundation
 import PolytopeConfig
 import PolytopeCore
@@ -39,7 +40,14 @@ struct KeysCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List API keys (never the keys themselves).")
+        static let configuration = CommandConfiguration(
+            abstract: "List API keys (never the keys themselves).",
+            discussion: """
+                The state is valid, revoked, expired, orphaned (the user is no longer in the \
+                configuration: the key is refused) or disabled (the user is disabled: refused). \
+                Revoke orphaned keys, or add the user back to make them valid again.
+                """
+        )
 
         @OptionGroup var store: StoreOptions
         @Option(name: .long, help: "Only the keys of this user.") var user: String?
@@ -48,10 +56,21 @@ struct KeysCommand: AsyncParsableCommand {
             let keys = try await store.administration().list(username: user)
             let format = Date.ISO8601FormatStyle()
             print("id\tuser\tcreated\texpires\tstate\tlabel")
-            for key in keys {
-                let state = key.revokedAt != nil ? "revoked" : (key.isUsable(at: Date()) ? "valid" : "expired")
+            for (key, standing) in keys {
                 print(
-                    "\(key.id)\t\(key.user.username)\t\(key.createdAt.formatted(format))\t\(key.expiresAt.formatted(format))\t\(state)\t\(key.label)")
+                    "\(key.id)\t\(key.user.username)\t\(key.createdAt.formatted(format))\t\(key.expiresAt.formatted(format))\t\(Self.state(of: key, standing))\t\(key.label)"
+                )
+            }
+        }
+
+        /// `revoked`, `expired`, `orphaned` (the user is no longer configured), `disabled` or `valid`.
+        static func state(of key: APIKeyRecord, _ standing: UserStanding) -> String {
+            if key.revokedAt != nil { return "revoked" }
+            if !key.isUsable(at: Date()) { return "expired" }
+            switch standing {
+            case .removed: return "orphaned"
+            case .disabled: return "disabled"
+            case .current, .unmanaged: return "valid"
             }
         }
     }
@@ -59,7 +78,10 @@ struct KeysCommand: AsyncParsableCommand {
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create an API key for a user and print it (it is shown only once).",
-            discussion: "A user from the configuration keeps their roles unless --roles is given; anyone else needs --roles."
+            discussion: """
+                A key of a user from the configuration has that user's roles as configured at each \
+                use (so --roles is refused for them); a user from elsewhere needs --realm and --roles.
+                """
         )
 
         @OptionGroup var store: StoreOptions

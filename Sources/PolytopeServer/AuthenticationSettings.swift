@@ -11,6 +11,7 @@ import PolytopeHTTP
 ///   users:
 ///     - {username: alice, password-hash: "pbkdf2-sha256$600000$...", roles: [default], email: a@b.int}
 ///     - {username: demo, password: demo}          # plain text: local demos only
+///     - {username: bob, password-hash: "...", disabled: true}   # no sign-in, keys refused
 ///   api-keys: {enabled: true, lifetime: 365d}
 ///   auth-o-tron:
 ///     url: https://auth-o-tron.example.int
@@ -33,6 +34,9 @@ package struct AuthenticationSettings: Sendable {
     package var failedLogins: FailedLoginLimiter.Policy
     /// Threads and queue of password hashing.
     package var passwordHashing: PasswordHashingPool.Configuration
+
+    /// Who the configured users are now, for API keys issued to them.
+    package var directory: ConfiguredUsers { ConfiguredUsers(accounts: accounts) }
 
     /// Users whose password is written in plain text (worth a warning outside demos).
     package var plainTextUsers: [String] {
@@ -129,7 +133,7 @@ package struct AuthenticationSettings: Sendable {
             let user = User(
                 username: username, realm: entry.string("realm", default: "local"), roles: entry.strings("roles") ?? ["default"],
                 attributes: attributes)
-            accounts.append(PlainUserAuthenticator.Account(user: user, secret: secret))
+            accounts.append(PlainUserAuthenticator.Account(user: user, secret: secret, disabled: entry.bool("disabled", default: false)))
         }
         return accounts
     }

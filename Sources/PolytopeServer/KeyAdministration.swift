@@ -19,24 +19,46 @@ package struct KeyAdministration: Sendable {
         }
         let quiet = Logger(label: "polytope", factory: { _ in SwiftLogNoOpLogHandler() })
         (store, services) = try configuration.store.makeStore(requestArrived: WakeSignal(), workQueued: WakeSignal(), logger: quiet)
-        issuer = APIKeyAuthenticator(store: store, configuration: keys)
+        issuer = APIKeyAuthenticator(store: store, directory: configuration.authentication.directory, configuration: keys)
         settings = configuration.authentication
     }
 
-    /// Issues a key for `username`: a configured user keeps their roles and realm unless
-    /// others are given; anyone else needs `roles`.
+    /// Issues a key for `username`. A configured user's key follows the configuration (its
+    /// roles and attributes are looked up at each use), so `roles` may not be given for one;
+    /// a user from elsewhere needs a `realm` other than the configured ones, and `roles`.
     package func issue(username: String, roles: [String]?, realm: String?, label: String) async throws -> (key: String, record: APIKeyRecord) {
-        var user = settings.accounts.first { $0.user.username == username }?.user ?? User(username: username, realm: realm ?? "local", roles: [])
-        if let roles { user.roles = roles }
-        if let realm { user.realm = realm }
+        let realm = realm ?? settings.accounts.first { $0.user.username == username }?.user.realm ?? "local"
+        let user: User
+        switch settings.directory.standing(of: User(username: username, realm: realm)) {
+        case .current(let configured):
+            guard roles == nil else {
+                throw PolytopeError(
+                    .invalidRequest,
+                    "\(username) is a configured user: their key has the roles of the configuration, so --roles cannot be given")
+            }
+            user = configured
+        case .disabled:
+            throw PolytopeError(.invalidRequest, "\(username) is disabled in the configuration")
+        case .removed:
+            throw PolytopeError(
+                .invalidRequest,
+                "\(username) is not a user of realm \(realm) in the configuration; add them there, or give --realm and --roles for a user from elsewhere"
+            )
+        case .unmanaged:
+            guard let roles, !roles.isEmpty else {
+                throw PolytopeError(.invalidRequest, "a user of realm \(realm) needs --roles (the server cannot look them up)")
+            }
+            user = User(username: username, realm: realm, roles: roles)
+        }
         let issuer = self.issuer
-        let finalUser = user
-        return try await withServices(services) { try await issuer.issueKey(for: finalUser, label: label) }
+        return try await withServices(services) { try await issuer.issueKey(for: user, label: label) }
     }
 
-    package func list(username: String?) async throws -> [APIKeyRecord] {
+    /// Keys of `username` (all keys without one), each with its user's current standing.
+    package func list(username: String?) async throws -> [(record: APIKeyRecord, standing: UserStanding)] {
         let store = self.store
-        return try await withServices(services) { try await store.apiKeys(ofUser: username) }
+        let records = try await withServices(services) { try await store.apiKeys(ofUser: username) }
+        return records.map { ($0, settings.directory.standing(of: $0.user)) }
     }
 
     package func revoke(id: String) async throws -> Bool {

@@ -68,7 +68,7 @@ package struct PolytopeServer: Sendable {
         var authenticators: [any Authenticator] = []
         passwordHashing = PasswordHashingPool(configuration: settings.passwordHashing, metrics: metrics)
         if !settings.accounts.isEmpty { authenticators.append(PlainUserAuthenticator(accounts: settings.accounts, hashing: passwordHashing)) }
-        keyIssuer = settings.apiKeys.map { APIKeyAuthenticator(store: store, configuration: $0) }
+        keyIssuer = settings.apiKeys.map { APIKeyAuthenticator(store: store, directory: settings.directory, configuration: $0) }
         if let keyIssuer { authenticators.append(keyIssuer) }
         if !settings.peers.isEmpty { authenticators.append(PeerAuthenticator(peers: settings.peers)) }
         if let authOTron = settings.authOTron {
@@ -103,9 +103,37 @@ package struct PolytopeServer: Sendable {
     package func makeServices(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> [any Service] {
         var services = makeBackgroundServices()
         if roles.contains(where: \.servesHTTP) {
-            services.append(makeApplication(onServerRunning: onServerRunning))
+            let reportKeys = roles.contains(.frontend) && keyIssuer != nil
+            services.append(
+                makeApplication { port in
+                    if reportKeys { await reportOrphanedKeys() }
+                    await onServerRunning(port)
+                })
         }
         return services
+    }
+
+    /// Logs, once at start, how many valid API keys belong to users no longer configured (or
+    /// disabled): they are refused, and `polytope keys list` shows them as orphaned.
+    func reportOrphanedKeys() async {
+        let directory = configuration.authentication.directory
+        do {
+            let now = Date()
+            let refused = try await store.apiKeys(ofUser: nil).filter { key in
+                guard key.isUsable(at: now) else { return false }
+                switch directory.standing(of: key.user) {
+                case .removed, .disabled: return true
+                case .current, .unmanaged: return false
+                }
+            }
+            if !refused.isEmpty {
+                logger.warning(
+                    "API keys of users who are no longer configured, or are disabled, are refused; see `polytope keys list` (state orphaned or disabled) and revoke them",
+                    metadata: ["keys": "\(refused.count)", "users": "\(Set(refused.map(\.user.username)).sorted().joined(separator: ","))"])
+            }
+        } catch {
+            logger.warning("could not count API keys of removed users", metadata: ["error": "\(error)"])
+        }
     }
 
     /// The backends' services and those of the roles that do not answer HTTP (garbage

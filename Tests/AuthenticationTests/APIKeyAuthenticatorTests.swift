@@ -17,14 +17,27 @@ struct APIKeyAuthenticatorTests {
         store = try SQLiteRequestStore(configuration: .init(path: directory.file("db.sqlite")), logger: Logger.quiet)
     }
 
+    static let alice = User(username: "alice", roles: ["default"], attributes: ["email": "Alice@Example.int"])
+    static let bob = User(username: "bob")
+
     var authenticator: APIKeyAuthenticator {
-        APIKeyAuthenticator(store: store, configuration: .init(lifetime: .seconds(3600)), wallClock: clock.wallClock)
+        authenticator(users: [Self.alice, Self.bob])
+    }
+
+    /// An authenticator whose configuration holds `users` (and `disabled`, disabled).
+    func authenticator(users: [User], disabled: [User] = []) -> APIKeyAuthenticator {
+        let accounts =
+            users.map { PlainUserAuthenticator.Account(user: $0, password: "x") }
+            + disabled.map { PlainUserAuthenticator.Account(user: $0, secret: .plainText("x"), disabled: true) }
+        return APIKeyAuthenticator(
+            store: store, directory: ConfiguredUsers(accounts: accounts), configuration: .init(lifetime: .seconds(3600)),
+            wallClock: clock.wallClock)
     }
 
     @Test("an issued key authenticates as Bearer and EmailKey until it expires; only its hash is stored")
     func lifecycle() async throws {
         defer { directory.remove() }
-        let alice = User(username: "alice", roles: ["default"], attributes: ["email": "Alice@Example.int"])
+        let alice = Self.alice
         let (key, record) = try await authenticator.issueKey(for: alice, label: "test")
         #expect(key.count >= 40)
         #expect(record.keyHash == APIKeyAuthenticator.hash(key) && record.keyHash != key)
@@ -50,5 +63,38 @@ struct APIKeyAuthenticatorTests {
         #expect(try await !store.revokeAPIKey(id: record.id, at: clock.date), "revoking twice finds nothing")
         #expect(try await authenticator.authenticate(Credential(scheme: "Bearer", value: key)) == nil)
         #expect(try await store.apiKeys(ofUser: nil).first?.revokedAt == clock.date)
+    }
+
+    @Test("a key follows its configured user: current roles and attributes, refused once the user is removed or disabled")
+    func followsTheConfiguration() async throws {
+        defer { directory.remove() }
+        let admin = User(username: "carol", roles: ["default", "admin"], attributes: ["email": "carol@example.int"])
+        let (key, _) = try await authenticator(users: [admin]).issueKey(for: admin, label: "")
+        let bearer = Credential(scheme: "Bearer", value: key)
+        #expect(try await authenticator(users: [admin]).authenticate(bearer)?.roles == ["default", "admin"])
+
+        var demoted = admin
+        demoted.roles = ["default"]
+        demoted.attributes["email"] = "carol@new.example.int"
+        #expect(try await authenticator(users: [demoted]).authenticate(bearer) == demoted, "roles and attributes as configured now")
+        let oldEmail = Credential(scheme: "EmailKey", value: "carol@example.int:\(key)")
+        #expect(try await authenticator(users: [demoted]).authenticate(oldEmail) == nil, "the e-mail is the current one")
+
+        #expect(try await authenticator(users: [Self.alice]).authenticate(bearer) == nil, "removed from the configuration")
+        #expect(try await authenticator(users: [Self.alice], disabled: [admin]).authenticate(bearer) == nil, "disabled")
+        var elsewhere = admin
+        elsewhere.realm = "other"
+        #expect(try await authenticator(users: [elsewhere]).authenticate(bearer) == nil, "same name in another realm is someone else")
+        #expect(try await authenticator(users: [admin]).authenticate(bearer) != nil, "valid again once configured again")
+    }
+
+    @Test("a key of a user from a realm the server does not manage keeps the roles it was issued with")
+    func unmanagedRealm() async throws {
+        defer { directory.remove() }
+        let external = User(username: "dave", realm: "ecmwf", roles: ["default"])
+        let (key, _) = try await authenticator.issueKey(for: external, label: "")
+        #expect(try await authenticator(users: []).authenticate(Credential(scheme: "Bearer", value: key)) == external)
+        #expect(ConfiguredUsers(accounts: []).standing(of: external) == .unmanaged)
+        #expect(ConfiguredUsers(accounts: []).standing(of: Self.bob) == .removed, "local is always managed")
     }
 }

@@ -12,6 +12,7 @@ struct PlainUserAuthenticatorTests {
         .init(user: User(username: "demo", roles: ["default"]), password: "pass:word"),
         .init(user: User(username: "other", roles: []), password: "x"),
         .init(user: User(username: "hashed", roles: ["default"]), secret: .hashed(PlainUserAuthenticatorTests.hash)),
+        .init(user: User(username: "gone", roles: ["default"]), secret: .plainText("x"), disabled: true),
     ])
 
     func basic(_ text: String) -> Credential {
@@ -26,8 +27,8 @@ struct PlainUserAuthenticatorTests {
     }
 
     @Test(
-        "anything else gives no user",
-        arguments: ["demo:wrong", "demo:pass:wor", "demo:", "nobody:x", "demo", "", ":pass:word", "hashed:s3cret", "hashed:"]
+        "anything else gives no user, and a disabled user cannot sign in",
+        arguments: ["gone:x", "demo:wrong", "demo:pass:wor", "demo:", "nobody:x", "demo", "", ":pass:word", "hashed:s3cret", "hashed:"]
     )
     func invalid(_ text: String) async throws {
         #expect(try await authenticator.authenticate(basic(text)) == nil)

@@ -3,6 +3,7 @@
 Auth-o-tron (a stand-in implementing its contract with a test RSA key)."""
 
 import json
+import subprocess
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -13,7 +14,7 @@ import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from conftest import OVERLAY_CONFIG, Api, PolytopeServer
+from conftest import DEFAULT_CONFIG, OVERLAY_CONFIG, REPO_ROOT, Api, PolytopeServer
 
 CAROL_PASSWORD = "carol-password"
 # made with `polytope hash-password --rounds 100000`
@@ -65,7 +66,6 @@ class AuthOTron:
 @pytest.fixture(scope="module")
 def auth_server(polytope_bin, tmp_path_factory):
     workdir = tmp_path_factory.mktemp("auth")
-    import subprocess
 
     hashed = subprocess.run(
         [str(polytope_bin), "hash-password", "--rounds", "100000"], input=CAROL_PASSWORD + "\n", capture_output=True, text=True, check=True
@@ -104,7 +104,6 @@ def test_hashed_password_basic(auth_server):
 
 
 def test_polytope_login_then_the_key_alone(auth_server, run_cli, polytope_cli_path, tmp_path):
-    import subprocess
 
     server, _ = auth_server
     config_dir = tmp_path / "client-config"
@@ -174,3 +173,60 @@ def test_no_credential_reaches_the_log(auth_server):
     for secret in [CAROL_PASSWORD, key, "oidc-token-1", "not-a-token"]:
         assert secret not in log, f"a credential reached the log: {secret[:6]}..."
     assert "eyJ" not in log, "a JWT reached the log"
+
+
+def _users_config(erin):
+    """An override whose users are demo and, if given, erin's entry (a YAML flow mapping)."""
+    users = "    - {username: demo, password: demo, roles: [default]}\n"
+    if erin:
+        users += f"    - {erin}\n"
+    return "authentication:\n  users:\n" + users
+
+
+def test_an_api_key_follows_its_user(polytope_bin, tmp_path):
+    """A key has its user's roles as configured now; once the user is removed or disabled it
+    is refused, `polytope keys list` says why, and the start-up log counts such keys."""
+    server = PolytopeServer(
+        "stale-keys", polytope_bin, tmp_path,
+        override_config=_users_config("{username: erin, password: erin-password, roles: [default, admin]}"),
+    ).start()
+    key = requests.post(server.url + "/api/v1/auth/keys", auth=("erin", "erin-password"), json={}, timeout=10).json()["key"]
+    bearer = {"Authorization": f"Bearer {key}"}
+
+    def user_answer():
+        return requests.get(server.url + "/api/v1/user", headers=bearer, timeout=10)
+
+    def roles():
+        return sorted(role.strip() for role in user_answer().json()["roles"].split(","))
+
+    def keys_list():
+        configs = [DEFAULT_CONFIG, server.overlay, server.override]
+        command = [str(polytope_bin), "keys", "list", *(f"--config={path}" for path in configs), "--data-dir", str(server.data_dir)]
+        result = subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=REPO_ROOT)
+        assert result.returncode == 0, result.stderr
+        return [line.split("\t") for line in result.stdout.splitlines()[1:] if "\terin\t" in line]
+
+    try:
+        assert roles() == ["admin", "default"]
+        server.stop()
+
+        server.override_config = _users_config("{username: erin, password: erin-password, roles: [default]}")
+        server.start()
+        assert roles() == ["default"], "demoted: the key lost admin"
+        server.stop()
+
+        server.override_config = _users_config(None)
+        server.start()
+        removed = user_answer()
+        assert removed.status_code == 401, removed.text
+        assert "API keys of users who are no longer configured" in server.log_tail(), "the start-up log counts orphaned keys"
+        assert [row[4] for row in keys_list()] == ["orphaned"]
+        server.stop()
+
+        server.override_config = _users_config("{username: erin, password: erin-password, roles: [default], disabled: true}")
+        server.start()
+        assert user_answer().status_code == 401
+        assert requests.get(server.url + "/api/v1/user", auth=("erin", "erin-password"), timeout=10).status_code == 401
+        assert [row[4] for row in keys_list()] == ["disabled"]
+    finally:
+        server.stop()
