@@ -152,6 +152,7 @@ package struct PolytopeConfiguration: Sendable {
         broker = Self.brokerConfiguration(reader.section("broker"))
         worker = Self.workerConfiguration(reader.section("worker"))
         worker.maximumArchiveSize = frontend.maximumUploadSize
+        worker.maximumAttempts = broker.maximumAttempts
         garbageCollector = Self.garbageCollectorConfiguration(reader.section("garbage-collector"))
         telemetry = Self.telemetryConfiguration(reader.section("telemetry"))
         authentication = AuthenticationSettings(reader.section("authentication"))

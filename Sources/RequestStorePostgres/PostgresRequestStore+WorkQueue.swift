@@ -63,11 +63,12 @@ extension PostgresRequestStore {
         return try await finishResult(changed: !changed.isEmpty, id: id, worker: worker)
     }
 
-    package func release(id: RequestID, worker: String, message: String, at now: Date) async throws -> FinishResult {
+    package func release(id: RequestID, worker: String, message: String, countingAttempt: Bool, at now: Date) async throws -> FinishResult {
         let time = now.timeIntervalSince1970
+        let uncounted = countingAttempt ? 0 : 1
         let changed = try await query(
             """
-            UPDATE requests SET status = 'queued', attempts = greatest(attempts - 1, 0), lease_owner = NULL, lease_expires_at = NULL,
+            UPDATE requests SET status = 'queued', attempts = greatest(attempts - \(uncounted), 0), lease_owner = NULL, lease_expires_at = NULL,
                 updated_at = \(time),
                 user_message = CASE WHEN user_message = '' THEN \(message) ELSE user_message || E'\\n' || \(message) END,
                 status_history = (status_history::jsonb || jsonb_build_array(jsonb_build_object('status', 'queued', 'at', \(time)::float8)))::text

@@ -74,16 +74,16 @@ extension SQLiteRequestStore {
         }
     }
 
-    package func release(id: RequestID, worker: String, message: String, at now: Date) async throws -> FinishResult {
+    package func release(id: RequestID, worker: String, message: String, countingAttempt: Bool, at now: Date) async throws -> FinishResult {
         try await write { db in
             let time = now.timeIntervalSince1970
             try db.execute(
                 sql: """
-                    UPDATE requests SET status = 'queued', attempts = max(attempts - 1, 0), lease_owner = NULL, lease_expires_at = NULL,
+                    UPDATE requests SET status = 'queued', attempts = max(attempts - ?, 0), lease_owner = NULL, lease_expires_at = NULL,
                         updated_at = ?, user_message = \(SQLiteRow.appendMessage), status_history = \(SQLiteRow.appendHistory)
                     WHERE id = ? AND lease_owner = ? AND status = 'processing'
                     """,
-                arguments: [time, message, message, "queued", time, id.description, worker]
+                arguments: [countingAttempt ? 0 : 1, time, message, message, "queued", time, id.description, worker]
             )
             return try Self.finishResult(db, id: id, worker: worker)
         }

@@ -37,7 +37,7 @@ package struct FilesystemStaging: LocalFileStaging {
         let path = try self.path(for: key)
         do {
             return try await fileSystem.withFileHandle(forWritingAt: path, options: .newFile(replaceExisting: true)) { handle in
-                let sink = FileSink(handle: handle)
+                let sink = FileSink(handle: handle, root: configuration.root)
                 do {
                     try await produce(sink)  // the sink's own failures are StagingUnavailable already
                 } catch {
@@ -51,6 +51,10 @@ package struct FilesystemStaging: LocalFileStaging {
             throw failure.error
         } catch is CancellationError {
             throw CancellationError()
+        } catch let full as StagingFull {
+            throw full
+        } catch  where OutOfSpace.matches(error) {
+            throw StagingFull(bytesWritten: 0, bytesFree: OutOfSpace.freeBytes(at: configuration.root))
         } catch {
             throw StagingUnavailable(error)  // opening, flushing or syncing the file failed
         }
@@ -132,12 +136,15 @@ private struct ProducerFailure: Error {
 /// Writes a stream of buffers at increasing offsets, coalescing small writes.
 private final class FileSink: ByteSink {
     let handle: WriteFileHandle
+    /// The staging directory, whose free space a `StagingFull` reports.
+    let root: String
     private(set) var offset: Int64 = 0
     private var pending = ByteBuffer()
     private static let coalesceLimit = 256 * 1024
 
-    init(handle: WriteFileHandle) {
+    init(handle: WriteFileHandle, root: String) {
         self.handle = handle
+        self.root = root
     }
 
     func write(_ buffer: ByteBuffer) async throws {
@@ -159,7 +166,39 @@ private final class FileSink: ByteSink {
 
     private func writeNow(_ buffer: ByteBuffer) async throws {
         let count = Int64(buffer.readableBytes)
-        _ = try await StagingUnavailable.mapping { try await handle.write(contentsOf: buffer, toAbsoluteOffset: offset) }
+        do {
+            _ = try await handle.write(contentsOf: buffer, toAbsoluteOffset: offset)
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch  where OutOfSpace.matches(error) {
+            throw StagingFull(bytesWritten: offset + count, bytesFree: OutOfSpace.freeBytes(at: root))
+        } catch {
+            throw StagingUnavailable(error)
+        }
         offset += count
+    }
+}
+
+/// Recognises a full disk (or quota) among file-system errors.
+enum OutOfSpace {
+    static func matches(_ error: any Error) -> Bool {
+        switch error {
+        case let error as FileSystemError:
+            if let call = error.cause as? FileSystemError.SystemCallError { return [ENOSPC, EDQUOT].contains(call.errno.rawValue) }
+            return error.cause.map(matches) ?? false
+        case let error as IOError:
+            return [ENOSPC, EDQUOT].contains(error.errnoCode)
+        case let error as StagingUnavailable:
+            return matches(error.cause)
+        default:
+            return false
+        }
+    }
+
+    /// Bytes an unprivileged process can still write at `path`, or nil.
+    static func freeBytes(at path: String) -> Int64? {
+        var stats = statvfs()
+        guard statvfs(path, &stats) == 0 else { return nil }
+        return Int64(stats.f_bavail) * Int64(stats.f_frsize)
     }
 }

@@ -26,6 +26,8 @@ struct RequestRunner<C: Clock<Duration>>: Sendable {
         case archived(upload: StagedResult?, message: String)
         case failed(message: String)
         case stagingUnavailable(StagingUnavailable)
+        /// The result did not fit in staging: tried again later, or failed once attempts are used up.
+        case doesNotFit(StagingFull)
         case leaseLost
         case handedBack
     }
@@ -81,6 +83,8 @@ struct RequestRunner<C: Clock<Duration>>: Sendable {
                     return nil
                 } catch let error as StagingUnavailable {
                     return .stagingUnavailable(error)
+                } catch let error as StagingFull {
+                    return .doesNotFit(error)
                 } catch {
                     return .failed(message: userMessage(for: error, record: record, logger: logger))
                 }
@@ -221,6 +225,20 @@ struct RequestRunner<C: Clock<Duration>>: Sendable {
                     id: record.id, worker: worker,
                     message: "The result could not be stored (staging is unavailable); the request was queued again.", at: wallClock.now()
                 )
+            case .doesNotFit(let full) where record.attempts >= configuration.maximumAttempts:
+                logger.warning("the result does not fit in staging; no attempts left, the request fails", metadata: ["error": "\(full)"])
+                let message = "\(full.userMessage) It was tried \(record.attempts) times; ask for less data, or try again later."
+                let outcome = try await queue.finish(id: record.id, worker: worker, outcome: .failed(message: message), at: wallClock.now())
+                if outcome == .recorded {
+                    metrics.requestFinished(collection: record.collection, datasource: record.datasource, status: .failed)
+                }
+            case .doesNotFit(let full):
+                logger.warning("the result does not fit in staging; the request goes back to the queue", metadata: ["error": "\(full)"])
+                _ = try await queue.release(
+                    id: record.id, worker: worker,
+                    message: "\(full.userMessage) The request was queued again (attempt \(record.attempts) of \(configuration.maximumAttempts)).",
+                    countingAttempt: true, at: wallClock.now()
+                )
             case .leaseLost:
                 break
             case .handedBack:
@@ -251,6 +269,7 @@ extension RequestRunner.AttemptEnd {
         case .archived: return "archived"
         case .failed: return "failed"
         case .stagingUnavailable: return "staging-unavailable"
+        case .doesNotFit: return "does-not-fit"
         case .leaseLost: return "lease-lost"
         case .handedBack: return "handed-back"
         }

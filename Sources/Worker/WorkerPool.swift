@@ -217,6 +217,9 @@ package struct WorkerPoolConfiguration: Sendable {
     /// The most an archive request's data fetched from its `url` may hold (the same limit
     /// as uploads: `server.max-upload-size`).
     package var maximumArchiveSize: Int64
+    /// How many times a request whose result did not fit in staging is tried before it
+    /// fails (`broker.max-attempts`).
+    package var maximumAttempts: Int = 3
 
     package init(
         slots: Int = 4,

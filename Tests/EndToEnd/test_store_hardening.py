@@ -9,6 +9,7 @@ import hashlib
 import os
 import subprocess
 import threading
+import time
 
 import pytest
 
@@ -207,3 +208,38 @@ def test_telemetry_names_collections_only_to_users_allowed_to_see_them(server):
     assert 'collection="debug"' not in metrics and 'collection="(hidden)"' in metrics
     assert "debug" in Api(server, ALICE).get("/telemetry/v1/summary").json()["requestsByCollection"]
     assert 'collection="debug"' in Api(server, ALICE).get("/telemetry/v1/metrics").text
+
+
+# ---------------------------------------------------------------------------
+# A result bigger than the staging disk.
+
+
+def test_a_result_bigger_than_staging_fails_with_sizes_and_others_go_on(polytope_bin, tmp_path, small_disk):
+    """The request is tried broker.max-attempts times and fails naming the space it needed and
+    the space free; the worker pool never pauses, so small requests run meanwhile."""
+    config = f"""
+staging:
+  type: filesystem
+  path: {small_disk}
+"""
+    (tmp_path / "server").mkdir()
+    server = PolytopeServer("full-staging", polytope_bin, tmp_path / "server", extra_config=config).start()
+    try:
+        api = Api(server, DEMO)
+        started = time.monotonic()
+        big = api.submit(f"datasource: dummy\nsize: {16 << 20}")
+        for n in range(5):
+            api.processed(f"datasource: echo\nsmall: {n}")
+        answer = api.poll(big)
+        assert answer.status_code == 400, answer.text
+        message = answer.json()["message"]
+        assert "The result does not fit in the staging area: the space ran out after" in message, message
+        assert "MiB free now" in message or "KiB free now" in message or " B free now" in message, message
+        assert "It was tried 3 times" in message, message
+        assert message.count("queued again") == 2, message
+        assert time.monotonic() - started < 15, "no pause between attempts or for other requests"
+        left = [path.name for path in small_disk.iterdir() if path.name.startswith(big) or path.stat().st_size > 4096]
+        assert not left, "nothing of the big result is left behind"
+        api.processed("datasource: echo\nafter: yes")
+    finally:
+        server.stop()

@@ -172,7 +172,7 @@ package enum RequestStoreConformance {
             try expect(
                 failed?.status == .failed && (failed?.userMessage.contains("started 2 times") ?? false), "message: \(String(describing: failed))")
         },
-        Check(description: "a released request goes back to the queue without spending an attempt") { store in
+        Check(description: "a released request goes back to the queue without spending an attempt, unless the release counts it") { store in
             let record = Fixtures.record()
             try await store.insert(record)
             _ = try await store.markQueued([record.id], at: t0)
@@ -180,6 +180,11 @@ package enum RequestStoreConformance {
             try expect(try await store.release(id: record.id, worker: "w1", message: "shutting down", at: t0) == .recorded, "released")
             let released = try await store.request(id: record.id)
             try expect(released?.status == .queued && released?.attempts == 0 && released?.lease == nil, "queued: \(String(describing: released))")
+            _ = try await store.claimNextRequest(worker: "w1", leaseExpiry: t0 + 30, at: t0)
+            try expect(
+                try await store.release(id: record.id, worker: "w1", message: "did not fit", countingAttempt: true, at: t0) == .recorded,
+                "released, counted")
+            try expect(try await store.request(id: record.id)?.attempts == 1, "a counted release keeps the attempt")
         },
         Check(description: "revoking: waiting requests disappear, processing ones finish as revoked") { store in
             let waiting = Fixtures.record(at: t0)

@@ -264,6 +264,31 @@ struct WorkerPoolTests {
         }
     }
 
+    @Test("a result that does not fit in staging is tried max-attempts times, then fails saying so; other requests never pause")
+    func resultDoesNotFit() async throws {
+        let setup = try Setup()
+        defer { setup.directory.remove() }
+        let staging = OutageStaging(base: setup.staging)
+        staging.full.withLock { $0 = true }
+        try await whileRunning([setup.pool(staging: staging)]) { _ in
+            let id = try await setup.submit("echo", text: "a: 1")
+            try await eventually("failed after three attempts") {
+                setup.workQueued.signal()
+                return try await setup.status(id) == .failed
+            }
+            let record = try #require(try await setup.store.request(id: id))
+            #expect(record.attempts == 3 && staging.attempts.withLock { $0 } == 3)
+            #expect(record.userMessage.contains("does not fit in the staging area: the space ran out after 2.0 MiB of it (512 B free now)"))
+            #expect(record.userMessage.contains("It was tried 3 times"))
+            #expect(record.userMessage.contains("attempt 2 of 3"))
+
+            // No pause: with room again, the next request runs at once (the clock stands still).
+            staging.full.withLock { $0 = false }
+            let next = try await setup.submit("echo", text: "b: 2")
+            try await eventually("processed without a pause") { try await setup.status(next) == .processed }
+        }
+    }
+
     @Test("a result finished after revocation is deleted with the request")
     func revokedWhileRunning() async throws {
         let setup = try Setup()
@@ -319,11 +344,12 @@ final class RecordingArchiver: ArchivingDatasource {
     }
 }
 
-/// Staging that fails every write with `StagingUnavailable` while `down` is set (and is not
-/// local files, as far as the worker can tell).
+/// Staging that fails every write with `StagingUnavailable` while `down` is set, or with
+/// `StagingFull` while `full` is set (and is not local files, as far as the worker can tell).
 final class OutageStaging: StagingArea {
     let base: any StagingArea
     let down = Mutex(false)
+    let full = Mutex(false)
     let attempts = Mutex(0)
 
     init(base: any StagingArea) {
@@ -333,6 +359,7 @@ final class OutageStaging: StagingArea {
     func store(key: String, contentType: String, _ produce: (any ByteSink) async throws -> Void) async throws -> Int64 {
         attempts.withLock { $0 += 1 }
         if down.withLock({ $0 }) { throw StagingUnavailable(PolytopeError(.unavailable, "the test's staging is down")) }
+        if full.withLock({ $0 }) { throw StagingFull(bytesWritten: 2 << 20, bytesFree: 512) }
         return try await base.store(key: key, contentType: contentType, produce)
     }
 

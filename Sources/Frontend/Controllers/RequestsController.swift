@@ -150,23 +150,11 @@ struct RequestsController {
         case .queued: message = "Request queued for the next free worker."
         case .processing:
             message = "Request being processed by datasource '\(record.datasource)' (attempt \(record.attempts))"
-            message += record.stagedBytes > 0 ? "; \(Self.formatBytes(record.stagedBytes)) staged so far." : "."
+            message += record.stagedBytes > 0 ? "; \(ByteSize.describe(record.stagedBytes)) staged so far." : "."
         default: message = "Request \(record.status.rawValue)."
         }
         if !record.userMessage.isEmpty { message += "\n" + record.userMessage }
         return message
-    }
-
-    /// `1.5 GiB`, `12.0 MiB`, `640 B`.
-    static func formatBytes(_ bytes: Int64) -> String {
-        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
-        var value = Double(bytes)
-        var unit = 0
-        while value >= 1024, unit < units.count - 1 {
-            value /= 1024
-            unit += 1
-        }
-        return unit == 0 ? "\(bytes) B" : String(format: "%.1f", value) + " " + units[unit]
     }
 
     /// The 303 body of the reference server; polytope-client does not read it, but scripts do.

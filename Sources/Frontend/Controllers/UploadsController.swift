@@ -66,6 +66,10 @@ struct UploadsController {
             }
         } catch let error as StagingUnavailable {
             throw PolytopeError(.unavailable, "The upload could not be stored (staging is unavailable); please upload again shortly.", cause: error)
+        } catch let error as StagingFull {
+            var refusal = PolytopeError(.unavailable, "The upload could not be stored: \(error.userMessage) Please upload again later.", cause: error)
+            refusal.retryAfter = DiskFull.retryAfterSeconds
+            throw refusal
         }
         let actual = digest.md5.finalize().map { String(format: "%02x", $0) }.joined()
         guard actual == expected else {

@@ -16,9 +16,10 @@ package protocol WorkQueue: Sendable {
     /// Records the outcome of a claimed request, if the worker still holds it.
     func finish(id: RequestID, worker: String, outcome: WorkOutcome, at now: Date) async throws -> FinishResult
 
-    /// Gives a claimed request back to the queue (the worker is shutting down); the attempt
-    /// is not counted.
-    func release(id: RequestID, worker: String, message: String, at now: Date) async throws -> FinishResult
+    /// Gives a claimed request back to the queue. The attempt is not counted (the worker is
+    /// shutting down, or staging is away) unless `countingAttempt` (the request itself could
+    /// not be completed this time, as when its result did not fit).
+    func release(id: RequestID, worker: String, message: String, countingAttempt: Bool, at now: Date) async throws -> FinishResult
 
     /// Appends a line to the request's user message while the worker holds it.
     func appendUserMessage(id: RequestID, worker: String, _ line: String, at now: Date) async throws
@@ -41,4 +42,11 @@ package enum FinishResult: Sendable, Hashable {
     case revoked
     /// The worker no longer holds the request (its lease expired); the outcome is discarded.
     case leaseLost
+}
+
+extension WorkQueue {
+    /// Gives a claimed request back to the queue without counting the attempt.
+    package func release(id: RequestID, worker: String, message: String, at now: Date) async throws -> FinishResult {
+        try await release(id: id, worker: worker, message: message, countingAttempt: false, at: now)
+    }
 }
