@@ -1,6 +1,7 @@
 import Crypto
 import CryptoExtras
 import Foundation
+import PolytopeCore
 
 /// Salted password hashes for the configuration: `pbkdf2-sha256$<rounds>$<salt>$<hash>`
 /// (salt and hash in base64). Make one with `polytope hash-password`.
@@ -49,14 +50,5 @@ package struct PasswordHash: Sendable, Hashable {
             from: Array(password.utf8), salt: salt, using: .sha256, outputByteCount: 32, unsafeUncheckedRounds: rounds
         )
         return key.withUnsafeBytes { Array($0) }
-    }
-}
-
-/// Comparisons whose time does not depend on where the inputs differ.
-enum ConstantTime {
-    static func equals(_ a: some Collection<UInt8>, _ b: some Collection<UInt8>) -> Bool {
-        var difference = UInt8(truncatingIfNeeded: a.count ^ b.count)
-        for (x, y) in zip(a, b) { difference |= x ^ y }
-        return difference == 0
     }
 }

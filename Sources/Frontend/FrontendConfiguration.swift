@@ -16,6 +16,8 @@ package struct FrontendConfiguration: Sendable {
     package var retryAfterSeconds: Int
     /// Bounds of every submitted request (keys, values, nesting), whatever its form.
     package var requestLimits = RequestLimits()
+    /// Signs download URLs so that they work without credentials; nil: downloads always need them.
+    package var downloadLinks: DownloadLinkSigner?
 
     package init(maximumBodySize: Int = 1 << 20, maximumUploadSize: Int64 = 10 << 30, publicURL: String? = nil, retryAfterSeconds: Int = 1) {
         self.maximumBodySize = maximumBodySize

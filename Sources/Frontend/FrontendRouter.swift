@@ -70,10 +70,13 @@ package enum FrontendRouter {
             wallClock: dependencies.wallClock,
             metrics: dependencies.metrics,
             configuration: configuration,
-            urls: PublicURL(configured: configuration.publicURL)
+            urls: PublicURL(configured: configuration.publicURL, signer: configuration.downloadLinks, wallClock: dependencies.wallClock)
         )
         requests.addRoutes(to: authenticated)
-        DownloadsController(requests: requests, staging: dependencies.staging, metrics: dependencies.metrics).addRoutes(to: authenticated)
+        let downloads = api.group().add(
+            middleware: DownloadAccessMiddleware(
+                authentication: dependencies.authentication, signer: configuration.downloadLinks, wallClock: dependencies.wallClock))
+        DownloadsController(requests: requests, staging: dependencies.staging, metrics: dependencies.metrics).addRoutes(to: downloads)
         UploadsController(
             requests: requests, store: dependencies.store, staging: dependencies.staging, requestArrived: dependencies.requestArrived,
             wallClock: dependencies.wallClock, configuration: configuration

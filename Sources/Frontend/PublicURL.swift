@@ -1,9 +1,14 @@
+import Foundation
 import Hummingbird
+import PolytopeCore
 
 /// Absolute URLs for `Location` headers: from the configured public URL, or from the
-/// request's `Host` (which polytope-client always sends) when none is configured.
+/// request's `Host` (which polytope-client always sends) when none is configured. Download
+/// URLs are signed capability links when a `DownloadLinkSigner` is configured.
 struct PublicURL: Sendable {
     let configured: String?
+    var signer: DownloadLinkSigner? = nil
+    var wallClock: any WallClock = SystemWallClock()
 
     func base(for request: Request) -> String {
         if let configured { return configured }
@@ -19,7 +24,9 @@ struct PublicURL: Sendable {
     }
 
     func download(_ id: some CustomStringConvertible, for request: Request) -> String {
-        base(for: request) + "/api/v1/downloads/\(id)"
+        let url = base(for: request) + "/api/v1/downloads/\(id)"
+        guard let signer else { return url }
+        return url + "?" + signer.query(for: id.description, now: wallClock.now())
     }
 
     func upload(_ id: some CustomStringConvertible, for request: Request) -> String {

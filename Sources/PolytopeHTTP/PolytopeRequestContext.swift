@@ -10,6 +10,8 @@ package struct PolytopeRequestContext: RequestContext {
     package var user: User?
     /// The name of the authenticator that accepted the user (`plain`, `api-key`, `auth-o-tron`).
     package var authenticatedBy: String?
+    /// The request id whose download a signed link grants (no user then).
+    package var grantedDownload: String?
     /// The connection the request came on (to wait for a response to be flushed).
     package let channel: any Channel
     /// Who made the request, for the access log: written by the authentication middleware,
@@ -21,6 +23,7 @@ package struct PolytopeRequestContext: RequestContext {
         self.coreContext = .init(source: source)
         self.user = nil
         self.authenticatedBy = nil
+        self.grantedDownload = nil
         self.channel = source.channel
     }
 

@@ -46,6 +46,8 @@ package struct PolytopeConfiguration: Sendable {
     package var store: StoreSettings
     package var staging: StagingSettings
     package var frontend: FrontendConfiguration
+    /// Signed download URLs (the signer itself is made when the server starts).
+    package var downloadLinks: DownloadLinkSettings
     package var broker: BrokerConfiguration
     package var worker: WorkerPoolConfiguration
     package var garbageCollector: GarbageCollectorConfiguration
@@ -117,6 +119,7 @@ package struct PolytopeConfiguration: Sendable {
             publicURL: serverSection?.string("public-url").map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 },
             retryAfterSeconds: serverSection?.int("retry-after", default: 1, range: 0...3600) ?? 1
         )
+        downloadLinks = DownloadLinkSettings(serverSection?.section("download-links"))
         let limits = RequestLimits()
         frontend.requestLimits = RequestLimits(
             maximumNesting: serverSection?.int("max-request-nesting", default: limits.maximumNesting, range: 1...256) ?? limits.maximumNesting,

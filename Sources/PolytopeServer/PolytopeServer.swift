@@ -53,6 +53,15 @@ package struct PolytopeServer: Sendable {
     /// Opens the store (migrating its schema) and the staging area, and loads the
     /// authentication providers.
     package init(configuration: PolytopeConfiguration, roles: Set<Role>, logger: Logger) async throws {
+        var configuration = configuration
+        if roles.contains(.frontend) {
+            configuration.frontend.downloadLinks = try configuration.downloadLinks.makeSigner(dataDirectory: configuration.server.dataDirectory)
+            if configuration.downloadLinks.enabled, configuration.downloadLinks.secret == nil, case .postgres = configuration.store {
+                logger.warning(
+                    "download links are signed with a secret of this host only (data-dir/download-links.secret); set server.download-links.secret, the same on every frontend, so that a link works on all of them"
+                )
+            }
+        }
         self.configuration = configuration
         self.roles = roles
         self.logger = logger

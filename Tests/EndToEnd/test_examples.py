@@ -12,6 +12,7 @@ EXAMPLES = REPO_ROOT / "docs" / "examples"
 # What the examples read from the environment (the systemd units take it from secrets.env).
 ENVIRONMENT = {
     "POLYTOPE_DB_PASSWORD": "example-password",
+    "POLYTOPE_DOWNLOAD_SECRET": "example-download-secret-0123456789abcdef",
     "POLYTOPE_S3_ACCESS_KEY": "example-access-key",
     "POLYTOPE_S3_SECRET_KEY": "example-secret-key",
     "POLYTOPE_PEER_SECRET": "example-peer-secret-0123456789",

@@ -1,4 +1,5 @@
 import Foundation
+import Frontend
 import HTTPTypes
 import HummingbirdTesting
 import NIOCore
@@ -25,7 +26,7 @@ struct RequestLifecycleTests {
             let done = try await client.pollUntilDone(id)
             #expect(done.status == .seeOther)
             let download = try #require(done.headers[.location])
-            #expect(download.hasSuffix("/api/v1/downloads/\(id)"))
+            #expect(download.contains("/api/v1/downloads/\(id)?expires="))
             let redirect = try json(done)
             #expect(redirect["contentLength"] as? Int == text.utf8.count)
             #expect(redirect["contentType"] as? String == "application/octet-stream")
@@ -37,6 +38,47 @@ struct RequestLifecycleTests {
             #expect(data.headers[.contentLength] == "\(text.utf8.count)")
             #expect(data.headers[.contentEncoding] == nil)
         }
+    }
+
+    @Test("the download location is a signed link: it works without credentials, only for its request, and not once altered")
+    func signedDownloadLinks() async throws {
+        try await TestServer().test { client in
+            let id = try await client.submitID("datasource: echo\nlink: 1")
+            let done = try await client.pollUntilDone(id)
+            let location = try #require(done.headers[.location])
+            let link = String(location[try #require(location.range(of: "/api/v1/downloads/"))!.lowerBound...])
+            let free = try await client.execute(uri: link, method: .get)
+            #expect(free.status == .ok && String(buffer: free.body) == "datasource: echo\nlink: 1")
+            #expect(try await client.execute(uri: link, method: .head).status == .ok)
+
+            let other = try await client.submitID("datasource: echo\nlink: 2")
+            _ = try await client.pollUntilDone(other)
+            let stolen = link.replacingOccurrences(of: id, with: other)
+            #expect(try await client.execute(uri: stolen, method: .get).status == .forbidden, "a link grants its own request only")
+            let tampered = link.replacingOccurrences(of: "expires=", with: "expires=9")
+            #expect(try await client.execute(uri: tampered, method: .get).status == .forbidden, "a longer life is not signed")
+            #expect(try await client.execute(uri: stolen, method: .get, headers: alice).status == .ok, "credentials still work")
+            #expect(try await client.execute(uri: "/api/v1/downloads/\(id)", method: .get).status == .unauthorized, "no link, no credentials")
+
+            #expect(try await client.execute(uri: "/api/v1/requests/\(id)", method: .delete, headers: alice).status == .ok)
+            #expect(try await client.execute(uri: link, method: .get).status == .notFound, "revoked with its request")
+        }
+    }
+
+    @Test("a signed link expires")
+    func signedLinksExpire() {
+        let signer = DownloadLinkSigner(secret: Array(repeating: 7, count: 32), lifetime: .seconds(60))
+        let now = Date(timeIntervalSince1970: 1_000_000)
+        let query = signer.query(for: "abc", now: now)
+        let parts = Dictionary(
+            uniqueKeysWithValues: query.split(separator: "&").map { ($0.split(separator: "=")[0], String($0.split(separator: "=")[1])) })
+        let expires = try! #require(Int64(parts["expires"]!))
+        #expect(expires >= 1_000_060 && expires <= 1_000_060 + 3600 && expires % 3600 == 0, "rounded up to the hour")
+        #expect(signer.verify(id: "abc", expires: expires, signature: parts["signature"]!, now: now))
+        #expect(!signer.verify(id: "abc", expires: expires, signature: parts["signature"]!, now: Date(timeIntervalSince1970: Double(expires))))
+        #expect(!signer.verify(id: "abd", expires: expires, signature: parts["signature"]!, now: now))
+        let other = DownloadLinkSigner(secret: Array(repeating: 8, count: 32), lifetime: .seconds(60))
+        #expect(!other.verify(id: "abc", expires: expires, signature: parts["signature"]!, now: now), "another secret")
     }
 
     @Test("dummy data: x-grib, Range answers 206 or 416, HEAD has the length and no body")

@@ -8,22 +8,31 @@ import ServiceLifecycle
 /// `/api/v1/downloads/<id>`: serves a processed request's result from staging to its owner.
 ///
 /// Exact `Content-Type` and `Content-Length`, never compressed, `Range` answered with 206 or
-/// 416 (and `If-Range` honoured with `ETag` and `Last-Modified`), `HEAD` supported. The URL is only usable with the owner's credentials. Results in
+/// 416 (and `If-Range` honoured with `ETag` and `Last-Modified`), `HEAD` supported. The URL
+/// needs the owner's credentials, or a signed link's query (`DownloadAccessMiddleware`). Results in
 /// local staging go out with `sendfile(2)` (``FileRegionSender``), others in chunks.
 struct DownloadsController {
     let requests: RequestsController
     let staging: any StagingArea
     let metrics: PolytopeMetrics
 
+    /// - Parameter group: a group guarded by `DownloadAccessMiddleware`.
     func addRoutes(to group: RouterGroup<PolytopeRequestContext>) {
         group.get("downloads/:id", use: download)
         group.head("downloads/:id", use: download)
     }
 
     @Sendable func download(_ request: Request, context: PolytopeRequestContext) async throws -> Response {
-        let user = try context.requireUser()
         let name = try context.parameters.require("id")
-        let record = try await requests.ownRequest(name, of: user)
+        let record: RequestRecord
+        if let granted = context.grantedDownload, granted == name {
+            guard let id = PolytopeCore.RequestID(name), let found = try await requests.store.request(id: id), found.status != .revoked else {
+                throw PolytopeError.notFound("Request \(name) not found; it may have been revoked or removed.")
+            }
+            record = found
+        } else {
+            record = try await requests.ownRequest(name, of: try context.requireUser())
+        }
         guard record.status == .processed, let result = record.result else {
             throw PolytopeError(.notFound, "Request \(record.id) has no result to download (status: \(record.status.rawValue)).")
         }
