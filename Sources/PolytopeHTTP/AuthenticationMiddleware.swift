@@ -131,5 +131,5 @@ private struct ChannelLiveness: ConnectionLiveness {
         self.wasActive = channel.isActive
     }
 
-    var isOpen: Bool { !wasActive || channel.isActive }
+    var isOpen: Bool { !wasActive || (channel.isActive && !ClientDepartures.hasDeparted(channel)) }
 }

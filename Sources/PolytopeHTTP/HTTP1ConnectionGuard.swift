@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import PolytopeCore
+import Synchronization
 
 /// Keeps each HTTP/1 connection honest, just above NIO's HTTP/1 codec (where the protocol
 /// version, parser errors and raw body bytes are still visible):
@@ -61,6 +62,10 @@ package final class HTTP1ConnectionGuard: ChannelDuplexHandler, RemovableChannel
         guard !closing else { return }
         switch unwrapInboundIn(data) {
         case .head(let head):
+            if let refusal = Self.unsupportedCoding(of: head) {
+                respondAndClose(context: context, status: refusal.status, message: refusal.message)
+                return
+            }
             keepAlive = head.isKeepAlive
             responseStarted = false
             meter = BodyRateMeter(minimumBytesPerSecond: policy.minimumBodyRate, window: policy.bodyRateWindow)
@@ -102,13 +107,22 @@ package final class HTTP1ConnectionGuard: ChannelDuplexHandler, RemovableChannel
         }
     }
 
+    /// A client that closed its sending side has gone (Hummingbird allows half-closure, so the
+    /// channel stays active): work queued for it may be dropped (`ClientDepartures`).
+    package func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? ChannelEvent, event == .inputClosed { ClientDepartures.record(context.channel) }
+        context.fireUserInboundEventTriggered(event)
+    }
+
     package func channelInactive(context: ChannelHandlerContext) {
+        ClientDepartures.forget(context.channel)
         check?.cancel()
         check = nil
         context.fireChannelInactive()
     }
 
     package func handlerRemoved(context: ChannelHandlerContext) {
+        ClientDepartures.forget(context.channel)
         check?.cancel()
         check = nil
     }
@@ -184,6 +198,23 @@ package final class HTTP1ConnectionGuard: ChannelDuplexHandler, RemovableChannel
         context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in context.close(promise: nil) }
     }
 
+    /// A body coding this server would otherwise ignore and read as plain bytes: transfer
+    /// codings other than `chunked` (400, like NIO's own refusal of a lone unknown coding,
+    /// rather than RFC 9112's suggested 501: the request is the client's mistake) and content
+    /// codings other than `identity` (415).
+    static func unsupportedCoding(of head: HTTPRequestHead) -> (status: HTTPResponseStatus, message: String)? {
+        func codings(_ name: String) -> [String] {
+            head.headers[name].flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        }
+        if let coding = codings("transfer-encoding").first(where: { $0 != "chunked" }) {
+            return (.badRequest, "Transfer-Encoding '\(coding.prefix(40))' is not supported; send the body as it is, or chunked.")
+        }
+        if let coding = codings("content-encoding").first(where: { $0 != "identity" }) {
+            return (.unsupportedMediaType, "Content-Encoding '\(coding.prefix(40))' is not supported; send the body uncompressed.")
+        }
+        return nil
+    }
+
     /// Puts an ``HTTP1ConnectionGuard`` into each connection's pipeline just above NIO's
     /// HTTP/1 codec, where Hummingbird's additional channel handlers cannot go.
     package final class Installer: ChannelInboundHandler, RemovableChannelHandler {
@@ -211,4 +242,21 @@ package final class HTTP1ConnectionGuard: ChannelDuplexHandler, RemovableChannel
 extension HTTPResponseHead {
     /// A 1xx head other than 101: another head follows.
     fileprivate var isInformational: Bool { (100..<200).contains(status.code) && status.code != 101 }
+}
+
+/// Connections whose client has closed its sending side while the channel stays open.
+enum ClientDepartures {
+    private static let departed = Mutex<Set<ObjectIdentifier>>([])
+
+    static func record(_ channel: any Channel) {
+        _ = departed.withLock { $0.insert(ObjectIdentifier(channel)) }
+    }
+
+    static func forget(_ channel: any Channel) {
+        _ = departed.withLock { $0.remove(ObjectIdentifier(channel)) }
+    }
+
+    static func hasDeparted(_ channel: any Channel) -> Bool {
+        departed.withLock { $0.contains(ObjectIdentifier(channel)) }
+    }
 }

@@ -27,6 +27,7 @@ import ctypes
 import faulthandler
 import os
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -49,7 +50,7 @@ ALICE = ("alice", "alice-password")
 # polytope.yaml's `authentication.users` is a list, and lists are replaced (not
 # appended) by a deep merge, so the overlay repeats demo beside alice. Tests sign in
 # wrongly on purpose hundreds of times from 127.0.0.1, so the failed-sign-in limiter is
-# lifted here; test_hostile.py checks it on a server of its own.
+# lifted here; test_hardening.py checks it on a server of its own.
 OVERLAY_CONFIG = """\
 authentication:
   failed-logins: {per-address: 1000000, per-user: 1000000}
@@ -136,10 +137,27 @@ def _die_with_parent():
         pass
 
 
-class PolytopeServer:
-    """One `polytope serve` process on a free loopback port."""
+def _child_setup(descriptor_limit):
+    """What runs in the child before exec: _die_with_parent, and the descriptor limit
+    (soft and hard, so the server cannot raise it again) when one is given."""
 
-    def __init__(self, name, binary, workdir, roles=None, data_dir=None, extra_config=""):
+    def setup():
+        _die_with_parent()
+        if descriptor_limit is not None:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (descriptor_limit, descriptor_limit))
+
+    return setup
+
+
+class PolytopeServer:
+    """One `polytope serve` process on a free loopback port.
+
+    `extra_config` is appended to the overlay (OVERLAY_CONFIG); `override_config`, if
+    given, is a configuration file of its own read after the overlay, so it can change keys
+    the overlay sets (mappings are merged, lists replaced). `descriptor_limit` lowers the
+    process's RLIMIT_NOFILE, soft and hard."""
+
+    def __init__(self, name, binary, workdir, roles=None, data_dir=None, extra_config="", override_config="", descriptor_limit=None):
         self.name = name
         self.binary = binary
         self.workdir = workdir
@@ -147,6 +165,9 @@ class PolytopeServer:
         self.data_dir = data_dir or workdir / "data"
         self.overlay = workdir / "overlay.yaml"
         self.extra_config = extra_config
+        self.override = workdir / "override.yaml"
+        self.override_config = override_config
+        self.descriptor_limit = descriptor_limit
         self.log_path = workdir / "server.log"
         self.process = None
         self.port = None
@@ -161,6 +182,8 @@ class PolytopeServer:
 
     def start(self):
         self.overlay.write_text(OVERLAY_CONFIG + self.extra_config)
+        if self.override_config:
+            self.override.write_text(self.override_config)
         last_failure = None
         for _ in range(3):  # the port picked may be taken by someone else meanwhile
             self.port = _free_port()
@@ -170,6 +193,9 @@ class PolytopeServer:
             command += [
                 "--config", str(DEFAULT_CONFIG),
                 "--config", str(self.overlay),
+            ]
+            command += ["--config", str(self.override)] if self.override_config else []
+            command += [
                 "--host", "127.0.0.1",
                 "--port", str(self.port),
                 "--data-dir", str(self.data_dir),
@@ -183,7 +209,7 @@ class PolytopeServer:
                     stdin=subprocess.DEVNULL,
                     stdout=log,
                     stderr=subprocess.STDOUT,
-                    preexec_fn=_die_with_parent,
+                    preexec_fn=_child_setup(self.descriptor_limit),
                 )
             last_failure = self._wait_until_alive()
             if last_failure is None:

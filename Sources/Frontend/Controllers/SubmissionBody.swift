@@ -29,6 +29,8 @@ struct SubmissionBody {
         } catch let error as BoundedJSONParser.SyntaxError {
             throw PolytopeError.invalidRequest(
                 "The request body is not a JSON object; expected JSON such as \(Self.example) (not valid JSON at \(error)).")
+        } catch let error as PolytopeError where error.message == bodyLimits.nestingExceeded.message {
+            throw parser.limits.nestingExceeded  // named with the configured limit, which the request itself exceeds
         }
         guard case .object(let fields) = body else {
             throw PolytopeError.invalidRequest("The request body is not a JSON object; expected JSON such as \(Self.example).")

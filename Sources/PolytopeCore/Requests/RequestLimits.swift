@@ -16,7 +16,7 @@ package struct RequestLimits: Sendable, Hashable {
     }
 
     /// The error for a request nested too deeply.
-    var nestingExceeded: PolytopeError {
+    package var nestingExceeded: PolytopeError {
         PolytopeError.invalidRequest("The request is nested more than \(maximumNesting) levels deep (limit max-request-nesting).")
     }
 

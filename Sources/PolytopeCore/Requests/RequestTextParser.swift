@@ -50,6 +50,7 @@ package struct RequestTextParser: Sendable {
             throw PolytopeError.invalidRequest("The request is neither YAML/JSON nor MARS text: \(Self.describe(error)).")
         }
         guard let root else { throw PolytopeError.invalidRequest("The request is empty.") }
+        try checkDepth(of: root)
         switch root {
         case .mapping(let mapping):
             if mapping.keys.contains(where: { $0.scalar?.string.contains("=") ?? false }) {
@@ -218,6 +219,23 @@ package struct RequestTextParser: Sendable {
         guard !quoted, text.contains("/") else { return [text] }
         let parts = text.split(separator: "/", omittingEmptySubsequences: false).map(\.trimmed)
         return parts.contains(where: \.isEmpty) ? [text] : parts
+    }
+
+    /// Rejects YAML nested deeper than the limit by indentation (block mappings and
+    /// sequences, which `checkShape` cannot see), without recursion.
+    private func checkDepth(of root: Node) throws {
+        var pending: [(Node, Int)] = [(root, 0)]
+        while let (node, depth) = pending.popLast() {
+            let children: [Node]
+            switch node {
+            case .mapping(let mapping): children = Array(mapping.values)
+            case .sequence(let sequence): children = Array(sequence)
+            case .scalar, .alias: continue
+            }
+            // Counted as brackets would be in flow style: the top-level mapping is level 1.
+            guard depth < limits.maximumNesting else { throw limits.nestingExceeded }
+            for child in children { pending.append((child, depth + 1)) }
+        }
     }
 
     /// Rejects what would make the YAML parser work hard or recurse deeply: anchors, aliases,
