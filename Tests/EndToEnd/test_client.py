@@ -116,7 +116,7 @@ def test_pointer_retrieve(server, make_client):
     client = make_client(server)
     [pointer] = client.retrieve("debug", "datasource: dummy\nsize: 4096", pointer=True)
     assert isinstance(pointer, dict), pointer
-    match = re.fullmatch(re.escape(server.url) + r"/api/v1/downloads/(" + UUID_RE + ")", pointer["location"])
+    match = re.fullmatch(re.escape(server.url) + r"/api/v1/downloads/(" + UUID_RE + r")\?expires=[0-9]+&signature=[A-Za-z0-9_-]{43}", pointer["location"])
     assert match, pointer
     request_id = match.group(1)
     assert int(pointer["contentLength"]) == 4096
@@ -233,6 +233,6 @@ def test_describe_user(server, make_client, run_cli):
 def test_other_users_requests_are_not_listed_by_the_client(server, make_client):
     demo, alice = make_client(server, DEMO), make_client(server, ALICE)
     [pointer] = demo.retrieve("debug", "datasource: echo\nowner: demo", pointer=True)
-    request_id = pointer["location"].rsplit("/", 1)[-1]
+    request_id = pointer["location"].split("?")[0].rsplit("/", 1)[-1]
     assert request_id in demo.list_requests()
     assert request_id not in alice.list_requests()

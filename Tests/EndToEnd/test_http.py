@@ -11,6 +11,9 @@ import requests
 
 from conftest import ALICE, DEMO, UUID_RE, Api, PolytopeServer
 
+# Every download URL the server hands out is a signed capability link (docs/api.md, Downloads).
+SIGNED_LINK_QUERY = r"\?expires=[0-9]+&signature=[A-Za-z0-9_-]{43}"
+
 RAISE_MESSAGE = "The raise datasource always fails (this is a test)."
 WWW_AUTHENTICATE = 'Basic realm="polytope", charset="UTF-8", Bearer, EmailKey'
 
@@ -213,8 +216,8 @@ def test_submit_answers_202_with_location_and_retry_after(server, api):
 
 def test_processed_poll_answers_303_with_json_pointer(server, api):
     request_id, response = api.processed("datasource: dummy\nsize: 1000")
-    location = f"{server.url}/api/v1/downloads/{request_id}"
-    assert response.headers["Location"] == location
+    location = response.headers["Location"]
+    assert re.fullmatch(re.escape(f"{server.url}/api/v1/downloads/{request_id}") + SIGNED_LINK_QUERY, location), location
     body = response.json()
     assert body == {"id": request_id, "location": location, "contentLength": 1000, "contentType": "application/x-grib"}
 
@@ -285,7 +288,7 @@ def test_list_entries_have_documented_fields(api):
         assert entry["user_request"] == "datasource: echo\nlisted: yes"
         assert entry["content_length"] == len("datasource: echo\nlisted: yes")
         assert entry["content_type"] == "application/octet-stream"
-        assert entry["url"].endswith(f"/api/v1/downloads/{request_id}")
+        assert re.search(re.escape(f"/api/v1/downloads/{request_id}") + SIGNED_LINK_QUERY + "$", entry["url"]), entry["url"]
 
 
 def test_listing_an_unknown_collection_is_404(api):
