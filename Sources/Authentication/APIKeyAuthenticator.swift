@@ -91,7 +91,6 @@ package struct APIKeyAuthenticator: Authenticator, APIKeyIssuing {
     static func randomToken(bytes: Int) -> String {
         var generator = SystemRandomNumberGenerator()
         let random = (0..<bytes).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        return Data(random).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        return Base64URL.encode(random)
     }
 }

@@ -39,8 +39,7 @@ package struct DownloadLinkSigner: Sendable {
 
     private func signature(id: String, expires: Int64) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: Array("polytope-download\n\(id)\n\(expires)".utf8), using: key)
-        return Data(mac).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        return Base64URL.encode(mac)
     }
 }
 
