@@ -122,6 +122,7 @@ let package = Package(
                 "PolytopeCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -136,7 +137,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // Authenticators (plain users from the configuration; later API keys and Auth-o-tron).
+        // Authenticators: users from the configuration, API keys, Auth-o-tron, federation peers.
         .target(
             name: "Authentication",
             dependencies: [
@@ -169,8 +170,6 @@ let package = Package(
                 "PolytopeCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "_NIOFileSystem", package: "swift-nio"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings

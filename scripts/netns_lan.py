@@ -3,7 +3,7 @@
 Each host is a namespace `<prefix>-<host>` with loopback and one veth link `eth0`, whose
 other end is attached to a bridge in the namespace `<prefix>-lan`; the hosts share nothing
 but that network. Used by the multi-host test (Tests/EndToEnd/test_multi_host.py) and the
-scale-out benchmark (scripts/bench_scaleout.py).
+scale-out benchmark (scripts/benchsuite/scaleout.py).
 
     lan = Lan("pt1234", {"db": 1, "front": 2, "w1": 3})
     lan.create()

@@ -72,18 +72,18 @@ package struct BrokerService<C: Clock<Duration>>: Service {
     /// One pass: recover expired leases, then queue every waiting request the limits allow.
     /// - Returns: the ids queued, in order.
     @discardableResult
-    package func dispatchRound() async throws -> [RequestID] {
+    package func dispatchRound() async throws -> [RequestIdentifier] {
         try await recoverExpiredLeases()
         let policy = DispatchPlanner.Policy(maximumActive: configuration.maximumActive, collections: collections)
         var planner = DispatchPlanner(policy: policy, active: try await store.activeRequestCounts())
         var cursor: DispatchCursor?
-        var queued: [RequestID] = []
+        var queued: [RequestIdentifier] = []
         var stopped = false
         while !stopped {
             let page = try await store.waitingRequests(after: cursor, limit: configuration.pageSize)
             guard let last = page.last else { break }
             cursor = last.cursor
-            var admitted: [RequestID] = []
+            var admitted: [RequestIdentifier] = []
             for candidate in page {
                 switch planner.consider(candidate) {
                 case .admit:

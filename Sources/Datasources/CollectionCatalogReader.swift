@@ -49,7 +49,7 @@ package struct CollectionCatalogReader {
     }
 
     private func collection(named name: String, from section: ConfigReader, shared: [String: ConfigNode]) -> CollectionDefinition? {
-        if name == "all" || RequestID(name) != nil {
+        if name == "all" || RequestIdentifier(name) != nil {
             section.report("'\(name)' cannot be a collection name: it would be read as a request id in /api/v1/requests/\(name)")
         } else if !Self.isValidName(name) {
             section.report("collection names may use letters, digits, '-', '_' and '.' only (at most 128)")

@@ -51,10 +51,31 @@ package final class GribArchive: Sendable {
             try FileManager.default.createDirectory(at: root.appendingPathComponent(directory), withIntermediateDirectories: true)
         }
         index = try ArchiveIndex(path: root.appendingPathComponent("index.sqlite").path)
+        Self.removeAbandonedFiles(in: root.appendingPathComponent("tmp"), now: clock.now())
         var configuration = configuration
         configuration.root = root
         self.configuration = configuration
         self.clock = clock
+    }
+
+    /// How long a file being archived may go unwritten before it counts as abandoned.
+    static let abandonedAfter: TimeInterval = 3600
+
+    /// Removes the temporary files of archives that were cut off (a process killed while
+    /// writing): those in `directory` not written for `abandonedAfter`. Files other processes
+    /// sharing the root are writing now are younger and stay.
+    @discardableResult
+    static func removeAbandonedFiles(in directory: URL, now: Date) -> Int {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        var removed = 0
+        for name in names where name.hasSuffix(".grib.partial") {
+            let path = directory.appendingPathComponent(name).path
+            guard let modified = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date,
+                now.timeIntervalSince(modified) > abandonedAfter, unlink(path) == 0
+            else { continue }
+            removed += 1
+        }
+        return removed
     }
 
     /// The number of fields in the archive.

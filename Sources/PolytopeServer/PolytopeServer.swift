@@ -169,7 +169,8 @@ package struct PolytopeServer: Sendable {
         if roles.contains(.worker) {
             services.append(
                 WorkerPool(
-                    configuration: configuration.worker, queue: store, registry: store, staging: staging, catalog: configuration.catalog,
+                    configuration: configuration.worker, queue: store, registry: store, staging: staging,
+                    archiveSources: HTTPArchiveSourceReader(http: configuration.httpClient), catalog: configuration.catalog,
                     workQueued: workQueued, clock: clock, metrics: metrics, logger: roleLogger("worker")
                 )
             )

@@ -36,7 +36,7 @@ extension PostgresRequestStore {
         return counts
     }
 
-    package func markQueued(_ ids: [RequestID], at now: Date) async throws -> Int {
+    package func markQueued(_ ids: [RequestIdentifier], at now: Date) async throws -> Int {
         guard !ids.isEmpty else { return 0 }
         let time = now.timeIntervalSince1970
         return try await query(
@@ -49,7 +49,7 @@ extension PostgresRequestStore {
         ).count
     }
 
-    package func failWaiting(_ id: RequestID, message: String, at now: Date) async throws {
+    package func failWaiting(_ id: RequestIdentifier, message: String, at now: Date) async throws {
         let time = now.timeIntervalSince1970
         _ = try await query(
             """

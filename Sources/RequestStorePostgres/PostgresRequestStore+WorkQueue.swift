@@ -16,7 +16,7 @@ extension PostgresRequestStore {
         ).first.map(Self.record)
     }
 
-    package func renewLease(id: RequestID, worker: String, until expiry: Date, stagedBytes: Int64) async throws -> Bool {
+    package func renewLease(id: RequestIdentifier, worker: String, until expiry: Date, stagedBytes: Int64) async throws -> Bool {
         try await !query(
             """
             UPDATE requests SET lease_expires_at = \(expiry.timeIntervalSince1970), staged_bytes = \(stagedBytes)
@@ -26,7 +26,7 @@ extension PostgresRequestStore {
         ).isEmpty
     }
 
-    package func finish(id: RequestID, worker: String, outcome: WorkOutcome, at now: Date) async throws -> FinishResult {
+    package func finish(id: RequestIdentifier, worker: String, outcome: WorkOutcome, at now: Date) async throws -> FinishResult {
         let time = now.timeIntervalSince1970
         let status: String
         let message: String
@@ -63,7 +63,7 @@ extension PostgresRequestStore {
         return try await finishResult(changed: !changed.isEmpty, id: id, worker: worker)
     }
 
-    package func release(id: RequestID, worker: String, message: String, countingAttempt: Bool, at now: Date) async throws -> FinishResult {
+    package func release(id: RequestIdentifier, worker: String, message: String, countingAttempt: Bool, at now: Date) async throws -> FinishResult {
         let time = now.timeIntervalSince1970
         let uncounted = countingAttempt ? 0 : 1
         let changed = try await query(
@@ -79,7 +79,7 @@ extension PostgresRequestStore {
         return try await finishResult(changed: !changed.isEmpty, id: id, worker: worker)
     }
 
-    package func appendUserMessage(id: RequestID, worker: String, _ line: String, at now: Date) async throws {
+    package func appendUserMessage(id: RequestIdentifier, worker: String, _ line: String, at now: Date) async throws {
         _ = try await query(
             """
             UPDATE requests SET user_message = CASE WHEN user_message = '' THEN \(line) ELSE user_message || E'\\n' || \(line) END,
@@ -91,7 +91,7 @@ extension PostgresRequestStore {
 
     /// After a conditional update: recorded if a row changed; otherwise, if the request was
     /// revoked under this worker, delete it now; otherwise the lease was lost.
-    private func finishResult(changed: Bool, id: RequestID, worker: String) async throws -> FinishResult {
+    private func finishResult(changed: Bool, id: RequestIdentifier, worker: String) async throws -> FinishResult {
         if changed { return .recorded }
         let deleted = try await query(
             "DELETE FROM requests WHERE id = \(id.description) AND status = 'revoked' AND lease_owner = \(worker) RETURNING id"

@@ -220,7 +220,7 @@ package final class PostgresRequestStore: RequestStoreBackend, Service {
         )
     }
 
-    package func request(id: RequestID) async throws -> RequestRecord? {
+    package func request(id: RequestIdentifier) async throws -> RequestRecord? {
         try await query("SELECT * FROM requests WHERE id = \(id.description)").first.map(Self.record)
     }
 
@@ -243,12 +243,12 @@ package final class PostgresRequestStore: RequestStoreBackend, Service {
             .decode(Int.self) ?? 0
     }
 
-    package func expiryDate(of id: RequestID, ofUser username: String) async throws -> Date? {
+    package func expiryDate(of id: RequestIdentifier, ofUser username: String) async throws -> Date? {
         try await query("SELECT expired_at FROM expired_requests WHERE id = \(id.description) AND username = \(username)")
             .first.map { Date(timeIntervalSince1970: try $0["expired_at"].decode(Double.self)) }
     }
 
-    package func revoke(id: RequestID, ofUser username: String, at now: Date) async throws -> Revocation? {
+    package func revoke(id: RequestIdentifier, ofUser username: String, at now: Date) async throws -> Revocation? {
         try await revoke(username: username, id: id.description, at: now).first
     }
 
@@ -293,7 +293,7 @@ package final class PostgresRequestStore: RequestStoreBackend, Service {
         }
     }
 
-    package func markUploaded(id: RequestID, upload: StagedResult, at now: Date) async throws -> Bool {
+    package func markUploaded(id: RequestIdentifier, upload: StagedResult, at now: Date) async throws -> Bool {
         let time = now.timeIntervalSince1970
         return try await !query(
             """
@@ -333,9 +333,9 @@ package final class PostgresRequestStore: RequestStoreBackend, Service {
         return RequestPage(records: try shown.map(record), next: next)
     }
 
-    static func requestID(_ row: PostgresRandomAccessRow) throws -> RequestID {
+    static func requestID(_ row: PostgresRandomAccessRow) throws -> RequestIdentifier {
         let text = try row["id"].decode(String.self)
-        guard let id = RequestID(text) else { throw PolytopeError(.internalError, "request store row has a malformed id") }
+        guard let id = RequestIdentifier(text) else { throw PolytopeError(.internalError, "request store row has a malformed id") }
         return id
     }
 

@@ -56,7 +56,7 @@ extension SQLiteRequestStore {
         }
     }
 
-    package func expiryDate(of id: RequestID, ofUser username: String) async throws -> Date? {
+    package func expiryDate(of id: RequestIdentifier, ofUser username: String) async throws -> Date? {
         try await read { db in
             try Double.fetchOne(
                 db, sql: "SELECT expired_at FROM expired_requests WHERE id = ? AND username = ?", arguments: [id.description, username]

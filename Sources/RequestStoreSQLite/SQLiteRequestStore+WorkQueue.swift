@@ -19,7 +19,7 @@ extension SQLiteRequestStore {
         }
     }
 
-    package func renewLease(id: RequestID, worker: String, until expiry: Date, stagedBytes: Int64) async throws -> Bool {
+    package func renewLease(id: RequestIdentifier, worker: String, until expiry: Date, stagedBytes: Int64) async throws -> Bool {
         try await write { db in
             try db.execute(
                 sql: """
@@ -32,7 +32,7 @@ extension SQLiteRequestStore {
         }
     }
 
-    package func finish(id: RequestID, worker: String, outcome: WorkOutcome, at now: Date) async throws -> FinishResult {
+    package func finish(id: RequestIdentifier, worker: String, outcome: WorkOutcome, at now: Date) async throws -> FinishResult {
         try await write { db in
             let time = now.timeIntervalSince1970
             switch outcome {
@@ -74,7 +74,7 @@ extension SQLiteRequestStore {
         }
     }
 
-    package func release(id: RequestID, worker: String, message: String, countingAttempt: Bool, at now: Date) async throws -> FinishResult {
+    package func release(id: RequestIdentifier, worker: String, message: String, countingAttempt: Bool, at now: Date) async throws -> FinishResult {
         try await write { db in
             let time = now.timeIntervalSince1970
             try db.execute(
@@ -89,7 +89,7 @@ extension SQLiteRequestStore {
         }
     }
 
-    package func appendUserMessage(id: RequestID, worker: String, _ line: String, at now: Date) async throws {
+    package func appendUserMessage(id: RequestIdentifier, worker: String, _ line: String, at now: Date) async throws {
         try await write { db in
             try db.execute(
                 sql: """
@@ -103,7 +103,7 @@ extension SQLiteRequestStore {
 
     /// After a conditional update: recorded if a row changed; otherwise, if the request was
     /// revoked under this worker, delete it now; otherwise the lease was lost.
-    private static func finishResult(_ db: Database, id: RequestID, worker: String) throws -> FinishResult {
+    private static func finishResult(_ db: Database, id: RequestIdentifier, worker: String) throws -> FinishResult {
         if db.changesCount == 1 { return .recorded }
         try db.execute(sql: "DELETE FROM requests WHERE id = ? AND status = 'revoked' AND lease_owner = ?", arguments: [id.description, worker])
         return db.changesCount == 1 ? .revoked : .leaseLost

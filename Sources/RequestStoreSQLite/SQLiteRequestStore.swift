@@ -97,7 +97,7 @@ package final class SQLiteRequestStore: RequestStoreBackend {
         try await diskSpace.write { try await inserts.insert(arguments) }
     }
 
-    package func request(id: RequestID) async throws -> RequestRecord? {
+    package func request(id: RequestIdentifier) async throws -> RequestRecord? {
         try await read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM requests WHERE id = ?", arguments: [id.description]).map(SQLiteRow.record)
         }
@@ -124,7 +124,7 @@ package final class SQLiteRequestStore: RequestStoreBackend {
         }
     }
 
-    package func revoke(id: RequestID, ofUser username: String, at now: Date) async throws -> Revocation? {
+    package func revoke(id: RequestIdentifier, ofUser username: String, at now: Date) async throws -> Revocation? {
         try await write { db in
             try Self.revoke(db, where: "id = ? AND username = ?", arguments: [id.description, username], at: now).first
         }
@@ -146,7 +146,7 @@ package final class SQLiteRequestStore: RequestStoreBackend {
         var revocations: [Revocation] = []
         for row in rows {
             let idText: String = row["id"]
-            guard let id = RequestID(idText), let status = RequestStatus(rawValue: row["status"]) else { continue }
+            guard let id = RequestIdentifier(idText), let status = RequestStatus(rawValue: row["status"]) else { continue }
             if status == .processing {
                 try db.execute(
                     sql: "UPDATE requests SET status = 'revoked', updated_at = ?, status_history = \(SQLiteRow.appendHistory) WHERE id = ?",
@@ -206,7 +206,7 @@ package final class SQLiteRequestStore: RequestStoreBackend {
         }
     }
 
-    package func markQueued(_ ids: [RequestID], at now: Date) async throws -> Int {
+    package func markQueued(_ ids: [RequestIdentifier], at now: Date) async throws -> Int {
         guard !ids.isEmpty else { return 0 }
         return try await write { db in
             var queued = 0
@@ -220,7 +220,7 @@ package final class SQLiteRequestStore: RequestStoreBackend {
         }
     }
 
-    package func markUploaded(id: RequestID, upload: StagedResult, at now: Date) async throws -> Bool {
+    package func markUploaded(id: RequestIdentifier, upload: StagedResult, at now: Date) async throws -> Bool {
         try await write { db in
             let time = now.timeIntervalSince1970
             try db.execute(
@@ -235,7 +235,7 @@ package final class SQLiteRequestStore: RequestStoreBackend {
         }
     }
 
-    package func failWaiting(_ id: RequestID, message: String, at now: Date) async throws {
+    package func failWaiting(_ id: RequestIdentifier, message: String, at now: Date) async throws {
         _ = try await fail(where: "id = ? AND status = 'waiting'", [id.description], message: message, at: now)
     }
 

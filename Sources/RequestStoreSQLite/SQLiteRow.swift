@@ -80,8 +80,8 @@ struct SQLiteRow {
             key: row["input_staging_key"], contentType: row["input_content_type"], contentLength: row["input_content_length"])
     }
 
-    static func requestID(_ text: String) throws -> RequestID {
-        guard let id = RequestID(text) else { throw PolytopeError(.internalError, "request store row has a malformed id") }
+    static func requestID(_ text: String) throws -> RequestIdentifier {
+        guard let id = RequestIdentifier(text) else { throw PolytopeError(.internalError, "request store row has a malformed id") }
         return id
     }
 

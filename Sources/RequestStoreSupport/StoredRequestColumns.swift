@@ -106,7 +106,7 @@ package struct StoredRequestColumns: Sendable, Hashable {
     /// - Throws: `PolytopeError.internalError` if a column holds something no store writes.
     package func record() throws -> RequestRecord {
         let decoder = JSONDecoder()
-        guard let requestID = RequestID(id), let verb = Verb(rawValue: verb), let status = RequestStatus(rawValue: status) else {
+        guard let requestID = RequestIdentifier(id), let verb = Verb(rawValue: verb), let status = RequestStatus(rawValue: status) else {
             throw PolytopeError(.internalError, "request store row \(id) has a malformed id, verb or status")
         }
         let history = try decoder.decode([HistoryEntry].self, from: Data(statusHistoryJSON.utf8))

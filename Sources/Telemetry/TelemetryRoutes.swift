@@ -201,7 +201,7 @@ package struct TelemetryRoutes: Sendable {
     private func request(context: PolytopeRequestContext) async throws -> Response {
         try requireAdmin(context)
         let name = try context.parameters.require("id")
-        guard let id = PolytopeCore.RequestID(name), let record = try await dependencies.store.request(id: id), record.status != .revoked else {
+        guard let id = RequestIdentifier(name), let record = try await dependencies.store.request(id: id), record.status != .revoked else {
             throw PolytopeError.notFound("Request \(name.prefix(64)) not found.")
         }
         return JSONResponse.encode(["message": AdminRequestView(record)])

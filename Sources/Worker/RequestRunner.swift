@@ -11,6 +11,8 @@ struct RequestRunner<C: Clock<Duration>>: Sendable {
     let configuration: WorkerPoolConfiguration
     let queue: any WorkQueue
     let staging: any StagingArea
+    /// Reads archive data named by URL; nil where no archive sources are configured.
+    let archiveSources: (any ArchiveSourceReader)?
     let catalog: CollectionCatalog
     let clock: C
     let wallClock: any WallClock
@@ -57,7 +59,9 @@ struct RequestRunner<C: Clock<Duration>>: Sendable {
             text: record.requestText, document: record.normalisedRequest
         )
         let (queue, workerID, wallClock) = (queue, configuration.workerID, wallClock)
+        let allowance = UserMessageAllowance()
         prepared.tellUser = { line in
+            guard let line = allowance.admit(line) else { return }
             do {
                 try await queue.appendUserMessage(id: record.id, worker: workerID, line, at: wallClock.now())
             } catch {
@@ -143,7 +147,10 @@ struct RequestRunner<C: Clock<Duration>>: Sendable {
                         progress.add(buffer.readableBytes)
                     }
                 } else if let source = record.sourceURL {
-                    try await ArchiveSourceFetcher.fetch(source, maximumSize: configuration.maximumArchiveSize) { chunk in
+                    guard let archiveSources else {
+                        throw PolytopeError.invalidRequest("This worker cannot fetch archive data from \(source).")
+                    }
+                    try await archiveSources.read(source, maximumSize: configuration.maximumArchiveSize) { chunk in
                         try await writer.write(contentsOf: chunk)
                         progress.add(chunk.readableBytes)
                     }
@@ -168,7 +175,7 @@ struct RequestRunner<C: Clock<Duration>>: Sendable {
 
     /// Renews the lease (reporting progress) until the task is cancelled; returns
     /// `.leaseLost` if the store says another worker holds it now.
-    private func heartbeat(_ id: RequestID, progress: ByteCounter, logger: Logger) async -> AttemptEnd? {
+    private func heartbeat(_ id: RequestIdentifier, progress: ByteCounter, logger: Logger) async -> AttemptEnd? {
         while !Task.isCancelled {
             do {
                 try await clock.sleep(for: configuration.heartbeatInterval)

@@ -29,6 +29,7 @@ package struct WorkerPool<C: Clock<Duration>>: Service {
         queue: any WorkQueue,
         registry: (any WorkerRegistry)? = nil,
         staging: any StagingArea,
+        archiveSources: (any ArchiveSourceReader)? = nil,
         catalog: CollectionCatalog,
         workQueued: WakeSignal,
         clock: C,
@@ -45,7 +46,8 @@ package struct WorkerPool<C: Clock<Duration>>: Service {
         self.wallClock = wallClock
         self.logger = logger
         self.runner = RequestRunner(
-            configuration: configuration, queue: queue, staging: staging, catalog: catalog, clock: clock, wallClock: wallClock,
+            configuration: configuration, queue: queue, staging: staging, archiveSources: archiveSources, catalog: catalog, clock: clock,
+            wallClock: wallClock,
             metrics: metrics, logger: logger
         )
     }

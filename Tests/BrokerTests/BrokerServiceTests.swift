@@ -31,8 +31,8 @@ struct BrokerServiceTests {
             )
         }
 
-        func insert(_ user: User, count: Int, collection: String = "debug") async throws -> [RequestID] {
-            var ids: [RequestID] = []
+        func insert(_ user: User, count: Int, collection: String = "debug") async throws -> [RequestIdentifier] {
+            var ids: [RequestIdentifier] = []
             for _ in 0..<count {
                 let record = Fixtures.record(user: user, collection: collection, at: clock.date)
                 try await store.insert(record)

@@ -5,7 +5,7 @@ import Testing
 @Suite("Dispatch planner")
 struct DispatchPlannerTests {
     func candidate(_ user: String, _ collection: String = "c", roles: [String] = ["default"]) -> DispatchCandidate {
-        DispatchCandidate(id: RequestID(), cursor: DispatchCursor(sequence: 0), username: user, roles: roles, collection: collection)
+        DispatchCandidate(id: RequestIdentifier(), cursor: DispatchCursor(sequence: 0), username: user, roles: roles, collection: collection)
     }
 
     func decide(_ policy: DispatchPlanner.Policy, active: ActiveRequestCounts = ActiveRequestCounts(), _ candidates: [DispatchCandidate])

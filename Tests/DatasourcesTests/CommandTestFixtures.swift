@@ -52,7 +52,8 @@ func commandConfiguration(_ script: String, output: CommandConfiguration.OutputM
 }
 
 func commandRequest(_ text: String = "class: od\nparam: [2t, msl]", user: User = Fixtures.alice) throws -> DatasourceRequest {
-    DatasourceRequest(id: RequestID(), user: user, verb: .retrieve, collection: "archive", text: text, document: try RequestTextParser().parse(text))
+    DatasourceRequest(
+        id: RequestIdentifier(), user: user, verb: .retrieve, collection: "archive", text: text, document: try RequestTextParser().parse(text))
 }
 
 /// Whether a process with this id exists and has not ended (a zombie has ended).

@@ -9,7 +9,8 @@ import Testing
 struct DatasourceTests {
     func request(_ text: String) throws -> DatasourceRequest {
         DatasourceRequest(
-            id: RequestID(), user: Fixtures.alice, verb: .retrieve, collection: "debug", text: text, document: try RequestTextParser().parse(text))
+            id: RequestIdentifier(), user: Fixtures.alice, verb: .retrieve, collection: "debug", text: text,
+            document: try RequestTextParser().parse(text))
     }
 
     @Test("echo returns the request text byte for byte, as octet-stream")
@@ -125,7 +126,7 @@ struct DummyRateTests {
     func rate() async throws {
         let dummy = DummyDatasource(maximumSize: 1 << 20, bytesPerSecond: 400_000)
         let request = DatasourceRequest(
-            id: RequestID(), user: Fixtures.alice, verb: .retrieve, collection: "c", text: "size: 100000",
+            id: RequestIdentifier(), user: Fixtures.alice, verb: .retrieve, collection: "c", text: "size: 100000",
             document: try RequestTextParser().parse("size: 100000")
         )
         let sink = CollectingSink()

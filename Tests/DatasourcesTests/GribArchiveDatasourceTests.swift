@@ -29,7 +29,8 @@ struct GribArchiveDatasourceTests {
     /// and checked by the datasource (`rejection(of:)`).
     static func submit(_ text: String, to collection: CollectionDefinition, verb: Verb = .retrieve) throws -> (any Datasource, DatasourceRequest) {
         var request = DatasourceRequest(
-            id: RequestID(), user: Fixtures.alice, verb: verb, collection: "archive", text: text, document: try RequestTextParser().parse(text))
+            id: RequestIdentifier(), user: Fixtures.alice, verb: verb, collection: "archive", text: text,
+            document: try RequestTextParser().parse(text))
         let selection = try collection.select(request)
         request.document = selection.document
         return (selection.route.datasource, request)

@@ -14,7 +14,7 @@ import Testing
 struct HTTPDatasourcePlanningTests {
     func request(_ text: String, verb: Verb = .retrieve) throws -> DatasourceRequest {
         DatasourceRequest(
-            id: RequestID(), user: Fixtures.alice, verb: verb, collection: "od", text: text, document: try RequestTextParser().parse(text))
+            id: RequestIdentifier(), user: Fixtures.alice, verb: verb, collection: "od", text: text, document: try RequestTextParser().parse(text))
     }
 
     func template(_ text: String) throws -> URLTemplate {

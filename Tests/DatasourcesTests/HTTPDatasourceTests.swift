@@ -68,7 +68,8 @@ struct HTTPDatasourceTests {
 
     func retrieve(_ datasource: HTTPDatasource, _ text: String) async throws -> CollectingSink {
         let request = DatasourceRequest(
-            id: RequestID(), user: Fixtures.alice, verb: .retrieve, collection: "od", text: text, document: try RequestTextParser().parse(text))
+            id: RequestIdentifier(), user: Fixtures.alice, verb: .retrieve, collection: "od", text: text,
+            document: try RequestTextParser().parse(text))
         #expect(datasource.rejection(of: request) == nil)
         let sink = CollectingSink()
         try await datasource.retrieve(request, into: sink)
@@ -261,6 +262,6 @@ struct HTTPDatasourceTests {
 
 extension DatasourceRequest {
     static func sample() throws -> DatasourceRequest {
-        DatasourceRequest(id: RequestID(), user: Fixtures.alice, verb: .retrieve, collection: "od", text: "", document: RequestDocument())
+        DatasourceRequest(id: RequestIdentifier(), user: Fixtures.alice, verb: .retrieve, collection: "od", text: "", document: RequestDocument())
     }
 }

@@ -16,7 +16,8 @@ struct MarsRequestLanguageTests {
 
     func request(_ text: String) throws -> DatasourceRequest {
         DatasourceRequest(
-            id: RequestID(), user: Fixtures.alice, verb: .retrieve, collection: "od", text: text, document: try RequestTextParser().parse(text))
+            id: RequestIdentifier(), user: Fixtures.alice, verb: .retrieve, collection: "od", text: text,
+            document: try RequestTextParser().parse(text))
     }
 
     let config = """

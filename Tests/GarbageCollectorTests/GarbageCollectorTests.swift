@@ -155,7 +155,7 @@ struct GarbageCollectorTests {
         let setup = try Setup()
         defer { setup.directory.remove() }
         let kept = try await setup.processed(size: 10)
-        let orphan = StagingKey.make(id: RequestID(), attempt: 1)
+        let orphan = StagingKey.make(id: RequestIdentifier(), attempt: 1)
         _ = try await setup.staging.store(key: orphan, contentType: "x") { try await $0.write(ByteBuffer(string: "left behind")) }
 
         let young = try await setup.collector(orphanGrace: .seconds(3600)).collect()

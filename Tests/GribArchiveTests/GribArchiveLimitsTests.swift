@@ -24,6 +24,27 @@ struct GribArchiveLimitsTests {
         #expect(result.chunks == [100, 100, 100, 100, 100, 100, 100, 16])
     }
 
+    @Test("opening an archive removes files of archives cut off an hour ago or more, and keeps those being written")
+    func abandonedFilesRemoved() throws {
+        let (_, root) = try GribArchiveTests.makeArchive()
+        defer { root.remove() }
+        let tmp = URL(fileURLWithPath: root.path).appendingPathComponent("tmp")
+        let abandoned = tmp.appendingPathComponent("a.grib.partial")
+        let current = tmp.appendingPathComponent("b.grib.partial")
+        let unrelated = tmp.appendingPathComponent("notes.txt")
+        for file in [abandoned, current, unrelated] { try Data("GRIB".utf8).write(to: file) }
+        let twoHoursAgo = Date(timeIntervalSinceNow: -7200)
+        for file in [abandoned, unrelated] {
+            try FileManager.default.setAttributes([.modificationDate: twoHoursAgo], ofItemAtPath: file.path)
+        }
+
+        _ = try GribArchive(configuration: .init(root: URL(fileURLWithPath: root.path)))
+
+        #expect(!FileManager.default.fileExists(atPath: abandoned.path))
+        #expect(FileManager.default.fileExists(atPath: current.path))
+        #expect(FileManager.default.fileExists(atPath: unrelated.path))
+    }
+
     @Test("a request asking for too many fields, or leaving out keys with too many values, is refused before any lookup")
     func bounds() async throws {
         let samples = try GribSamples()

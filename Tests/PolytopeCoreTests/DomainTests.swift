@@ -37,28 +37,28 @@ struct DomainTests {
 
     @Test("request ids parse only UUIDs and print in lower case")
     func requestIDs() {
-        let id = RequestID()
-        #expect(RequestID(id.description) == id)
-        #expect(RequestID(id.description.uppercased()) == id)
+        let id = RequestIdentifier()
+        #expect(RequestIdentifier(id.description) == id)
+        #expect(RequestIdentifier(id.description.uppercased()) == id)
         #expect(id.description == id.description.lowercased())
-        #expect(RequestID("../../etc/passwd") == nil)
-        #expect(RequestID("debug") == nil)
+        #expect(RequestIdentifier("../../etc/passwd") == nil)
+        #expect(RequestIdentifier("debug") == nil)
     }
 
     @Test("new request ids are version 7 UUIDs: time first, then random, sorting in time order")
     func timeOrderedIDs() {
-        let earlier = RequestID(RequestID.timeOrderedUUID(now: Date(timeIntervalSince1970: 1_700_000_000)))
-        let later = RequestID(RequestID.timeOrderedUUID(now: Date(timeIntervalSince1970: 1_700_000_000.002)))
+        let earlier = RequestIdentifier(RequestIdentifier.timeOrderedUUID(now: Date(timeIntervalSince1970: 1_700_000_000)))
+        let later = RequestIdentifier(RequestIdentifier.timeOrderedUUID(now: Date(timeIntervalSince1970: 1_700_000_000.002)))
         #expect(earlier.description.hasPrefix("018bcfe5-6800-7"), "\(earlier)")
         #expect(earlier < later)
-        let ids = (0..<1000).map { _ in RequestID() }
+        let ids = (0..<1000).map { _ in RequestIdentifier() }
         #expect(Set(ids).count == 1000)
         #expect(ids.allSatisfy { Array($0.description)[14] == "7" && "89ab".contains(Array($0.description)[19]) }, "\(ids.prefix(3))")
     }
 
     @Test("staging keys are unique per attempt and validated")
     func stagingKeys() {
-        let id = RequestID()
+        let id = RequestIdentifier()
         #expect(StagingKey.make(id: id, attempt: 1) != StagingKey.make(id: id, attempt: 2))
         #expect(StagingKey.isValid(StagingKey.make(id: id, attempt: 3)))
         #expect(!StagingKey.isValid("../\(id).1"))
@@ -69,7 +69,7 @@ struct DomainTests {
 
     @Test("upload keys are unique per upload, and validated as strictly")
     func uploadKeys() {
-        let id = RequestID()
+        let id = RequestIdentifier()
         let first = StagingKey.makeUpload(id: id)
         let second = StagingKey.makeUpload(id: id)
         #expect(first != second)

@@ -13,7 +13,8 @@ struct MatchingTests {
     }
 
     func request(_ text: String, user: User = Fixtures.alice) throws -> DatasourceRequest {
-        DatasourceRequest(id: RequestID(), user: user, verb: .retrieve, collection: "c", text: text, document: try RequestTextParser().parse(text))
+        DatasourceRequest(
+            id: RequestIdentifier(), user: user, verb: .retrieve, collection: "c", text: text, document: try RequestTextParser().parse(text))
     }
 
     @Test(

@@ -33,7 +33,7 @@ extension RequestStoreConformance {
             let other = StagedResult(key: StagingKey.makeUpload(id: record.id), contentType: "x", contentLength: 1)
             try expect(!(try await store.markUploaded(id: record.id, upload: other, at: t0 + 2)), "only once")
             try expect(try await store.request(id: record.id)?.archiveInput == upload, "the first upload stays")
-            try expect(!(try await store.markUploaded(id: RequestID(), upload: upload, at: t0 + 2)), "unknown id")
+            try expect(!(try await store.markUploaded(id: RequestIdentifier(), upload: upload, at: t0 + 2)), "unknown id")
             let revoked = try await store.revoke(id: record.id, ofUser: "alice", at: t0 + 3)
             try expect(revoked?.orphanedArchiveInput == upload && revoked?.orphanedObjects == [upload], "revoking reports the upload for removal")
         },
@@ -91,7 +91,7 @@ extension RequestStoreConformance {
         Check(description: "archive requests whose data never came are failed by age, with a message") { store in
             let old = uploadingArchiveRequest(at: t0)
             var young = old
-            young.id = RequestID()
+            young.id = RequestIdentifier()
             young.createdAt = t0 + 100
             let retrieve = Fixtures.record(at: t0)
             try await store.insert(old)

@@ -74,7 +74,7 @@ package enum RequestStoreConformance {
             try await store.insert(record)
             let read = try await store.request(id: record.id)
             try expect(read == record, "read back \(String(describing: read)), inserted \(record)")
-            try expect(try await store.request(id: RequestID()) == nil, "unknown id must read as nil")
+            try expect(try await store.request(id: RequestIdentifier()) == nil, "unknown id must read as nil")
         },
         Check(description: "lists show a user's own requests in arrival order, by collection") { store in
             let first = Fixtures.record(user: Fixtures.alice, at: t0)

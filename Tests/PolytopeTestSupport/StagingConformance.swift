@@ -46,7 +46,7 @@ package enum StagingConformance {
         return bytes
     }
 
-    static func newKey(attempt: Int = 1) -> String { StagingKey.make(id: RequestID(), attempt: attempt) }
+    static func newKey(attempt: Int = 1) -> String { StagingKey.make(id: RequestIdentifier(), attempt: attempt) }
 
     package static let checks: [Check] = [
         Check(description: "a streamed object is stored whole and read back by range") { staging in

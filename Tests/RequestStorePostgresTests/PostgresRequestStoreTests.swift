@@ -63,17 +63,17 @@ struct PostgresRequestStoreTests {
             for record in records { try await store.insert(record) }
             #expect(try await store.markQueued(records.map(\.id), at: Date()) == 300)
             let expiry = Date().addingTimeInterval(60)
-            let claimed = try await withThrowingTaskGroup(of: [RequestID].self) { group in
+            let claimed = try await withThrowingTaskGroup(of: [RequestIdentifier].self) { group in
                 for worker in 0..<6 {
                     group.addTask {
-                        var ids: [RequestID] = []
+                        var ids: [RequestIdentifier] = []
                         while let record = try await store.claimNextRequest(worker: "w\(worker)", leaseExpiry: expiry, at: Date()) {
                             ids.append(record.id)
                         }
                         return ids
                     }
                 }
-                return try await group.reduce(into: [RequestID]()) { $0 += $1 }
+                return try await group.reduce(into: [RequestIdentifier]()) { $0 += $1 }
             }
             #expect(claimed.count == 300)
             #expect(Set(claimed) == Set(records.map(\.id)))

@@ -53,17 +53,17 @@ struct SQLiteRequestStoreTests {
         for record in records { try await first.insert(record) }
         #expect(try await first.markQueued(records.map(\.id), at: Date()) == 200)
         let expiry = Date().addingTimeInterval(60)
-        let claimed = try await withThrowingTaskGroup(of: [RequestID].self) { group in
+        let claimed = try await withThrowingTaskGroup(of: [RequestIdentifier].self) { group in
             for (index, store) in [first, second, first, second].enumerated() {
                 group.addTask {
-                    var ids: [RequestID] = []
+                    var ids: [RequestIdentifier] = []
                     while let record = try await store.claimNextRequest(worker: "w\(index)", leaseExpiry: expiry, at: Date()) {
                         ids.append(record.id)
                     }
                     return ids
                 }
             }
-            return try await group.reduce(into: [RequestID]()) { $0 += $1 }
+            return try await group.reduce(into: [RequestIdentifier]()) { $0 += $1 }
         }
         #expect(claimed.count == 200)
         #expect(Set(claimed) == Set(records.map(\.id)))

@@ -26,7 +26,7 @@ struct FilesystemStagingTests {
         let (staging, directory) = try makeStaging()
         defer { directory.remove() }
         await #expect(throws: ProducerFailed.self) {
-            _ = try await staging.store(key: StagingKey.make(id: RequestID(), attempt: 1), contentType: "x") { sink in
+            _ = try await staging.store(key: StagingKey.make(id: RequestIdentifier(), attempt: 1), contentType: "x") { sink in
                 try await sink.write(ByteBuffer(repeating: 1, count: 1 << 20))
                 throw ProducerFailed()
             }
@@ -44,7 +44,7 @@ struct FilesystemStagingTests {
         try FileManager.default.removeItem(atPath: directory.file("staging"))
         FileManager.default.createFile(atPath: directory.file("staging"), contents: Data())
         await #expect(throws: StagingUnavailable.self) {
-            _ = try await staging.store(key: StagingKey.make(id: RequestID(), attempt: 1), contentType: "x") { sink in
+            _ = try await staging.store(key: StagingKey.make(id: RequestIdentifier(), attempt: 1), contentType: "x") { sink in
                 try await sink.write(ByteBuffer(string: "abc"))
             }
         }

@@ -29,7 +29,7 @@ struct S3StagingTests {
     func prefixes() async throws {
         let first = try await makeStaging()
         let second = try await makeStaging()
-        let key = StagingKey.make(id: RequestID(), attempt: 1)
+        let key = StagingKey.make(id: RequestIdentifier(), attempt: 1)
         _ = try await first.store(key: key, contentType: "text/plain") { try await $0.write(ByteBuffer(string: "first")) }
         #expect(try await first.list().map(\.key) == [key])
         #expect(try await second.list().isEmpty)
@@ -41,7 +41,7 @@ struct S3StagingTests {
     @Test("a presigned URL serves the object with its type and file name, and only as signed")
     func presignedDownload() async throws {
         let staging = try await makeStaging()
-        let key = StagingKey.make(id: RequestID(), attempt: 1)
+        let key = StagingKey.make(id: RequestIdentifier(), attempt: 1)
         _ = try await staging.store(key: key, contentType: "application/octet-stream") { try await $0.write(ByteBuffer(string: "GRIB...7777")) }
         let url = staging.directDownloadURL(key: key, contentType: "application/x-grib", fileName: "result.grib")
 
@@ -84,7 +84,7 @@ struct S3StagingTests {
             http: outbound.client
         )
         do {
-            _ = try await closedPort.size(of: StagingKey.make(id: RequestID(), attempt: 1))
+            _ = try await closedPort.size(of: StagingKey.make(id: RequestIdentifier(), attempt: 1))
             Issue.record("an unreachable store answered")
         } catch let error as PolytopeError {
             #expect(error.code == .unavailable, "\(error)")
@@ -92,7 +92,7 @@ struct S3StagingTests {
         for staging in [wrongSecret, closedPort] {
             for size in [10, 11 << 20] {
                 await #expect(throws: StagingUnavailable.self) {
-                    _ = try await staging.store(key: StagingKey.make(id: RequestID(), attempt: 1), contentType: "x") { sink in
+                    _ = try await staging.store(key: StagingKey.make(id: RequestIdentifier(), attempt: 1), contentType: "x") { sink in
                         try await sink.write(ByteBuffer(repeating: 7, count: size))
                     }
                 }
@@ -103,7 +103,7 @@ struct S3StagingTests {
     @Test("uploads a crashed worker left unfinished are aborted once old enough")
     func abandonedUploads() async throws {
         let staging = try await makeStaging()
-        let key = staging.configuration.prefix + StagingKey.make(id: RequestID(), attempt: 1)
+        let key = staging.configuration.prefix + StagingKey.make(id: RequestIdentifier(), attempt: 1)
         let uploadID = try await staging.client.createMultipartUpload(key: key, contentType: "x")
         _ = try await staging.client.uploadPart(key: key, uploadID: uploadID, partNumber: 1, body: ByteBuffer(repeating: 7, count: 5 << 20))
         #expect(try await staging.client.listMultipartUploads(prefix: staging.configuration.prefix).map(\.uploadID) == [uploadID])

@@ -57,7 +57,7 @@ struct WorkerPoolTests {
         }
 
         /// Inserts and queues a request for `datasource`.
-        func submit(_ datasource: String, text: String) async throws -> RequestID {
+        func submit(_ datasource: String, text: String) async throws -> RequestIdentifier {
             let record = RequestRecord(
                 user: Fixtures.alice, verb: .retrieve, collection: "debug", datasource: datasource, requestText: text,
                 normalisedRequest: try RequestTextParser().parse(text), createdAt: clock.date
@@ -69,7 +69,7 @@ struct WorkerPoolTests {
         }
 
         /// Inserts an archive request, stages `data` as its upload, and queues it.
-        func submitArchive(_ data: [UInt8]) async throws -> (RequestID, StagedResult) {
+        func submitArchive(_ data: [UInt8]) async throws -> (RequestIdentifier, StagedResult) {
             let record = RequestRecord(
                 user: Fixtures.alice, verb: .archive, collection: "debug", datasource: "archiver", status: .uploading, requestText: "a: 1",
                 normalisedRequest: try RequestTextParser().parse("a: 1"), createdAt: clock.date
@@ -84,17 +84,17 @@ struct WorkerPoolTests {
             return (record.id, upload)
         }
 
-        func status(_ id: RequestID) async throws -> RequestStatus? {
+        func status(_ id: RequestIdentifier) async throws -> RequestStatus? {
             try await store.request(id: id)?.status
         }
 
-        func statuses(_ ids: [RequestID]) async throws -> [RequestStatus?] {
+        func statuses(_ ids: [RequestIdentifier]) async throws -> [RequestStatus?] {
             var statuses: [RequestStatus?] = []
             for id in ids { statuses.append(try await status(id)) }
             return statuses
         }
 
-        func bytes(of id: RequestID) async throws -> [UInt8] {
+        func bytes(of id: RequestIdentifier) async throws -> [UInt8] {
             let result = try #require(try await store.request(id: id)?.result)
             var bytes: [UInt8] = []
             try await staging.read(key: result.key, range: 0..<result.contentLength) { bytes += $0.readableBytesView }

@@ -26,7 +26,7 @@ struct DownloadsController {
         let name = try context.parameters.require("id")
         let record: RequestRecord
         if let granted = context.grantedDownload, granted == name {
-            guard let id = PolytopeCore.RequestID(name), let found = try await requests.store.request(id: id), found.status != .revoked else {
+            guard let id = RequestIdentifier(name), let found = try await requests.store.request(id: id), found.status != .revoked else {
                 throw PolytopeError.notFound("Request \(name) not found; it may have been revoked or removed.")
             }
             record = found

@@ -56,7 +56,7 @@ struct RequestsController {
                 "This server fetches archive data only from URLs starting with: \(allowed) (server.archive-sources); "
                     + "upload the data instead (\"url\": \"\", as polytope archive does with a local file).")
         }
-        let id = PolytopeCore.RequestID()
+        let id = RequestIdentifier()
         let offered = DatasourceRequest(id: id, user: user, verb: body.verb, collection: name, text: body.text, document: body.document)
         let selection = try collection.select(offered)
         let now = wallClock.now()
@@ -197,7 +197,7 @@ struct RequestsController {
             context.logger.info("requests revoked", metadata: ["count": "\(revocations.count)"])
             return JSONResponse.message("Successfully revoked \(revocations.count) requests.")
         }
-        guard let id = PolytopeCore.RequestID(name), let revocation = try await store.revoke(id: id, ofUser: user.username, at: now) else {
+        guard let id = RequestIdentifier(name), let revocation = try await store.revoke(id: id, ofUser: user.username, at: now) else {
             throw try await missing(name, of: user)
         }
         await removeResults(of: [revocation], logger: context.logger)
@@ -225,7 +225,7 @@ struct RequestsController {
 
     /// The caller's request `name`, or the uniform 404.
     func ownRequest(_ name: String, of user: User) async throws -> RequestRecord {
-        guard let id = PolytopeCore.RequestID(name), let record = try await store.request(id: id), record.user.username == user.username,
+        guard let id = RequestIdentifier(name), let record = try await store.request(id: id), record.user.username == user.username,
             record.status != .revoked
         else {
             throw try await missing(name, of: user)
@@ -236,7 +236,7 @@ struct RequestsController {
     /// The 404 for a request the caller cannot see: it says so when the garbage collector
     /// removed the caller's own request, and is the same uniform message otherwise.
     private func missing(_ name: String, of user: User) async throws -> PolytopeError {
-        if let id = PolytopeCore.RequestID(name), let expired = try await store.expiryDate(of: id, ofUser: user.username) {
+        if let id = RequestIdentifier(name), let expired = try await store.expiryDate(of: id, ofUser: user.username) {
             let when = expired.formatted(Date.ISO8601FormatStyle())
             return PolytopeError.notFound("Request \(id) has expired and its data was removed (at \(when)); please submit it again.")
         }

@@ -51,7 +51,8 @@ package struct Credential: Sendable, Hashable {
 
 /// Checks credentials of one or more schemes.
 ///
-/// Implementations: plain users from the configuration (Basic); later API keys and Auth-o-tron.
+/// Implementations: users from the configuration (Basic), API keys (Bearer), Auth-o-tron, and
+/// the peers of a federation.
 package protocol Authenticator: Sendable {
     /// A short name for logs and for telling how a user was authenticated (`plain`, `api-key`, ...).
     var name: String { get }

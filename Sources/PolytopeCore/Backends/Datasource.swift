@@ -9,7 +9,7 @@ package protocol ByteSink {
 
 /// What a datasource is asked to run.
 package struct DatasourceRequest: Sendable {
-    package var id: RequestID
+    package var id: RequestIdentifier
     package var user: User
     package var verb: Verb
     package var collection: String
@@ -21,7 +21,7 @@ package struct DatasourceRequest: Sendable {
     /// were left out); nil where nobody listens (submit-time checks, tests).
     package var tellUser: (@Sendable (String) async -> Void)? = nil
 
-    package init(id: RequestID, user: User, verb: Verb, collection: String, text: String, document: RequestDocument) {
+    package init(id: RequestIdentifier, user: User, verb: Verb, collection: String, text: String, document: RequestDocument) {
         self.id = id
         self.user = user
         self.verb = verb

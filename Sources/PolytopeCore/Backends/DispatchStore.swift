@@ -13,10 +13,10 @@ package protocol DispatchStore: Sendable {
     /// Moves the given requests from `waiting` to `queued`. Requests that are no longer
     /// waiting (revoked meanwhile) are skipped.
     /// - Returns: how many were queued.
-    func markQueued(_ ids: [RequestID], at now: Date) async throws -> Int
+    func markQueued(_ ids: [RequestIdentifier], at now: Date) async throws -> Int
 
     /// Fails a request that is still waiting (it can never run, e.g. its collection is gone).
-    func failWaiting(_ id: RequestID, message: String, at now: Date) async throws
+    func failWaiting(_ id: RequestIdentifier, message: String, at now: Date) async throws
 
     /// Requeues or fails requests whose worker stopped renewing its lease, and deletes revoked
     /// requests whose worker vanished.
@@ -37,13 +37,13 @@ package struct DispatchCursor: Sendable, Hashable, Comparable {
 
 /// What the broker needs to know about a waiting request.
 package struct DispatchCandidate: Sendable, Hashable {
-    package var id: RequestID
+    package var id: RequestIdentifier
     package var cursor: DispatchCursor
     package var username: String
     package var roles: [String]
     package var collection: String
 
-    package init(id: RequestID, cursor: DispatchCursor, username: String, roles: [String], collection: String) {
+    package init(id: RequestIdentifier, cursor: DispatchCursor, username: String, roles: [String], collection: String) {
         self.id = id
         self.cursor = cursor
         self.username = username
@@ -86,12 +86,12 @@ package struct LeaseRecovery: Sendable, Hashable {
         case failed
         case purged
     }
-    package var id: RequestID
+    package var id: RequestIdentifier
     package var outcome: Outcome
     package var attempts: Int
     package var previousOwner: String
 
-    package init(id: RequestID, outcome: Outcome, attempts: Int, previousOwner: String) {
+    package init(id: RequestIdentifier, outcome: Outcome, attempts: Int, previousOwner: String) {
         self.id = id
         self.outcome = outcome
         self.attempts = attempts

@@ -15,7 +15,7 @@ package protocol FrontendStore: Sendable {
 
     /// The request with `id`, whatever its owner; nil if unknown. Revoked requests are
     /// returned too (callers hide them).
-    func request(id: RequestID) async throws -> RequestRecord?
+    func request(id: RequestIdentifier) async throws -> RequestRecord?
 
     /// One page of the user's requests, oldest first, optionally in one collection: at most
     /// `limit` requests that arrived after `cursor` (from the start without one). Revoked
@@ -26,7 +26,7 @@ package protocol FrontendStore: Sendable {
 
     /// When the user's request `id` was removed by the garbage collector, if it was (and the
     /// record of that is still kept), so that a poll can say so instead of a bare 404.
-    func expiryDate(of id: RequestID, ofUser username: String) async throws -> Date?
+    func expiryDate(of id: RequestIdentifier, ofUser username: String) async throws -> Date?
 
     /// How many requests the user has that are not revoked.
     func requestCount(ofUser username: String) async throws -> Int
@@ -35,7 +35,7 @@ package protocol FrontendStore: Sendable {
     /// staged objects, if any, are reported so that the caller can remove them); one that a
     /// worker is processing becomes `revoked` and is deleted when the worker lets go of it.
     /// - Returns: nil if the user has no such request.
-    func revoke(id: RequestID, ofUser username: String, at now: Date) async throws -> Revocation?
+    func revoke(id: RequestIdentifier, ofUser username: String, at now: Date) async throws -> Revocation?
 
     /// Revokes every request of the user, as `revoke(id:ofUser:at:)` does.
     func revokeAll(ofUser username: String, at now: Date) async throws -> [Revocation]
@@ -45,12 +45,12 @@ package protocol FrontendStore: Sendable {
     /// concurrent uploads to one request, exactly one succeeds.
     /// - Returns: false if the request is not uploading (any more): revoked, given up, or
     ///   uploaded already; the caller then removes its staged object.
-    func markUploaded(id: RequestID, upload: StagedResult, at now: Date) async throws -> Bool
+    func markUploaded(id: RequestIdentifier, upload: StagedResult, at now: Date) async throws -> Bool
 }
 
 /// What revoking one request did.
 package struct Revocation: Sendable, Hashable {
-    package var id: RequestID
+    package var id: RequestIdentifier
     /// The status the request had when revoked.
     package var previousStatus: RequestStatus
     /// A staged result that is no longer referenced and should be deleted from staging.
@@ -58,7 +58,7 @@ package struct Revocation: Sendable, Hashable {
     /// The staged upload of an archive request that will not be archived now.
     package var orphanedArchiveInput: StagedResult?
 
-    package init(id: RequestID, previousStatus: RequestStatus, orphanedResult: StagedResult?, orphanedArchiveInput: StagedResult? = nil) {
+    package init(id: RequestIdentifier, previousStatus: RequestStatus, orphanedResult: StagedResult?, orphanedArchiveInput: StagedResult? = nil) {
         self.id = id
         self.previousStatus = previousStatus
         self.orphanedResult = orphanedResult

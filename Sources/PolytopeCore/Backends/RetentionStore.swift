@@ -31,12 +31,12 @@ package protocol RetentionStore: Sendable {
 
 /// A request removed by retention.
 package struct PurgedRequest: Sendable, Hashable {
-    package var id: RequestID
+    package var id: RequestIdentifier
     package var result: StagedResult?
     /// The upload of an archive request that was never archived (it failed).
     package var archiveInput: StagedResult?
 
-    package init(id: RequestID, result: StagedResult?, archiveInput: StagedResult? = nil) {
+    package init(id: RequestIdentifier, result: StagedResult?, archiveInput: StagedResult? = nil) {
         self.id = id
         self.result = result
         self.archiveInput = archiveInput

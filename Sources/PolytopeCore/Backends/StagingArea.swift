@@ -31,7 +31,7 @@ package struct StagingUnavailable: Error, CustomStringConvertible {
 /// Where results wait for their users to download them.
 ///
 /// Objects are written in one go from a stream and become visible only when complete.
-/// Implementations: filesystem (embedded) and, later, S3-compatible object storage.
+/// Implementations: filesystem (embedded) and S3-compatible object storage.
 package protocol StagingArea: Sendable {
     /// Streams an object into staging. `produce` writes the bytes into the sink it is given;
     /// the object appears under `key` only if `produce` returns normally, and nothing is left
@@ -85,10 +85,10 @@ package struct StagedObjectInfo: Sendable, Hashable {
 /// accepts is kept; each other removes its own).
 package enum StagingKey {
     /// The key of a result: request and attempt.
-    package static func make(id: RequestID, attempt: Int) -> String { "\(id).\(attempt)" }
+    package static func make(id: RequestIdentifier, attempt: Int) -> String { "\(id).\(attempt)" }
 
     /// A new key for one upload of an archive request's data.
-    package static func makeUpload(id: RequestID) -> String { "\(id).\(uploadPrefix)\(UUID().uuidString.lowercased())" }
+    package static func makeUpload(id: RequestIdentifier) -> String { "\(id).\(uploadPrefix)\(UUID().uuidString.lowercased())" }
 
     private static let uploadPrefix = "upload-"
 
@@ -96,7 +96,7 @@ package enum StagingKey {
     /// a request id, a dot, and an attempt number or `upload-` with a lower-case UUID.
     package static func isValid(_ key: String) -> Bool {
         let parts = key.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 2, RequestID(parts[0]) != nil else { return false }
+        guard parts.count == 2, RequestIdentifier(parts[0]) != nil else { return false }
         let suffix = parts[1]
         if suffix.hasPrefix(uploadPrefix) {
             let uuid = suffix.dropFirst(uploadPrefix.count)

@@ -11,18 +11,18 @@ package protocol WorkQueue: Sendable {
     /// worker no longer holds it (it expired and another worker took the request), in which
     /// case the worker should stop. A revoked request keeps its lease: runs are not
     /// interrupted, their result is discarded at the end.
-    func renewLease(id: RequestID, worker: String, until expiry: Date, stagedBytes: Int64) async throws -> Bool
+    func renewLease(id: RequestIdentifier, worker: String, until expiry: Date, stagedBytes: Int64) async throws -> Bool
 
     /// Records the outcome of a claimed request, if the worker still holds it.
-    func finish(id: RequestID, worker: String, outcome: WorkOutcome, at now: Date) async throws -> FinishResult
+    func finish(id: RequestIdentifier, worker: String, outcome: WorkOutcome, at now: Date) async throws -> FinishResult
 
     /// Gives a claimed request back to the queue. The attempt is not counted (the worker is
     /// shutting down, or staging is away) unless `countingAttempt` (the request itself could
     /// not be completed this time, as when its result did not fit).
-    func release(id: RequestID, worker: String, message: String, countingAttempt: Bool, at now: Date) async throws -> FinishResult
+    func release(id: RequestIdentifier, worker: String, message: String, countingAttempt: Bool, at now: Date) async throws -> FinishResult
 
     /// Appends a line to the request's user message while the worker holds it.
-    func appendUserMessage(id: RequestID, worker: String, _ line: String, at now: Date) async throws
+    func appendUserMessage(id: RequestIdentifier, worker: String, _ line: String, at now: Date) async throws
 }
 
 /// How a worker's attempt at a request ended.
@@ -46,7 +46,7 @@ package enum FinishResult: Sendable, Hashable {
 
 extension WorkQueue {
     /// Gives a claimed request back to the queue without counting the attempt.
-    package func release(id: RequestID, worker: String, message: String, at now: Date) async throws -> FinishResult {
+    package func release(id: RequestIdentifier, worker: String, message: String, at now: Date) async throws -> FinishResult {
         try await release(id: id, worker: worker, message: message, countingAttempt: false, at: now)
     }
 }

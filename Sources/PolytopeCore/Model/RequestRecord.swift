@@ -3,7 +3,7 @@ import Foundation
 /// Everything the request store keeps about one request. The store is the single source of
 /// truth: every role reads and changes requests only through it.
 package struct RequestRecord: Sendable, Hashable {
-    package var id: RequestID
+    package var id: RequestIdentifier
     package var user: User
     package var verb: Verb
     package var collection: String
@@ -35,7 +35,7 @@ package struct RequestRecord: Sendable, Hashable {
     package var updatedAt: Date
 
     package init(
-        id: RequestID = RequestID(),
+        id: RequestIdentifier = RequestIdentifier(),
         user: User,
         verb: Verb,
         collection: String,

@@ -1,27 +1,22 @@
 import AsyncHTTPClient
-import Foundation
 import NIOCore
 import NIOHTTP1
 import PolytopeCore
 
-/// Fetches the data of an archive request that names a `url` (one the frontend checked
-/// against `server.archive-sources`) into a local file.
-///
-/// Redirects are not followed (one could lead to a host the operator did not allow), and the
-/// data may be at most `maximumSize` bytes.
-enum ArchiveSourceFetcher {
-    static let http: HTTPClient = {
-        var configuration = HTTPClient.Configuration()
-        configuration.timeout = .init(connect: .seconds(10), read: .seconds(300))
-        configuration.redirectConfiguration = .disallow
-        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
-    }()
+/// Fetches archive data by URL over the process's HTTP client. Redirects are not followed
+/// (one could lead to a host the operator did not allow), and at most `maximumSize` bytes are
+/// accepted.
+package struct HTTPArchiveSourceReader: ArchiveSourceReader {
+    let http: SharedHTTPClient
 
-    /// Hands the body of `url` to `consume` chunk by chunk.
-    static func fetch(_ url: String, maximumSize: Int64, _ consume: (ByteBuffer) async throws -> Void) async throws {
+    package init(http: SharedHTTPClient) {
+        self.http = http
+    }
+
+    package func read(_ url: String, maximumSize: Int64, into consume: (ByteBuffer) async throws -> Void) async throws {
         let response: HTTPClientResponse
         do {
-            response = try await http.execute(HTTPClientRequest(url: url), timeout: .hours(24))
+            response = try await http.client.execute(HTTPClientRequest(url: url), timeout: .hours(24))
         } catch is CancellationError {
             throw CancellationError()
         } catch {

@@ -7,7 +7,7 @@ import Foundation
 /// another sort in time order, so the store's index of ids grows at its end instead of at a
 /// random page for every new request (which kept the latency tail of submissions growing
 /// with the size of the store).
-package struct RequestID: Sendable, Hashable, Codable, CustomStringConvertible, Comparable {
+package struct RequestIdentifier: Sendable, Hashable, Codable, CustomStringConvertible, Comparable {
     package let uuid: UUID
 
     /// A new id (version 7).
@@ -43,11 +43,11 @@ package struct RequestID: Sendable, Hashable, Codable, CustomStringConvertible, 
 
     package var description: String { uuid.uuidString.lowercased() }
 
-    package static func < (lhs: RequestID, rhs: RequestID) -> Bool { lhs.description < rhs.description }
+    package static func < (lhs: RequestIdentifier, rhs: RequestIdentifier) -> Bool { lhs.description < rhs.description }
 
     package init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
-        guard let id = RequestID(text) else {
+        guard let id = RequestIdentifier(text) else {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a request id: \(text)"))
         }
         self = id
