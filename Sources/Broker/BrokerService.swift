@@ -6,8 +6,10 @@ import ServiceLifecycle
 /// The broker role: moves waiting requests to the queue under quality-of-service limits, and
 /// recovers requests whose worker stopped renewing its lease.
 ///
-/// It runs a dispatch round as soon as a new request is signalled in-process, and otherwise
-/// every `pollInterval` (which is how it sees requests submitted by other processes).
+/// It runs a dispatch round whenever `dispatchNeeded` is signalled: a request arrived, or one
+/// stopped counting against a limit (finished, failed, revoked, its upload done), in this
+/// process or, through the store's notifications, in another. So no admissible request waits
+/// while a slot is free; `pollInterval` is only the fallback when notifications are lost.
 /// Requires `run()` to be running; stops at graceful shutdown after the current round.
 package struct BrokerService<C: Clock<Duration>>: Service {
     package typealias Configuration = BrokerConfiguration
@@ -15,8 +17,8 @@ package struct BrokerService<C: Clock<Duration>>: Service {
     let configuration: Configuration
     let store: any DispatchStore
     let collections: [String: CollectionLimits]
-    /// Signalled by the frontend when a request arrives.
-    let requestArrived: WakeSignal
+    /// Signalled when a request arrives or stops counting against a limit.
+    let dispatchNeeded: WakeSignal
     /// Signalled by the broker when requests are queued, to wake workers.
     let workQueued: WakeSignal
     let clock: C
@@ -28,7 +30,7 @@ package struct BrokerService<C: Clock<Duration>>: Service {
         configuration: Configuration,
         store: any DispatchStore,
         collections: [String: CollectionLimits],
-        requestArrived: WakeSignal,
+        dispatchNeeded: WakeSignal,
         workQueued: WakeSignal,
         clock: C,
         wallClock: any WallClock = SystemWallClock(),
@@ -39,7 +41,7 @@ package struct BrokerService<C: Clock<Duration>>: Service {
         self.configuration = configuration
         self.store = store
         self.collections = collections
-        self.requestArrived = requestArrived
+        self.dispatchNeeded = dispatchNeeded
         self.workQueued = workQueued
         self.clock = clock
         self.wallClock = wallClock
@@ -54,7 +56,7 @@ package struct BrokerService<C: Clock<Duration>>: Service {
                 do {
                     try await dispatchRound()
                     failures = 0
-                    await requestArrived.wait(timeout: configuration.pollInterval, clock: clock)
+                    await dispatchNeeded.wait(timeout: configuration.pollInterval, clock: clock)
                 } catch is CancellationError {
                     break
                 } catch {
@@ -64,50 +66,48 @@ package struct BrokerService<C: Clock<Duration>>: Service {
                 }
             }
         } onGracefulShutdown: {
-            requestArrived.signal()
+            dispatchNeeded.signal()
         }
         logger.info("broker stopped")
     }
 
     /// One pass: recover expired leases, then queue every waiting request the limits allow.
+    /// Reads only each waiting user's oldest requests that could be admitted, not the whole
+    /// waiting list, so a round costs the same with ten or a million waiting.
     /// - Returns: the ids queued, in order.
     @discardableResult
     package func dispatchRound() async throws -> [RequestIdentifier] {
         try await recoverExpiredLeases()
-        let policy = DispatchPlanner.Policy(maximumActive: configuration.maximumActive, collections: collections)
+        let policy = DispatchPlanner.Policy(
+            maximumActive: configuration.maximumActive, collections: collections, defaultQueuePolicy: configuration.queuePolicy)
         var planner = DispatchPlanner(policy: policy, active: try await store.activeRequestCounts())
-        var cursor: DispatchCursor?
-        var queued: [RequestIdentifier] = []
-        var stopped = false
-        while !stopped {
-            let page = try await store.waitingRequests(after: cursor, limit: configuration.pageSize)
-            guard let last = page.last else { break }
-            cursor = last.cursor
-            var admitted: [RequestIdentifier] = []
-            for candidate in page {
-                switch planner.consider(candidate) {
-                case .admit:
-                    admitted.append(candidate.id)
-                case .hold:
-                    continue
-                case .reject(let message):
-                    try await store.failWaiting(candidate.id, message: message, at: wallClock.now())
-                    metrics.requestFinished(collection: candidate.collection, datasource: "", status: .failed)
-                    logger.warning("request failed at dispatch", metadata: ["request-id": "\(candidate.id)", "reason": "\(message)"])
-                case .stop:
-                    stopped = true
-                }
-                if stopped { break }
-            }
-            if !admitted.isEmpty {
-                let count = try await store.markQueued(admitted, at: wallClock.now())
-                queued += admitted
-                workQueued.signal()
-                logger.debug("queued requests", metadata: ["count": "\(count)"])
-            }
-            if page.count < configuration.pageSize { break }
+        var quotas: [ActiveRequestCounts.CollectionUser: Int] = [:]
+        for user in try await store.waitingUsers() {
+            let quota = planner.quota(for: user, cap: configuration.pageSize)
+            if quota > 0 { quotas[user] = quota }
         }
-        return queued
+        guard !quotas.isEmpty else { return [] }
+        var admitted: [RequestIdentifier] = []
+        considering: for candidate in planner.order(try await store.waitingRequests(quotas: quotas)) {
+            switch planner.consider(candidate) {
+            case .admit:
+                admitted.append(candidate.id)
+            case .hold:
+                continue
+            case .reject(let message):
+                try await store.failWaiting(candidate.id, message: message, at: wallClock.now())
+                metrics.requestFinished(collection: candidate.collection, datasource: "", status: .failed)
+                logger.warning("request failed at dispatch", metadata: ["request-id": "\(candidate.id)", "reason": "\(message)"])
+            case .stop:
+                break considering
+            }
+        }
+        if !admitted.isEmpty {
+            let count = try await store.markQueued(admitted, at: wallClock.now())
+            workQueued.signal()
+            logger.debug("queued requests", metadata: ["count": "\(count)"])
+        }
+        return admitted
     }
 
     private func recoverExpiredLeases() async throws {
@@ -132,12 +132,18 @@ package struct BrokerConfiguration: Sendable {
     package var pollInterval: Duration
     /// A request whose worker vanished this many times fails instead of running again.
     package var maximumAttempts: Int
-    /// Waiting requests read from the store per page of a round.
+    /// Most waiting requests of one user read in one round (when no limit bounds it lower).
     package var pageSize: Int
     /// Most active requests across all collections; nil for no limit.
     package var maximumActive: Int?
+    /// The order of waiting requests in collections that name none.
+    package var queuePolicy: QueuePolicy
 
-    package init(pollInterval: Duration = .milliseconds(500), maximumAttempts: Int = 3, pageSize: Int = 1000, maximumActive: Int? = nil) {
+    package init(
+        pollInterval: Duration = .milliseconds(500), maximumAttempts: Int = 3, pageSize: Int = 1000, maximumActive: Int? = nil,
+        queuePolicy: QueuePolicy = .fifo
+    ) {
+        self.queuePolicy = queuePolicy
         self.pollInterval = pollInterval
         self.maximumAttempts = maximumAttempts
         self.pageSize = pageSize

@@ -17,7 +17,7 @@ package struct FrontendDependencies: Sendable {
     /// Issues API keys; nil when API keys are turned off.
     package var keyIssuer: (any APIKeyIssuing)?
     /// Signalled after each accepted request, so the broker reacts at once.
-    package var requestArrived: WakeSignal
+    package var dispatchNeeded: WakeSignal
     package var wallClock: any WallClock
     package var metrics: PolytopeMetrics
 
@@ -28,7 +28,7 @@ package struct FrontendDependencies: Sendable {
         catalog: CollectionCatalog,
         authentication: AuthenticationMiddleware,
         keyIssuer: (any APIKeyIssuing)? = nil,
-        requestArrived: WakeSignal,
+        dispatchNeeded: WakeSignal,
         wallClock: any WallClock = SystemWallClock(),
         metrics: PolytopeMetrics = PolytopeMetrics()
     ) {
@@ -38,7 +38,7 @@ package struct FrontendDependencies: Sendable {
         self.catalog = catalog
         self.authentication = authentication
         self.keyIssuer = keyIssuer
-        self.requestArrived = requestArrived
+        self.dispatchNeeded = dispatchNeeded
         self.wallClock = wallClock
         self.metrics = metrics
     }
@@ -66,7 +66,7 @@ package enum FrontendRouter {
             staging: dependencies.staging,
             directDownloads: dependencies.directDownloads,
             catalog: dependencies.catalog,
-            requestArrived: dependencies.requestArrived,
+            dispatchNeeded: dependencies.dispatchNeeded,
             wallClock: dependencies.wallClock,
             metrics: dependencies.metrics,
             configuration: configuration,
@@ -78,7 +78,7 @@ package enum FrontendRouter {
                 authentication: dependencies.authentication, signer: configuration.downloadLinks, wallClock: dependencies.wallClock))
         DownloadsController(requests: requests, staging: dependencies.staging, metrics: dependencies.metrics).addRoutes(to: downloads)
         UploadsController(
-            requests: requests, store: dependencies.store, staging: dependencies.staging, requestArrived: dependencies.requestArrived,
+            requests: requests, store: dependencies.store, staging: dependencies.staging, dispatchNeeded: dependencies.dispatchNeeded,
             wallClock: dependencies.wallClock, configuration: configuration
         ).addRoutes(to: authenticated)
         AccountController(store: dependencies.store, catalog: dependencies.catalog).addRoutes(to: authenticated)

@@ -65,17 +65,19 @@ package enum StoreSettings: Sendable {
 
     /// Opens the store. The returned services (PostgreSQL's pool and notification listener)
     /// must run for the store to work; the in-process signals get woken by other processes.
-    func makeStore(requestArrived: WakeSignal, workQueued: WakeSignal, logger: Logger) throws -> (
+    func makeStore(dispatchNeeded: WakeSignal, workQueued: WakeSignal, logger: Logger) throws -> (
         store: any RequestStoreBackend, services: [any Service]
     ) {
         switch self {
         case .sqlite(let configuration):
             let store = try SQLiteRequestStore(configuration: configuration, logger: logger)
-            let checkpointer = configuration.checkpointsInBackground ? [SQLiteCheckpointer(path: configuration.path, logger: logger)] : []
-            return (store, checkpointer)
+            let checkpointer: [any Service] =
+                configuration.checkpointsInBackground ? [SQLiteCheckpointer(path: configuration.path, logger: logger)] : []
+            let watcher = SQLiteChangeWatcher(store: store, dispatchNeeded: dispatchNeeded, workQueued: workQueued, logger: logger)
+            return (store, checkpointer + [watcher])
         case .postgres(let configuration):
             let store = PostgresRequestStore(configuration: configuration, logger: logger)
-            let bridge = PostgresNotificationBridge(store: store, requestArrived: requestArrived, workQueued: workQueued, logger: logger)
+            let bridge = PostgresNotificationBridge(store: store, dispatchNeeded: dispatchNeeded, workQueued: workQueued, logger: logger)
             return (store, [store, bridge])
         }
     }

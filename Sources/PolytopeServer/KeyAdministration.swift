@@ -18,7 +18,7 @@ package struct KeyAdministration: Sendable {
             throw PolytopeError(.invalidRequest, "API keys are turned off in this configuration (authentication.api-keys.enabled: false)")
         }
         let quiet = Logger(label: "polytope", factory: { _ in SwiftLogNoOpLogHandler() })
-        (store, services) = try configuration.store.makeStore(requestArrived: WakeSignal(), workQueued: WakeSignal(), logger: quiet)
+        (store, services) = try configuration.store.makeStore(dispatchNeeded: WakeSignal(), workQueued: WakeSignal(), logger: quiet)
         issuer = APIKeyAuthenticator(store: store, directory: configuration.authentication.directory, configuration: keys)
         settings = configuration.authentication
     }

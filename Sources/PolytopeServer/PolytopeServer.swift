@@ -35,7 +35,7 @@ package struct PolytopeServer: Sendable {
     let backendServices: [any Service]
     let logger: Logger
     /// Signalled by the frontend when a request arrives; wakes the broker.
-    let requestArrived = WakeSignal()
+    let dispatchNeeded = WakeSignal()
     /// Signalled by the broker when requests are queued; wakes workers.
     let workQueued = WakeSignal()
     /// This process's metrics, exposed at `/telemetry/v1/metrics`.
@@ -66,7 +66,7 @@ package struct PolytopeServer: Sendable {
         self.roles = roles
         self.logger = logger
         let (store, backendServices) = try configuration.store.makeStore(
-            requestArrived: requestArrived, workQueued: workQueued, logger: logger
+            dispatchNeeded: dispatchNeeded, workQueued: workQueued, logger: logger
         )
         self.store = store
         self.backendServices = backendServices
@@ -162,7 +162,7 @@ package struct PolytopeServer: Sendable {
             services.append(
                 BrokerService(
                     configuration: configuration.broker, store: store, collections: configuration.catalog.limits,
-                    requestArrived: requestArrived, workQueued: workQueued, clock: clock, metrics: metrics, logger: roleLogger("broker")
+                    dispatchNeeded: dispatchNeeded, workQueued: workQueued, clock: clock, metrics: metrics, logger: roleLogger("broker")
                 )
             )
         }
@@ -171,7 +171,7 @@ package struct PolytopeServer: Sendable {
                 WorkerPool(
                     configuration: configuration.worker, queue: store, registry: store, staging: staging,
                     archiveSources: HTTPArchiveSourceReader(http: configuration.httpClient), catalog: configuration.catalog,
-                    workQueued: workQueued, clock: clock, metrics: metrics, logger: roleLogger("worker")
+                    workQueued: workQueued, slotFreed: dispatchNeeded, clock: clock, metrics: metrics, logger: roleLogger("worker")
                 )
             )
         }
@@ -230,7 +230,7 @@ package struct PolytopeServer: Sendable {
                 catalog: configuration.catalog,
                 authentication: authentication,
                 keyIssuer: keyIssuer,
-                requestArrived: requestArrived,
+                dispatchNeeded: dispatchNeeded,
                 metrics: metrics
             )
             FrontendRouter.addAPIRoutes(to: router, dependencies: dependencies, configuration: configuration.frontend)

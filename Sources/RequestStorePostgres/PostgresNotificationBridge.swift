@@ -10,13 +10,13 @@ import ServiceLifecycle
 /// growing delay. Meanwhile the roles still poll, so nothing is lost, only slower.
 package struct PostgresNotificationBridge: Service {
     let store: PostgresRequestStore
-    let requestArrived: WakeSignal
+    let dispatchNeeded: WakeSignal
     let workQueued: WakeSignal
     let logger: Logger
 
-    package init(store: PostgresRequestStore, requestArrived: WakeSignal, workQueued: WakeSignal, logger: Logger) {
+    package init(store: PostgresRequestStore, dispatchNeeded: WakeSignal, workQueued: WakeSignal, logger: Logger) {
         self.store = store
-        self.requestArrived = requestArrived
+        self.dispatchNeeded = dispatchNeeded
         self.workQueued = workQueued
         self.logger = logger
     }
@@ -25,7 +25,7 @@ package struct PostgresNotificationBridge: Service {
         try? await cancelWhenGracefulShutdown { await store.prepared() }
         guard store.isReady else { return }
         let schema = store.configuration.schema
-        let channels = [("polytope_requests_\(schema)", requestArrived), ("polytope_work_\(schema)", workQueued)]
+        let channels = [("polytope_requests_\(schema)", dispatchNeeded), ("polytope_work_\(schema)", workQueued)]
         var failures = 0
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {

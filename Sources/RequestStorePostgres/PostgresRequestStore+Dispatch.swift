@@ -6,17 +6,48 @@ import RequestStoreSupport
 extension PostgresRequestStore {
     // MARK: DispatchStore
 
-    package func waitingRequests(after cursor: DispatchCursor?, limit: Int) async throws -> [DispatchCandidate] {
+    package func waitingUsers() async throws -> [ActiveRequestCounts.CollectionUser] {
+        // A loose index scan: one step of the `requests_waiting` index per user.
         try await query(
             """
-            SELECT seq, id, username, user_json, collection FROM requests
-            WHERE status = 'waiting' AND seq > \(cursor?.sequence ?? 0) ORDER BY seq LIMIT \(limit)
+            WITH RECURSIVE users AS (
+                (SELECT collection, username FROM requests WHERE status = 'waiting' ORDER BY collection, username LIMIT 1)
+                UNION ALL
+                SELECT next.collection, next.username FROM users, LATERAL (
+                    SELECT collection, username FROM requests
+                    WHERE status = 'waiting' AND (collection, username) > (users.collection, users.username)
+                    ORDER BY collection, username LIMIT 1
+                ) next
+            )
+            SELECT collection, username FROM users
             """
         ).map { row in
-            let user = try StoredRequestColumns.decodeUser(try row["user_json"].decode(String.self))
+            .init(collection: try row["collection"].decode(String.self), username: try row["username"].decode(String.self))
+        }
+    }
+
+    package func waitingRequests(quotas: [ActiveRequestCounts.CollectionUser: Int]) async throws -> [DispatchCandidate] {
+        guard !quotas.isEmpty else { return [] }
+        let entries = Array(quotas)
+        let (collections, usernames, limits) = (entries.map(\.key.collection), entries.map(\.key.username), entries.map { Int64($0.value) })
+        var roles: [String: [String]] = [:]
+        return try await query(
+            """
+            SELECT r.seq, r.id, r.username, r.user_json, r.collection
+            FROM unnest(\(collections)::text[], \(usernames)::text[], \(limits)::bigint[]) AS q(collection, username, quota),
+            LATERAL (
+                SELECT seq, id, username, user_json, collection FROM requests
+                WHERE status = 'waiting' AND collection = q.collection AND username = q.username ORDER BY seq LIMIT q.quota
+            ) r
+            ORDER BY r.seq
+            """
+        ).map { row in
+            let json = try row["user_json"].decode(String.self)
+            let userRoles = try roles[json] ?? StoredRequestColumns.decodeUser(json).roles
+            roles[json] = userRoles
             return DispatchCandidate(
                 id: try Self.requestID(row), cursor: DispatchCursor(sequence: try row["seq"].decode(Int64.self)),
-                username: try row["username"].decode(String.self), roles: user.roles, collection: try row["collection"].decode(String.self)
+                username: try row["username"].decode(String.self), roles: userRoles, collection: try row["collection"].decode(String.self)
             )
         }
     }

@@ -122,6 +122,26 @@ enum PostgresSchema {
                 "CREATE INDEX requests_by_input_key ON requests(input_staging_key) WHERE input_staging_key IS NOT NULL",
             ]
         ),
+        (
+            "v7: work-conserving dispatch",
+            [
+                // broker: the users with waiting requests (a loose index scan) and each one's oldest
+                "CREATE INDEX requests_waiting ON requests(collection, username, seq) WHERE status = 'waiting'",
+                // Wake every broker when a request stops counting against a limit, or an upload makes one waiting.
+                """
+                CREATE TRIGGER requests_left_active AFTER UPDATE OF status ON requests
+                FOR EACH ROW WHEN (
+                    (OLD.status IN ('queued', 'processing', 'revoked') AND NEW.status NOT IN ('queued', 'processing', 'revoked'))
+                    OR (OLD.status = 'uploading' AND NEW.status = 'waiting'))
+                EXECUTE FUNCTION polytope_notify_insert()
+                """,
+                """
+                CREATE TRIGGER requests_deleted_active AFTER DELETE ON requests
+                FOR EACH ROW WHEN (OLD.status IN ('queued', 'processing', 'revoked'))
+                EXECUTE FUNCTION polytope_notify_insert()
+                """,
+            ]
+        ),
     ]
 
     /// Creates `schema` if needed and applies the migrations it lacks (the first `count`

@@ -164,27 +164,52 @@ package final class SQLiteRequestStore: RequestStoreBackend {
 
     // MARK: DispatchStore
 
-    package func waitingRequests(after cursor: DispatchCursor?, limit: Int) async throws -> [DispatchCandidate] {
+    package func waitingUsers() async throws -> [ActiveRequestCounts.CollectionUser] {
         try await read { db in
-            let rows = try Row.fetchAll(
+            // A loose index scan: one step of the `requests_waiting` index per user.
+            var users: [ActiveRequestCounts.CollectionUser] = []
+            var after = ("", "")
+            while let row = try Row.fetchOne(
                 db,
-                sql: "SELECT seq, id, username, user_json, collection FROM requests WHERE status = 'waiting' AND seq > ? ORDER BY seq LIMIT ?",
-                arguments: [cursor?.sequence ?? 0, limit]
-            )
-            // Most waiting requests share a few users: decode each user once per page.
-            var roles: [String: [String]] = [:]
-            return try rows.map { row in
-                let json: String = row["user_json"]
-                let userRoles = try roles[json] ?? SQLiteRow.decodeUser(json).roles
-                roles[json] = userRoles
-                return DispatchCandidate(
-                    id: try SQLiteRow.requestID(row["id"]),
-                    cursor: DispatchCursor(sequence: row["seq"]),
-                    username: row["username"],
-                    roles: userRoles,
-                    collection: row["collection"]
-                )
+                sql: """
+                    SELECT collection, username FROM requests INDEXED BY requests_waiting
+                    WHERE status = 'waiting' AND (collection, username) > (?, ?)
+                    ORDER BY collection, username LIMIT 1
+                    """,
+                arguments: [after.0, after.1])
+            {
+                after = (row["collection"], row["username"])
+                users.append(.init(collection: after.0, username: after.1))
             }
+            return users
+        }
+    }
+
+    package func waitingRequests(quotas: [ActiveRequestCounts.CollectionUser: Int]) async throws -> [DispatchCandidate] {
+        try await read { db in
+            // Most waiting requests share a few users: decode each user once.
+            var roles: [String: [String]] = [:]
+            var candidates: [DispatchCandidate] = []
+            for (group, quota) in quotas where quota > 0 {
+                let rows = try Row.fetchCursor(
+                    db,
+                    sql: """
+                        SELECT seq, id, username, user_json, collection FROM requests
+                        WHERE status = 'waiting' AND collection = ? AND username = ? ORDER BY seq LIMIT ?
+                        """,
+                    arguments: [group.collection, group.username, quota]
+                )
+                while let row = try rows.next() {
+                    let json: String = row["user_json"]
+                    let userRoles = try roles[json] ?? SQLiteRow.decodeUser(json).roles
+                    roles[json] = userRoles
+                    candidates.append(
+                        DispatchCandidate(
+                            id: try SQLiteRow.requestID(row["id"]), cursor: DispatchCursor(sequence: row["seq"]),
+                            username: row["username"], roles: userRoles, collection: row["collection"]))
+                }
+            }
+            return candidates.sorted { $0.cursor < $1.cursor }
         }
     }
 

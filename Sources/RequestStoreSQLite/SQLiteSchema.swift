@@ -109,6 +109,37 @@ enum SQLiteSchema {
                     """
             )
         }
+        migrator.registerMigration("v7: work-conserving dispatch") { db in
+            // Counters that triggers advance, so that processes sharing the file can tell, from
+            // one small read, whether brokers (`dispatch`) or workers (`work`) have something to do.
+            try db.execute(
+                sql: """
+                    -- broker: the users with waiting requests (a loose index scan) and each one's oldest
+                    CREATE INDEX requests_waiting ON requests(collection, username, seq) WHERE status = 'waiting';
+                    CREATE TABLE store_events (kind TEXT PRIMARY KEY, counter INTEGER NOT NULL);
+                    INSERT INTO store_events VALUES ('dispatch', 0), ('work', 0);
+                    CREATE TRIGGER requests_inserted AFTER INSERT ON requests BEGIN
+                        UPDATE store_events SET counter = counter + 1 WHERE kind = 'dispatch';
+                    END;
+                    CREATE TRIGGER requests_left_active AFTER UPDATE OF status ON requests
+                    WHEN (OLD.status IN ('queued', 'processing', 'revoked') AND NEW.status NOT IN ('queued', 'processing', 'revoked'))
+                        OR (OLD.status = 'uploading' AND NEW.status = 'waiting')
+                    BEGIN
+                        UPDATE store_events SET counter = counter + 1 WHERE kind = 'dispatch';
+                    END;
+                    CREATE TRIGGER requests_deleted_active AFTER DELETE ON requests
+                    WHEN OLD.status IN ('queued', 'processing', 'revoked')
+                    BEGIN
+                        UPDATE store_events SET counter = counter + 1 WHERE kind = 'dispatch';
+                    END;
+                    CREATE TRIGGER requests_queued AFTER UPDATE OF status ON requests
+                    WHEN NEW.status = 'queued' AND OLD.status != 'queued'
+                    BEGIN
+                        UPDATE store_events SET counter = counter + 1 WHERE kind = 'work';
+                    END;
+                    """
+            )
+        }
         return migrator
     }
 }

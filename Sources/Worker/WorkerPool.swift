@@ -19,6 +19,9 @@ package struct WorkerPool<C: Clock<Duration>>: Service {
     let queue: any WorkQueue
     let registry: (any WorkerRegistry)?
     let workQueued: WakeSignal
+    /// Signalled whenever a request this pool ran stops being active (the broker may dispatch
+    /// another in its place).
+    let slotFreed: WakeSignal?
     let clock: C
     let wallClock: any WallClock
     let metrics: PolytopeMetrics
@@ -32,6 +35,7 @@ package struct WorkerPool<C: Clock<Duration>>: Service {
         archiveSources: (any ArchiveSourceReader)? = nil,
         catalog: CollectionCatalog,
         workQueued: WakeSignal,
+        slotFreed: WakeSignal? = nil,
         clock: C,
         wallClock: any WallClock = SystemWallClock(),
         metrics: PolytopeMetrics = PolytopeMetrics(),
@@ -42,6 +46,7 @@ package struct WorkerPool<C: Clock<Duration>>: Service {
         self.registry = registry
         self.metrics = metrics
         self.workQueued = workQueued
+        self.slotFreed = slotFreed
         self.clock = clock
         self.wallClock = wallClock
         self.logger = logger
@@ -120,7 +125,9 @@ package struct WorkerPool<C: Clock<Duration>>: Service {
                         busyCount.value = busy
                         metrics.workerSlots(busy: busy, total: configuration.slots)
                         group.addTask {
-                            eventSink.yield(.finished(await runner.run(record, handBack: handBack)))
+                            let outcome = await runner.run(record, handBack: handBack)
+                            if case .done = outcome { slotFreed?.signal() }
+                            eventSink.yield(.finished(outcome))
                         }
                     }
                 }

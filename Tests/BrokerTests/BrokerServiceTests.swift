@@ -13,7 +13,7 @@ struct BrokerServiceTests {
         let directory: TemporaryDirectory
         let store: SQLiteRequestStore
         let clock = ManualClock()
-        let requestArrived = WakeSignal()
+        let dispatchNeeded = WakeSignal()
         let workQueued = WakeSignal()
 
         init() throws {
@@ -26,7 +26,7 @@ struct BrokerServiceTests {
         > {
             BrokerService(
                 configuration: .init(pollInterval: .seconds(10), maximumAttempts: maximumAttempts, pageSize: 2),
-                store: store, collections: limits, requestArrived: requestArrived, workQueued: workQueued,
+                store: store, collections: limits, dispatchNeeded: dispatchNeeded, workQueued: workQueued,
                 clock: clock, wallClock: clock.wallClock, logger: Logger.quiet
             )
         }
@@ -42,7 +42,7 @@ struct BrokerServiceTests {
         }
     }
 
-    @Test("a round queues what the limits allow, across pages, and wakes workers")
+    @Test("a round queues what the limits allow, at most page-size per user, and wakes workers")
     func round() async throws {
         let setup = try Setup()
         defer { setup.directory.remove() }
@@ -92,7 +92,7 @@ struct BrokerServiceTests {
             // hammer the disk with fsyncs; only what follows must be immediate.
             try await eventually(timeout: .seconds(60), "the broker is idle") { setup.clock.sleeperCount == 1 }
             let ids = try await setup.insert(Fixtures.alice, count: 1)
-            setup.requestArrived.signal()
+            setup.dispatchNeeded.signal()
             try await eventually("the request is queued without advancing the clock") {
                 try await setup.store.request(id: ids[0])?.status == .queued
             }

@@ -21,7 +21,7 @@ extension RequestStoreConformance {
         Check(description: "an archive request waits for its upload, then for the broker") { store in
             let record = uploadingArchiveRequest()
             try await store.insert(record)
-            try expect(try await store.waitingRequests(after: nil, limit: 10).isEmpty, "not dispatched while uploading")
+            try expect(try await allWaiting(store).isEmpty, "not dispatched while uploading")
             let upload = upload(of: record)
             try expect(try await store.markUploaded(id: record.id, upload: upload, at: t0 + 1), "uploaded")
             let waiting = try await store.request(id: record.id)
@@ -29,7 +29,7 @@ extension RequestStoreConformance {
             try expect(
                 waiting?.archiveInput == upload && waiting?.result == nil, "the upload is the input, not a result: \(String(describing: waiting))")
             try expect(waiting?.statusHistory.map(\.status) == [.uploading, .waiting], "history")
-            try expect(try await store.waitingRequests(after: nil, limit: 10).map(\.id) == [record.id], "dispatched now")
+            try expect(try await allWaiting(store).map(\.id) == [record.id], "dispatched now")
             let other = StagedResult(key: StagingKey.makeUpload(id: record.id), contentType: "x", contentLength: 1)
             try expect(!(try await store.markUploaded(id: record.id, upload: other, at: t0 + 2)), "only once")
             try expect(try await store.request(id: record.id)?.archiveInput == upload, "the first upload stays")

@@ -86,24 +86,34 @@ package enum RequestStoreConformance {
             try expect(try await listed(store, "bob").map(\.id) == [bobs.id], "bob's list")
             try expect(try await store.requestCount(ofUser: "alice") == 2, "alice's count")
         },
-        Check(description: "the broker sees waiting requests in order, pages by cursor, and queues them") { store in
+        Check(description: "the broker sees each waiting user once, their oldest requests up to a quota, and queues them") { store in
             let records = (0..<5).map { Fixtures.record(at: t0.addingTimeInterval(Double($0))) }
-            for record in records { try await store.insert(record) }
-            let firstPage = try await store.waitingRequests(after: nil, limit: 3)
-            try expect(firstPage.map(\.id) == records.prefix(3).map(\.id), "first page in arrival order")
-            try expect(firstPage.first?.roles == ["default"], "roles of the candidate")
-            let secondPage = try await store.waitingRequests(after: firstPage.last?.cursor, limit: 3)
-            try expect(secondPage.map(\.id) == records.suffix(2).map(\.id), "second page continues after the cursor")
+            let bobs = Fixtures.record(user: Fixtures.bob, at: t0.addingTimeInterval(5))
+            let elsewhere = Fixtures.record(collection: "other", at: t0.addingTimeInterval(6))
+            for record in records + [bobs, elsewhere] { try await store.insert(record) }
+            typealias Group = ActiveRequestCounts.CollectionUser
+            let (alice, bob, aliceElsewhere) = (
+                Group(collection: "debug", username: "alice"), Group(collection: "debug", username: "bob"),
+                Group(collection: "other", username: "alice")
+            )
+            try expect(Set(try await store.waitingUsers()) == [alice, bob, aliceElsewhere], "one entry per collection and user")
+            let heads = try await store.waitingRequests(quotas: [alice: 3, bob: 5])
+            try expect(heads.map(\.id) == records.prefix(3).map(\.id) + [bobs.id], "each user's oldest, at most the quota, in arrival order")
+            try expect(heads.first?.roles == ["default"], "roles of the candidate")
             try expect(try await store.markQueued([records[0].id, records[1].id], at: t0) == 2, "two queued")
             try expect(try await store.markQueued([records[0].id], at: t0) == 0, "queuing twice changes nothing")
+            try expect(
+                try await store.waitingRequests(quotas: [alice: 10]).map(\.id) == records.suffix(3).map(\.id), "queued ones wait no more")
             let counts = try await store.activeRequestCounts()
             try expect(counts.total == 2 && counts.perCollection["debug"] == 2, "active counts \(counts)")
             try expect(try await store.request(id: records[0].id)?.statusHistory.map(\.status) == [.waiting, .queued], "history")
+            _ = try await store.revokeAll(ofUser: "bob", at: t0)
+            try expect(Set(try await store.waitingUsers()) == [alice, aliceElsewhere], "a user with nothing waiting is gone")
         },
         Check(description: "a request revoked while the broker looks at it is not queued") { store in
             let record = Fixtures.record()
             try await store.insert(record)
-            let candidates = try await store.waitingRequests(after: nil, limit: 10)
+            let candidates = try await allWaiting(store)
             _ = try await store.revoke(id: record.id, ofUser: "alice", at: t0)
             try expect(try await store.markQueued(candidates.map(\.id), at: t0) == 0, "nothing queued")
             try expect(try await store.claimNextRequest(worker: "w", leaseExpiry: t0 + 30, at: t0) == nil, "nothing to claim")
@@ -266,6 +276,12 @@ package enum RequestStoreConformance {
 
     static func expect(_ condition: Bool, _ message: @autoclosure () -> String) throws {
         if !condition { throw ConformanceFailure(description: message()) }
+    }
+
+    /// Every waiting request, as the broker would read them without limits.
+    static func allWaiting(_ store: any Store) async throws -> [DispatchCandidate] {
+        let users = try await store.waitingUsers()
+        return try await store.waitingRequests(quotas: Dictionary(uniqueKeysWithValues: users.map { ($0, 1000) }))
     }
 
     /// Every request in the user's list, read in pages of `pageSize`.

@@ -80,22 +80,32 @@ struct PostgresRequestStoreTests {
         }
     }
 
-    @Test("a new request and a queued request are announced to listeners")
+    @Test("a new request, a queued request and a request that frees a slot are announced to listeners")
     func notifications() async throws {
         try await Self.withStore { store in
-            let requestArrived = WakeSignal()
+            let dispatchNeeded = WakeSignal()
             let workQueued = WakeSignal()
-            let bridge = PostgresNotificationBridge(store: store, requestArrived: requestArrived, workQueued: workQueued, logger: Logger.quiet)
+            let bridge = PostgresNotificationBridge(store: store, dispatchNeeded: dispatchNeeded, workQueued: workQueued, logger: Logger.quiet)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await bridge.run() }
                 // The bridge signals once when it starts listening; wait for that first.
-                await requestArrived.wait()
+                await dispatchNeeded.wait()
                 await workQueued.wait()
                 let record = Fixtures.record()
                 try await store.insert(record)
-                await requestArrived.wait()
+                await dispatchNeeded.wait()
                 _ = try await store.markQueued([record.id], at: Date())
                 await workQueued.wait()
+                let claimed = try #require(try await store.claimNextRequest(worker: "w", leaseExpiry: Date() + 60, at: Date()))
+                #expect(try await store.finish(id: claimed.id, worker: "w", outcome: .failed(message: "no"), at: Date()) == .recorded)
+                await dispatchNeeded.wait()
+                let second = Fixtures.record()
+                try await store.insert(second)
+                await dispatchNeeded.wait()
+                _ = try await store.markQueued([second.id], at: Date())
+                await workQueued.wait()
+                _ = try await store.revoke(id: second.id, ofUser: "alice", at: Date())
+                await dispatchNeeded.wait()
                 group.cancelAll()
             }
         }

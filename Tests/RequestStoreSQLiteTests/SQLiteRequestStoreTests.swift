@@ -76,7 +76,6 @@ struct SQLiteRequestStoreTests {
         _ = try Self.makeStore(in: directory)
         let plans = try SQLiteQueryPlans(path: directory.file("polytope.sqlite"))
         let queries = [
-            "SELECT * FROM requests WHERE status = 'waiting' AND seq > 0 ORDER BY seq LIMIT 10",
             "SELECT seq FROM requests WHERE status = 'queued' ORDER BY seq LIMIT 1",
             "SELECT * FROM requests WHERE username = 'a' AND status != 'revoked' ORDER BY seq",
             "SELECT id FROM requests WHERE lease_expires_at IS NOT NULL AND lease_expires_at < 5",
@@ -87,6 +86,15 @@ struct SQLiteRequestStoreTests {
         for query in queries {
             let plan = try plans.plan(for: query)
             #expect(!plan.contains("SCAN requests"), "full scan for: \(query)\n\(plan)")
+        }
+        // The broker's reads walk the index of waiting requests in its order: a step per user.
+        let dispatchQueries = [
+            "SELECT collection, username FROM requests INDEXED BY requests_waiting WHERE status = 'waiting' AND (collection, username) > ('a', 'b') ORDER BY collection, username LIMIT 1",
+            "SELECT seq, id FROM requests WHERE status = 'waiting' AND collection = 'c' AND username = 'u' ORDER BY seq LIMIT 8",
+        ]
+        for query in dispatchQueries {
+            let plan = try plans.plan(for: query)
+            #expect(plan.contains("requests_waiting") && !plan.contains("TEMP B-TREE"), "sorting for: \(query)\n\(plan)")
         }
     }
 }

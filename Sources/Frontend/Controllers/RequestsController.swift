@@ -14,7 +14,7 @@ struct RequestsController {
     let staging: any StagingArea
     let directDownloads: (any DirectDownloadStaging)?
     let catalog: CollectionCatalog
-    let requestArrived: WakeSignal
+    let dispatchNeeded: WakeSignal
     let wallClock: any WallClock
     let metrics: PolytopeMetrics
     let configuration: FrontendConfiguration
@@ -79,7 +79,7 @@ struct RequestsController {
                 headers: [.location: upload, .retryAfter: "\(configuration.retryAfterSeconds)"]
             )
         }
-        requestArrived.signal()
+        dispatchNeeded.signal()
         context.logger.info(
             "request accepted",
             metadata: ["request-id": "\(id)", "collection": "\(name)", "datasource": "\(selection.route.name)"]
@@ -192,6 +192,7 @@ struct RequestsController {
         let now = wallClock.now()
         if name == "all" {
             let revocations = try await store.revokeAll(ofUser: user.username, at: now)
+            if revocations.contains(where: { $0.previousStatus == .queued }) { dispatchNeeded.signal() }
             await removeResults(of: revocations, logger: context.logger)
             metrics.requestsRevoked(revocations.count)
             context.logger.info("requests revoked", metadata: ["count": "\(revocations.count)"])
@@ -200,6 +201,7 @@ struct RequestsController {
         guard let id = RequestIdentifier(name), let revocation = try await store.revoke(id: id, ofUser: user.username, at: now) else {
             throw try await missing(name, of: user)
         }
+        if revocation.previousStatus == .queued { dispatchNeeded.signal() }  // its slot is free now
         await removeResults(of: [revocation], logger: context.logger)
         metrics.requestsRevoked(1)
         context.logger.info("request revoked", metadata: ["request-id": "\(id)", "previous-status": "\(revocation.previousStatus)"])

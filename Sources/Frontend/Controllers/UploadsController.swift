@@ -20,7 +20,7 @@ struct UploadsController {
     let requests: RequestsController
     let store: any FrontendStore
     let staging: any StagingArea
-    let requestArrived: WakeSignal
+    let dispatchNeeded: WakeSignal
     let wallClock: any WallClock
     let configuration: FrontendConfiguration
 
@@ -90,7 +90,7 @@ struct UploadsController {
             try? await staging.delete(key: key)
             throw PolytopeError(.conflict, "Request \(record.id) is no longer waiting for data (revoked, given up, or uploaded meanwhile).")
         }
-        requestArrived.signal()
+        dispatchNeeded.signal()
         context.logger.info("archive data received", metadata: ["request-id": "\(record.id)", "bytes": "\(size)"])
         let location = requests.urls.upload(record.id, for: request)
         return JSONResponse.encode(

@@ -2,8 +2,13 @@ import Foundation
 
 /// The request store as the broker uses it.
 package protocol DispatchStore: Sendable {
-    /// Waiting requests in arrival order, starting after `cursor` (exclusive), at most `limit`.
-    func waitingRequests(after cursor: DispatchCursor?, limit: Int) async throws -> [DispatchCandidate]
+    /// Every user with waiting requests, once per collection they wait in. Costs one index
+    /// step per user, not per waiting request.
+    func waitingUsers() async throws -> [ActiveRequestCounts.CollectionUser]
+
+    /// The oldest waiting requests of each user in `quotas`, at most their quota each, in
+    /// arrival order per user.
+    func waitingRequests(quotas: [ActiveRequestCounts.CollectionUser: Int]) async throws -> [DispatchCandidate]
 
     /// Active requests (queued, processing, and revoked ones a worker is still running:
     /// a revoked request only stays in the store while a worker holds it) counted per

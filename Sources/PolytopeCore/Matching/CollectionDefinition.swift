@@ -62,8 +62,8 @@ package struct CollectionDefinition: Sendable {
     }
 }
 
-/// Quality-of-service limits of one collection, counted over its active (queued and
-/// processing) requests.
+/// Quality-of-service settings of one collection: limits counted over its active (queued and
+/// processing) requests, how waiting requests are ordered, and how many may wait.
 package struct CollectionLimits: Sendable, Hashable {
     /// Most active requests in the collection; nil for no limit.
     package var total: Int?
@@ -71,11 +71,24 @@ package struct CollectionLimits: Sendable, Hashable {
     package var perUser: Int?
     /// Per-role allowance; a user gets the highest among their roles, which replaces `perUser`.
     package var perRole: [String: Int]
+    /// Most waiting (not yet active) requests of one user; beyond it submissions answer 429.
+    package var maximumWaitingPerUser: Int?
+    /// The order of waiting requests; nil for the broker's default (`broker.policy`).
+    package var policy: QueuePolicy?
+    /// Per-role priority: a request of a user whose roles have a higher priority is
+    /// dispatched before those of lower ones (0 when no role has one). Limits still apply.
+    package var priorities: [String: Int]
 
-    package init(total: Int? = nil, perUser: Int? = nil, perRole: [String: Int] = [:]) {
+    package init(
+        total: Int? = nil, perUser: Int? = nil, perRole: [String: Int] = [:], maximumWaitingPerUser: Int? = nil, policy: QueuePolicy? = nil,
+        priorities: [String: Int] = [:]
+    ) {
         self.total = total
         self.perUser = perUser
         self.perRole = perRole
+        self.maximumWaitingPerUser = maximumWaitingPerUser
+        self.policy = policy
+        self.priorities = priorities
     }
 
     /// The most active requests `roles` may have in the collection; nil for no limit.
@@ -84,4 +97,25 @@ package struct CollectionLimits: Sendable, Hashable {
         if let highest = roleLimits.max(), highest > 0 { return highest }
         return perUser
     }
+
+    /// The highest limit any user may have (nil: some users have none).
+    package var highestUserLimit: Int? {
+        guard let perUser else { return nil }
+        return max(perUser, perRole.values.max() ?? 0)
+    }
+
+    /// The priority of a request of a user with `roles`.
+    package func priority(roles: [String]) -> Int {
+        roles.compactMap { priorities[$0] }.max() ?? 0
+    }
+}
+
+/// How the waiting requests of a collection are ordered for dispatch.
+package enum QueuePolicy: String, Sendable, Hashable, CaseIterable {
+    /// First come, first served: in arrival order.
+    case fifo
+    /// Users take turns: a user with fewer active and earlier-queued requests goes first, so
+    /// one user's backlog delays another user's request by at most one slot. Each user's own
+    /// requests keep their arrival order.
+    case fairShare = "fair-share"
 }

@@ -1,0 +1,144 @@
+import Foundation
+import GRDB
+import Logging
+import PolytopeCore
+import ServiceLifecycle
+import Synchronization
+
+/// Wakes this process's broker and workers when another process sharing the SQLite file
+/// changed something they care about, as PostgreSQL's `NOTIFY` does across hosts.
+///
+/// Every commit writes to the file's write-ahead log, so a thread waits for the kernel to say
+/// the log changed (inotify on its directory: no polling, nothing done while idle), then one
+/// small read of the counters the store's triggers advance (`store_events`: `dispatch` when a
+/// request arrives or stops counting against a limit, `work` when one is queued) tells whom to
+/// wake. Commits of this process wake it too; the roles have been signalled already and the
+/// extra wake-up costs one round that finds nothing new. Where inotify is unavailable the
+/// roles fall back to their poll intervals.
+package struct SQLiteChangeWatcher: Service {
+    let store: SQLiteRequestStore
+    let dispatchNeeded: WakeSignal
+    let workQueued: WakeSignal
+    let logger: Logger
+
+    package init(store: SQLiteRequestStore, dispatchNeeded: WakeSignal, workQueued: WakeSignal, logger: Logger) {
+        self.store = store
+        self.dispatchNeeded = dispatchNeeded
+        self.workQueued = workQueued
+        self.logger = logger
+    }
+
+    package func run() async throws {
+        let path = URL(fileURLWithPath: store.configuration.path)
+        let logChanged = WakeSignal()
+        let watch: FileChangeWatch
+        do {
+            watch = try FileChangeWatch(directory: path.deletingLastPathComponent().path, name: path.lastPathComponent + "-wal") {
+                logChanged.signal()
+            }
+        } catch {
+            logger.warning(
+                "cannot watch the SQLite file for changes by other processes; they are seen at each poll interval",
+                metadata: ["error": "\(error)"])
+            try? await gracefulShutdown()
+            return
+        }
+        var seen = try? await store.eventCounters()
+        await withGracefulShutdownHandler {
+            while !Task.isShuttingDownGracefully && !Task.isCancelled {
+                await logChanged.wait()
+                guard let counters = try? await store.eventCounters() else { continue }
+                if counters.dispatch != seen?.dispatch { dispatchNeeded.signal() }
+                if counters.work != seen?.work { workQueued.signal() }
+                seen = counters
+            }
+        } onGracefulShutdown: {
+            logChanged.signal()
+        }
+        watch.stop()
+    }
+}
+
+extension SQLiteRequestStore {
+    /// The counters of `store_events`, advanced by triggers.
+    package func eventCounters() async throws -> (dispatch: Int64, work: Int64) {
+        try await read { db in
+            var counters: (dispatch: Int64, work: Int64) = (0, 0)
+            for row in try Row.fetchAll(db, sql: "SELECT kind, counter FROM store_events") {
+                switch row["kind"] as String {
+                case "dispatch": counters.dispatch = row["counter"]
+                case "work": counters.work = row["counter"]
+                default: break
+                }
+            }
+            return counters
+        }
+    }
+}
+
+/// A thread that calls `changed` whenever the file `name` in `directory` is written, created
+/// or moved in (inotify), until `stop()`.
+final class FileChangeWatch: Sendable {
+    private let inotify: Int32
+    /// Written by `stop()` to end the thread's wait.
+    private let stopPipe: (read: Int32, write: Int32)
+
+    init(directory: String, name: String, changed: @escaping @Sendable () -> Void) throws {
+        let inotify = inotify_init1(Int32(IN_CLOEXEC | IN_NONBLOCK))
+        guard inotify >= 0 else { throw PolytopeError(.internalError, "inotify_init1: \(String(cString: strerror(errno)))") }
+        guard inotify_add_watch(inotify, directory, UInt32(IN_MODIFY | IN_CREATE | IN_MOVED_TO)) >= 0 else {
+            let reason = String(cString: strerror(errno))
+            close(inotify)
+            throw PolytopeError(.internalError, "inotify_add_watch \(directory): \(reason)")
+        }
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else {
+            close(inotify)
+            throw PolytopeError(.internalError, "pipe: \(String(cString: strerror(errno)))")
+        }
+        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        self.inotify = inotify
+        self.stopPipe = (fds[0], fds[1])
+        let (stopRead, target) = (fds[0], Array(name.utf8))
+        let thread = Thread {
+            var buffer = [UInt8](repeating: 0, count: 16 << 10)
+            var waits = [pollfd(fd: inotify, events: Int16(POLLIN), revents: 0), pollfd(fd: stopRead, events: Int16(POLLIN), revents: 0)]
+            while true {
+                guard poll(&waits, 2, -1) >= 0 || errno == EINTR else { break }
+                if waits[1].revents != 0 { break }
+                var matched = false
+                while true {
+                    let count = buffer.withUnsafeMutableBytes { read(inotify, $0.baseAddress, $0.count) }
+                    guard count > 0 else { break }
+                    matched = matched || Self.names(in: buffer[0..<count]).contains(target)
+                }
+                if matched { changed() }
+            }
+            close(inotify)
+            close(stopRead)
+        }
+        thread.name = "polytope-sqlite-watch"
+        thread.start()
+    }
+
+    /// Ends the thread (it closes the watch).
+    func stop() {
+        var byte: UInt8 = 1
+        _ = write(stopPipe.write, &byte, 1)
+        close(stopPipe.write)
+    }
+
+    /// The file names of the inotify events in `bytes`.
+    static func names(in bytes: ArraySlice<UInt8>) -> [[UInt8]] {
+        var names: [[UInt8]] = []
+        var offset = bytes.startIndex
+        let header = MemoryLayout<inotify_event>.size
+        while offset + header <= bytes.endIndex {
+            let length = bytes[(offset + 12)..<(offset + 16)].withUnsafeBytes { Int($0.loadUnaligned(as: UInt32.self)) }
+            let nameBytes = bytes[(offset + header)..<min(offset + header + length, bytes.endIndex)]
+            names.append(Array(nameBytes.prefix { $0 != 0 }))
+            offset += header + length
+        }
+        return names
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+import Logging
+import PolytopeCore
+import PolytopeTestSupport
+import RequestStoreSQLite
+import Testing
+
+@Suite("SQLite change watcher")
+struct SQLiteChangeWatcherTests {
+    /// Waits for `signal`, at most `seconds`; true if it came.
+    func arrives(_ signal: WakeSignal, within seconds: Double) async -> Bool {
+        await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                await signal.wait()
+                return !Task.isCancelled
+            }
+            group.addTask {
+                try? await Task.sleep(for: .seconds(seconds))
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+    }
+
+    @Test("another process's new, queued and finished requests wake this process's broker and workers at once")
+    func wakesAcrossProcesses() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let configuration = SQLiteRequestStore.Configuration(path: directory.file("polytope.sqlite"))
+        let here = try SQLiteRequestStore(configuration: configuration, logger: Logger.quiet)
+        let there = try SQLiteRequestStore(configuration: configuration, logger: Logger.quiet)
+        let (dispatchNeeded, workQueued) = (WakeSignal(), WakeSignal())
+        let watcher = SQLiteChangeWatcher(store: here, dispatchNeeded: dispatchNeeded, workQueued: workQueued, logger: Logger.quiet)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await watcher.run() }
+            try await Task.sleep(for: .milliseconds(200))  // the watch is in place
+            _ = await arrives(dispatchNeeded, within: 0.01)  // nothing pending from the start
+            _ = await arrives(workQueued, within: 0.01)
+
+            let record = Fixtures.record()
+            try await there.insert(record)
+            #expect(await arrives(dispatchNeeded, within: 2), "a new request wakes brokers")
+            #expect(await !arrives(workQueued, within: 0.1), "but not workers")
+
+            #expect(try await there.markQueued([record.id], at: Date()) == 1)
+            #expect(await arrives(workQueued, within: 2), "a queued request wakes workers")
+            #expect(await !arrives(dispatchNeeded, within: 0.1), "but not brokers")
+
+            let claimed = try await there.claimNextRequest(worker: "w", leaseExpiry: Date() + 60, at: Date())
+            let result = StagedResult(key: "k", contentType: "text/plain", contentLength: 1)
+            #expect(
+                try await there.finish(id: try #require(claimed).id, worker: "w", outcome: .processed(result, message: ""), at: Date()) == .recorded)
+            #expect(await arrives(dispatchNeeded, within: 2), "a finished request frees a slot: brokers wake")
+            group.cancelAll()
+        }
+    }
+}
