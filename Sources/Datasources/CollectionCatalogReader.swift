@@ -9,7 +9,9 @@ import PolytopeCore
 /// collections:
 ///   debug:
 ///     roles: [default]     # optional; omitted = every authenticated user; or {realm: [roles]}
-///     limits: {total: 20, per-user: 4, per-role: {admin: 10}}
+///     limits: {total: 20, per-user: 4, per-role: {admin: 10}, max-waiting-per-user: 1000}
+///     policy: fair-share   # optional: the order of waiting requests (default broker.policy)
+///     priority: {ops: 10}  # optional: requests of these roles are dispatched first
 ///     language: mars       # optional: normalise requests as MARS does before matching
 ///     datasources:
 ///       - {name: echo, type: echo, match: {datasource: echo}}
@@ -65,6 +67,17 @@ package struct CollectionCatalogReader {
                 } else {
                     value.report("expected a number of requests of at least 1, found \(value.node.typeDescription)")
                 }
+            }
+            limits.maximumWaitingPerUser = limitsSection.int("max-waiting-per-user", range: 1...Int.max)
+        }
+        if section.node["policy"] != nil {
+            limits.policy = section.choice("policy", ["fifo": QueuePolicy.fifo, "fair-share": .fairShare], default: .fifo)
+        }
+        for (role, value) in section.section("priority")?.entries() ?? [] {
+            if let priority = value.scalarText.flatMap({ Int($0) }) {
+                limits.priorities[role] = priority
+            } else {
+                value.report("expected a whole number (higher is dispatched first), found \(value.node.typeDescription)")
             }
         }
         guard let entries = section.list("datasources"), !entries.isEmpty else {

@@ -18,6 +18,8 @@ package struct FrontendConfiguration: Sendable {
     package var requestLimits = RequestLimits()
     /// Signs download URLs so that they work without credentials; nil: downloads always need them.
     package var downloadLinks: DownloadLinkSigner?
+    /// The broker's cap on active requests (`broker.max-active`), to explain waits it causes.
+    package var maximumActive: Int?
 
     package init(maximumBodySize: Int = 1 << 20, maximumUploadSize: Int64 = 10 << 30, publicURL: String? = nil, retryAfterSeconds: Int = 1) {
         self.maximumBodySize = maximumBodySize

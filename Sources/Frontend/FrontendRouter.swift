@@ -70,7 +70,10 @@ package enum FrontendRouter {
             wallClock: dependencies.wallClock,
             metrics: dependencies.metrics,
             configuration: configuration,
-            urls: PublicURL(configured: configuration.publicURL, signer: configuration.downloadLinks, wallClock: dependencies.wallClock)
+            urls: PublicURL(configured: configuration.publicURL, signer: configuration.downloadLinks, wallClock: dependencies.wallClock),
+            standing: QueueStanding(
+                store: dependencies.store, catalog: dependencies.catalog, maximumActive: configuration.maximumActive,
+                wallClock: dependencies.wallClock)
         )
         requests.addRoutes(to: authenticated)
         let downloads = api.group().add(

@@ -156,6 +156,7 @@ package struct PolytopeConfiguration: Sendable {
         worker = Self.workerConfiguration(reader.section("worker"))
         worker.maximumArchiveSize = frontend.maximumUploadSize
         worker.maximumAttempts = broker.maximumAttempts
+        frontend.maximumActive = broker.maximumActive
         garbageCollector = Self.garbageCollectorConfiguration(reader.section("garbage-collector"))
         telemetry = Self.telemetryConfiguration(reader.section("telemetry"))
         authentication = AuthenticationSettings(reader.section("authentication"))
@@ -175,7 +176,8 @@ package struct PolytopeConfiguration: Sendable {
             pollInterval: section.duration("poll-interval", default: defaults.pollInterval, minimum: .milliseconds(10)),
             maximumAttempts: section.int("max-attempts", default: defaults.maximumAttempts, range: 1...100),
             pageSize: section.int("page-size", default: defaults.pageSize, range: 1...100_000),
-            maximumActive: section.int("max-active", range: 1...Int.max)
+            maximumActive: section.int("max-active", range: 1...Int.max),
+            queuePolicy: section.choice("policy", ["fifo": QueuePolicy.fifo, "fair-share": .fairShare], default: defaults.queuePolicy)
         )
     }
 

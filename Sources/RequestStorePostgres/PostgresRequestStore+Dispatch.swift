@@ -135,3 +135,43 @@ extension PostgresRequestStore {
         }
     }
 }
+
+extension PostgresRequestStore {
+    // MARK: QueueStandingStore
+
+    package func waitingCount(in scope: WaitingScope, before id: RequestIdentifier?, upTo cap: Int) async throws -> Int {
+        // Requests arrived before `id` (all of them without one, or when `id` is unknown: no request has id '').
+        let (before, maximum) = (id?.description ?? "", Int64.max)
+        let rows: [PostgresRandomAccessRow]
+        switch scope {
+        case .user(let user):
+            rows = try await query(
+                """
+                SELECT count(*) AS n FROM (SELECT 1 FROM requests WHERE status = 'waiting' AND collection = \(user.collection)
+                AND username = \(user.username) AND seq < COALESCE((SELECT seq FROM requests WHERE id = \(before)), \(maximum)) LIMIT \(cap)) ahead
+                """)
+        case .collection(let collection):
+            rows = try await query(
+                """
+                SELECT count(*) AS n FROM (SELECT 1 FROM requests WHERE status = 'waiting' AND collection = \(collection)
+                AND seq < COALESCE((SELECT seq FROM requests WHERE id = \(before)), \(maximum)) LIMIT \(cap)) ahead
+                """)
+        case .all:
+            rows = try await query(
+                """
+                SELECT count(*) AS n FROM (SELECT 1 FROM requests WHERE status = 'waiting'
+                AND seq < COALESCE((SELECT seq FROM requests WHERE id = \(before)), \(maximum)) LIMIT \(cap)) ahead
+                """)
+        }
+        return try rows.first?["n"].decode(Int.self) ?? 0
+    }
+
+    package func recentFinishes(since: Date, limit: Int) async throws -> [ActiveRequestCounts.CollectionUser] {
+        try await query(
+            """
+            SELECT collection, username FROM requests
+            WHERE status IN ('processed', 'failed') AND updated_at >= \(since.timeIntervalSince1970) ORDER BY updated_at DESC LIMIT \(limit)
+            """
+        ).map { .init(collection: try $0["collection"].decode(String.self), username: try $0["username"].decode(String.self)) }
+    }
+}

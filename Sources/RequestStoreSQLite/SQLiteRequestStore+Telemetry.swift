@@ -76,3 +76,43 @@ extension SQLiteRequestStore {
         }
     }
 }
+
+extension SQLiteRequestStore {
+    // MARK: QueueStandingStore
+
+    package func waitingCount(in scope: WaitingScope, before id: RequestIdentifier?, upTo cap: Int) async throws -> Int {
+        try await read { db in
+            var conditions = ["status = 'waiting'"]
+            var arguments: StatementArguments = []
+            switch scope {
+            case .user(let user):
+                conditions += ["collection = ?", "username = ?"]
+                arguments += [user.collection, user.username]
+            case .collection(let collection):
+                conditions.append("collection = ?")
+                arguments += [collection]
+            case .all: break
+            }
+            if let id, let seq = try Int64.fetchOne(db, sql: "SELECT seq FROM requests WHERE id = ?", arguments: [id.description]) {
+                conditions.append("seq < ?")
+                arguments += [seq]
+            }
+            arguments += [cap]
+            let sql = "SELECT count(*) FROM (SELECT 1 FROM requests WHERE \(conditions.joined(separator: " AND ")) LIMIT ?)"
+            return try Int.fetchOne(db, sql: sql, arguments: arguments) ?? 0
+        }
+    }
+
+    package func recentFinishes(since: Date, limit: Int) async throws -> [ActiveRequestCounts.CollectionUser] {
+        try await read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT collection, username FROM requests
+                    WHERE status IN ('processed', 'failed') AND updated_at >= ? ORDER BY updated_at DESC LIMIT ?
+                    """,
+                arguments: [since.timeIntervalSince1970, limit]
+            ).map { .init(collection: $0["collection"], username: $0["username"]) }
+        }
+    }
+}

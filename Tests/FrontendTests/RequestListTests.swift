@@ -37,8 +37,8 @@ struct RequestListTests {
             #expect(
                 Set(entries[0].keys) == [
                     "id", "status", "verb", "collection", "datasource", "user_request", "user_message", "timestamp",
-                    "last_modified", "attempts", "status_history",
-                ])
+                    "last_modified", "attempts", "status_history", "queue",
+                ], "waiting requests say why in `queue`")
             #expect(entries[0]["status"] as? String == "waiting" && entries[0]["verb"] as? String == "retrieve")
             let debug = try await client.execute(uri: "/api/v1/requests/debug", method: .get, headers: alice)
             #expect(try Self.ids(debug) == records.filter { $0.collection == "debug" }.map(\.id.description))

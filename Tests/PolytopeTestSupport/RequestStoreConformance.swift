@@ -110,6 +110,30 @@ package enum RequestStoreConformance {
             _ = try await store.revokeAll(ofUser: "bob", at: t0)
             try expect(Set(try await store.waitingUsers()) == [alice, aliceElsewhere], "a user with nothing waiting is gone")
         },
+        Check(description: "waiting requests are counted per user, collection or all, ahead of one, up to a cap; recent finishes newest first") {
+            store in
+            let alices = (0..<4).map { Fixtures.record(at: t0.addingTimeInterval(Double($0))) }
+            let bobs = Fixtures.record(user: Fixtures.bob, at: t0.addingTimeInterval(4))
+            let elsewhere = Fixtures.record(collection: "other", at: t0.addingTimeInterval(5))
+            for record in alices + [bobs, elsewhere] { try await store.insert(record) }
+            let alice = ActiveRequestCounts.CollectionUser(collection: "debug", username: "alice")
+            try expect(try await store.waitingCount(in: .user(alice), before: nil, upTo: 100) == 4, "all of alice's in debug")
+            try expect(try await store.waitingCount(in: .user(alice), before: alices[2].id, upTo: 100) == 2, "ahead of her third")
+            try expect(try await store.waitingCount(in: .user(alice), before: nil, upTo: 3) == 3, "capped")
+            try expect(try await store.waitingCount(in: .collection("debug"), before: bobs.id, upTo: 100) == 4, "ahead of bob in debug")
+            try expect(try await store.waitingCount(in: .all, before: elsewhere.id, upTo: 100) == 5, "ahead overall")
+            _ = try await store.markQueued([alices[0].id, bobs.id], at: t0)
+            try expect(try await store.waitingCount(in: .user(alice), before: nil, upTo: 100) == 3, "queued ones wait no more")
+            for (index, worker) in ["w1", "w2"].enumerated() {
+                let claimed = try await store.claimNextRequest(worker: worker, leaseExpiry: t0 + 60, at: t0)
+                _ = try await store.finish(
+                    id: try unwrap(claimed).id, worker: worker, outcome: .failed(message: "x"), at: t0.addingTimeInterval(Double(10 + index)))
+            }
+            let finishes = try await store.recentFinishes(since: t0.addingTimeInterval(10), limit: 10)
+            try expect(finishes.map(\.username) == ["bob", "alice"], "newest first: \(finishes)")
+            try expect(try await store.recentFinishes(since: t0.addingTimeInterval(11), limit: 10).count == 1, "since")
+            try expect(try await store.recentFinishes(since: t0, limit: 1).count == 1, "limit")
+        },
         Check(description: "a request revoked while the broker looks at it is not queued") { store in
             let record = Fixtures.record()
             try await store.insert(record)
@@ -276,6 +300,11 @@ package enum RequestStoreConformance {
 
     static func expect(_ condition: Bool, _ message: @autoclosure () -> String) throws {
         if !condition { throw ConformanceFailure(description: message()) }
+    }
+
+    static func unwrap<T>(_ value: T?, _ message: @autoclosure () -> String = "a value") throws -> T {
+        guard let value else { throw ConformanceFailure(description: "expected \(message())") }
+        return value
     }
 
     /// Every waiting request, as the broker would read them without limits.

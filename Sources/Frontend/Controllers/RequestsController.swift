@@ -19,6 +19,8 @@ struct RequestsController {
     let metrics: PolytopeMetrics
     let configuration: FrontendConfiguration
     let urls: PublicURL
+    /// Explains waits and checks `max-waiting-per-user`.
+    let standing: QueueStanding
 
     func addRoutes(to group: RouterGroup<PolytopeRequestContext>) {
         group.get("requests", use: list)
@@ -40,6 +42,7 @@ struct RequestsController {
             throw PolytopeError.forbidden(
                 "You are not allowed to use collection '\(name)'; it requires \(collection.access).")
         }
+        try await standing.admit(user, collection: collection, retryAfter: configuration.retryAfterSeconds)
         if let declared = request.headers[.contentLength].flatMap(Int.init), declared > configuration.maximumBodySize {
             throw tooLarge()
         }
@@ -106,12 +109,12 @@ struct RequestsController {
             return try await listResponse(user: user, collection: name, request: request)
         }
         let record = try await ownRequest(name, of: user)
-        return statusResponse(for: record, request: request)
+        return try await statusResponse(for: record, request: request)
     }
 
     /// The answer to a poll: 202 while the request runs, 303 to its data once processed (200
     /// for an archive request, which has no data to download), 400 when it failed.
-    func statusResponse(for record: RequestRecord, request: Request) -> Response {
+    func statusResponse(for record: RequestRecord, request: Request) async throws -> Response {
         switch record.status {
         case .processed where record.verb == .archive:
             return JSONResponse.encode(["status": "processed", "message": record.userMessage])
@@ -132,8 +135,16 @@ struct RequestsController {
             return JSONResponse.message("Request failed with error:\n\(record.userMessage)", status: .badRequest)
         case .waiting, .queued, .processing, .uploading:
             let location = record.status == .uploading ? urls.upload(record.id, for: request) : urls.request(record.id, for: request)
+            var body: [String: JSONValue] = ["status": .string(record.status.rawValue)]
+            var message = progressMessage(for: record)
+            if record.status == .waiting {
+                let explanation = try await standing.explain(record)
+                message = explanation.message + (record.userMessage.isEmpty ? "" : "\n" + record.userMessage)
+                body["queue"] = explanation.fields
+            }
+            body["message"] = .string(message)
             return JSONResponse.encode(
-                ["status": record.status.rawValue, "message": progressMessage(for: record)],
+                body,
                 status: .accepted,
                 headers: [.location: location, .retryAfter: "\(configuration.retryAfterSeconds)"]
             )
@@ -176,10 +187,14 @@ struct RequestsController {
     private func listResponse(user: User, collection: String?, request: Request) async throws -> Response {
         let parameters = request.uri.queryParameters
         let pagination = try ListPagination(limit: parameters.get("limit"), after: parameters.get("after"))
-        let (store, urls) = (store, urls)
+        let (store, urls, waits) = (store, urls, WaitingListExplainer(standing: standing))
         let list = PagedJSONList<RequestSummary, RequestListCursor>(token: \.token) { after, limit in
             let page = try await store.requests(ofUser: user.username, collection: collection, after: after, limit: limit)
-            return (page.records.map { RequestSummary($0, downloadURL: urls.download($0.id, for: request)) }, page.next)
+            let explanations = try await waits.explain(page.records)
+            return (
+                page.records.map { RequestSummary($0, downloadURL: urls.download($0.id, for: request), waiting: explanations[$0.id]) },
+                page.next
+            )
         }
         return try await list.response(after: pagination.after, limit: pagination.limit)
     }
@@ -267,8 +282,10 @@ struct RequestSummary: Encodable, Sendable {
     var content_length: Int64?
     var content_type: String?
     var url: String?
+    /// Why a waiting request waits (see `WaitingExplanation.fields`).
+    var queue: JSONValue?
 
-    init(_ record: RequestRecord, downloadURL: String) {
+    init(_ record: RequestRecord, downloadURL: String, waiting: WaitingExplanation? = nil) {
         id = record.id.description
         status = record.status.rawValue
         verb = record.verb.rawValue
@@ -287,5 +304,9 @@ struct RequestSummary: Encodable, Sendable {
         content_length = record.result?.contentLength
         content_type = record.result?.contentType
         url = record.status == .processed ? downloadURL : nil
+        if let waiting {
+            user_message = waiting.message + (record.userMessage.isEmpty ? "" : "\n" + record.userMessage)
+            queue = waiting.fields
+        }
     }
 }

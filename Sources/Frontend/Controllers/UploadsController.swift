@@ -32,7 +32,7 @@ struct UploadsController {
     @Sendable func status(_ request: Request, context: PolytopeRequestContext) async throws -> Response {
         let user = try context.requireUser()
         let record = try await requests.ownRequest(try context.parameters.require("id"), of: user)
-        return requests.statusResponse(for: record, request: request)
+        return try await requests.statusResponse(for: record, request: request)
     }
 
     @Sendable func upload(_ request: Request, context: PolytopeRequestContext) async throws -> Response {

@@ -8,7 +8,7 @@ import Foundation
 /// backend provides them all (`RequestStoreBackend`). Every backend passes the same
 /// conformance suite (`RequestStoreConformance` in the test support target), so roles
 /// behave the same over SQLite and PostgreSQL.
-package protocol FrontendStore: Sendable {
+package protocol FrontendStore: QueueStandingStore {
     /// Records a new request. When this returns, the request is durably committed: it
     /// survives a crash of the process at any later moment.
     func insert(_ record: RequestRecord) async throws
