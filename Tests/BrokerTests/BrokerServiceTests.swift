@@ -100,4 +100,29 @@ struct BrokerServiceTests {
             try await group.waitForAll()
         }
     }
+
+    @Test("fair share: one user's 2,000 waiting requests delay another's single request by at most one slot")
+    func fairShare() async throws {
+        let setup = try Setup()
+        defer { setup.directory.remove() }
+        let limits = ["debug": CollectionLimits(total: 4, policy: .fairShare)]
+        let alice = try await setup.insert(Fixtures.alice, count: 2000)
+        // page-size is 2 here: a round reads at most two requests of one user.
+        let first = try await setup.broker(limits: limits).dispatchRound()
+        #expect(first + (try await setup.broker(limits: limits).dispatchRound()) == Array(alice.prefix(4)))
+        let bob = try await setup.insert(Fixtures.bob, count: 1)
+        #expect(try await setup.broker(limits: limits).dispatchRound().isEmpty, "the collection is full")
+        // One of alice's requests finishes: the slot goes to bob, not to alice's fifth.
+        let claimed = try #require(
+            try await setup.store.claimNextRequest(worker: "w", leaseExpiry: setup.clock.date + 60, at: setup.clock.date))
+        _ = try await setup.store.finish(id: claimed.id, worker: "w", outcome: .failed(message: "x"), at: setup.clock.date)
+        #expect(try await setup.broker(limits: limits).dispatchRound() == bob)
+
+        let fifo = ["debug": CollectionLimits(total: 4)]
+        let next = try #require(
+            try await setup.store.claimNextRequest(worker: "w", leaseExpiry: setup.clock.date + 60, at: setup.clock.date))
+        _ = try await setup.store.finish(id: next.id, worker: "w", outcome: .failed(message: "x"), at: setup.clock.date)
+        _ = try await setup.insert(Fixtures.bob, count: 1)
+        #expect(try await setup.broker(limits: fifo).dispatchRound() == [alice[4]], "first come, first served under fifo")
+    }
 }
