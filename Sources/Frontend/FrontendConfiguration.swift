@@ -18,6 +18,9 @@ package struct FrontendConfiguration: Sendable {
     package var requestLimits = RequestLimits()
     /// Signs download URLs so that they work without credentials; nil: downloads always need them.
     package var downloadLinks: DownloadLinkSigner?
+    /// The longest a poll may be held with `?wait=` or `Prefer: wait=` (`server.max-poll-wait`,
+    /// at most 60 s); zero turns long polls off.
+    package var maximumPollWait: Duration = .seconds(60)
     /// The broker's cap on active requests (`broker.max-active`), to explain waits it causes.
     package var maximumActive: Int?
 

@@ -18,6 +18,8 @@ package struct FrontendDependencies: Sendable {
     package var keyIssuer: (any APIKeyIssuing)?
     /// Signalled after each accepted request, so the broker reacts at once.
     package var dispatchNeeded: WakeSignal
+    /// Holds long polls until their request changes; nil: polls are never held.
+    package var heldPolls: HeldPolls?
     package var wallClock: any WallClock
     package var metrics: PolytopeMetrics
 
@@ -29,6 +31,7 @@ package struct FrontendDependencies: Sendable {
         authentication: AuthenticationMiddleware,
         keyIssuer: (any APIKeyIssuing)? = nil,
         dispatchNeeded: WakeSignal,
+        heldPolls: HeldPolls? = nil,
         wallClock: any WallClock = SystemWallClock(),
         metrics: PolytopeMetrics = PolytopeMetrics()
     ) {
@@ -39,6 +42,7 @@ package struct FrontendDependencies: Sendable {
         self.authentication = authentication
         self.keyIssuer = keyIssuer
         self.dispatchNeeded = dispatchNeeded
+        self.heldPolls = heldPolls
         self.wallClock = wallClock
         self.metrics = metrics
     }
@@ -67,6 +71,7 @@ package enum FrontendRouter {
             directDownloads: dependencies.directDownloads,
             catalog: dependencies.catalog,
             dispatchNeeded: dependencies.dispatchNeeded,
+            heldPolls: dependencies.heldPolls,
             wallClock: dependencies.wallClock,
             metrics: dependencies.metrics,
             configuration: configuration,

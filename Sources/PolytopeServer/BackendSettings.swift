@@ -65,7 +65,7 @@ package enum StoreSettings: Sendable {
 
     /// Opens the store. The returned services (PostgreSQL's pool and notification listener)
     /// must run for the store to work; the in-process signals get woken by other processes.
-    func makeStore(dispatchNeeded: WakeSignal, workQueued: WakeSignal, logger: Logger) throws -> (
+    func makeStore(dispatchNeeded: WakeSignal, workQueued: WakeSignal, requestsChanged: WakeSignal = WakeSignal(), logger: Logger) throws -> (
         store: any RequestStoreBackend, services: [any Service]
     ) {
         switch self {
@@ -73,11 +73,13 @@ package enum StoreSettings: Sendable {
             let store = try SQLiteRequestStore(configuration: configuration, logger: logger)
             let checkpointer: [any Service] =
                 configuration.checkpointsInBackground ? [SQLiteCheckpointer(path: configuration.path, logger: logger)] : []
-            let watcher = SQLiteChangeWatcher(store: store, dispatchNeeded: dispatchNeeded, workQueued: workQueued, logger: logger)
+            let watcher = SQLiteChangeWatcher(
+                store: store, dispatchNeeded: dispatchNeeded, workQueued: workQueued, requestsChanged: requestsChanged, logger: logger)
             return (store, checkpointer + [watcher])
         case .postgres(let configuration):
             let store = PostgresRequestStore(configuration: configuration, logger: logger)
-            let bridge = PostgresNotificationBridge(store: store, dispatchNeeded: dispatchNeeded, workQueued: workQueued, logger: logger)
+            let bridge = PostgresNotificationBridge(
+                store: store, dispatchNeeded: dispatchNeeded, workQueued: workQueued, requestsChanged: requestsChanged, logger: logger)
             return (store, [store, bridge])
         }
     }

@@ -120,6 +120,9 @@ package struct PolytopeConfiguration: Sendable {
             retryAfterSeconds: serverSection?.int("retry-after", default: 1, range: 0...3600) ?? 1
         )
         downloadLinks = DownloadLinkSettings(serverSection?.section("download-links"))
+        let pollWait = serverSection?.duration("max-poll-wait", default: .seconds(60)) ?? .seconds(60)
+        if pollWait > .seconds(60) { serverSection?.report("at most 60s (a proxy would cut longer polls)", key: "max-poll-wait") }
+        frontend.maximumPollWait = min(pollWait, .seconds(60))
         let limits = RequestLimits()
         frontend.requestLimits = RequestLimits(
             maximumNesting: serverSection?.int("max-request-nesting", default: limits.maximumNesting, range: 1...256) ?? limits.maximumNesting,

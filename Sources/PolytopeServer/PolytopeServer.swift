@@ -38,6 +38,10 @@ package struct PolytopeServer: Sendable {
     let dispatchNeeded = WakeSignal()
     /// Signalled by the broker when requests are queued; wakes workers.
     let workQueued = WakeSignal()
+    /// Signalled by the store when requests change status (any process); wakes held polls.
+    let requestsChanged = WakeSignal()
+    /// Long polls of the frontend role.
+    let heldPolls: HeldPolls
     /// This process's metrics, exposed at `/telemetry/v1/metrics`.
     package let metricsRegistry = PrometheusCollectorRegistry()
     let metrics: PolytopeMetrics
@@ -66,9 +70,10 @@ package struct PolytopeServer: Sendable {
         self.roles = roles
         self.logger = logger
         let (store, backendServices) = try configuration.store.makeStore(
-            dispatchNeeded: dispatchNeeded, workQueued: workQueued, logger: logger
+            dispatchNeeded: dispatchNeeded, workQueued: workQueued, requestsChanged: requestsChanged, logger: logger
         )
         self.store = store
+        self.heldPolls = HeldPolls(store: store, requestsChanged: requestsChanged, logger: logger)
         self.backendServices = backendServices
         (self.staging, self.directDownloads) = try configuration.staging.makeStaging(http: configuration.httpClient)
         self.metrics = PolytopeMetrics(factory: Self.metricsFactory(registry: metricsRegistry))
@@ -158,6 +163,7 @@ package struct PolytopeServer: Sendable {
                 )
             )
         }
+        if roles.contains(.frontend) { services.append(heldPolls) }
         if roles.contains(.broker) {
             services.append(
                 BrokerService(
@@ -231,6 +237,7 @@ package struct PolytopeServer: Sendable {
                 authentication: authentication,
                 keyIssuer: keyIssuer,
                 dispatchNeeded: dispatchNeeded,
+                heldPolls: heldPolls,
                 metrics: metrics
             )
             FrontendRouter.addAPIRoutes(to: router, dependencies: dependencies, configuration: configuration.frontend)

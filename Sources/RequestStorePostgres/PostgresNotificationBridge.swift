@@ -12,9 +12,14 @@ package struct PostgresNotificationBridge: Service {
     let store: PostgresRequestStore
     let dispatchNeeded: WakeSignal
     let workQueued: WakeSignal
+    /// Signalled when any request changes status (held polls look again).
+    let requestsChanged: WakeSignal
     let logger: Logger
 
-    package init(store: PostgresRequestStore, dispatchNeeded: WakeSignal, workQueued: WakeSignal, logger: Logger) {
+    package init(
+        store: PostgresRequestStore, dispatchNeeded: WakeSignal, workQueued: WakeSignal, requestsChanged: WakeSignal = WakeSignal(), logger: Logger
+    ) {
+        self.requestsChanged = requestsChanged
         self.store = store
         self.dispatchNeeded = dispatchNeeded
         self.workQueued = workQueued
@@ -25,7 +30,10 @@ package struct PostgresNotificationBridge: Service {
         try? await cancelWhenGracefulShutdown { await store.prepared() }
         guard store.isReady else { return }
         let schema = store.configuration.schema
-        let channels = [("polytope_requests_\(schema)", dispatchNeeded), ("polytope_work_\(schema)", workQueued)]
+        let channels = [
+            ("polytope_requests_\(schema)", dispatchNeeded), ("polytope_work_\(schema)", workQueued),
+            ("polytope_changes_\(schema)", requestsChanged),
+        ]
         var failures = 0
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {

@@ -139,6 +139,19 @@ extension PostgresRequestStore {
 extension PostgresRequestStore {
     // MARK: QueueStandingStore
 
+    package func statuses(of ids: [RequestIdentifier]) async throws -> [RequestIdentifier: RequestStatus] {
+        guard !ids.isEmpty else { return [:] }
+        var statuses: [RequestIdentifier: RequestStatus] = [:]
+        for row in try await query("SELECT id, status FROM requests WHERE id = ANY(\(ids.map(\.description)))") {
+            if let id = RequestIdentifier(try row["id"].decode(String.self)),
+                let status = RequestStatus(rawValue: try row["status"].decode(String.self))
+            {
+                statuses[id] = status
+            }
+        }
+        return statuses
+    }
+
     package func waitingCount(in scope: WaitingScope, before id: RequestIdentifier?, upTo cap: Int) async throws -> Int {
         // Requests arrived before `id` (all of them without one, or when `id` is unknown: no request has id '').
         let (before, maximum) = (id?.description ?? "", Int64.max)

@@ -135,6 +135,18 @@ enum PostgresSchema {
                     OR (OLD.status = 'uploading' AND NEW.status = 'waiting'))
                 EXECUTE FUNCTION polytope_notify_insert()
                 """,
+                // Wake held polls in every frontend when any request changes status.
+                """
+                CREATE FUNCTION polytope_notify_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    PERFORM pg_notify('polytope_changes_' || current_schema(), '');
+                    RETURN NULL;
+                END $$
+                """,
+                """
+                CREATE TRIGGER requests_status_changed AFTER UPDATE OF status OR DELETE ON requests
+                FOR EACH STATEMENT EXECUTE FUNCTION polytope_notify_changed()
+                """,
                 """
                 CREATE TRIGGER requests_deleted_active AFTER DELETE ON requests
                 FOR EACH ROW WHEN (OLD.status IN ('queued', 'processing', 'revoked'))

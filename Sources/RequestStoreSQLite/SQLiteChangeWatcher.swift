@@ -19,9 +19,14 @@ package struct SQLiteChangeWatcher: Service {
     let store: SQLiteRequestStore
     let dispatchNeeded: WakeSignal
     let workQueued: WakeSignal
+    /// Signalled at every commit of any process (held polls look again).
+    let requestsChanged: WakeSignal
     let logger: Logger
 
-    package init(store: SQLiteRequestStore, dispatchNeeded: WakeSignal, workQueued: WakeSignal, logger: Logger) {
+    package init(
+        store: SQLiteRequestStore, dispatchNeeded: WakeSignal, workQueued: WakeSignal, requestsChanged: WakeSignal = WakeSignal(), logger: Logger
+    ) {
+        self.requestsChanged = requestsChanged
         self.store = store
         self.dispatchNeeded = dispatchNeeded
         self.workQueued = workQueued
@@ -47,6 +52,7 @@ package struct SQLiteChangeWatcher: Service {
         await withGracefulShutdownHandler {
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
                 await logChanged.wait()
+                requestsChanged.signal()
                 guard let counters = try? await store.eventCounters() else { continue }
                 if counters.dispatch != seen?.dispatch { dispatchNeeded.signal() }
                 if counters.work != seen?.work { workQueued.signal() }

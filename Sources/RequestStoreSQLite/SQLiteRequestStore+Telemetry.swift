@@ -80,6 +80,21 @@ extension SQLiteRequestStore {
 extension SQLiteRequestStore {
     // MARK: QueueStandingStore
 
+    package func statuses(of ids: [RequestIdentifier]) async throws -> [RequestIdentifier: RequestStatus] {
+        try await read { db in
+            var statuses: [RequestIdentifier: RequestStatus] = [:]
+            for chunk in ids.chunked(into: 500) {
+                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+                for row in try Row.fetchAll(
+                    db, sql: "SELECT id, status FROM requests WHERE id IN (\(marks))", arguments: StatementArguments(chunk.map(\.description)))
+                {
+                    if let id = RequestIdentifier(row["id"] as String), let status = RequestStatus(rawValue: row["status"]) { statuses[id] = status }
+                }
+            }
+            return statuses
+        }
+    }
+
     package func waitingCount(in scope: WaitingScope, before id: RequestIdentifier?, upTo cap: Int) async throws -> Int {
         try await read { db in
             var conditions = ["status = 'waiting'"]

@@ -188,3 +188,51 @@ def test_roles_in_two_processes_on_one_sqlite_file_wake_each_other_at_once(polyt
     print(f"split roles: echo round trip p50 {p50 * 1000:.0f} ms, backlog of 60 in {backlog_time:.2f} s")
     assert p50 < 1.0, f"round trips {trips}"
     assert backlog_time < 20, "the backlog advanced only at poll intervals"
+
+
+def test_a_long_poll_is_answered_when_the_status_changes_and_at_its_deadline_otherwise(limited):
+    demo, _ = limited
+    ids = submit_echo(demo, 3)
+    for request_id in ids[:2]:
+        demo.wait_for_status(request_id, ["queued"])
+    held = {}
+
+    def hold():
+        started = time.monotonic()
+        held["response"] = demo.get(f"/api/v1/requests/{ids[2]}", headers={"Prefer": "respond-async, wait=20"})
+        held["seconds"] = time.monotonic() - started
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    time.sleep(1.0)
+    assert thread.is_alive(), "the poll is held while nothing changes"
+    assert demo.delete(f"/api/v1/requests/{ids[0]}").status_code == 200  # frees a place: ids[2] is queued
+    thread.join(timeout=10)
+    assert not thread.is_alive()
+    response = held["response"]
+    assert response.status_code == 202 and response.json()["status"] == "queued", response.text
+    assert response.headers["Preference-Applied"] == "wait=20"
+    assert held["seconds"] < 5, f"answered {held['seconds']:.1f} s after the poll, not at the change"
+
+    started = time.monotonic()
+    timed_out = demo.get(f"/api/v1/requests/{ids[2]}?wait=2")
+    assert timed_out.status_code == 202 and timed_out.json()["status"] == "queued"
+    assert 1.8 <= time.monotonic() - started < 10
+    assert "Preference-Applied" not in timed_out.headers
+
+    bad = demo.get(f"/api/v1/requests/{ids[2]}?wait=soon")
+    assert bad.status_code == 400 and "wait must be a number of seconds" in bad.json()["message"]
+
+
+def test_a_long_poll_returns_the_result_as_soon_as_it_is_staged(server):
+    api = Api(server, DEMO)
+    trips = []
+    for _ in range(10):
+        started = time.monotonic()
+        request_id = api.submit("datasource: echo")
+        response = api.get(f"/api/v1/requests/{request_id}?wait=30")
+        while response.status_code == 202:  # a status change before processed also answers
+            response = api.get(f"/api/v1/requests/{request_id}?wait=30")
+        trips.append(time.monotonic() - started)
+        assert response.status_code == 303, response.text
+    assert statistics.median(trips) < 1.0, trips

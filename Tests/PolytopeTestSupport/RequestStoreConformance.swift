@@ -134,6 +134,14 @@ package enum RequestStoreConformance {
             try expect(try await store.recentFinishes(since: t0.addingTimeInterval(11), limit: 10).count == 1, "since")
             try expect(try await store.recentFinishes(since: t0, limit: 1).count == 1, "limit")
         },
+        Check(description: "the statuses of many requests are read at once; unknown ids are left out") { store in
+            let records = (0..<3).map { Fixtures.record(at: t0.addingTimeInterval(Double($0))) }
+            for record in records { try await store.insert(record) }
+            _ = try await store.markQueued([records[1].id], at: t0)
+            let statuses = try await store.statuses(of: records.map(\.id) + [RequestIdentifier()])
+            try expect(statuses == [records[0].id: .waiting, records[1].id: .queued, records[2].id: .waiting], "\(statuses)")
+            try expect(try await store.statuses(of: []).isEmpty, "none")
+        },
         Check(description: "a request revoked while the broker looks at it is not queued") { store in
             let record = Fixtures.record()
             try await store.insert(record)

@@ -15,6 +15,7 @@ struct RequestsController {
     let directDownloads: (any DirectDownloadStaging)?
     let catalog: CollectionCatalog
     let dispatchNeeded: WakeSignal
+    let heldPolls: HeldPolls?
     let wallClock: any WallClock
     let metrics: PolytopeMetrics
     let configuration: FrontendConfiguration
@@ -108,8 +109,15 @@ struct RequestsController {
         if catalog[name] != nil {
             return try await listResponse(user: user, collection: name, request: request)
         }
-        let record = try await ownRequest(name, of: user)
-        return try await statusResponse(for: record, request: request)
+        var record = try await ownRequest(name, of: user)
+        let wait = try PollWait(request: request, maximum: configuration.maximumPollWait)
+        if let wait, let heldPolls, [.waiting, .queued, .processing, .uploading].contains(record.status) {
+            await heldPolls.wait(for: record.id, toLeave: record.status, timeout: wait.duration)
+            record = try await ownRequest(name, of: user)
+        }
+        var response = try await statusResponse(for: record, request: request)
+        if let wait, wait.preferred { response.headers[.preferenceApplied] = "wait=\(wait.seconds)" }
+        return response
     }
 
     /// The answer to a poll: 202 while the request runs, 303 to its data once processed (200

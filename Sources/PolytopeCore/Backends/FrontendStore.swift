@@ -28,6 +28,9 @@ package protocol FrontendStore: QueueStandingStore {
     /// record of that is still kept), so that a poll can say so instead of a bare 404.
     func expiryDate(of id: RequestIdentifier, ofUser username: String) async throws -> Date?
 
+    /// The current status of each of `ids` that exists (for held polls: one read for all).
+    func statuses(of ids: [RequestIdentifier]) async throws -> [RequestIdentifier: RequestStatus]
+
     /// How many requests the user has that are not revoked.
     func requestCount(ofUser username: String) async throws -> Int
 

@@ -1,0 +1,131 @@
+import Logging
+import PolytopeCore
+import ServiceLifecycle
+import Synchronization
+
+/// Long polls (`?wait=` or `Prefer: wait=`): polls held until their request's status
+/// changes. A held poll is a suspended task, no thread; nothing is read per held poll and per
+/// tick: when the store signals a change (`requestsChanged`: a commit on SQLite, a status
+/// NOTIFY on PostgreSQL), one read of the statuses of every held request wakes those whose
+/// status moved. Requires `run()` to be running (a service of the frontend role).
+package final class HeldPolls: Service, Sendable {
+    private struct Waiter {
+        var status: RequestStatus
+        /// Set once the waiting task is suspended.
+        var continuation: CheckedContinuation<Void, Never>?
+        /// The status moved before the task was suspended.
+        var changed = false
+    }
+
+    private struct State {
+        var next = 0
+        var waiters: [RequestIdentifier: [Int: Waiter]] = [:]
+    }
+
+    let store: any FrontendStore
+    let requestsChanged: WakeSignal
+    let logger: Logger
+    private let state = Mutex(State())
+
+    package init(store: any FrontendStore, requestsChanged: WakeSignal, logger: Logger) {
+        self.store = store
+        self.requestsChanged = requestsChanged
+        self.logger = logger
+    }
+
+    /// How many polls are held now.
+    package var count: Int { state.withLock { $0.waiters.values.reduce(0) { $0 + $1.count } } }
+
+    package func run() async throws {
+        await withGracefulShutdownHandler {
+            while !Task.isShuttingDownGracefully && !Task.isCancelled {
+                await requestsChanged.wait()
+                await look()
+            }
+        } onGracefulShutdown: { [self] in
+            requestsChanged.signal()
+            resumeAll()
+        }
+        resumeAll()
+    }
+
+    /// Returns when request `id` has a status other than `status`, when `timeout` passes, or
+    /// when the server stops, whichever is first.
+    package func wait(for id: RequestIdentifier, toLeave status: RequestStatus, timeout: Duration) async {
+        let token = state.withLock { state -> Int in
+            state.next += 1
+            state.waiters[id, default: [:]][state.next] = Waiter(status: status)
+            return state.next
+        }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                await withTaskCancellationHandler {
+                    await withCheckedContinuation { continuation in
+                        let resumeNow = self.state.withLock { state -> Bool in
+                            guard let waiter = state.waiters[id]?[token], !waiter.changed, !Task.isCancelled else { return true }
+                            state.waiters[id]?[token]?.continuation = continuation
+                            return false
+                        }
+                        if resumeNow { continuation.resume() }
+                    }
+                } onCancel: {
+                    self.remove(id, token)?.continuation?.resume()
+                }
+            }
+            group.addTask {
+                // The status may have changed between the caller's read and this wait.
+                await self.look(at: [id])
+                try? await Task.sleep(for: timeout)
+            }
+            await group.next()
+            self.remove(id, token)?.continuation?.resume()
+            group.cancelAll()
+        }
+    }
+
+    private func remove(_ id: RequestIdentifier, _ token: Int) -> Waiter? {
+        state.withLock { state in
+            let waiter = state.waiters[id]?.removeValue(forKey: token)
+            if state.waiters[id]?.isEmpty == true { state.waiters[id] = nil }
+            return waiter
+        }
+    }
+
+    /// Reads the statuses of the held requests (or of `ids`) and wakes the polls whose
+    /// request's status changed or that are gone.
+    private func look(at ids: [RequestIdentifier]? = nil) async {
+        let held = ids ?? state.withLock { Array($0.waiters.keys) }
+        guard !held.isEmpty else { return }
+        let statuses: [RequestIdentifier: RequestStatus]
+        do {
+            statuses = try await store.statuses(of: held)
+        } catch {
+            logger.warning("held polls could not read request statuses", metadata: ["error": "\(error)"])
+            return
+        }
+        let woken = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            var woken: [CheckedContinuation<Void, Never>] = []
+            for id in held {
+                for (token, waiter) in state.waiters[id] ?? [:] where waiter.status != statuses[id] {
+                    if let continuation = waiter.continuation {
+                        state.waiters[id]?[token] = nil
+                        woken.append(continuation)
+                    } else {
+                        state.waiters[id]?[token]?.changed = true
+                    }
+                }
+                if state.waiters[id]?.isEmpty == true { state.waiters[id] = nil }
+            }
+            return woken
+        }
+        for continuation in woken { continuation.resume() }
+    }
+
+    private func resumeAll() {
+        let all = state.withLock { state -> [Waiter] in
+            defer { state.waiters = [:] }
+            return state.waiters.values.flatMap(\.values)
+        }
+        for waiter in all { waiter.continuation?.resume() }
+    }
+}
