@@ -45,7 +45,14 @@ package final class HTTP1ConnectionGuard: ChannelDuplexHandler, RemovableChannel
     private let now: @Sendable () -> ContinuousClock.Instant
     /// Set between a request head and its end.
     private var meter: BodyRateMeter?
-    private var keepAlive = true
+    /// Whether each request not yet answered in full asked for keep-alive, oldest first. A
+    /// client may send its next request while the end of a response is still on its way down
+    /// the pipeline (a file region is written before the end), so a response is matched with
+    /// its own request, not with the latest one.
+    private var pendingKeepAlive: [Bool] = []
+    /// Requests whose body was read to its end, and responses written to their end.
+    private var requestsRead = 0
+    private var responsesWritten = 0
     private var responseStarted = false
     private var closing = false
     private var check: Scheduled<Void>?
@@ -66,8 +73,7 @@ package final class HTTP1ConnectionGuard: ChannelDuplexHandler, RemovableChannel
                 respondAndClose(context: context, status: refusal.status, message: refusal.message)
                 return
             }
-            keepAlive = head.isKeepAlive
-            responseStarted = false
+            pendingKeepAlive.append(head.isKeepAlive)
             meter = BodyRateMeter(minimumBytesPerSecond: policy.minimumBodyRate, window: policy.bodyRateWindow)
             scheduleCheck(context: context)
             if head.headers[canonicalForm: "expect"].contains(where: { $0.lowercased() == "100-continue" }), !head.headers["authorization"].isEmpty {
@@ -80,6 +86,7 @@ package final class HTTP1ConnectionGuard: ChannelDuplexHandler, RemovableChannel
             }
         case .end:
             meter = nil
+            requestsRead += 1
             check?.cancel()
             check = nil
         }
@@ -137,23 +144,33 @@ package final class HTTP1ConnectionGuard: ChannelDuplexHandler, RemovableChannel
         switch unwrapOutboundIn(data) {
         case .head(var head) where !head.isInformational:
             responseStarted = true
-            // Answered before its body was read, or HTTP/1.0 without keep-alive: this is the last response.
-            if meter != nil || !keepAlive {
+            if isLastResponse {
                 head.headers.replaceOrAdd(name: "connection", value: "close")
                 context.write(wrapOutboundOut(.head(head)), promise: promise)
                 return
             }
             context.write(data, promise: promise)
-        case .end where meter != nil || !keepAlive:
+        case .end where isLastResponse:
             closing = true
             context.writeAndFlush(data, promise: promise)
             context.close(promise: nil)
+        case .end:
+            responsesWritten += 1
+            responseStarted = false
+            if !pendingKeepAlive.isEmpty { pendingKeepAlive.removeFirst() }
+            context.write(data, promise: promise)
         default:
             context.write(data, promise: promise)
         }
     }
 
     // MARK: Helpers
+
+    /// The response being written answers a request whose body was not read to its end, or
+    /// one without keep-alive (HTTP/1.0): the connection closes after it.
+    private var isLastResponse: Bool {
+        requestsRead <= responsesWritten || pendingKeepAlive.first == false
+    }
 
     private func scheduleCheck(context: ChannelHandlerContext) {
         check?.cancel()

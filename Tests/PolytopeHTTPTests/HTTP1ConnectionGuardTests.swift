@@ -175,6 +175,27 @@ struct HTTP1ConnectionGuardTests {
         #expect(oldKeepAlive.isOpen)
     }
 
+    @Test("the next request arriving before the end of a response (a file region still on its way) does not close the connection")
+    func nextRequestDuringResponse() async throws {
+        let fixture = try await Fixture()
+        try await fixture.request(.GET)
+        try await fixture.channel.writeInbound(HTTPServerRequestPart.end(nil))
+        try await fixture.channel.writeOutbound(HTTPServerResponsePart.head(HTTPResponseHead(version: .http1_1, status: .ok)))
+        // The client has every byte of the body and sends its next request, with a body.
+        try await fixture.request(.POST)
+        try await fixture.channel.writeOutbound(HTTPServerResponsePart.end(nil))
+        #expect(fixture.isOpen, "the first response ended with its request read in full")
+        try await fixture.channel.writeInbound(HTTPServerRequestPart.body(ByteBuffer(string: "{}")))
+        try await fixture.channel.writeInbound(HTTPServerRequestPart.end(nil))
+        var parts: [HTTPServerRequestPart] = []
+        while let part = try await fixture.channel.readInbound(as: HTTPServerRequestPart.self) { parts.append(part) }
+        #expect(parts.count == 5, "both requests reach the application whole")
+        try await fixture.respond(.accepted)
+        let heads = try await fixture.written().heads
+        #expect(heads.map(\.status) == [200, 202] && heads.allSatisfy { $0.connection == nil })
+        #expect(fixture.isOpen)
+    }
+
     @Test("Expect: 100-continue is answered when the request carries credentials")
     func expectContinue() async throws {
         let signedIn = try await Fixture()

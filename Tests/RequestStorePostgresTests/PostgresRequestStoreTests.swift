@@ -85,17 +85,21 @@ struct PostgresRequestStoreTests {
         try await Self.withStore { store in
             let dispatchNeeded = WakeSignal()
             let workQueued = WakeSignal()
-            let bridge = PostgresNotificationBridge(store: store, dispatchNeeded: dispatchNeeded, workQueued: workQueued, logger: Logger.quiet)
+            let requestsChanged = WakeSignal()
+            let bridge = PostgresNotificationBridge(
+                store: store, dispatchNeeded: dispatchNeeded, workQueued: workQueued, requestsChanged: requestsChanged, logger: Logger.quiet)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await bridge.run() }
                 // The bridge signals once when it starts listening; wait for that first.
                 await dispatchNeeded.wait()
                 await workQueued.wait()
+                await requestsChanged.wait()
                 let record = Fixtures.record()
                 try await store.insert(record)
                 await dispatchNeeded.wait()
                 _ = try await store.markQueued([record.id], at: Date())
                 await workQueued.wait()
+                await requestsChanged.wait()  // any status change wakes held polls
                 let claimed = try #require(try await store.claimNextRequest(worker: "w", leaseExpiry: Date() + 60, at: Date()))
                 #expect(try await store.finish(id: claimed.id, worker: "w", outcome: .failed(message: "no"), at: Date()) == .recorded)
                 await dispatchNeeded.wait()

@@ -3,7 +3,7 @@ module of this package with NAME (for --only), TITLE (its section of docs/benchm
 SUMMARY (its line in --help) and run(ctx, section); adding one is adding its module and
 its line here."""
 
-from . import dispatch, download, dummy, echo, scaleout, store, submit
+from . import dispatch, download, dummy, echo, queue, scaleout, store, submit
 
 BENCHMARKS = [
     submit,
@@ -13,6 +13,7 @@ BENCHMARKS = [
     store,
     dispatch,
     scaleout,
+    queue,
 ]
 
 NAMES = [benchmark.NAME for benchmark in BENCHMARKS]
