@@ -245,7 +245,8 @@ package struct PolytopeServer: Sendable {
         if roles.contains(.telemetry) {
             let dependencies = TelemetryRoutes.Dependencies(
                 store: store, staging: staging, catalog: configuration.catalog,
-                authentication: authentication, registry: metricsRegistry, metrics: metrics, roles: roles.sorted().map(\.rawValue)
+                authentication: authentication, registry: metricsRegistry, metrics: metrics, roles: roles.sorted().map(\.rawValue),
+                maximumActive: configuration.broker.maximumActive
             )
             TelemetryRoutes(dependencies: dependencies, configuration: configuration.telemetry).addRoutes(to: router)
         }

@@ -44,11 +44,15 @@ package struct TelemetryRoutes: Sendable {
         package var metrics: PolytopeMetrics
         package var roles: [String]
         package var wallClock: any WallClock
+        /// The broker's `max-active`, to explain waits it causes.
+        package var maximumActive: Int?
 
         package init(
             store: any RequestStoreBackend, staging: any StagingArea, catalog: CollectionCatalog, authentication: AuthenticationMiddleware,
-            registry: PrometheusCollectorRegistry, metrics: PolytopeMetrics, roles: [String], wallClock: any WallClock = SystemWallClock()
+            registry: PrometheusCollectorRegistry, metrics: PolytopeMetrics, roles: [String], wallClock: any WallClock = SystemWallClock(),
+            maximumActive: Int? = nil
         ) {
+            self.maximumActive = maximumActive
             self.store = store
             self.staging = staging
             self.catalog = catalog
@@ -188,12 +192,16 @@ package struct TelemetryRoutes: Sendable {
         query.collection = request.uri.queryParameters.get("collection")
         let pagination = try ListPagination(limit: request.uri.queryParameters.get("limit"), after: request.uri.queryParameters.get("after"))
         let (store, filter) = (dependencies.store, query)
+        let standing = QueueStanding(
+            store: store, catalog: dependencies.catalog, maximumActive: dependencies.maximumActive, wallClock: dependencies.wallClock)
+        let waits = WaitingListExplainer(standing: standing, oneUser: false)
         let list = PagedJSONList<AdminRequestView, RequestListCursor>(token: \.token) { after, limit in
             var page = filter
             page.after = after
             page.limit = limit
             let found = try await store.requests(matching: page)
-            return (found.records.map(AdminRequestView.init), found.next)
+            let explanations = try await waits.explain(found.records)
+            return (found.records.map { AdminRequestView($0, waiting: explanations[$0.id]) }, found.next)
         }
         return try await list.response(after: pagination.after, limit: pagination.limit ?? query.limit)
     }
@@ -232,8 +240,11 @@ struct AdminRequestView: Encodable, Sendable {
     var contentLength: Int64?
     var contentType: String?
     var history: [Change]
+    /// Why a waiting request waits (as its owner sees it in polls).
+    var queue: JSONValue?
+    var waitingReason: String?
 
-    init(_ record: RequestRecord) {
+    init(_ record: RequestRecord, waiting: WaitingExplanation? = nil) {
         let format = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
         id = record.id.description
         user = record.user.username
@@ -251,5 +262,7 @@ struct AdminRequestView: Encodable, Sendable {
         contentLength = record.result?.contentLength
         contentType = record.result?.contentType
         history = record.statusHistory.map { Change(status: $0.status.rawValue, at: $0.at.formatted(format)) }
+        queue = waiting?.fields
+        waitingReason = waiting?.message
     }
 }

@@ -16,10 +16,16 @@ import pytest
 
 from conftest import ALICE, DEMO, Api, PolytopeServer
 
+OPS = ("ops", "ops-password")
 LIMITED = """\
 collections:
   debug:
     limits: {per-user: 2, max-waiting-per-user: 4}
+authentication:
+  users:
+    - {username: demo, password: demo, roles: [default]}
+    - {username: alice, password: alice-password, roles: [default]}
+    - {username: ops, password: ops-password, roles: [default, admin]}
 """
 
 
@@ -71,6 +77,12 @@ def test_a_waiting_request_names_the_limit_that_holds_it_and_its_place(limited):
     assert "queue" not in listed[ids[0]], "active requests have nothing to explain"
     assert [listed[i]["queue"]["position"] for i in ids[2:]] == [1, 2]
     assert listed[ids[3]]["user_message"].startswith("Request waiting: per-user limit 2")
+
+    operators = Api(demo.server, OPS).get("/telemetry/v1/requests", params={"status": "waiting"})
+    assert operators.status_code == 200, operators.text
+    waiting = {entry["id"]: entry for entry in operators.json()["message"]}
+    assert [waiting[i]["queue"]["position"] for i in ids[2:]] == [1, 2], waiting
+    assert waiting[ids[2]]["waitingReason"].startswith("Request waiting: per-user limit 2 in collection debug")
 
     # Revoking a queued request frees its place: the first waiting one moves up at once.
     assert demo.delete(f"/api/v1/requests/{ids[0]}").status_code == 200

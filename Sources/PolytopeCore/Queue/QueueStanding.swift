@@ -1,24 +1,23 @@
 import Foundation
-import PolytopeCore
 import Synchronization
 
 /// Where waiting requests stand, for poll answers and lists, and the admission check of
 /// `limits.max-waiting-per-user`. Each explanation costs a few bounded store reads; the recent
 /// rates behind estimates are read at most once per `ratesLifetime` for all polls together.
-struct QueueStanding: Sendable {
+package struct QueueStanding: Sendable {
     /// How far back finished requests count for the rates.
     static let rateWindow: Duration = .seconds(60)
     /// The most finished requests read for the rates.
     static let rateSample = 5_000
     static let ratesLifetime: TimeInterval = 2
 
-    let store: any FrontendStore
+    package let store: any QueueStandingStore
     let catalog: CollectionCatalog
     let maximumActive: Int?
     let wallClock: any WallClock
     private let rates = RatesCache()
 
-    init(store: any FrontendStore, catalog: CollectionCatalog, maximumActive: Int?, wallClock: any WallClock) {
+    package init(store: any QueueStandingStore, catalog: CollectionCatalog, maximumActive: Int?, wallClock: any WallClock) {
         self.store = store
         self.catalog = catalog
         self.maximumActive = maximumActive
@@ -26,27 +25,27 @@ struct QueueStanding: Sendable {
     }
 
     /// Why the waiting request `record` waits.
-    func explain(_ record: RequestRecord) async throws -> WaitingExplanation {
+    package func explain(_ record: RequestRecord) async throws -> WaitingExplanation {
         let limit = try await holdingLimit(record, active: try await store.activeRequestCounts())
         return try await explain(record, held: limit)
     }
 
     /// The limit holding `record`, given the active counts (read once for a whole list).
-    func holdingLimit(_ record: RequestRecord, active: ActiveRequestCounts) async throws -> WaitingExplanation.Limit {
+    package func holdingLimit(_ record: RequestRecord, active: ActiveRequestCounts) async throws -> WaitingExplanation.Limit {
         WaitingExplanation.holdingLimit(
             collection: record.collection, username: record.user.username, roles: record.user.roles,
             limits: catalog[record.collection]?.limits, maximumActive: maximumActive, active: active)
     }
 
     /// The explanation of `record` held by `limit`, counting the requests ahead of it.
-    func explain(_ record: RequestRecord, held limit: WaitingExplanation.Limit) async throws -> WaitingExplanation {
+    package func explain(_ record: RequestRecord, held limit: WaitingExplanation.Limit) async throws -> WaitingExplanation {
         let ahead = try await store.waitingCount(
             in: limit.scope(username: record.user.username), before: record.id, upTo: WaitingExplanation.positionCap + 1)
         return try await explain(record, held: limit, ahead: ahead)
     }
 
     /// The explanation of `record` held by `limit` with `ahead` requests before it (nil: not counted).
-    func explain(_ record: RequestRecord, held limit: WaitingExplanation.Limit, ahead: Int?) async throws -> WaitingExplanation {
+    package func explain(_ record: RequestRecord, held limit: WaitingExplanation.Limit, ahead: Int?) async throws -> WaitingExplanation {
         WaitingExplanation(limit: limit, ahead: ahead, rate: try await recentRates().rate(for: limit, username: record.user.username))
     }
 
@@ -61,7 +60,7 @@ struct QueueStanding: Sendable {
 
     /// Refuses a new request of `user` in `collection` when `limits.max-waiting-per-user` of
     /// theirs wait there already: 429, with the limit named (the real client sleeps and retries).
-    func admit(_ user: User, collection: CollectionDefinition, retryAfter: Int) async throws {
+    package func admit(_ user: User, collection: CollectionDefinition, retryAfter: Int) async throws {
         guard let maximum = collection.limits.maximumWaitingPerUser else { return }
         let waiting = try await store.waitingCount(
             in: .user(.init(collection: collection.name, username: user.username)), before: nil, upTo: maximum)
@@ -85,7 +84,7 @@ private final class RatesCache: Sendable {
 /// counted from the list itself (it holds them in arrival order), with one store count for
 /// the first of each collection; positions in a collection or overall are counted for the
 /// first `countedPositions` requests only.
-final class WaitingListExplainer: Sendable {
+package final class WaitingListExplainer: Sendable {
     static let countedPositions = 50
 
     private struct State {
@@ -96,14 +95,18 @@ final class WaitingListExplainer: Sendable {
     }
 
     private let standing: QueueStanding
+    /// The list holds one user's requests in arrival order (their own list), so positions
+    /// behind their own requests can be counted from it; operators' lists are mixed.
+    private let oneUser: Bool
     private let state = Mutex(State())
 
-    init(standing: QueueStanding) {
+    package init(standing: QueueStanding, oneUser: Bool = true) {
         self.standing = standing
+        self.oneUser = oneUser
     }
 
     /// Explanations of the waiting requests among `records` (the next page of the list).
-    func explain(_ records: [RequestRecord]) async throws -> [RequestIdentifier: WaitingExplanation] {
+    package func explain(_ records: [RequestRecord]) async throws -> [RequestIdentifier: WaitingExplanation] {
         var explanations: [RequestIdentifier: WaitingExplanation] = [:]
         for record in records where record.status == .waiting {
             let known = state.withLock { $0.active }
@@ -116,7 +119,7 @@ final class WaitingListExplainer: Sendable {
             }
             let limit = try await standing.holdingLimit(record, active: active)
             switch limit {
-            case .perUser(let collection, _, _):
+            case .perUser(let collection, _, _) where oneUser:
                 if let ahead = state.withLock({ $0.ownAhead[collection] }) {
                     explanations[record.id] = try await standing.explain(record, held: limit, ahead: ahead)
                 } else {
@@ -124,7 +127,7 @@ final class WaitingListExplainer: Sendable {
                 }
                 let position = explanations[record.id]?.position ?? 1
                 state.withLock { $0.ownAhead[collection] = position }
-            case .collection, .global, .none:
+            case .perUser, .collection, .global, .none:
                 let counting = state.withLock { state in
                     defer { state.counted += 1 }
                     return state.counted < Self.countedPositions
