@@ -113,7 +113,11 @@ struct BadInputTests {
 
     @Test("after too many failed sign-ins for one user, sign-ins are refused with 429 and Retry-After without being checked")
     func failedSignInsThrottled() async throws {
-        try await TestServer().test { client in
+        // A window of an hour: the bucket must not refill while a loaded machine runs the ten
+        // failures (the default refills one failure per 6 s).
+        let configuration = TestServer.configuration.replacingOccurrences(
+            of: "authentication:\n", with: "authentication:\n  failed-logins: {window: 1h}\n")
+        try await TestServer(configuration: configuration).test { client in
             for attempt in 0..<10 {
                 let response = try await client.execute(uri: "/api/v1/collections", method: .get, headers: basic("bob", "wrong\(attempt)"))
                 #expect(response.status == .unauthorized)

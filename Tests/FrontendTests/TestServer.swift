@@ -38,10 +38,10 @@ struct TestServer {
     let directory: TemporaryDirectory
     let server: PolytopeServer
 
-    init(roles: Set<Role> = Set(Role.allCases)) async throws {
+    init(roles: Set<Role> = Set(Role.allCases), configuration text: String = Self.configuration) async throws {
         directory = try TemporaryDirectory()
         let file = directory.file("polytope.yaml")
-        try Self.configuration.write(toFile: file, atomically: true, encoding: .utf8)
+        try text.write(toFile: file, atomically: true, encoding: .utf8)
         let (configuration, _) = try PolytopeConfiguration.load(
             files: [file], overrides: .init(dataDirectory: directory.file("data")), environment: [:]
         )
