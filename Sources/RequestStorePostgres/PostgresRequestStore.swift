@@ -166,10 +166,16 @@ package final class PostgresRequestStore: RequestStoreBackend, Service {
         }
     }
 
+    /// Runs `body` in a transaction; an error `body` throws on purpose (one of ours, such as
+    /// `LeadershipLost`) is rethrown as it is once the transaction rolled back.
     func transaction<Result: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> Result) async throws -> Result {
         let logger = self.logger
-        return try await leased { connection in
-            try await connection.withTransaction(logger: logger) { connection in try await body(connection) }
+        do {
+            return try await leased { connection in
+                try await connection.withTransaction(logger: logger) { connection in try await body(connection) }
+            }
+        } catch let error as PostgresTransactionError where error.closureError is LeadershipLost && error.rollbackError == nil {
+            throw error.closureError!
         }
     }
 

@@ -154,6 +154,18 @@ enum PostgresSchema {
                 """,
             ]
         ),
+        (
+            "v8: broker leadership",
+            [
+                // The lease that lets exactly one of several brokers dispatch; `term` fences a
+                // dispatch against a takeover (see BrokerLeadership).
+                """
+                CREATE TABLE broker_leadership (
+                    id integer PRIMARY KEY CHECK (id = 1), holder text NOT NULL, term bigint NOT NULL, expires_at double precision NOT NULL)
+                """,
+                "INSERT INTO broker_leadership VALUES (1, '', 0, 0)",
+            ]
+        ),
     ]
 
     /// Creates `schema` if needed and applies the migrations it lacks (the first `count`

@@ -231,9 +231,10 @@ package final class SQLiteRequestStore: RequestStoreBackend {
         }
     }
 
-    package func markQueued(_ ids: [RequestIdentifier], at now: Date) async throws -> Int {
+    package func markQueued(_ ids: [RequestIdentifier], at now: Date, leadership: BrokerLeadership?) async throws -> Int {
         guard !ids.isEmpty else { return 0 }
         return try await write { db in
+            if let leadership { try Self.checkLeadership(leadership, db) }
             var queued = 0
             for chunk in ids.chunked(into: 500) {
                 var arguments: StatementArguments = [now.timeIntervalSince1970, "queued", now.timeIntervalSince1970]

@@ -140,6 +140,17 @@ enum SQLiteSchema {
                     """
             )
         }
+        migrator.registerMigration("v8: broker leadership") { db in
+            // The lease that lets exactly one of several brokers dispatch; `term` fences a
+            // dispatch against a takeover (see BrokerLeadership).
+            try db.execute(
+                sql: """
+                    CREATE TABLE broker_leadership (
+                        id INTEGER PRIMARY KEY CHECK (id = 1), holder TEXT NOT NULL, term INTEGER NOT NULL, expires_at REAL NOT NULL);
+                    INSERT INTO broker_leadership VALUES (1, '', 0, 0);
+                    """
+            )
+        }
         return migrator
     }
 }

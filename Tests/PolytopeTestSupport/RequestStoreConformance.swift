@@ -28,7 +28,7 @@ package enum RequestStoreConformance {
 
     /// Every check: the basic ones, lists and their pages, archive inputs, and every status
     /// change the store's API can attempt.
-    package static let checks: [Check] = basicChecks + listChecks + archiveInputChecks + transitionChecks
+    package static let checks: [Check] = basicChecks + listChecks + archiveInputChecks + transitionChecks + leadershipChecks
 
     static let basicChecks: [Check] = [
         Check(description: "expiry notes are kept until pruned") { store in
