@@ -142,6 +142,7 @@ package struct GarbageCollectorService<C: Clock<Duration>>: Service {
         }
         metrics.garbageCollected(count: report.evictedRequests, bytes: evictedBytes, reason: "evicted")
         try await store.pruneExpiryNotes(before: now.addingTimeInterval(-configuration.expiryNoteAge.timeInterval))
+        try await store.pruneIdempotencyKeys(before: now.addingTimeInterval(-IdempotencyKey.window.timeInterval))
         report.bytesFreed = expiredBytes + orphanBytes + evictedBytes
         return report
     }

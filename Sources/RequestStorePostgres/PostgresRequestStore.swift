@@ -211,9 +211,13 @@ package final class PostgresRequestStore: RequestStoreBackend, Service {
     // MARK: FrontendStore
 
     package func insert(_ record: RequestRecord) async throws {
+        _ = try await query(try Self.insertQuery(record))
+    }
+
+    /// The statement that inserts `record`.
+    static func insertQuery(_ record: RequestRecord) throws -> PostgresQuery {
         let c = try StoredRequestColumns(record)
-        _ = try await query(
-            """
+        return """
             INSERT INTO requests (id, username, user_json, verb, collection, datasource, status, status_history,
                 user_message, request_text, request_normalised, staging_key, content_type, content_length,
                 attempts, staged_bytes, lease_owner, lease_expires_at, created_at, updated_at, source_url,
@@ -223,7 +227,6 @@ package final class PostgresRequestStore: RequestStoreBackend, Service {
                 \(c.contentLength), \(c.attempts), \(c.stagedBytes), \(c.leaseOwner), \(c.leaseExpiresAt), \(c.createdAt), \(c.updatedAt),
                 \(c.sourceURL), \(c.inputStagingKey), \(c.inputContentType), \(c.inputContentLength))
             """
-        )
     }
 
     package func request(id: RequestIdentifier) async throws -> RequestRecord? {
@@ -339,8 +342,8 @@ package final class PostgresRequestStore: RequestStoreBackend, Service {
         return RequestPage(records: try shown.map(record), next: next)
     }
 
-    static func requestID(_ row: PostgresRandomAccessRow) throws -> RequestIdentifier {
-        let text = try row["id"].decode(String.self)
+    static func requestID(_ row: PostgresRandomAccessRow, column: String = "id") throws -> RequestIdentifier {
+        let text = try row[column].decode(String.self)
         guard let id = RequestIdentifier(text) else { throw PolytopeError(.internalError, "request store row has a malformed id") }
         return id
     }

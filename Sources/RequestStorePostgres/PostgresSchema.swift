@@ -166,6 +166,18 @@ enum PostgresSchema {
                 "INSERT INTO broker_leadership VALUES (1, '', 0, 0)",
             ]
         ),
+        (
+            "v9: idempotency keys",
+            [
+                // The request each user's Idempotency-Key gave, for a day (see IdempotencyKey).
+                """
+                CREATE TABLE idempotency_keys (
+                    username text NOT NULL, key text NOT NULL, request_id text NOT NULL, digest text NOT NULL,
+                    created_at double precision NOT NULL, PRIMARY KEY (username, key))
+                """,
+                "CREATE INDEX idempotency_keys_by_age ON idempotency_keys(created_at)",
+            ]
+        ),
     ]
 
     /// Creates `schema` if needed and applies the migrations it lacks (the first `count`

@@ -151,6 +151,17 @@ enum SQLiteSchema {
                     """
             )
         }
+        migrator.registerMigration("v9: idempotency keys") { db in
+            // The request each user's Idempotency-Key gave, for a day (see IdempotencyKey).
+            try db.execute(
+                sql: """
+                    CREATE TABLE idempotency_keys (
+                        username TEXT NOT NULL, key TEXT NOT NULL, request_id TEXT NOT NULL, digest TEXT NOT NULL, created_at REAL NOT NULL,
+                        PRIMARY KEY (username, key)) WITHOUT ROWID;
+                    CREATE INDEX idempotency_keys_by_age ON idempotency_keys(created_at);
+                    """
+            )
+        }
         return migrator
     }
 }

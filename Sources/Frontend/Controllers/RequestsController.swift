@@ -43,7 +43,10 @@ struct RequestsController {
             throw PolytopeError.forbidden(
                 "You are not allowed to use collection '\(name)'; it requires \(collection.access).")
         }
-        try await standing.admit(user, collection: collection, retryAfter: configuration.retryAfterSeconds)
+        // With an Idempotency-Key, a retry of an accepted submission is answered even when the
+        // user is at max-waiting-per-user: admission waits until the key is known to be new.
+        let hasKey = request.headers[.idempotencyKey] != nil
+        if !hasKey { try await standing.admit(user, collection: collection, retryAfter: configuration.retryAfterSeconds) }
         if let declared = request.headers[.contentLength].flatMap(Int.init), declared > configuration.maximumBodySize {
             throw tooLarge()
         }
@@ -54,6 +57,14 @@ struct RequestsController {
             throw tooLarge()
         }
         let body = try SubmissionBody(json: buffer, parser: RequestTextParser(limits: configuration.requestLimits))
+        let idempotencyKey = try IdempotentSubmit.key(request.headers, collection: name, body: buffer)
+        let keySince = wallClock.now().addingTimeInterval(-IdempotencyKey.window.timeInterval)
+        if let idempotencyKey {
+            if let earlier = try await store.idempotentSubmission(username: user.username, key: idempotencyKey.key, since: keySince) {
+                return try await replay(earlier, key: idempotencyKey, request: request, context: context)
+            }
+            try await standing.admit(user, collection: collection, retryAfter: configuration.retryAfterSeconds)
+        }
         if body.verb == .archive && !body.sourceURL.isEmpty && !configuration.allowsArchiveSource(body.sourceURL) {
             let allowed = configuration.archiveSources.isEmpty ? "none" : configuration.archiveSources.joined(separator: ", ")
             throw PolytopeError.invalidRequest(
@@ -72,7 +83,14 @@ struct RequestsController {
             requestText: body.text, normalisedRequest: selection.document, createdAt: now
         )
         if body.verb == .archive && !body.sourceURL.isEmpty { record.sourceURL = body.sourceURL }
-        try await store.insert(record)
+        if let idempotencyKey {
+            if let earlier = try await store.insert(record, idempotencyKey: idempotencyKey, since: keySince) {
+                return try await replay(earlier, key: idempotencyKey, request: request, context: context)
+            }
+        } else {
+            try await store.insert(record)
+        }
+        InjectedFault.crashAfterSubmitCommit.strikeIfArmed()
         metrics.requestSubmitted(collection: name, datasource: selection.route.name)
         if status == .uploading {
             let upload = urls.upload(id, for: request)
@@ -93,6 +111,28 @@ struct RequestsController {
             ["id": id.description, "status": RequestStatus.waiting.rawValue, "message": "Request \(id) accepted; poll \(location) for its status."],
             status: .accepted,
             headers: [.location: location, .retryAfter: "\(configuration.retryAfterSeconds)"]
+        )
+    }
+
+    /// The answer to a submission whose Idempotency-Key gave `earlier`: that request's id
+    /// and status, as when it was accepted (202, to be polled), or 422 for a different body.
+    private func replay(_ earlier: IdempotentSubmission, key: IdempotencyKey, request: Request, context: PolytopeRequestContext) async throws
+        -> Response
+    {
+        try IdempotentSubmit.checkSameSubmission(earlier, key)
+        guard let record = try await store.request(id: earlier.id), record.status != .revoked else {
+            throw PolytopeError(.conflict, "Request \(earlier.id), submitted with this Idempotency-Key, was revoked; use a new key.")
+        }
+        metrics.idempotentReplay(collection: record.collection)
+        context.logger.info("submission repeated with its Idempotency-Key; answered with the first request", metadata: ["request-id": "\(record.id)"])
+        let location = record.status == .uploading ? urls.upload(record.id, for: request) : urls.request(record.id, for: request)
+        return JSONResponse.encode(
+            [
+                "id": record.id.description, "status": record.status.rawValue,
+                "message": "Request \(record.id) accepted; poll \(location) for its status.",
+            ],
+            status: .accepted,
+            headers: [.location: location, .retryAfter: "\(configuration.retryAfterSeconds)", .idempotentReplayed: "true"]
         )
     }
 

@@ -13,6 +13,14 @@ package protocol FrontendStore: QueueStandingStore {
     /// survives a crash of the process at any later moment.
     func insert(_ record: RequestRecord) async throws
 
+    /// Records a new request under the user's idempotency key, unless a request of the same
+    /// user under the same key, recorded after `since`, still exists: then records nothing
+    /// and returns that one. Of concurrent submissions with one key, exactly one is recorded.
+    func insert(_ record: RequestRecord, idempotencyKey: IdempotencyKey, since: Date) async throws -> IdempotentSubmission?
+
+    /// The request `username` submitted under `key` after `since`, if it still exists.
+    func idempotentSubmission(username: String, key: String, since: Date) async throws -> IdempotentSubmission?
+
     /// The request with `id`, whatever its owner; nil if unknown. Revoked requests are
     /// returned too (callers hide them).
     func request(id: RequestIdentifier) async throws -> RequestRecord?

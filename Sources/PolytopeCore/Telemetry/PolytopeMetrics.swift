@@ -17,6 +17,11 @@ package struct PolytopeMetrics: Sendable {
         counter("polytope_requests_submitted_total", ["collection": collection, "datasource": datasource]).increment()
     }
 
+    /// A submission repeated with its Idempotency-Key was answered with the first request.
+    package func idempotentReplay(collection: String) {
+        counter("polytope_idempotent_replays_total", ["collection": collection]).increment()
+    }
+
     /// A request reached a final status (`processed` or `failed`) in a worker, or failed at dispatch.
     package func requestFinished(collection: String, datasource: String, status: RequestStatus) {
         counter(
