@@ -287,6 +287,14 @@ package final class PostgresRequestStore: RequestStoreBackend, Service {
                 """,
                 logger: logger
             ).collect().map { $0.makeRandomAccess() }
+            // Results reused by another request stay with it.
+            let keys = try deleted.compactMap { try $0["staging_key"].decode(String?.self) }
+            let shared =
+                keys.isEmpty
+                ? Set<String>()
+                : Set(
+                    try await connection.query("SELECT DISTINCT staging_key FROM requests WHERE staging_key = ANY(\(keys))", logger: logger)
+                        .collect().map { try $0.makeRandomAccess()["staging_key"].decode(String.self) })
             var revocations: [Revocation] = []
             for row in marked {
                 revocations.append(Revocation(id: try Self.requestID(row), previousStatus: .processing, orphanedResult: nil))
@@ -295,7 +303,8 @@ package final class PostgresRequestStore: RequestStoreBackend, Service {
                 let status = RequestStatus(rawValue: try row["status"].decode(String.self)) ?? .waiting
                 revocations.append(
                     Revocation(
-                        id: try Self.requestID(row), previousStatus: status, orphanedResult: try Self.result(row),
+                        id: try Self.requestID(row), previousStatus: status,
+                        orphanedResult: try Self.result(row).flatMap { shared.contains($0.key) ? nil : $0 },
                         orphanedArchiveInput: try Self.input(row)))
             }
             return revocations

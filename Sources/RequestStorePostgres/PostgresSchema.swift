@@ -178,6 +178,17 @@ enum PostgresSchema {
                 "CREATE INDEX idempotency_keys_by_age ON idempotency_keys(created_at)",
             ]
         ),
+        (
+            "v10: reusable results",
+            [
+                // Finds a staged result of the same request (collections with reuse-results); a
+                // hash index, as normalised requests may be longer than a B-tree entry allows.
+                """
+                CREATE INDEX requests_reusable ON requests USING hash (request_normalised)
+                WHERE status = 'processed' AND staging_key IS NOT NULL
+                """
+            ]
+        ),
     ]
 
     /// Creates `schema` if needed and applies the migrations it lacks (the first `count`

@@ -162,6 +162,15 @@ enum SQLiteSchema {
                     """
             )
         }
+        migrator.registerMigration("v10: reusable results") { db in
+            // Finds a staged result of the same request (collections with reuse-results).
+            try db.execute(
+                sql: """
+                    CREATE INDEX requests_reusable ON requests(collection, datasource, request_normalised, updated_at)
+                    WHERE status = 'processed' AND staging_key IS NOT NULL
+                    """
+            )
+        }
         return migrator
     }
 }

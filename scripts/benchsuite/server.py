@@ -112,7 +112,10 @@ class Context:
         self._counter = 0
         common = self.tmp / "common.yaml"
         # Per-request info lines are turned off: the figures measure the service, not its log.
-        common.write_text(json.dumps({"logging": {"level": args.log_level, "format": "text"}}) + "\n")
+        # Benchmarks submit identical requests to measure the pipeline, so results are never
+        # reused (polytope.yaml's debug collection reuses them for 10 minutes).
+        common.write_text(
+            json.dumps({"logging": {"level": args.log_level, "format": "text"}, "collections": {"debug": {"reuse-results": "off"}}}) + "\n")
         self.common_overlay = common
 
     def new_dir(self, name):

@@ -83,6 +83,10 @@ struct RequestsController {
             requestText: body.text, normalisedRequest: selection.document, createdAt: now
         )
         if body.verb == .archive && !body.sourceURL.isEmpty { record.sourceURL = body.sourceURL }
+        if idempotencyKey == nil, let response = try await answerFromEarlierResult(record, collection: collection, request: request, context: context)
+        {
+            return response
+        }
         if let idempotencyKey {
             if let earlier = try await store.insert(record, idempotencyKey: idempotencyKey, since: keySince) {
                 return try await replay(earlier, key: idempotencyKey, request: request, context: context)
@@ -111,6 +115,33 @@ struct RequestsController {
             ["id": id.description, "status": RequestStatus.waiting.rawValue, "message": "Request \(id) accepted; poll \(location) for its status."],
             status: .accepted,
             headers: [.location: location, .retryAfter: "\(configuration.retryAfterSeconds)"]
+        )
+    }
+
+    /// With the collection's `reuse-results`, records a retrieval identical to one whose
+    /// result is still staged and young enough as processed with that result, and answers it;
+    /// nil when there is none (the request then runs).
+    private func answerFromEarlierResult(
+        _ record: RequestRecord, collection: CollectionDefinition, request: Request, context: PolytopeRequestContext
+    ) async throws -> Response? {
+        guard let window = collection.reuseResults, record.verb == .retrieve, record.status == .waiting else { return nil }
+        let now = record.createdAt
+        var reusing = record
+        reusing.status = .processed
+        reusing.statusHistory.append(StatusChange(status: .processed, at: now))
+        reusing.userMessage =
+            "Answered from the staged result of an identical request (collection \(record.collection) reuses results up to "
+            + "\(Int(window.timeInterval.rounded())) s old)."
+        guard let source = try await store.insertReusingResult(reusing, since: now.addingTimeInterval(-window.timeInterval)) else { return nil }
+        metrics.resultReused(collection: record.collection, datasource: record.datasource)
+        context.logger.info(
+            "request answered from an earlier identical request's result",
+            metadata: ["request-id": "\(record.id)", "reused-from": "\(source)", "collection": "\(record.collection)"])
+        let location = urls.request(record.id, for: request)
+        return JSONResponse.encode(
+            ["id": record.id.description, "status": RequestStatus.processed.rawValue, "message": reusing.userMessage],
+            status: .accepted,
+            headers: [.location: location, .retryAfter: "0"]
         )
     }
 
