@@ -171,6 +171,21 @@ enum SQLiteSchema {
                     """
             )
         }
+        migrator.registerMigration("v11: status events") { db in
+            // A counter of status changes, so that held polls look again only when a status
+            // changed, not at every commit (a broker renews its lease every few seconds).
+            try db.execute(
+                sql: """
+                    INSERT INTO store_events VALUES ('status', 0);
+                    CREATE TRIGGER requests_status_event AFTER UPDATE OF status ON requests WHEN OLD.status != NEW.status BEGIN
+                        UPDATE store_events SET counter = counter + 1 WHERE kind = 'status';
+                    END;
+                    CREATE TRIGGER requests_deleted_event AFTER DELETE ON requests BEGIN
+                        UPDATE store_events SET counter = counter + 1 WHERE kind = 'status';
+                    END;
+                    """
+            )
+        }
         return migrator
     }
 }

@@ -47,12 +47,17 @@ def system_busy_ticks():
     return sum(values[:3]) + sum(values[5:8])
 
 
-def vm_hwm_kb(pid):
+def vm_kb(pid, field):
+    """A memory figure of /proc/<pid>/status in KiB: VmHWM (peak RSS), VmRSS..."""
     with open(f"/proc/{pid}/status") as f:
         for line in f:
-            if line.startswith("VmHWM:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1])
     return 0
+
+
+def vm_hwm_kb(pid):
+    return vm_kb(pid, "VmHWM")
 
 
 class CpuMeter:
