@@ -9,26 +9,37 @@ extension PostgresRequestStore {
         let (id, created, cutoff) = (record.id.description, record.createdAt.timeIntervalSince1970, since.timeIntervalSince1970)
         let logger = self.logger
         return try await transaction { connection in
-            // Take the key unless a live request holds it; a concurrent submission with the
-            // same key waits here for this one's commit, then sees its request.
-            let claimed = try await connection.query(
+            let inserted = try await connection.query(
                 """
                 INSERT INTO idempotency_keys (username, key, request_id, digest, created_at) VALUES (\(username), \(key), \(id), \(digest), \(created))
-                ON CONFLICT (username, key) DO UPDATE SET request_id = EXCLUDED.request_id, digest = EXCLUDED.digest, created_at = EXCLUDED.created_at
-                WHERE idempotency_keys.created_at < \(cutoff) OR NOT EXISTS (SELECT 1 FROM requests WHERE id = idempotency_keys.request_id)
-                RETURNING request_id
+                ON CONFLICT (username, key) DO NOTHING RETURNING request_id
                 """,
                 logger: logger
             ).collect()
-            guard claimed.isEmpty else {
-                try await connection.query(insert, logger: logger)
-                return nil
+            if inserted.isEmpty {
+                // The key is taken: lock it (waiting for a concurrent submission with it to
+                // commit), then look with a fresh snapshot whether its request still lives.
+                let rows = try await connection.query(
+                    "SELECT request_id, digest, created_at FROM idempotency_keys WHERE username = \(username) AND key = \(key) FOR UPDATE",
+                    logger: logger
+                ).collect()
+                if let row = rows.first?.makeRandomAccess() {
+                    let earlier = IdempotentSubmission(id: try Self.requestID(row, column: "request_id"), digest: try row["digest"].decode(String.self))
+                    let alive = try await connection.query(
+                        "SELECT 1 FROM requests WHERE id = \(earlier.id.description)", logger: logger
+                    ).collect()
+                    if try row["created_at"].decode(Double.self) >= cutoff, !alive.isEmpty { return earlier }
+                }
+                try await connection.query(
+                    """
+                    UPDATE idempotency_keys SET request_id = \(id), digest = \(digest), created_at = \(created)
+                    WHERE username = \(username) AND key = \(key)
+                    """,
+                    logger: logger
+                )
             }
-            let rows = try await connection.query(
-                "SELECT request_id, digest FROM idempotency_keys WHERE username = \(username) AND key = \(key)", logger: logger
-            ).collect()
-            guard let row = rows.first?.makeRandomAccess() else { return nil }
-            return IdempotentSubmission(id: try Self.requestID(row, column: "request_id"), digest: try row["digest"].decode(String.self))
+            try await connection.query(insert, logger: logger)
+            return nil
         }
     }
 
