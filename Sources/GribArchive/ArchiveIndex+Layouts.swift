@@ -1,0 +1,133 @@
+import FeatureExtraction
+import Foundation
+import GRDB
+
+/// The layouts of fields (grid, packing, data section) in the index.
+///
+/// Grids are stored once each in `grids` (a reduced Gaussian grid's description holds its
+/// whole `pl` array) and referenced by id. A field whose `layout_version` is NULL (archived
+/// before layouts were recorded) or older than `FieldLayout.currentVersion` has no usable
+/// layout: `GribArchive.layouts(of:)` reads it from the message on first use and records it.
+extension ArchiveIndex {
+    /// Assigns grid ids within one transaction, so a file of fields on one grid stores it once.
+    struct GridIdentifiers {
+        var known: [GridDescription: Int64] = [:]
+    }
+
+    /// Migration v2: the layout columns, NULL for fields archived before it.
+    static func addLayoutColumns(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE grids (
+                    id INTEGER PRIMARY KEY,
+                    description TEXT NOT NULL UNIQUE
+                );
+                ALTER TABLE fields ADD COLUMN layout_version INTEGER;
+                ALTER TABLE fields ADD COLUMN edition INTEGER;
+                ALTER TABLE fields ADD COLUMN packing_type TEXT;
+                ALTER TABLE fields ADD COLUMN grid_type TEXT;
+                ALTER TABLE fields ADD COLUMN grid_id INTEGER REFERENCES grids(id);
+                -- simple packing only: offsets from the start of the message
+                ALTER TABLE fields ADD COLUMN data_offset INTEGER;
+                ALTER TABLE fields ADD COLUMN data_length INTEGER;
+                ALTER TABLE fields ADD COLUMN bitmap_offset INTEGER;
+                ALTER TABLE fields ADD COLUMN reference_value REAL;
+                ALTER TABLE fields ADD COLUMN binary_scale_factor INTEGER;
+                ALTER TABLE fields ADD COLUMN decimal_scale_factor INTEGER;
+                ALTER TABLE fields ADD COLUMN bits_per_value INTEGER;
+                ALTER TABLE fields ADD COLUMN packed_values INTEGER;
+                """
+        )
+    }
+
+    /// Writes `layout` on the row of `key` if it still points at `file` and `offset` (a field
+    /// archived again since keeps its own layout); nil clears it.
+    static func storeLayout(
+        _ layout: FieldLayout?, key: String, file: String, offset: Int64, grids: inout GridIdentifiers, in db: Database
+    ) throws {
+        var gridID: Int64?
+        if let grid = layout?.grid {
+            if let known = grids.known[grid] {
+                gridID = known
+            } else {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = .sortedKeys
+                let description = String(decoding: try encoder.encode(grid), as: UTF8.self)
+                try db.execute(sql: "INSERT OR IGNORE INTO grids (description) VALUES (?)", arguments: [description])
+                gridID = try Int64.fetchOne(db, sql: "SELECT id FROM grids WHERE description = ?", arguments: [description])
+                grids.known[grid] = gridID
+            }
+        }
+        let simple = layout?.simplePacked
+        let statement = try db.cachedStatement(
+            sql: """
+                UPDATE fields SET layout_version = ?, edition = ?, packing_type = ?, grid_type = ?, grid_id = ?,
+                    data_offset = ?, data_length = ?, bitmap_offset = ?, reference_value = ?, binary_scale_factor = ?,
+                    decimal_scale_factor = ?, bits_per_value = ?, packed_values = ?
+                WHERE key = ? AND file = ? AND offset = ?
+                """)
+        try statement.execute(arguments: [
+            layout == nil ? nil : FieldLayout.currentVersion, layout?.edition, layout?.packingType, layout?.gridType, gridID,
+            simple?.valuesOffset, simple?.valuesLength, simple?.bitmapOffset, simple?.packing.referenceValue,
+            simple?.packing.binaryScaleFactor, simple?.packing.decimalScaleFactor, simple?.packing.bitsPerValue,
+            simple?.packing.numberOfPackedValues, key, file, offset,
+        ])
+    }
+
+    /// The recorded layouts of `fields` (by key), from one snapshot; fields without a current
+    /// layout, or whose row now points elsewhere, are absent.
+    func layouts(of fields: [ArchivedField]) async throws -> [String: FieldLayout] {
+        try await pool.read { db in try Self.layouts(of: fields, in: db) }
+    }
+
+    /// `layouts(of:)` without suspending, for checks made while a request is submitted.
+    func layoutsNow(of fields: [ArchivedField]) throws -> [String: FieldLayout] {
+        try pool.read { db in try Self.layouts(of: fields, in: db) }
+    }
+
+    private static func layouts(of fields: [ArchivedField], in db: Database) throws -> [String: FieldLayout] {
+        let statement = try db.cachedStatement(
+            sql: """
+                SELECT fields.file, fields.offset, layout_version, edition, packing_type, grid_type, grids.description,
+                    data_offset, data_length, bitmap_offset, reference_value, binary_scale_factor, decimal_scale_factor,
+                    bits_per_value, packed_values
+                FROM fields LEFT JOIN grids ON grids.id = fields.grid_id WHERE key = ?
+                """)
+        var grids: [String: GridDescription] = [:]
+        var layouts: [String: FieldLayout] = [:]
+        for field in fields where layouts[field.key] == nil {
+            guard let row = try Row.fetchOne(statement, arguments: [field.key]), row["file"] == field.file,
+                row["offset"] == field.offset, row["layout_version"] == FieldLayout.currentVersion as Int?
+            else { continue }
+            var grid: GridDescription?
+            if let description: String = row["description"] {
+                if grids[description] == nil {
+                    grids[description] = try JSONDecoder().decode(GridDescription.self, from: Data(description.utf8))
+                }
+                grid = grids[description]
+            }
+            var simple: SimplePackedSection?
+            if let valuesOffset: Int64 = row["data_offset"] {
+                let packing = SimplePacking(
+                    referenceValue: row["reference_value"], binaryScaleFactor: row["binary_scale_factor"],
+                    decimalScaleFactor: row["decimal_scale_factor"], bitsPerValue: row["bits_per_value"],
+                    numberOfPackedValues: row["packed_values"])
+                simple = SimplePackedSection(
+                    packing: packing, valuesOffset: valuesOffset, valuesLength: row["data_length"], bitmapOffset: row["bitmap_offset"])
+            }
+            layouts[field.key] = FieldLayout(
+                edition: row["edition"], packingType: row["packing_type"], gridType: row["grid_type"], grid: grid, simplePacked: simple)
+        }
+        return layouts
+    }
+
+    /// Records layouts read from the messages of fields archived before layouts existed.
+    func recordLayouts(_ layouts: [(field: ArchivedField, layout: FieldLayout)]) async throws {
+        try await pool.write { db in
+            var grids = GridIdentifiers()
+            for (field, layout) in layouts {
+                try Self.storeLayout(layout, key: field.key, file: field.file, offset: field.offset, grids: &grids, in: db)
+            }
+        }
+    }
+}
