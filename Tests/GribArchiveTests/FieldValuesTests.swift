@@ -115,6 +115,49 @@ struct FieldValuesTests {
         #expect(values == [try Self.fullDecode(file)])
     }
 
+    @Test("an index of version 1 is migrated and its fields get their layouts on first use")
+    func indexVersion1IsMigrated() async throws {
+        let samples = try GribSamples()
+        defer { samples.remove() }
+        let (archive, root) = try GribArchiveTests.makeArchive()
+        defer { root.remove() }
+        let file = try await Self.message(Self.cases[1], samples: samples)
+        #expect(try await archive.archive(file: file, expecting: nil) == 1)
+        let field = try #require(try await archive.retrievalPlan(for: try normalised("date=20250101")).fields.first)
+
+        // Another root holding the same data file with an index as version 1 wrote it.
+        let old = try TemporaryDirectory(prefix: "grib-archive-v1")
+        defer { old.remove() }
+        let dataFile = URL(fileURLWithPath: old.file(field.file))
+        try FileManager.default.createDirectory(at: dataFile.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: root.file(field.file), toPath: dataFile.path)
+        let schema = field.key.split(separator: ",").map { $0.split(separator: "=")[0] }.joined(separator: ",")
+        var sql = """
+            CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY);
+            INSERT INTO grdb_migrations VALUES ('v1: fields');
+            CREATE TABLE fields (key TEXT PRIMARY KEY NOT NULL, schema TEXT NOT NULL, file TEXT NOT NULL,
+                offset INTEGER NOT NULL, length INTEGER NOT NULL, archived_at REAL NOT NULL) WITHOUT ROWID;
+            CREATE TABLE key_values (schema TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
+                PRIMARY KEY (schema, key, value)) WITHOUT ROWID;
+            INSERT INTO fields VALUES ('\(field.key)', '\(schema)', '\(field.file)', \(field.offset), \(field.length), 0);
+
+            """
+        for pair in field.key.split(separator: ",") {
+            let parts = pair.split(separator: "=")
+            sql += "INSERT INTO key_values VALUES ('\(schema)', '\(parts[0])', '\(parts[1])');\n"
+        }
+        try await GribSamples.run("sqlite3", old.file("index.sqlite"), sql)
+
+        let migrated = try GribArchive(configuration: .init(root: URL(fileURLWithPath: old.path)))
+        let plan = try await migrated.retrievalPlan(for: try normalised("date=20250101"))
+        #expect(plan.fields == [field])
+        #expect(try migrated.recordedLayoutsNow(of: plan.fields).isEmpty)
+        let layouts = try await migrated.layouts(of: plan.fields)
+        #expect(layouts == (try await archive.layouts(of: [field])))
+        #expect(try migrated.recordedLayoutsNow(of: plan.fields)[field.key] == layouts[0])
+        #expect(try await migrated.values(at: Array(0..<496), of: plan.fields, layouts: layouts) == [try Self.fullDecode(file)])
+    }
+
     @Test("the cache of decoded fields keeps the most recently used within its bound")
     func decodedFieldCacheIsBounded() {
         let cache = DecodedFieldCache(capacityBytes: 3 * 8 * 100)
