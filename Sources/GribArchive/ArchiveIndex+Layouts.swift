@@ -74,51 +74,73 @@ extension ArchiveIndex {
         ])
     }
 
-    /// The recorded layouts of `fields` (by key), from one snapshot; fields without a current
-    /// layout, or whose row now points elsewhere, are absent.
+    /// The recorded layouts of `fields` (by key), from the cache or one snapshot of the index;
+    /// fields without a current layout, or whose row now points elsewhere, are absent.
     func layouts(of fields: [ArchivedField]) async throws -> [String: FieldLayout] {
-        try await pool.read { db in try Self.layouts(of: fields, in: db) }
+        if let cached = cachedLayouts(of: fields) { return cached }
+        return try await pool.read { db in try self.layouts(of: fields, in: db) }
     }
 
     /// `layouts(of:)` without suspending, for checks made while a request is submitted.
     func layoutsNow(of fields: [ArchivedField]) throws -> [String: FieldLayout] {
-        try pool.read { db in try Self.layouts(of: fields, in: db) }
+        if let cached = cachedLayouts(of: fields) { return cached }
+        return try pool.read { db in try layouts(of: fields, in: db) }
     }
 
-    private static func layouts(of fields: [ArchivedField], in db: Database) throws -> [String: FieldLayout] {
-        let statement = try db.cachedStatement(
-            sql: """
-                SELECT fields.file, fields.offset, layout_version, edition, packing_type, grid_type, grids.description,
-                    data_offset, data_length, bitmap_offset, reference_value, binary_scale_factor, decimal_scale_factor,
-                    bits_per_value, packed_values
-                FROM fields LEFT JOIN grids ON grids.id = fields.grid_id WHERE key = ?
-                """)
-        var grids: [String: GridDescription] = [:]
+    /// The layouts of `fields` when the cache has them all.
+    private func cachedLayouts(of fields: [ArchivedField]) -> [String: FieldLayout]? {
         var layouts: [String: FieldLayout] = [:]
-        for field in fields where layouts[field.key] == nil {
-            guard let row = try Row.fetchOne(statement, arguments: [field.key]), row["file"] == field.file,
-                row["offset"] == field.offset, row["layout_version"] == FieldLayout.currentVersion as Int?
-            else { continue }
-            var grid: GridDescription?
-            if let description: String = row["description"] {
-                if grids[description] == nil {
-                    grids[description] = try JSONDecoder().decode(GridDescription.self, from: Data(description.utf8))
-                }
-                grid = grids[description]
-            }
-            var simple: SimplePackedSection?
-            if let valuesOffset: Int64 = row["data_offset"] {
-                let packing = SimplePacking(
-                    referenceValue: row["reference_value"], binaryScaleFactor: row["binary_scale_factor"],
-                    decimalScaleFactor: row["decimal_scale_factor"], bitsPerValue: row["bits_per_value"],
-                    numberOfPackedValues: row["packed_values"])
-                simple = SimplePackedSection(
-                    packing: packing, valuesOffset: valuesOffset, valuesLength: row["data_length"], bitmapOffset: row["bitmap_offset"])
-            }
-            layouts[field.key] = FieldLayout(
-                edition: row["edition"], packingType: row["packing_type"], gridType: row["grid_type"], grid: grid, simplePacked: simple)
+        for field in fields {
+            guard let layout = layoutCache.layout(of: field) else { return nil }
+            layouts[field.key] = layout
         }
         return layouts
+    }
+
+    private func layouts(of fields: [ArchivedField], in db: Database) throws -> [String: FieldLayout] {
+        let statement = try db.cachedStatement(
+            sql: """
+                SELECT file, offset, layout_version, edition, packing_type, grid_type, grid_id,
+                    data_offset, data_length, bitmap_offset, reference_value, binary_scale_factor, decimal_scale_factor,
+                    bits_per_value, packed_values
+                FROM fields WHERE key = ?
+                """)
+        var layouts: [String: FieldLayout] = [:]
+        for field in fields where layouts[field.key] == nil {
+            if let cached = layoutCache.layout(of: field) {
+                layouts[field.key] = cached
+                continue
+            }
+            guard let row = try Row.fetchOne(statement, arguments: [field.key]), row[0] == field.file, row[1] == field.offset,
+                row[2] == FieldLayout.currentVersion as Int?
+            else { continue }
+            var grid: GridDescription?
+            if let id: Int64 = row[6] {
+                grid = try self.grid(id: id, in: db)
+            }
+            var simple: SimplePackedSection?
+            if let valuesOffset: Int64 = row[7] {
+                let packing = SimplePacking(
+                    referenceValue: row[10], binaryScaleFactor: row[11], decimalScaleFactor: row[12], bitsPerValue: row[13],
+                    numberOfPackedValues: row[14])
+                simple = SimplePackedSection(packing: packing, valuesOffset: valuesOffset, valuesLength: row[8], bitmapOffset: row[9])
+            }
+            let layout = FieldLayout(edition: row[3], packingType: row[4], gridType: row[5], grid: grid, simplePacked: simple)
+            layoutCache.insert(layout, of: field)
+            layouts[field.key] = layout
+        }
+        return layouts
+    }
+
+    /// The grid with id `id` in the `grids` table (cached).
+    private func grid(id: Int64, in db: Database) throws -> GridDescription? {
+        if let known = layoutCache.grid(id: id) { return known }
+        guard let description = try String.fetchOne(db, sql: "SELECT description FROM grids WHERE id = ?", arguments: [id]) else {
+            return nil
+        }
+        let grid = try JSONDecoder().decode(GridDescription.self, from: Data(description.utf8))
+        layoutCache.insert(grid, id: id)
+        return grid
     }
 
     /// Records layouts read from the messages of fields archived before layouts existed.

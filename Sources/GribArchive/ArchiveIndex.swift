@@ -19,6 +19,8 @@ final class ArchiveIndex: Sendable {
     }
 
     let pool: DatabasePool
+    /// Layouts already read, shared by this index's readers.
+    let layoutCache = FieldLayoutCache()
 
     init(path: String, busyTimeout: TimeInterval = 30) throws {
         var configuration = GRDB.Configuration()

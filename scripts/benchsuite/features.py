@@ -85,7 +85,8 @@ class EcCodes:
 def request(port, collection, body, conn):
     """Submits, long-polls and downloads; returns (milliseconds, answer bytes)."""
     start = time.perf_counter()
-    status, response, data = http_request(port, "POST", f"/api/v1/requests/{collection}", json.dumps(body).encode(), conn=conn)
+    submission = json.dumps({"verb": "retrieve", "request": json.dumps(body)}).encode()
+    status, response, data = http_request(port, "POST", f"/api/v1/requests/{collection}", submission, conn=conn)
     if status != 202:
         raise RuntimeError(f"submission answered {status}: {data[:300]!r}")
     path = response.getheader("Location").split("127.0.0.1", 1)[-1].split(":", 1)[-1]
@@ -172,12 +173,13 @@ def run(ctx, section):
             # Baseline: decode every field whole with ecCodes and take the point's value.
             if run_index == 0:
                 lats, lons = eccodes.array(messages[0], b"latitudes"), eccodes.array(messages[0], b"longitudes")
-                index = min(range(len(lats)), key=lambda i: (lats[i] - lat) ** 2 + ((lons[i] - lon) % 360) ** 2)
+                index = min(range(len(lats)), key=lambda i: abs(lats[i] - lat) + min((lons[i] - lon) % 360, (lon - lons[i]) % 360))
             baseline_start = time.perf_counter()
             expected = [eccodes.array(message, b"values")[index] for message in messages]
             baseline = (time.perf_counter() - baseline_start) * 1000
             if got != expected:
-                raise RuntimeError("the API's timeseries differs from ecCodes' full decode")
+                raise RuntimeError(f"the API's timeseries at ({lat}, {lon}) differs from ecCodes' full decode at "
+                                   f"({lats[index]}, {lons[index]}): {got[:3]} against {expected[:3]}")
             polygon_times = []
             for _ in range(max(3, n // 3)):
                 elapsed, polygon_answer = request(server.port, "features", polygon, conn)
