@@ -55,6 +55,20 @@ package struct GridDescription: Hashable, Sendable, Codable {
         self.alternativeRowScanning = alternativeRowScanning
     }
 
+    /// Hashes the keys that tell grids apart in practice, leaving out `pl` (hundreds or
+    /// thousands of numbers): caches keyed by grid hash every field of a request.
+    package func hash(into hasher: inout Hasher) {
+        hasher.combine(gridType)
+        hasher.combine(numberOfDataPoints)
+        hasher.combine(ni)
+        hasher.combine(nj)
+        hasher.combine(gaussianNumber)
+        hasher.combine(latitudeOfFirstGridPoint)
+        hasher.combine(longitudeOfFirstGridPoint)
+        hasher.combine(latitudeOfLastGridPoint)
+        hasher.combine(longitudeOfLastGridPoint)
+    }
+
     /// A regular latitude-longitude grid in the default scanning mode (west to east, north to
     /// south, rows consecutive), from its corners and increments.
     package static func regularLatLon(north: Double, west: Double, south: Double, east: Double, increment: Double) -> GridDescription {

@@ -124,9 +124,11 @@ struct ArchivedFieldKeys: Sendable {
     init(_ field: ArchivedField) {
         self.field = field
         var keys: [String: String] = [:]
-        for pair in field.key.split(separator: ",") {
-            guard let equals = pair.firstIndex(of: "=") else { continue }
-            keys[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
+        // Byte-wise: keys and values are words without ',' or '=' (FieldKey), and this runs
+        // for every field of a request.
+        for pair in field.key.utf8.split(separator: UInt8(ascii: ",")) {
+            guard let equals = pair.firstIndex(of: UInt8(ascii: "=")) else { continue }
+            keys[String(decoding: pair[..<equals], as: UTF8.self)] = String(decoding: pair[pair.index(after: equals)...], as: UTF8.self)
         }
         self.keys = keys
     }
