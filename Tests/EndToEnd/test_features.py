@@ -347,3 +347,19 @@ def test_every_problem_of_a_bad_request_in_one_400(archive, make_client, tmp_pat
             "date": "20250101", "param": "2t", "step": "0",
             "feature": {"type": "polygon", "shape": [[0, 0], [10, 10], [0, 10], [10, 0]]}}), str(tmp_path / "never.json"))
     assert "intersect" in str(caught.value)
+
+
+def test_polytope_retrieve_command_writes_the_coveragejson(archive, run_cli, tmp_path):
+    server, grids = archive
+    request_file = tmp_path / "timeseries.yaml"
+    request_file.write_text(
+        "date: 20250101\ntime: 1200\nparam: 2t\nformat: covjson\n"
+        "feature:\n  type: timeseries\n  points: [[-33.9, 18.4]]\n  time_axis: step\n  range: {start: 0, end: 12, interval: 6}\n")
+    output = tmp_path / "answer.covjson"
+    done = run_cli(server, "retrieve", "features", str(request_file), str(output))
+    assert done.returncode == 0, done.stderr
+    answer = json.loads(output.read_text())
+    validate(answer)
+    [coverage] = answer["coverages"]
+    assert points(coverage) == [(-34.0, 18.5, 0, None)]
+    assert_packed_values(grids["quarter"], coverage, "2t")
