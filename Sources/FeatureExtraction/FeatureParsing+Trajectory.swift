@@ -65,10 +65,26 @@ extension FeatureParsing {
             Trajectory.Waypoint(point: point, level: level.map { values[$0] }, step: step.map { values[$0] })
         }
         let trajectory = Trajectory(waypoints: waypoints, inflate: inflate, inflation: inflation)
+        let area = Self.sweptAreaBound(points, halfWidthDegrees: max(inflation.latitude, inflation.longitude))
+        checkArea(area, at: "feature.inflation")
         return FeatureSpecification(
             type: .trajectory, shape: .trajectory(trajectory), layout: .trajectory,
             stepSpan: step.map { Self.span(of: coordinates.map(\.[$0]), widenedBy: inflation.step) },
-            levelSpan: level.map { Self.span(of: coordinates.map(\.[$0]), widenedBy: inflation.level) })
+            levelSpan: level.map { Self.span(of: coordinates.map(\.[$0]), widenedBy: inflation.level) }, areaSquareKilometres: area)
+    }
+
+    /// An upper bound of the area a path inflated by `halfWidthDegrees` covers, in km²: each
+    /// leg as a rectangle (its length plus both ends' inflation, by twice the inflation),
+    /// overlaps counted twice, capped at the sphere's area. Checked against `max-area` so a
+    /// trajectory's work is bounded like a polygon's.
+    static func sweptAreaBound(_ points: [GeoPoint], halfWidthDegrees: Double) -> Double {
+        let radius = SphericalGeometry.earthRadiusKilometres
+        let halfWidth = min(halfWidthDegrees, 180) * Double.pi / 180 * radius
+        var area = 0.0
+        for (start, end) in zip(points, points.dropFirst()) {
+            area += (SphericalGeometry.distanceKilometres(start, end) + 2 * halfWidth) * 2 * halfWidth
+        }
+        return min(area, 4 * Double.pi * radius * radius)
     }
 
     private mutating func trajectoryInflation(_ value: JSONValue?, axes: [String], inflate: Trajectory.Inflate?) -> Trajectory.Inflation? {

@@ -177,6 +177,15 @@ struct FeatureParserTests {
                 == ["step: a trajectory takes one step from the request (several are not supported yet)"])
     }
 
+    @Test func trajectoryAreaIsBoundedLikeAPolygons() throws {
+        // A 10° leg on the equator inflated by 1° (R = 6371 km): (1,111.9 + 222.4) km × 222.4 km.
+        let leg = #"{"type": "trajectory", "points": [[0, 0], [0, 10]], "axes": ["latitude", "longitude"], "inflation": 1}"#
+        let area = try #require(try parse(leg).areaSquareKilometres)
+        #expect(abs(area - 296_743) < 1)
+        let found = try problems(leg, limits: FeatureLimits(maxAreaSquareKilometres: 100_000))
+        #expect(found == ["feature.inflation: covers 296743 km² on the sphere, more than the limit of 100000 km²"], "\(found)")
+    }
+
     @Test func frameIsFourBoxes() throws {
         let spec = try parse(#"{"type": "frame", "outer_box": [[0, 0], [10, 10]], "inner_box": [[2, 2], [8, 8]]}"#)
         guard case .boxes(let boxes) = spec.shape else { Issue.record("not boxes"); return }
