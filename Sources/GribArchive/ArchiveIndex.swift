@@ -105,7 +105,7 @@ final class ArchiveIndex: Sendable {
         let statement = try db.cachedStatement(sql: "SELECT file, offset, length FROM fields WHERE key = ?")
         return try planner.plan(request, catalog: catalog) { key in
             try Row.fetchOne(statement, arguments: [key]).map { row in
-                ArchivedField(key: key, file: row["file"], offset: row["offset"], length: row["length"])
+                ArchivedField(key: key, file: row[0], offset: row[1], length: row[2])  // by index: ~1,000 rows a request
             }
         }
     }
