@@ -146,7 +146,9 @@ package struct FeaturesDatasource: Datasource {
     static func missingMessage(plan: RetrievalPlan, missingValues: [String], found: Int) -> String? {
         var parts: [String] = []
         if let message = plan.missingMessage { parts.append(message) }
-        if !missingValues.isEmpty {
+        // With combinations missing and nothing found, every spanned value is missing too:
+        // saying so would only repeat it.
+        if !missingValues.isEmpty, plan.missing.isEmpty || found > 0 {
             let listed = missingValues.prefix(RetrievalPlan.listedMissingLimit).joined(separator: ", ")
             let more =
                 missingValues.count > RetrievalPlan.listedMissingLimit ? " (and \(missingValues.count - RetrievalPlan.listedMissingLimit) more)" : ""
