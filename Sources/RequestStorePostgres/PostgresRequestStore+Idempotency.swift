@@ -24,7 +24,8 @@ extension PostgresRequestStore {
                     logger: logger
                 ).collect()
                 if let row = rows.first?.makeRandomAccess() {
-                    let earlier = IdempotentSubmission(id: try Self.requestID(row, column: "request_id"), digest: try row["digest"].decode(String.self))
+                    let earlier = IdempotentSubmission(
+                        id: try Self.requestID(row, column: "request_id"), digest: try row["digest"].decode(String.self))
                     let alive = try await connection.query(
                         "SELECT 1 FROM requests WHERE id = \(earlier.id.description)", logger: logger
                     ).collect()
