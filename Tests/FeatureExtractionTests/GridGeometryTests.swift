@@ -5,8 +5,11 @@ import Testing
 @Suite("Grid geometry against ecCodes")
 struct GridGeometryTests {
     /// The grids of Resources/grids.json (see crosscheck/make_grid_references.py).
+    /// ecCodes' reference grids, parsed once for every test case (600 KB).
+    static let referenceGrids = Result { try TestResources.json("grids.json") }
+
     static func referenceGrid(_ name: String) throws -> (GridDescription, [GeoPoint], Int) {
-        let all = try TestResources.json("grids.json")
+        let all = try referenceGrids.get()
         guard let grid = all[name], let keys = grid["keys"] else { throw CancellationError() }
         func number(_ key: String) -> Double? { keys[key]?.doubleValue }
         func flag(_ key: String) -> Bool { number(key) == 1 }
@@ -32,14 +35,26 @@ struct GridGeometryTests {
         let (description, points, every) = try Self.referenceGrid(name)
         let geometry = try GridGeometry(description)
         #expect(geometry.pointCount == description.numberOfDataPoints)
+        // Checked in a plain loop, one expectation at the end: thousands of #expect calls cost
+        // seconds of a debug build's test time (and hold a thread every other test needs).
+        var wrong: [String] = []
         for (position, expected) in points.enumerated() {
             let index = position * every
-            let actual = try #require(geometry.coordinates(ofIndex: index))
-            #expect(abs(actual.latitude - expected.latitude) < 1e-9, "index \(index)")
-            #expect(abs(actual.longitude - expected.longitude) < 1e-9, "index \(index)")
+            guard let actual = geometry.coordinates(ofIndex: index) else {
+                wrong.append("index \(index): no coordinates")
+                continue
+            }
+            if abs(actual.latitude - expected.latitude) >= 1e-9 || abs(actual.longitude - expected.longitude) >= 1e-9 {
+                wrong.append("index \(index): \(actual) instead of \(expected)")
+            }
             // And back: the nearest grid point to a grid point is itself.
-            #expect(geometry.nearestPoint(to: expected)?.index == index, "index \(index)")
+            if let nearest = geometry.nearestPoint(to: expected)?.index, nearest != index {
+                wrong.append("index \(index): nearest point is \(nearest)")
+            } else if geometry.nearestPoint(to: expected) == nil {
+                wrong.append("index \(index): no nearest point")
+            }
         }
+        #expect(wrong.isEmpty, "\(wrong.count) of \(points.count) points wrong, first: \(wrong.prefix(5))")
     }
 
     @Test func gaussianLatitudes() throws {
