@@ -112,14 +112,17 @@ struct DomainTests {
 @Suite("In-process signals")
 struct SignalTests {
     @Test("a signal before the wait is remembered once")
-    func pendingSignal() async {
+    func pendingSignal() async throws {
         let signal = WakeSignal()
         signal.signal()
         signal.signal()
         await signal.wait()
         let clock = ManualClock()
         let waiter = Task { await signal.wait(timeout: .seconds(5), clock: clock) }
-        try? await eventually { clock.sleeperCount == 1 }
+        // Not `try?`: advancing the clock before the waiter sleeps would leave it asleep
+        // forever (a loaded full run hung here); a long timeout, as other suites may hold the
+        // shared threads for seconds.
+        try await eventually(timeout: .seconds(60)) { clock.sleeperCount == 1 }
         clock.advance(by: .seconds(5))
         await waiter.value
     }
