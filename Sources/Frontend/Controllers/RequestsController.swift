@@ -35,14 +35,7 @@ struct RequestsController {
     @Sendable func submit(_ request: Request, context: PolytopeRequestContext) async throws -> Response {
         let user = try context.requireUser()
         let name = try context.parameters.require("name")
-        guard let collection = catalog[name] else {
-            throw PolytopeError.notFound(
-                "Collection '\(name.prefix(128))' not found; available collections: \(catalog.names(visibleTo: user).joined(separator: ", ")).")
-        }
-        guard collection.admits(user) else {
-            throw PolytopeError.forbidden(
-                "You are not allowed to use collection '\(name)'; it requires \(collection.access).")
-        }
+        let collection = try usableCollection(name, by: user)
         try await standing.admit(user, collection: collection, retryAfter: configuration.retryAfterSeconds)
         if let declared = request.headers[.contentLength].flatMap(Int.init), declared > configuration.maximumBodySize {
             throw tooLarge()
@@ -60,20 +53,13 @@ struct RequestsController {
                 "This server fetches archive data only from URLs starting with: \(allowed) (server.archive-sources); "
                     + "upload the data instead (\"url\": \"\", as polytope archive does with a local file).")
         }
-        let id = RequestIdentifier()
-        let offered = DatasourceRequest(id: id, user: user, verb: body.verb, collection: name, text: body.text, document: body.document)
-        let selection = try collection.select(offered)
-        let now = wallClock.now()
         // An archive request waits for its data (`POST /api/v1/uploads/<id>`) before the broker sees it.
         // With a `url`, a worker fetches the data itself.
         let status: RequestStatus = body.verb == .archive && body.sourceURL.isEmpty ? .uploading : .waiting
-        var record = RequestRecord(
-            id: id, user: user, verb: body.verb, collection: name, datasource: selection.route.name, status: status,
-            requestText: body.text, normalisedRequest: selection.document, createdAt: now
-        )
-        if body.verb == .archive && !body.sourceURL.isEmpty { record.sourceURL = body.sourceURL }
-        try await store.insert(record)
-        metrics.requestSubmitted(collection: name, datasource: selection.route.name)
+        let record = try await accept(
+            verb: body.verb, text: body.text, document: body.document, into: collection, by: user, status: status,
+            sourceURL: body.verb == .archive && !body.sourceURL.isEmpty ? body.sourceURL : nil)
+        let id = record.id
         if status == .uploading {
             let upload = urls.upload(id, for: request)
             context.logger.info("archive request accepted; waiting for its data", metadata: ["request-id": "\(id)", "collection": "\(name)"])
@@ -86,7 +72,7 @@ struct RequestsController {
         dispatchNeeded.signal()
         context.logger.info(
             "request accepted",
-            metadata: ["request-id": "\(id)", "collection": "\(name)", "datasource": "\(selection.route.name)"]
+            metadata: ["request-id": "\(id)", "collection": "\(name)", "datasource": "\(record.datasource)"]
         )
         let location = urls.request(id, for: request)
         return JSONResponse.encode(
@@ -96,7 +82,41 @@ struct RequestsController {
         )
     }
 
-    private func tooLarge() -> PolytopeError {
+    /// The collection `name` if `user` may submit to it; 404 naming the collections they may
+    /// use, or 403.
+    func usableCollection(_ name: String, by user: User) throws -> CollectionDefinition {
+        guard let collection = catalog[name] else {
+            throw PolytopeError.notFound(
+                "Collection '\(name.prefix(128))' not found; available collections: \(catalog.names(visibleTo: user).joined(separator: ", ")).")
+        }
+        guard collection.admits(user) else {
+            throw PolytopeError.forbidden(
+                "You are not allowed to use collection '\(name)'; it requires \(collection.access).")
+        }
+        return collection
+    }
+
+    /// Selects a datasource for the request and stores it with `status` (the part of a
+    /// submission shared by both fronts; the caller has checked the user's waiting limit).
+    /// - Throws: `PolytopeError.invalidRequest` when no datasource of the collection accepts it.
+    func accept(
+        verb: Verb, text: String, document: RequestDocument, into collection: CollectionDefinition, by user: User,
+        status: RequestStatus = .waiting, sourceURL: String? = nil
+    ) async throws -> RequestRecord {
+        let id = RequestIdentifier()
+        let offered = DatasourceRequest(id: id, user: user, verb: verb, collection: collection.name, text: text, document: document)
+        let selection = try collection.select(offered)
+        var record = RequestRecord(
+            id: id, user: user, verb: verb, collection: collection.name, datasource: selection.route.name, status: status,
+            requestText: text, normalisedRequest: selection.document, createdAt: wallClock.now()
+        )
+        record.sourceURL = sourceURL
+        try await store.insert(record)
+        metrics.requestSubmitted(collection: collection.name, datasource: selection.route.name)
+        return record
+    }
+
+    func tooLarge() -> PolytopeError {
         PolytopeError(.tooLarge, "The request body is larger than the limit of \(configuration.maximumBodySize) bytes.")
     }
 
@@ -128,11 +148,7 @@ struct RequestsController {
             return JSONResponse.encode(["status": "processed", "message": record.userMessage])
         case .processed:
             let result = record.result
-            var location = urls.download(record.id, for: request)
-            if let directDownloads, let result {
-                let fileName = "\(record.id)\(DownloadsController.fileExtension(for: result.contentType))"
-                location = directDownloads.directDownloadURL(key: result.key, contentType: result.contentType, fileName: fileName)
-            }
+            let location = downloadLocation(of: record, for: request)
             return JSONResponse.encode(
                 RedirectBody(
                     id: record.id.description, location: location, contentLength: result?.contentLength ?? 0, contentType: result?.contentType ?? ""),
@@ -159,6 +175,16 @@ struct RequestsController {
         case .revoked:
             return JSONResponse.message("Request \(record.id) not found.", status: .notFound)
         }
+    }
+
+    /// Where a processed request's result is downloaded: a presigned staging URL with direct
+    /// downloads, else `/api/v1/downloads/<id>` (a capability URL when links are signed).
+    func downloadLocation(of record: RequestRecord, for request: Request) -> String {
+        if let directDownloads, let result = record.result {
+            let fileName = "\(record.id)\(DownloadsController.fileExtension(for: result.contentType))"
+            return directDownloads.directDownloadURL(key: result.key, contentType: result.contentType, fileName: fileName)
+        }
+        return urls.download(record.id, for: request)
     }
 
     private func progressMessage(for record: RequestRecord) -> String {
