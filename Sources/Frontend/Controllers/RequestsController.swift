@@ -188,6 +188,13 @@ struct RequestsController {
     }
 
     private func progressMessage(for record: RequestRecord) -> String {
+        var message = progressLine(for: record)
+        if !record.userMessage.isEmpty { message += "\n" + record.userMessage }
+        return message
+    }
+
+    /// What a request that is not waiting is doing now, in one line.
+    func progressLine(for record: RequestRecord) -> String {
         var message: String
         switch record.status {
         case .uploading: message = "Request waiting for its data to be uploaded."
@@ -198,7 +205,6 @@ struct RequestsController {
             message += record.stagedBytes > 0 ? "; \(ByteSize.describe(record.stagedBytes)) staged so far." : "."
         default: message = "Request \(record.status.rawValue)."
         }
-        if !record.userMessage.isEmpty { message += "\n" + record.userMessage }
         return message
     }
 

@@ -33,13 +33,14 @@ package struct ProcessJob: Sendable {
     package var record: RequestRecord
     /// Absolute URL of the jobs collection, `<base><prefix>/retrieve/v1/jobs`.
     package var jobsURL: String
-    /// Why a waiting request waits, from the same explanation the v1 poll gives; nil otherwise.
-    package var waitingMessage: String?
+    /// What the v1 poll says of a running request: why it waits (the queue explanation),
+    /// or what it is doing; nil for a finished one.
+    package var statusMessage: String?
 
-    package init(record: RequestRecord, jobsURL: String, waitingMessage: String? = nil) {
+    package init(record: RequestRecord, jobsURL: String, statusMessage: String? = nil) {
         self.record = record
         self.jobsURL = jobsURL
-        self.waitingMessage = waitingMessage
+        self.statusMessage = statusMessage
     }
 
     /// The job's status.
@@ -89,12 +90,12 @@ package struct ProcessJob: Sendable {
         return .object(["request": .string(record.requestText)])
     }
 
-    /// The entries of `metadata.log`: the waiting reason, then each line of the user messages,
+    /// The entries of `metadata.log`: the status message (why it waits), then each line of the user messages,
     /// as `INFO:` lines (`ERROR:` for the reason of a failed job), stamped with the record's
     /// last change so a client that asks for later entries does not print them twice.
     package func log(after: Date? = nil) -> [(at: Date, text: String)] {
         var lines: [String] = []
-        if let waitingMessage, !waitingMessage.isEmpty { lines.append(contentsOf: waitingMessage.split(separator: "\n").map(String.init)) }
+        if let statusMessage { lines.append(contentsOf: statusMessage.split(separator: "\n").map(String.init)) }
         lines.append(contentsOf: record.userMessage.split(separator: "\n").map(String.init))
         let level = record.status == .failed ? "ERROR" : "INFO"
         let at = record.updatedAt

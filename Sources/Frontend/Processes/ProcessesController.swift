@@ -136,9 +136,13 @@ struct ProcessesController {
     }
 
     private func job(_ record: RequestRecord, for request: Request) async throws -> ProcessJob {
-        var waiting: String?
-        if record.status == .waiting { waiting = try await requests.standing.explain(record).message }
-        return ProcessJob(record: record, jobsURL: "\(baseURL(for: request))/jobs", waitingMessage: waiting)
+        var message: String?
+        switch record.status {
+        case .waiting: message = try await requests.standing.explain(record).message
+        case .queued, .processing: message = requests.progressLine(for: record)
+        default: message = nil
+        }
+        return ProcessJob(record: record, jobsURL: "\(baseURL(for: request))/jobs", statusMessage: message)
     }
 
     /// The caller's jobs, oldest first, one page (`?limit=`, default 100; `next` link).
