@@ -4,6 +4,9 @@ ecmwf-datastores-client 0.5.3, plus plain HTTP for what the clients hide. Jobs a
 they show in /api/v1/requests and `polytope list requests`."""
 
 import concurrent.futures
+import re
+import socket
+import threading
 import json
 
 import cdsapi
@@ -182,3 +185,80 @@ def test_jobs_show_in_polytope_list_requests(server, key, run_cli):
     listed = run_cli(server, "list", "requests")
     assert listed.returncode == 0, listed.stderr
     assert remote.request_id in listed.stdout + listed.stderr
+
+
+class CuttingProxy:
+    """A loopback HTTP/1.1 proxy, one request per connection (it adds `Connection: close`),
+    that cuts the first full GET of a download after `cut_after` body bytes."""
+
+    def __init__(self, upstream_port, cut_after):
+        self.upstream_port = upstream_port
+        self.cut_after = cut_after
+        self.cuts = 0
+        self.ranges = []
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def close(self):
+        self.listener.close()
+
+    def _accept(self):
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
+
+    def _serve(self, client):
+        with client, socket.create_connection(("127.0.0.1", self.upstream_port)) as upstream:
+            head = b""
+            while b"\r\n\r\n" not in head:
+                chunk = client.recv(65536)
+                if not chunk:
+                    return
+                head += chunk
+            head_part, rest = head.split(b"\r\n\r\n", 1)
+            lines = [line for line in head_part.split(b"\r\n") if not line.lower().startswith(b"connection:")]
+            length = next((int(line.split(b":", 1)[1]) for line in lines if line.lower().startswith(b"content-length:")), 0)
+            while len(rest) < length:
+                rest += client.recv(65536)
+            upstream.sendall(b"\r\n".join(lines + [b"Connection: close"]) + b"\r\n\r\n" + rest)
+            request_line = lines[0].decode()
+            ranged = [line.decode() for line in lines if line.lower().startswith(b"range:")]
+            is_download = request_line.startswith("GET /api/v1/downloads/")
+            if is_download:
+                self.ranges.append(ranged[0] if ranged else None)
+            cut = is_download and not ranged and self.cuts == 0
+            response = b""
+            while True:
+                chunk = upstream.recv(65536)
+                if not chunk:
+                    break
+                response += chunk
+                if cut and b"\r\n\r\n" in response and len(response.split(b"\r\n\r\n", 1)[1]) >= self.cut_after:
+                    head_bytes = response.index(b"\r\n\r\n") + 4
+                    client.sendall(response[: head_bytes + self.cut_after])
+                    self.cuts += 1
+                    return
+                if not cut:
+                    client.sendall(chunk)
+                    response = b""
+
+
+def test_a_download_cut_mid_file_resumes(server, key, tmp_path):
+    proxy = CuttingProxy(int(server.url.rsplit(":", 1)[1]), cut_after=3_000_000)
+    try:
+        target = tmp_path / "resumed.grib"
+        size = 5_000_000
+        cdsapi.Client(url=proxy.url + "/api", key=key, quiet=True, progress=False, sleep_max=0.5).retrieve(
+            "debug", {"size": str(size)}, str(target))
+        data = target.read_bytes()
+        assert len(data) == size and data.count(b"x") == size
+        assert proxy.cuts == 1
+        # The client writes whole chunks, so it resumes from the last one it wrote.
+        assert len(proxy.ranges) == 2 and proxy.ranges[0] is None, proxy.ranges
+        assert re.fullmatch(r"(?i)range: bytes=[1-9][0-9]*-", proxy.ranges[1] or ""), proxy.ranges
+    finally:
+        proxy.close()
