@@ -111,7 +111,6 @@ package struct ProcessJob: Sendable {
             "href": .string(href),
             "file:size": .number(Double(result.contentLength)),
             "type": .string(result.contentType.isEmpty ? "application/octet-stream" : result.contentType),
-            "file:local_path": .string(href),
         ]
         return .object(["asset": .object(["value": .object(value)])])
     }
