@@ -15,7 +15,7 @@ import pytest
 import requests
 from ecmwf.datastores import Client as DatastoresClient
 
-from conftest import DEMO, ALICE
+from conftest import ALICE, DEMO, PolytopeServer
 
 
 @pytest.fixture(scope="module")
@@ -288,3 +288,32 @@ def test_ogc_api_processes_client_lists_executes_and_reads_results(server, key):
     href = asset.oneof_schema_2_validator["href"]
     assert json.loads(requests.get(href, timeout=10).content) == {"datasource": ["echo"], "x": ["1", "2"]}
     assert job.job_id in [j.job_id for j in ogc.JobListApi(client).get_jobs().jobs]
+
+
+MARS_CONFIG = """
+telemetry:
+  admin-roles: [default]
+collections:
+  od:
+    language: mars
+    datasources:
+      - {name: recent, type: echo, match: {class: od, param: [2t, msl], date: "<30d"}, defaults: {time: 0}}
+"""
+
+
+def test_a_mars_language_collection_through_cdsapi(polytope_bin, tmp_path):
+    """cdsapi's inputs, a JSON object with MARS values, are normalised like any request
+    of the collection; mistakes come back at submission with the normaliser's message."""
+    mars = PolytopeServer("cds-mars", polytope_bin, tmp_path, extra_config=MARS_CONFIG).start()
+    try:
+        key = requests.post(mars.url + "/api/v1/auth/keys", auth=DEMO, json={}, timeout=10).json()["key"]
+        target = tmp_path / "mars.out"
+        request = {"class": "OD", "date": "-1", "param": ["2t", "MSL"], "step": "0/to/12/by/6"}
+        cds(mars, key).retrieve("od", request, str(target))
+        assert json.loads(target.read_bytes()) == request
+        listed = requests.get(mars.url + "/telemetry/v1/requests", params={"collection": "od"}, auth=DEMO, timeout=10).json()["message"]
+        assert len(listed) == 1 and listed[0]["normalised"].startswith("class=od, date=") and "param=167/151, step=0/6/12" in listed[0]["normalised"]
+        with pytest.raises(Exception, match="nosuchparam"):
+            cds(mars, key).retrieve("od", {"class": "od", "date": "-1", "param": "nosuchparam"}, str(tmp_path / "bad"))
+    finally:
+        mars.stop()
