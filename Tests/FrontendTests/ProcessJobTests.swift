@@ -59,6 +59,17 @@ struct ProcessJobTests {
         #expect(failed.log().map(\.text) == ["ERROR: no such field"])
     }
 
+    @Test("a log entry is not repeated when its written timestamp comes back as logStartTime")
+    func logStartTimeRoundTrip() throws {
+        var record = record(.processing, message: "half done")
+        record.updatedAt = Date(timeIntervalSince1970: 1_700_000_000.123_456_7)
+        let job = ProcessJob(record: record, jobsURL: jobs)
+        let written = try #require(job.log().first).at
+        let sentBack = try #require(ProcessJob.date(from: ProcessJob.timestamp(written)))
+        #expect(job.log(after: sentBack).isEmpty)
+        #expect(job.log(after: sentBack.addingTimeInterval(-0.001)).count == 1)
+    }
+
     @Test("results of a successful job name the href, size and type; others have none")
     func results() {
         let result = StagedResult(key: "k", contentType: "application/x-grib", contentLength: 20_971_520)

@@ -99,7 +99,8 @@ package struct ProcessJob: Sendable {
         lines.append(contentsOf: record.userMessage.split(separator: "\n").map(String.init))
         let level = record.status == .failed ? "ERROR" : "INFO"
         let at = record.updatedAt
-        if let after, at <= after { return [] }
+        // Compared in whole milliseconds: the client sends back the timestamp as written.
+        if let after, (at.timeIntervalSince1970 * 1000).rounded(.down) <= (after.timeIntervalSince1970 * 1000).rounded() { return [] }
         return lines.filter { !$0.trimmed.isEmpty }.map { (at, "\(level): \($0)") }
     }
 
