@@ -97,6 +97,9 @@ def test_submit_then_download_by_id(server, key, tmp_path):
     later.download(str(target))
     assert target.read_bytes() == b"x" * 4096
     assert later.status == "successful"
+    assert job_id in client.get_jobs().request_ids
+    assert job_id in client.get_jobs(status="successful").request_ids
+    assert job_id not in client.get_jobs(status="failed").request_ids
 
 
 def test_cdsapi_delete_true_still_downloads(server, key, tmp_path):

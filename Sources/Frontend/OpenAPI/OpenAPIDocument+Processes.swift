@@ -161,6 +161,7 @@ extension OpenAPIDocument {
               parameters:
                 - {name: limit, in: query, required: false, schema: {type: integer}}
                 - {name: after, in: query, required: false, schema: {type: string}}
+                - {name: status, in: query, required: false, schema: {type: string}}
               responses:
                 "200":
                   description: Jobs.

@@ -145,7 +145,8 @@ struct ProcessesController {
         return ProcessJob(record: record, jobsURL: "\(baseURL(for: request))/jobs", statusMessage: message)
     }
 
-    /// The caller's jobs, oldest first, one page (`?limit=`, default 100; `next` link).
+    /// The caller's jobs, oldest first, one page (`?limit=`, default 100; `next` link), only
+    /// those in the given states with `?status=` (repeatable); `sortby` is not supported.
     @Sendable func listJobs(_ request: Request, context: PolytopeRequestContext) async throws -> Response {
         let user = try context.requireUser()
         let parameters = request.uri.queryParameters
@@ -154,8 +155,10 @@ struct ProcessesController {
         let page = try await requests.store.requests(ofUser: user.username, collection: nil, after: pagination.after, limit: limit)
         let base = baseURL(for: request)
         var jobs: [JSONValue] = []
+        let wanted: Set<String> = Set(parameters.getAll("status").map { String($0) })
         for record in page.records where record.verb == .retrieve {
-            jobs.append(ProcessJob(record: record, jobsURL: "\(base)/jobs").statusDocument())
+            let job = ProcessJob(record: record, jobsURL: "\(base)/jobs")
+            if wanted.isEmpty || wanted.contains(job.status.rawValue) { jobs.append(job.statusDocument()) }
         }
         var links = [ProcessJob.link("\(base)/jobs", rel: "self")]
         if let next = page.next { links.append(ProcessJob.link("\(base)/jobs?limit=\(limit)&after=\(next.token)", rel: "next")) }
