@@ -47,13 +47,21 @@ let package = Package(
             dependencies: ["PolytopeCore"],
             swiftSettings: swiftSettings
         ),
+        // Feature extraction (pure): feature parsing and validation, grid geometry, shape selection,
+        // simple-packing read plans and decoding, CoverageJSON encoding. No I/O, no ecCodes.
+        .target(
+            name: "FeatureExtraction",
+            dependencies: ["PolytopeCore"],
+            swiftSettings: swiftSettings
+        ),
         // ecCodes, ECMWF's GRIB library (Debian: libeccodes-dev), as a C module.
         .systemLibrary(name: "CEcCodes", providers: [.apt(["libeccodes-dev"])]),
-        // The GRIB archive: messages read with ecCodes, stored in files, indexed by MARS keys in SQLite.
+        // The GRIB archive: messages read with ecCodes, stored in files, indexed by MARS keys in SQLite,
+        // with each field's grid and data section, for reading the values of a few points.
         .target(
             name: "GribArchive",
             dependencies: [
-                "CEcCodes", "PolytopeCore", "MarsLanguage",
+                "CEcCodes", "PolytopeCore", "MarsLanguage", "FeatureExtraction",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "_NIOFileSystem", package: "swift-nio"),
@@ -132,7 +140,7 @@ let package = Package(
         .target(
             name: "Datasources",
             dependencies: [
-                "PolytopeCore", "PolytopeConfig", "MarsLanguage", "GribArchive", "OutboundHTTP",
+                "PolytopeCore", "PolytopeConfig", "MarsLanguage", "GribArchive", "FeatureExtraction", "OutboundHTTP",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: swiftSettings
@@ -262,7 +270,16 @@ let package = Package(
         ),
         .testTarget(name: "PolytopeCoreTests", dependencies: ["PolytopeCore", "PolytopeTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "MarsLanguageTests", dependencies: ["MarsLanguage", "PolytopeCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "GribArchiveTests", dependencies: ["GribArchive", "MarsLanguage", "PolytopeTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "FeatureExtractionTests",
+            dependencies: ["FeatureExtraction", "PolytopeCore"],
+            exclude: ["crosscheck"],
+            resources: [.copy("Resources")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "GribArchiveTests", dependencies: ["GribArchive", "FeatureExtraction", "MarsLanguage", "PolytopeTestSupport"],
+            swiftSettings: swiftSettings),
         .testTarget(name: "PolytopeConfigTests", dependencies: ["PolytopeConfig"], swiftSettings: swiftSettings),
         .testTarget(
             name: "RequestStoreSQLiteTests",
@@ -297,7 +314,9 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "DatasourcesTests", dependencies: ["Datasources", "PolytopeTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "DatasourcesTests", dependencies: ["Datasources", "GribArchive", "FeatureExtraction", "PolytopeTestSupport"],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "BrokerTests",
             dependencies: ["Broker", "RequestStoreSQLite", "PolytopeTestSupport"],

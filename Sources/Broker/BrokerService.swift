@@ -10,6 +10,10 @@ import ServiceLifecycle
 /// stopped counting against a limit (finished, failed, revoked, its upload done), in this
 /// process or, through the store's notifications, in another. So no admissible request waits
 /// while a slot is free; `pollInterval` is only the fallback when notifications are lost.
+/// Several brokers may run, in one process each: only the holder of the store's leadership
+/// lease dispatches (`LeadershipLease`), the others stand by and take over within
+/// `takeover` when it stops or its host dies; a dispatch is fenced by its term, so the limits
+/// hold whatever the number of brokers.
 /// Requires `run()` to be running; stops at graceful shutdown after the current round.
 package struct BrokerService<C: Clock<Duration>>: Service {
     package typealias Configuration = BrokerConfiguration
@@ -49,14 +53,29 @@ package struct BrokerService<C: Clock<Duration>>: Service {
     }
 
     package func run() async throws {
-        logger.info("broker started", metadata: ["poll-interval": "\(configuration.pollInterval)"])
+        logger.info(
+            "broker started",
+            metadata: [
+                "poll-interval": "\(configuration.pollInterval)", "broker": "\(configuration.brokerID)", "takeover": "\(configuration.takeover)",
+            ])
+        var lease = LeadershipLease(holder: configuration.brokerID, takeover: configuration.takeover)
         await withGracefulShutdownHandler {
             var failures = 0
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
                 do {
-                    try await dispatchRound()
+                    try await claimIfDue(&lease)
+                    if let leadership = lease.leadership(at: wallClock.now()) {
+                        do {
+                            try await dispatchRound(leadership: leadership)
+                        } catch let lost as LeadershipLost {
+                            lease.recordLost()
+                            logger.warning("another broker took over dispatch; this one stands by", metadata: ["error": "\(lost)"])
+                            continue
+                        }
+                    }
                     failures = 0
-                    await dispatchNeeded.wait(timeout: configuration.pollInterval, clock: clock)
+                    let timeout = min(configuration.pollInterval, lease.timeUntilClaim(at: wallClock.now()))
+                    await dispatchNeeded.wait(timeout: max(timeout, .milliseconds(1)), clock: clock)
                 } catch is CancellationError {
                     break
                 } catch {
@@ -68,15 +87,34 @@ package struct BrokerService<C: Clock<Duration>>: Service {
         } onGracefulShutdown: {
             dispatchNeeded.signal()
         }
+        if lease.leadership(at: wallClock.now()) != nil {
+            // Let a standby take over at its next claim instead of after the lease lapses.
+            try? await store.releaseLeadership(holder: configuration.brokerID, at: wallClock.now())
+        }
         logger.info("broker stopped")
     }
 
+    /// Renews or claims the leadership lease when due, and logs a change of leader.
+    private func claimIfDue(_ lease: inout LeadershipLease) async throws {
+        let now = wallClock.now()
+        guard lease.claimDue(at: now) else { return }
+        let answer = try await store.claimLeadership(holder: configuration.brokerID, until: lease.expiry(claimedAt: now), at: now)
+        switch lease.record(answer, at: now) {
+        case .gained:
+            logger.info("this broker dispatches now", metadata: ["broker": "\(answer.holder)", "term": "\(answer.term)"])
+        case .lost(let holder):
+            logger.warning("another broker took over dispatch; this one stands by", metadata: ["leader": "\(holder)"])
+        case .unchanged:
+            break
+        }
+    }
     /// One pass: recover expired leases, then queue every waiting request the limits allow.
     /// Reads only each waiting user's oldest requests that could be admitted, not the whole
     /// waiting list, so a round costs the same with ten or a million waiting.
     /// - Returns: the ids queued, in order.
+    /// - Parameter leadership: the term this broker dispatches in (nil: unfenced, for tests).
     @discardableResult
-    package func dispatchRound() async throws -> [RequestIdentifier] {
+    package func dispatchRound(leadership: BrokerLeadership? = nil) async throws -> [RequestIdentifier] {
         try await recoverExpiredLeases()
         let policy = DispatchPlanner.Policy(
             maximumActive: configuration.maximumActive, collections: collections, defaultQueuePolicy: configuration.queuePolicy)
@@ -103,7 +141,7 @@ package struct BrokerService<C: Clock<Duration>>: Service {
             }
         }
         if !admitted.isEmpty {
-            let count = try await store.markQueued(admitted, at: wallClock.now())
+            let count = try await store.markQueued(admitted, at: wallClock.now(), leadership: leadership)
             workQueued.signal()
             logger.debug("queued requests", metadata: ["count": "\(count)"])
         }
@@ -139,10 +177,19 @@ package struct BrokerConfiguration: Sendable {
     /// The order of waiting requests in collections that name none.
     package var queuePolicy: QueuePolicy
 
+    /// How soon a standby broker takes over when the dispatching one stops or its host dies.
+    package var takeover: Duration
+    /// This broker's name in the leadership lease; unique per process.
+    package var brokerID: String
+
     package init(
         pollInterval: Duration = .milliseconds(500), maximumAttempts: Int = 3, pageSize: Int = 1000, maximumActive: Int? = nil,
-        queuePolicy: QueuePolicy = .fifo
+        queuePolicy: QueuePolicy = .fifo, takeover: Duration = .seconds(10),
+        brokerID: String =
+            "broker:\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier):\(UUID().uuidString.prefix(8).lowercased())"
     ) {
+        self.takeover = takeover
+        self.brokerID = brokerID
         self.queuePolicy = queuePolicy
         self.pollInterval = pollInterval
         self.maximumAttempts = maximumAttempts

@@ -13,6 +13,7 @@ import PolytopeCore
 ///     policy: fair-share   # optional: the order of waiting requests (default broker.policy)
 ///     priority: {ops: 10}  # optional: requests of these roles are dispatched first
 ///     language: mars       # optional: normalise requests as MARS does before matching
+///     reuse-results: 10m   # optional: answer an identical retrieval from a result this young
 ///     datasources:
 ///       - {name: echo, type: echo, match: {datasource: echo}}
 ///       - big-dummy        # a shared definition, by name
@@ -93,7 +94,12 @@ package struct CollectionCatalogReader {
             }
             routes.append(route)
         }
-        return CollectionDefinition(name: name, access: access, limits: limits, routes: routes, language: language)
+        var reuseResults: Duration?
+        if section.contains("reuse-results"), section.string("reuse-results")?.lowercased() != "off" {
+            reuseResults = section.duration("reuse-results", default: .zero, minimum: .seconds(1))
+        }
+        return CollectionDefinition(
+            name: name, access: access, limits: limits, routes: routes, language: language, reuseResults: reuseResults)
     }
 
     private func route(from entry: ConfigReader, shared: [String: ConfigNode], language: MarsRequestLanguage?) -> DatasourceRoute? {

@@ -11,7 +11,7 @@ package struct DatasourceFactory: Sendable {
     private var builders: [String: Builder]
 
     /// A factory that knows the built-in types: `echo`, `dummy`, `raise`, `command`, `http`, `polytope` (federation),
-    /// `grib-archive`.
+    /// `grib-archive`, `features`.
     /// - Parameter http: the process's HTTP client, for datasources that call out.
     package init(http: SharedHTTPClient = SharedHTTPClient()) {
         builders = [
@@ -29,6 +29,7 @@ package struct DatasourceFactory: Sendable {
             "http": { options in HTTPDatasource.read(options, http: http) },
             "polytope": { options in PolytopeServerDatasource.read(options, http: http) },
             "grib-archive": { options in GribArchiveDatasource.read(options) },
+            "features": { options in FeaturesDatasource.read(options) },
         ]
     }
 

@@ -151,7 +151,7 @@ package struct GribArchiveDatasource: Datasource {
 }
 
 /// Opens the archive on first use and keeps it; a failed opening is tried again next time.
-private final class ArchiveOpener: Sendable {
+final class ArchiveOpener: Sendable {
     private let configuration: GribArchive.Configuration
     private let clock: any WallClock
     private let opened = Mutex<GribArchive?>(nil)

@@ -103,7 +103,7 @@ package struct GarbageCollectorService<C: Clock<Duration>>: Service {
         while true {
             let purged = try await store.purgeFinishedRequests(before: cutoff, limit: 500, at: now)
             report.expiredRequests += purged.count
-            expiredBytes += await deleteResults(of: purged)
+            expiredBytes += try await deleteResults(of: purged)
             if purged.count < 500 { break }
         }
         metrics.garbageCollected(count: report.expiredRequests, bytes: expiredBytes, reason: "expired")
@@ -135,20 +135,27 @@ package struct GarbageCollectorService<C: Clock<Duration>>: Service {
                 let purged = try await store.purgeOldestResults(freeing: usage - threshold, limit: 500, at: now)
                 guard !purged.isEmpty else { break }
                 report.evictedRequests += purged.count
-                let freed = await deleteResults(of: purged)
+                let freed = try await deleteResults(of: purged)
                 evictedBytes += freed
                 usage -= freed
             }
         }
         metrics.garbageCollected(count: report.evictedRequests, bytes: evictedBytes, reason: "evicted")
         try await store.pruneExpiryNotes(before: now.addingTimeInterval(-configuration.expiryNoteAge.timeInterval))
+        try await store.pruneIdempotencyKeys(before: now.addingTimeInterval(-IdempotencyKey.window.timeInterval))
         report.bytesFreed = expiredBytes + orphanBytes + evictedBytes
         return report
     }
 
-    private func deleteResults(of requests: [PurgedRequest]) async -> Int64 {
+    /// Deletes the staged objects of purged requests, except results that another request
+    /// reused and still holds.
+    private func deleteResults(of requests: [PurgedRequest]) async throws -> Int64 {
+        var seen = Set<String>()
+        let objects = requests.flatMap(\.stagedObjects).filter { seen.insert($0.key).inserted }  // shared by two purged requests: once
+        let stillHeld = try await store.referencedStagingKeys(among: objects.map(\.key))
         var freed: Int64 = 0
-        for object in requests.flatMap(\.stagedObjects) where await delete(key: object.key) {
+        for object in objects where !stillHeld.contains(object.key) {
+            guard await delete(key: object.key) else { continue }
             freed += object.contentLength
         }
         return freed

@@ -59,7 +59,7 @@ extension GribArchive {
                 }
             }
             guard mismatchCount == 0 else { return }
-            entries.append(ArchiveIndex.Entry(key: key, file: name, offset: writer.length, length: message.length))
+            entries.append(ArchiveIndex.Entry(key: key, file: name, offset: writer.length, length: message.length, layout: message.layout))
             try writer.append(bytes)
         }
         guard end == size, end > 0 else {

@@ -30,12 +30,18 @@ package final class GribArchive: Sendable {
         /// Whether archive files are flushed to disk (fsync) before they are indexed, so that
         /// archived fields survive a power loss.
         package var syncWrites: Bool
+        /// The most bytes of fields decoded whole (packings other than simple) kept for reuse.
+        package var decodedFieldCacheBytes: Int
 
-        package init(root: URL, maximumFields: Int = 100_000, maximumLookups: Int = 1_000_000, syncWrites: Bool = true) {
+        package init(
+            root: URL, maximumFields: Int = 100_000, maximumLookups: Int = 1_000_000, syncWrites: Bool = true,
+            decodedFieldCacheBytes: Int = 64 << 20
+        ) {
             self.root = root
             self.maximumFields = maximumFields
             self.maximumLookups = maximumLookups
             self.syncWrites = syncWrites
+            self.decodedFieldCacheBytes = decodedFieldCacheBytes
         }
     }
 
@@ -43,6 +49,8 @@ package final class GribArchive: Sendable {
     let index: ArchiveIndex
     let clock: any WallClock
     let reader = GribMessageReader()
+    /// Fields decoded whole for feature extraction, shared by the archive's retrievals.
+    let decodedFields: DecodedFieldCache
 
     /// Opens (creating if needed) the archive at `configuration.root`.
     package init(configuration: Configuration, clock: any WallClock = SystemWallClock()) throws {
@@ -56,6 +64,7 @@ package final class GribArchive: Sendable {
         configuration.root = root
         self.configuration = configuration
         self.clock = clock
+        decodedFields = DecodedFieldCache(capacityBytes: configuration.decodedFieldCacheBytes)
     }
 
     /// How long a file being archived may go unwritten before it counts as abandoned.
@@ -93,6 +102,19 @@ package final class GribArchive: Sendable {
     package func retrievalPlan(for request: NormalisedRequest) async throws -> RetrievalPlan {
         let planner = RetrievalPlanner(maximumFields: configuration.maximumFields, maximumLookups: configuration.maximumLookups)
         return try await index.plan(request, planner: planner)
+    }
+
+    /// `retrievalPlan(for:)` without suspending: for the checks of a request being submitted
+    /// (one read of the index, bounded like a retrieval's).
+    package func retrievalPlanNow(for request: NormalisedRequest) throws -> RetrievalPlan {
+        let planner = RetrievalPlanner(maximumFields: configuration.maximumFields, maximumLookups: configuration.maximumLookups)
+        return try index.planNow(request, planner: planner)
+    }
+
+    /// The layouts the index holds for `fields`, by key, without suspending; fields archived
+    /// before layouts were recorded are absent (see `layouts(of:)`).
+    package func recordedLayoutsNow(of fields: [ArchivedField]) throws -> [String: FieldLayout] {
+        try index.layoutsNow(of: fields)
     }
 
     /// Streams the bytes of `fields`, in order, to `consume` in chunks of at most

@@ -9,12 +9,15 @@ package struct GribMessage: Sendable, Hashable {
     package var length: Int64
     /// The keys of ecCodes' `mars` namespace with their values as text.
     package var marsKeys: [String: String]
+    /// The message's grid and data section.
+    package var layout: FieldLayout?
 
-    package init(number: Int, offset: Int64, length: Int64, marsKeys: [String: String]) {
+    package init(number: Int, offset: Int64, length: Int64, marsKeys: [String: String], layout: FieldLayout? = nil) {
         self.number = number
         self.offset = offset
         self.length = length
         self.marsKeys = marsKeys
+        self.layout = layout
     }
 
     /// The first byte after the message.

@@ -10,7 +10,7 @@ import Foundation
 /// read.
 package struct GribMessageReader: Sendable {
     /// Serialises calls into ecCodes.
-    private static let ecCodes = NSLock()
+    static let ecCodes = NSLock()
 
     package init() {}
 
@@ -72,7 +72,8 @@ package struct GribMessageReader: Sendable {
                 var offset = 0
                 try check(codes_get_long(handle, "offset", &offset), "the offset of message \(number)")
                 let message = GribMessage(
-                    number: number, offset: Int64(offset), length: Int64(size), marsKeys: try marsKeys(of: handle, number: number))
+                    number: number, offset: Int64(offset), length: Int64(size), marsKeys: try marsKeys(of: handle, number: number),
+                    layout: layout(of: handle))
                 return OpenMessage(message: message, handle: handle, bytes: bytes)
             } catch {
                 codes_handle_delete(handle)
@@ -97,7 +98,7 @@ package struct GribMessageReader: Sendable {
     }
 
     /// The value of `key` as text (called under the lock).
-    private static func string(_ handle: OpaquePointer, _ key: String, number: Int) throws -> String {
+    static func string(_ handle: OpaquePointer, _ key: String, number: Int) throws -> String {
         var length = 0
         try check(codes_get_length(handle, key, &length), "the length of key '\(key)' of message \(number)")
         var buffer = [CChar](repeating: 0, count: max(length, 1) + 1)
@@ -112,7 +113,7 @@ package struct GribMessageReader: Sendable {
         }
     }
 
-    private static func errorText(_ status: Int32) -> String {
+    static func errorText(_ status: Int32) -> String {
         codes_get_error_message(status).map { String(cString: $0) } ?? "ecCodes error \(status)"
     }
 }

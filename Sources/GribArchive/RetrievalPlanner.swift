@@ -56,12 +56,18 @@ struct RetrievalPlanner: Sendable {
             var found = false
             for schema in schemas where zip(schema.held, values).allSatisfy({ $0.contains($1) }) {
                 try Self.forEachCombination(of: schema.wildcardValues) { wildcards in
-                    let key = schema.sources.map { key, source in
+                    // Appended piece by piece: this runs once per candidate field.
+                    var key = ""
+                    key.reserveCapacity(256)
+                    for (position, (name, source)) in schema.sources.enumerated() {
+                        if position > 0 { key.append(",") }
+                        key.append(name)
+                        key.append("=")
                         switch source {
-                        case .request(let index): return "\(key)=\(values[index])"
-                        case .wildcard(let index): return "\(key)=\(wildcards[index])"
+                        case .request(let index): key.append(values[index])
+                        case .wildcard(let index): key.append(wildcards[index])
                         }
-                    }.joined(separator: ",")
+                    }
                     guard let field = try lookup(key) else { return }
                     found = true
                     fields.append(field)

@@ -16,6 +16,7 @@ package enum HTTPErrorMapping {
         case .forbidden: return .forbidden
         case .notFound: return .notFound
         case .conflict: return .conflict
+        case .unprocessable: return .unprocessableContent
         case .tooLarge: return .contentTooLarge
         case .tooManyRequests: return .tooManyRequests
         case .timeout: return .requestTimeout

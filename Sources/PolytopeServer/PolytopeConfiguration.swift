@@ -190,7 +190,9 @@ package struct PolytopeConfiguration: Sendable {
             maximumAttempts: section.int("max-attempts", default: defaults.maximumAttempts, range: 1...100),
             pageSize: section.int("page-size", default: defaults.pageSize, range: 1...100_000),
             maximumActive: section.int("max-active", range: 1...Int.max),
-            queuePolicy: section.choice("policy", ["fifo": QueuePolicy.fifo, "fair-share": .fairShare], default: defaults.queuePolicy)
+            queuePolicy: section.choice("policy", ["fifo": QueuePolicy.fifo, "fair-share": .fairShare], default: defaults.queuePolicy),
+            takeover: section.duration("takeover", default: defaults.takeover, minimum: .seconds(1)),
+            brokerID: section.string("id") ?? defaults.brokerID
         )
     }
 

@@ -58,6 +58,11 @@ package struct PolytopeServer: Sendable {
     /// authentication providers.
     package init(configuration: PolytopeConfiguration, roles: Set<Role>, logger: Logger) async throws {
         var configuration = configuration
+        if !InjectedFault.armed.isEmpty {
+            logger.warning(
+                "faults are injected (POLYTOPE_INJECT_FAULTS): this process will crash on purpose; for tests only",
+                metadata: ["faults": "\(InjectedFault.armed.map(\.rawValue).sorted())"])
+        }
         if roles.contains(.frontend) {
             configuration.frontend.downloadLinks = try configuration.downloadLinks.makeSigner(dataDirectory: configuration.server.dataDirectory)
             if configuration.downloadLinks.enabled, configuration.downloadLinks.secret == nil, case .postgres = configuration.store {

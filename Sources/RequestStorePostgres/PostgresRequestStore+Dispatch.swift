@@ -67,17 +67,53 @@ extension PostgresRequestStore {
         return counts
     }
 
-    package func markQueued(_ ids: [RequestIdentifier], at now: Date) async throws -> Int {
+    package func markQueued(_ ids: [RequestIdentifier], at now: Date, leadership: BrokerLeadership?) async throws -> Int {
         guard !ids.isEmpty else { return 0 }
         let time = now.timeIntervalSince1970
-        return try await query(
+        let logger = self.logger
+        return try await transaction { connection in
+            if let leadership {
+                // FOR SHARE: a takeover (an UPDATE of this row) waits until this dispatch commits.
+                let rows = try await connection.query(
+                    "SELECT holder, term FROM broker_leadership WHERE id = 1 FOR SHARE", logger: logger
+                ).collect()
+                guard let row = rows.first?.makeRandomAccess(), try row["holder"].decode(String.self) == leadership.holder,
+                    try row["term"].decode(Int64.self) == leadership.term
+                else { throw LeadershipLost(term: leadership.term) }
+            }
+            return try await connection.query(
+                """
+                UPDATE requests SET status = 'queued', updated_at = \(time),
+                    status_history = (status_history::jsonb || jsonb_build_array(jsonb_build_object('status', 'queued', 'at', \(time)::float8)))::text
+                WHERE status = 'waiting' AND id = ANY(\(ids.map(\.description)))
+                RETURNING id
+                """,
+                logger: logger
+            ).collect().count
+        }
+    }
+
+    package func claimLeadership(holder: String, until expiry: Date, at now: Date) async throws -> BrokerLeadership {
+        let (until, time) = (expiry.timeIntervalSince1970, now.timeIntervalSince1970)
+        let granted = try await query(
             """
-            UPDATE requests SET status = 'queued', updated_at = \(time),
-                status_history = (status_history::jsonb || jsonb_build_array(jsonb_build_object('status', 'queued', 'at', \(time)::float8)))::text
-            WHERE status = 'waiting' AND id = ANY(\(ids.map(\.description)))
-            RETURNING id
+            UPDATE broker_leadership SET holder = \(holder), term = CASE WHEN holder = \(holder) THEN term ELSE term + 1 END,
+                expires_at = \(until)
+            WHERE id = 1 AND (holder = \(holder) OR expires_at <= \(time))
+            RETURNING holder, term, expires_at
             """
-        ).count
+        )
+        let rows = granted.isEmpty ? try await query("SELECT holder, term, expires_at FROM broker_leadership WHERE id = 1") : granted
+        guard let row = rows.first else { return BrokerLeadership(holder: "", term: 0, expiresAt: .distantPast) }
+        return BrokerLeadership(
+            holder: try row["holder"].decode(String.self), term: try row["term"].decode(Int64.self),
+            expiresAt: Date(timeIntervalSince1970: try row["expires_at"].decode(Double.self)))
+    }
+
+    package func releaseLeadership(holder: String, at now: Date) async throws {
+        let time = now.timeIntervalSince1970
+        _ = try await query(
+            "UPDATE broker_leadership SET expires_at = \(time) WHERE id = 1 AND holder = \(holder) AND expires_at > \(time)")
     }
 
     package func failWaiting(_ id: RequestIdentifier, message: String, at now: Date) async throws {

@@ -166,10 +166,16 @@ package final class PostgresRequestStore: RequestStoreBackend, Service {
         }
     }
 
+    /// Runs `body` in a transaction; an error `body` throws on purpose (one of ours, such as
+    /// `LeadershipLost`) is rethrown as it is once the transaction rolled back.
     func transaction<Result: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> Result) async throws -> Result {
         let logger = self.logger
-        return try await leased { connection in
-            try await connection.withTransaction(logger: logger) { connection in try await body(connection) }
+        do {
+            return try await leased { connection in
+                try await connection.withTransaction(logger: logger) { connection in try await body(connection) }
+            }
+        } catch let error as PostgresTransactionError where error.closureError is LeadershipLost && error.rollbackError == nil {
+            throw error.closureError!
         }
     }
 
@@ -205,9 +211,13 @@ package final class PostgresRequestStore: RequestStoreBackend, Service {
     // MARK: FrontendStore
 
     package func insert(_ record: RequestRecord) async throws {
+        _ = try await query(try Self.insertQuery(record))
+    }
+
+    /// The statement that inserts `record`.
+    static func insertQuery(_ record: RequestRecord) throws -> PostgresQuery {
         let c = try StoredRequestColumns(record)
-        _ = try await query(
-            """
+        return """
             INSERT INTO requests (id, username, user_json, verb, collection, datasource, status, status_history,
                 user_message, request_text, request_normalised, staging_key, content_type, content_length,
                 attempts, staged_bytes, lease_owner, lease_expires_at, created_at, updated_at, source_url,
@@ -217,7 +227,6 @@ package final class PostgresRequestStore: RequestStoreBackend, Service {
                 \(c.contentLength), \(c.attempts), \(c.stagedBytes), \(c.leaseOwner), \(c.leaseExpiresAt), \(c.createdAt), \(c.updatedAt),
                 \(c.sourceURL), \(c.inputStagingKey), \(c.inputContentType), \(c.inputContentLength))
             """
-        )
     }
 
     package func request(id: RequestIdentifier) async throws -> RequestRecord? {
@@ -278,6 +287,14 @@ package final class PostgresRequestStore: RequestStoreBackend, Service {
                 """,
                 logger: logger
             ).collect().map { $0.makeRandomAccess() }
+            // Results reused by another request stay with it.
+            let keys = try deleted.compactMap { try $0["staging_key"].decode(String?.self) }
+            let shared =
+                keys.isEmpty
+                ? Set<String>()
+                : Set(
+                    try await connection.query("SELECT DISTINCT staging_key FROM requests WHERE staging_key = ANY(\(keys))", logger: logger)
+                        .collect().map { try $0.makeRandomAccess()["staging_key"].decode(String.self) })
             var revocations: [Revocation] = []
             for row in marked {
                 revocations.append(Revocation(id: try Self.requestID(row), previousStatus: .processing, orphanedResult: nil))
@@ -286,7 +303,8 @@ package final class PostgresRequestStore: RequestStoreBackend, Service {
                 let status = RequestStatus(rawValue: try row["status"].decode(String.self)) ?? .waiting
                 revocations.append(
                     Revocation(
-                        id: try Self.requestID(row), previousStatus: status, orphanedResult: try Self.result(row),
+                        id: try Self.requestID(row), previousStatus: status,
+                        orphanedResult: try Self.result(row).flatMap { shared.contains($0.key) ? nil : $0 },
                         orphanedArchiveInput: try Self.input(row)))
             }
             return revocations
@@ -333,8 +351,8 @@ package final class PostgresRequestStore: RequestStoreBackend, Service {
         return RequestPage(records: try shown.map(record), next: next)
     }
 
-    static func requestID(_ row: PostgresRandomAccessRow) throws -> RequestIdentifier {
-        let text = try row["id"].decode(String.self)
+    static func requestID(_ row: PostgresRandomAccessRow, column: String = "id") throws -> RequestIdentifier {
+        let text = try row[column].decode(String.self)
         guard let id = RequestIdentifier(text) else { throw PolytopeError(.internalError, "request store row has a malformed id") }
         return id
     }

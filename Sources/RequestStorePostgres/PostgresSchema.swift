@@ -154,6 +154,41 @@ enum PostgresSchema {
                 """,
             ]
         ),
+        (
+            "v8: broker leadership",
+            [
+                // The lease that lets exactly one of several brokers dispatch; `term` fences a
+                // dispatch against a takeover (see BrokerLeadership).
+                """
+                CREATE TABLE broker_leadership (
+                    id integer PRIMARY KEY CHECK (id = 1), holder text NOT NULL, term bigint NOT NULL, expires_at double precision NOT NULL)
+                """,
+                "INSERT INTO broker_leadership VALUES (1, '', 0, 0)",
+            ]
+        ),
+        (
+            "v9: idempotency keys",
+            [
+                // The request each user's Idempotency-Key gave, for a day (see IdempotencyKey).
+                """
+                CREATE TABLE idempotency_keys (
+                    username text NOT NULL, key text NOT NULL, request_id text NOT NULL, digest text NOT NULL,
+                    created_at double precision NOT NULL, PRIMARY KEY (username, key))
+                """,
+                "CREATE INDEX idempotency_keys_by_age ON idempotency_keys(created_at)",
+            ]
+        ),
+        (
+            "v10: reusable results",
+            [
+                // Finds a staged result of the same request (collections with reuse-results); a
+                // hash index, as normalised requests may be longer than a B-tree entry allows.
+                """
+                CREATE INDEX requests_reusable ON requests USING hash (request_normalised)
+                WHERE status = 'processed' AND staging_key IS NOT NULL
+                """
+            ]
+        ),
     ]
 
     /// Creates `schema` if needed and applies the migrations it lacks (the first `count`

@@ -11,15 +11,15 @@ import Synchronization
 /// Every commit writes to the file's write-ahead log, so a thread waits for the kernel to say
 /// the log changed (inotify on its directory: no polling, nothing done while idle), then one
 /// small read of the counters the store's triggers advance (`store_events`: `dispatch` when a
-/// request arrives or stops counting against a limit, `work` when one is queued) tells whom to
-/// wake. Commits of this process wake it too; the roles have been signalled already and the
+/// request arrives or stops counting against a limit, `work` when one is queued, `status` when
+/// any request's status changes or a request is deleted) tells whom to wake. Commits of this process wake it too; the roles have been signalled already and the
 /// extra wake-up costs one round that finds nothing new. Where inotify is unavailable the
 /// roles fall back to their poll intervals.
 package struct SQLiteChangeWatcher: Service {
     let store: SQLiteRequestStore
     let dispatchNeeded: WakeSignal
     let workQueued: WakeSignal
-    /// Signalled at every commit of any process (held polls look again).
+    /// Signalled when a request's status changed in any process (held polls look again).
     let requestsChanged: WakeSignal
     let logger: Logger
 
@@ -52,8 +52,11 @@ package struct SQLiteChangeWatcher: Service {
         await withGracefulShutdownHandler {
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
                 await logChanged.wait()
-                requestsChanged.signal()
-                guard let counters = try? await store.eventCounters() else { continue }
+                guard let counters = try? await store.eventCounters() else {
+                    requestsChanged.signal()
+                    continue
+                }
+                if counters.status != seen?.status { requestsChanged.signal() }
                 if counters.dispatch != seen?.dispatch { dispatchNeeded.signal() }
                 if counters.work != seen?.work { workQueued.signal() }
                 seen = counters
@@ -67,13 +70,14 @@ package struct SQLiteChangeWatcher: Service {
 
 extension SQLiteRequestStore {
     /// The counters of `store_events`, advanced by triggers.
-    package func eventCounters() async throws -> (dispatch: Int64, work: Int64) {
+    package func eventCounters() async throws -> (dispatch: Int64, work: Int64, status: Int64) {
         try await read { db in
-            var counters: (dispatch: Int64, work: Int64) = (0, 0)
+            var counters: (dispatch: Int64, work: Int64, status: Int64) = (0, 0, 0)
             for row in try Row.fetchAll(db, sql: "SELECT kind, counter FROM store_events") {
                 switch row["kind"] as String {
                 case "dispatch": counters.dispatch = row["counter"]
                 case "work": counters.work = row["counter"]
+                case "status": counters.status = row["counter"]
                 default: break
                 }
             }

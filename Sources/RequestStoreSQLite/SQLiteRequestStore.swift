@@ -155,8 +155,14 @@ package final class SQLiteRequestStore: RequestStoreBackend {
                 revocations.append(Revocation(id: id, previousStatus: status, orphanedResult: nil))
             } else {
                 try db.execute(sql: "DELETE FROM requests WHERE id = ?", arguments: [idText])
+                var result = SQLiteRow.result(row)
+                if let key = result?.key,
+                    try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM requests WHERE staging_key = ?)", arguments: [key]) == true
+                {
+                    result = nil  // reused by another request, which keeps it
+                }
                 revocations.append(
-                    Revocation(id: id, previousStatus: status, orphanedResult: SQLiteRow.result(row), orphanedArchiveInput: SQLiteRow.input(row)))
+                    Revocation(id: id, previousStatus: status, orphanedResult: result, orphanedArchiveInput: SQLiteRow.input(row)))
             }
         }
         return revocations
@@ -231,9 +237,10 @@ package final class SQLiteRequestStore: RequestStoreBackend {
         }
     }
 
-    package func markQueued(_ ids: [RequestIdentifier], at now: Date) async throws -> Int {
+    package func markQueued(_ ids: [RequestIdentifier], at now: Date, leadership: BrokerLeadership?) async throws -> Int {
         guard !ids.isEmpty else { return 0 }
         return try await write { db in
+            if let leadership { try Self.checkLeadership(leadership, db) }
             var queued = 0
             for chunk in ids.chunked(into: 500) {
                 var arguments: StatementArguments = [now.timeIntervalSince1970, "queued", now.timeIntervalSince1970]

@@ -140,6 +140,52 @@ enum SQLiteSchema {
                     """
             )
         }
+        migrator.registerMigration("v8: broker leadership") { db in
+            // The lease that lets exactly one of several brokers dispatch; `term` fences a
+            // dispatch against a takeover (see BrokerLeadership).
+            try db.execute(
+                sql: """
+                    CREATE TABLE broker_leadership (
+                        id INTEGER PRIMARY KEY CHECK (id = 1), holder TEXT NOT NULL, term INTEGER NOT NULL, expires_at REAL NOT NULL);
+                    INSERT INTO broker_leadership VALUES (1, '', 0, 0);
+                    """
+            )
+        }
+        migrator.registerMigration("v9: idempotency keys") { db in
+            // The request each user's Idempotency-Key gave, for a day (see IdempotencyKey).
+            try db.execute(
+                sql: """
+                    CREATE TABLE idempotency_keys (
+                        username TEXT NOT NULL, key TEXT NOT NULL, request_id TEXT NOT NULL, digest TEXT NOT NULL, created_at REAL NOT NULL,
+                        PRIMARY KEY (username, key)) WITHOUT ROWID;
+                    CREATE INDEX idempotency_keys_by_age ON idempotency_keys(created_at);
+                    """
+            )
+        }
+        migrator.registerMigration("v10: reusable results") { db in
+            // Finds a staged result of the same request (collections with reuse-results).
+            try db.execute(
+                sql: """
+                    CREATE INDEX requests_reusable ON requests(collection, datasource, request_normalised, updated_at)
+                    WHERE status = 'processed' AND staging_key IS NOT NULL
+                    """
+            )
+        }
+        migrator.registerMigration("v11: status events") { db in
+            // A counter of status changes, so that held polls look again only when a status
+            // changed, not at every commit (a broker renews its lease every few seconds).
+            try db.execute(
+                sql: """
+                    INSERT INTO store_events VALUES ('status', 0);
+                    CREATE TRIGGER requests_status_event AFTER UPDATE OF status ON requests WHEN OLD.status != NEW.status BEGIN
+                        UPDATE store_events SET counter = counter + 1 WHERE kind = 'status';
+                    END;
+                    CREATE TRIGGER requests_deleted_event AFTER DELETE ON requests BEGIN
+                        UPDATE store_events SET counter = counter + 1 WHERE kind = 'status';
+                    END;
+                    """
+            )
+        }
         return migrator
     }
 }

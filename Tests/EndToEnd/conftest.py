@@ -43,6 +43,8 @@ import requests
 REPO_ROOT = Path(__file__).resolve().parents[2]
 POLYTOPE_BIN = Path(os.environ.get("POLYTOPE_BIN", str(REPO_ROOT / ".build" / "debug" / "polytope"))).absolute()
 DEFAULT_CONFIG = REPO_ROOT / "polytope.yaml"
+# Read right after polytope.yaml by every server: results are not reused (see the file).
+E2E_DEFAULTS = REPO_ROOT / "Tests" / "EndToEnd" / "e2e-defaults.yaml"
 
 DEMO = ("demo", "demo")
 ALICE = ("alice", "alice-password")
@@ -192,6 +194,7 @@ class PolytopeServer:
             command += ["--role", self.roles] if self.roles else ["--all"]
             command += [
                 "--config", str(DEFAULT_CONFIG),
+                "--config", str(E2E_DEFAULTS),
                 "--config", str(self.overlay),
             ]
             command += ["--config", str(self.override)] if self.override_config else []

@@ -25,7 +25,7 @@ import uuid
 import pytest
 import requests
 
-from conftest import DEFAULT_CONFIG, DEMO, OVERLAY_CONFIG, REPO_ROOT, Api
+from conftest import DEFAULT_CONFIG, DEMO, E2E_DEFAULTS, OVERLAY_CONFIG, REPO_ROOT, Api
 
 sys.path.insert(0, str(REPO_ROOT / "scripts"))
 from netns_lan import Lan  # noqa: E402  (shared with the scale-out benchmark)
@@ -52,7 +52,8 @@ class Host:
         self.process = None
 
     def start(self, binary):
-        command = [str(binary), "serve", "--role", self.roles, "--config", str(DEFAULT_CONFIG), "--config", str(self.overlay),
+        command = [str(binary), "serve", "--role", self.roles, "--config", str(DEFAULT_CONFIG), "--config", str(E2E_DEFAULTS),
+                   "--config", str(self.overlay),
                    "--host", self.lan.address(self.host), "--port", str(PORT), "--data-dir", str(self.workdir / "data")]
         with open(self.log_path, "ab") as log:
             self.process = self.lan.popen(self.host, command, cwd=self.workdir, stdin=subprocess.DEVNULL, stdout=log,

@@ -28,7 +28,9 @@ package enum RequestStoreConformance {
 
     /// Every check: the basic ones, lists and their pages, archive inputs, and every status
     /// change the store's API can attempt.
-    package static let checks: [Check] = basicChecks + listChecks + archiveInputChecks + transitionChecks
+    package static let checks: [Check] =
+        basicChecks + listChecks + archiveInputChecks + transitionChecks + leadershipChecks
+        + idempotencyChecks + reuseChecks
 
     static let basicChecks: [Check] = [
         Check(description: "expiry notes are kept until pruned") { store in
@@ -342,4 +344,5 @@ package struct ConformanceFailure: Error, CustomStringConvertible {
 
 extension Date {
     static func + (date: Date, seconds: Double) -> Date { date.addingTimeInterval(seconds) }
+    static func - (date: Date, seconds: Double) -> Date { date.addingTimeInterval(-seconds) }
 }

@@ -56,4 +56,30 @@ struct SQLiteChangeWatcherTests {
             group.cancelAll()
         }
     }
+
+    @Test("held polls look again when a status changes, not at commits that change none (a broker's lease renewal)")
+    func statusChangesOnly() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let configuration = SQLiteRequestStore.Configuration(path: directory.file("polytope.sqlite"))
+        let here = try SQLiteRequestStore(configuration: configuration, logger: Logger.quiet)
+        let there = try SQLiteRequestStore(configuration: configuration, logger: Logger.quiet)
+        let requestsChanged = WakeSignal()
+        let watcher = SQLiteChangeWatcher(
+            store: here, dispatchNeeded: WakeSignal(), workQueued: WakeSignal(), requestsChanged: requestsChanged, logger: Logger.quiet)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await watcher.run() }
+            try await Task.sleep(for: .milliseconds(200))
+            let record = Fixtures.record()
+            try await there.insert(record)
+            _ = await arrives(requestsChanged, within: 0.5)
+            _ = try await there.claimLeadership(holder: "b", until: Date() + 60, at: Date())
+            #expect(await !arrives(requestsChanged, within: 0.3), "a lease renewal changes no status")
+            #expect(try await there.markQueued([record.id], at: Date()) == 1)
+            #expect(await arrives(requestsChanged, within: 2), "a status change wakes held polls")
+            _ = try await there.revoke(id: record.id, ofUser: record.user.username, at: Date())
+            #expect(await arrives(requestsChanged, within: 2), "so does a deletion")
+            group.cancelAll()
+        }
+    }
 }

@@ -3,7 +3,7 @@ module of this package with NAME (for --only), TITLE (its section of docs/benchm
 SUMMARY (its line in --help) and run(ctx, section); adding one is adding its module and
 its line here."""
 
-from . import dispatch, download, dummy, echo, queue, scaleout, store, submit
+from . import dispatch, download, dummy, echo, features, queue, scaleout, store, submit
 
 BENCHMARKS = [
     submit,
@@ -14,6 +14,7 @@ BENCHMARKS = [
     dispatch,
     scaleout,
     queue,
+    features,
 ]
 
 NAMES = [benchmark.NAME for benchmark in BENCHMARKS]

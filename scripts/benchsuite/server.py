@@ -47,12 +47,17 @@ def system_busy_ticks():
     return sum(values[:3]) + sum(values[5:8])
 
 
-def vm_hwm_kb(pid):
+def vm_kb(pid, field):
+    """A memory figure of /proc/<pid>/status in KiB: VmHWM (peak RSS), VmRSS..."""
     with open(f"/proc/{pid}/status") as f:
         for line in f:
-            if line.startswith("VmHWM:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1])
     return 0
+
+
+def vm_hwm_kb(pid):
+    return vm_kb(pid, "VmHWM")
 
 
 class CpuMeter:
@@ -112,7 +117,10 @@ class Context:
         self._counter = 0
         common = self.tmp / "common.yaml"
         # Per-request info lines are turned off: the figures measure the service, not its log.
-        common.write_text(json.dumps({"logging": {"level": args.log_level, "format": "text"}}) + "\n")
+        # Benchmarks submit identical requests to measure the pipeline, so results are never
+        # reused (polytope.yaml's debug collection reuses them for 10 minutes).
+        common.write_text(
+            json.dumps({"logging": {"level": args.log_level, "format": "text"}, "collections": {"debug": {"reuse-results": "off"}}}) + "\n")
         self.common_overlay = common
 
     def new_dir(self, name):

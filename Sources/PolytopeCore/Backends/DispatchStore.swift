@@ -17,8 +17,20 @@ package protocol DispatchStore: Sendable {
 
     /// Moves the given requests from `waiting` to `queued`. Requests that are no longer
     /// waiting (revoked meanwhile) are skipped.
+    /// - Parameter leadership: the term the caller dispatches in; if the store's lease has
+    ///   moved on since, nothing is queued and `LeadershipLost` is thrown. Nil: unfenced
+    ///   (tools and tests).
     /// - Returns: how many were queued.
-    func markQueued(_ ids: [RequestIdentifier], at now: Date) async throws -> Int
+    func markQueued(_ ids: [RequestIdentifier], at now: Date, leadership: BrokerLeadership?) async throws -> Int
+
+    /// Takes or renews the brokers' leadership lease for `holder` until `expiry`: granted
+    /// when `holder` already holds it or it lapsed before `now`; otherwise unchanged.
+    /// - Returns: the lease as it now stands (held by `holder` or by another broker).
+    func claimLeadership(holder: String, until expiry: Date, at now: Date) async throws -> BrokerLeadership
+
+    /// Ends `holder`'s lease at once (graceful shutdown), so a standby takes over without
+    /// waiting for it to lapse. Does nothing if `holder` does not hold it.
+    func releaseLeadership(holder: String, at now: Date) async throws
 
     /// Fails a request that is still waiting (it can never run, e.g. its collection is gone).
     func failWaiting(_ id: RequestIdentifier, message: String, at now: Date) async throws
@@ -27,6 +39,13 @@ package protocol DispatchStore: Sendable {
     /// requests whose worker vanished.
     /// - Parameter maximumAttempts: a request started this many times fails instead of being requeued.
     func recoverExpiredLeases(at now: Date, maximumAttempts: Int) async throws -> [LeaseRecovery]
+}
+
+extension DispatchStore {
+    /// Moves the given requests from `waiting` to `queued`, unfenced (tools and tests).
+    package func markQueued(_ ids: [RequestIdentifier], at now: Date) async throws -> Int {
+        try await markQueued(ids, at: now, leadership: nil)
+    }
 }
 
 /// Position in the waiting list (requests arrive in a strict order).

@@ -13,6 +13,22 @@ package protocol FrontendStore: QueueStandingStore {
     /// survives a crash of the process at any later moment.
     func insert(_ record: RequestRecord) async throws
 
+    /// Records a new request under the user's idempotency key, unless a request of the same
+    /// user under the same key, recorded after `since`, still exists: then records nothing
+    /// and returns that one. Of concurrent submissions with one key, exactly one is recorded.
+    func insert(_ record: RequestRecord, idempotencyKey: IdempotencyKey, since: Date) async throws -> IdempotentSubmission?
+
+    /// Records `record` as already processed, with the result of the newest processed
+    /// retrieval of the same collection, datasource and normalised request that finished
+    /// after `since` and is still staged (results shared so are deleted only with the last
+    /// request that holds them). The new request keeps the source's `updatedAt`, so it
+    /// expires with the result and never makes it look younger. Records nothing if there is none.
+    /// - Returns: the id of the request whose result was reused, or nil.
+    func insertReusingResult(_ record: RequestRecord, since: Date) async throws -> RequestIdentifier?
+
+    /// The request `username` submitted under `key` after `since`, if it still exists.
+    func idempotentSubmission(username: String, key: String, since: Date) async throws -> IdempotentSubmission?
+
     /// The request with `id`, whatever its owner; nil if unknown. Revoked requests are
     /// returned too (callers hide them).
     func request(id: RequestIdentifier) async throws -> RequestRecord?
@@ -56,7 +72,8 @@ package struct Revocation: Sendable, Hashable {
     package var id: RequestIdentifier
     /// The status the request had when revoked.
     package var previousStatus: RequestStatus
-    /// A staged result that is no longer referenced and should be deleted from staging.
+    /// A staged result that is no longer referenced (not even by a request that reused it)
+    /// and should be deleted from staging.
     package var orphanedResult: StagedResult?
     /// The staged upload of an archive request that will not be archived now.
     package var orphanedArchiveInput: StagedResult?

@@ -19,6 +19,9 @@ package protocol RetentionStore: Sendable {
     /// Forgets notes of expiry older than `cutoff`.
     func pruneExpiryNotes(before cutoff: Date) async throws
 
+    /// Forgets idempotency keys recorded before `cutoff`.
+    func pruneIdempotencyKeys(before cutoff: Date) async throws
+
     /// Which of `keys` a request references, as its result or as its archive input (the
     /// others are orphaned objects).
     func referencedStagingKeys(among keys: [String]) async throws -> Set<String>

@@ -10,11 +10,15 @@ package struct CollectionDefinition: Sendable {
     package var routes: [DatasourceRoute]
     /// The language requests are normalised in before matching; nil keeps them as sent.
     package var language: (any RequestLanguage)?
+    /// How old a staged result of an identical retrieval may be to answer a new one instead
+    /// of running it again; nil: every request runs.
+    package var reuseResults: Duration?
 
     package init(
         name: String, access: AccessRule = .everyone, limits: CollectionLimits = CollectionLimits(), routes: [DatasourceRoute],
-        language: (any RequestLanguage)? = nil
+        language: (any RequestLanguage)? = nil, reuseResults: Duration? = nil
     ) {
+        self.reuseResults = reuseResults
         self.name = name
         self.access = access
         self.limits = limits

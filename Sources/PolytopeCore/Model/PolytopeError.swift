@@ -13,7 +13,8 @@ package struct PolytopeError: UserFacingError, Sendable, CustomStringConvertible
     /// The category of an error; each maps to one HTTP status.
     package struct Code: Sendable, Hashable, CustomStringConvertible {
         private enum Base: String, Sendable, Hashable {
-            case invalidRequest, unauthenticated, forbidden, notFound, conflict, tooLarge, tooManyRequests, timeout, internalError
+            case invalidRequest, unauthenticated, forbidden, notFound, conflict, unprocessable, tooLarge, tooManyRequests, timeout
+            case internalError
             case unavailable
         }
         private let base: Base
@@ -28,6 +29,9 @@ package struct PolytopeError: UserFacingError, Sendable, CustomStringConvertible
         package static let notFound = Code(base: .notFound)
         /// The thing is not in a state that allows the operation (HTTP 409).
         package static let conflict = Code(base: .conflict)
+        /// Well-formed, but contradicts what the caller sent before, e.g. an idempotency key
+        /// reused for a different request (HTTP 422).
+        package static let unprocessable = Code(base: .unprocessable)
         /// The request body is over a configured limit (HTTP 413).
         package static let tooLarge = Code(base: .tooLarge)
         /// The caller must slow down: a rate or queue limit (HTTP 429).

@@ -17,6 +17,16 @@ package struct PolytopeMetrics: Sendable {
         counter("polytope_requests_submitted_total", ["collection": collection, "datasource": datasource]).increment()
     }
 
+    /// A retrieval was answered from the staged result of an identical earlier one (`reuse-results`).
+    package func resultReused(collection: String, datasource: String) {
+        counter("polytope_results_reused_total", ["collection": collection, "datasource": datasource]).increment()
+    }
+
+    /// A submission repeated with its Idempotency-Key was answered with the first request.
+    package func idempotentReplay(collection: String) {
+        counter("polytope_idempotent_replays_total", ["collection": collection]).increment()
+    }
+
     /// A request reached a final status (`processed` or `failed`) in a worker, or failed at dispatch.
     package func requestFinished(collection: String, datasource: String, status: RequestStatus) {
         counter(

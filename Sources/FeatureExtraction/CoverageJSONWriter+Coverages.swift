@@ -1,0 +1,251 @@
+/// The coverages of each layout.
+extension CoverageJSONWriter {
+    /// Per requested point (selection entry), every group's coverage: PointSeries, Position and
+    /// VerticalProfile answers.
+    mutating func writePointCoverages(to output: inout JSONBytes) throws(CoverageEncodingError) {
+        guard let reference = pending.values.min(by: { $0.fieldNumber < $1.fieldNumber })?.selection else {
+            pending = [:]
+            return
+        }
+        for field in pending.values where field.selection.count != reference.count {
+            throw CoverageEncodingError("field \(field.fieldNumber) answers \(field.selection.count) points, others \(reference.count)")
+        }
+        for point in 0..<reference.count {
+            for group in plan.groups {
+                try writePointCoverage(group, point: point, coordinates: reference, to: &output)
+            }
+        }
+        pending = [:]
+    }
+
+    private mutating func writePointCoverage(
+        _ group: CoveragePlan.Group, point: Int, coordinates: GridSelection, to output: inout JSONBytes
+    ) throws(CoverageEncodingError) {
+        let first = plan.fields[group.fieldNumbers[0]]
+        let levels = plan.distinctValues(of: "levelist", in: group)
+        let metadata = try MarsMetadata.entries(
+            keys: first, layout: plan.layout, firstLevel: levels.first.flatMap { $0.isEmpty ? nil : $0 }, firstStep: nil)
+        // The axis the values run along within the coverage, and each field's place on it.
+        let axisKey: [String]
+        let times: [String]
+        switch plan.layout {
+        case .verticalProfile:
+            axisKey = ["levelist"]
+            times = [try validTime(of: first)]
+        case .pointSeries(timeAxis: .date):
+            axisKey = ["date", "time"]
+            times = try distinctTimes(in: group)
+        default:
+            axisKey = ["step"]
+            times = try distinctTimes(in: group)
+        }
+        let positions = axisPositions(of: group, along: axisKey)
+        beginCoverage(&output)
+        writeMetadata(metadata, to: &output)
+        output.raw(",\"type\":\"Coverage\",\"domain\":{\"type\":\"Domain\",\"axes\":{\"latitude\":{\"values\":[")
+        output.number(Self.rounded(coordinates.latitudes[point]))
+        output.raw("]},\"longitude\":{\"values\":[")
+        output.number(Self.rounded(coordinates.longitudes[point]))
+        output.raw("]},\"levelist\":{\"values\":[")
+        if case .verticalProfile = plan.layout {
+            for (index, level) in levels.enumerated() {
+                if index > 0 { output.comma() }
+                output.marsValue(MarsScalar(numberOrText: level.isEmpty ? "0" : level))
+            }
+        } else {
+            output.marsValue(MarsScalar(numberOrText: levels.first.flatMap { $0.isEmpty ? nil : $0 } ?? "0"))
+        }
+        output.raw("]},\"t\":{\"values\":[")
+        writeStrings(times, to: &output)
+        output.raw("]}}},\"ranges\":{")
+        for (index, param) in params(of: group).enumerated() {
+            if index > 0 { output.comma() }
+            var values = [Double?](repeating: nil, count: positions.total)
+            for number in group.fieldNumbers where plan.fields[number]["param"] == param {
+                values[positions.place[number]!] = pending[number]?.values[point]
+            }
+            writeRange(param: param, values: values, axisName: plan.layout == .verticalProfile ? "levelist" : nil, to: &output)
+        }
+        output.raw("}}")
+    }
+
+    /// A MultiPoint or Trajectory coverage: all points of one group.
+    mutating func writeGroupCoverage(_ group: CoveragePlan.Group, to output: inout JSONBytes) throws(CoverageEncodingError) {
+        let first = plan.fields[group.fieldNumbers[0]]
+        let levels = plan.distinctValues(of: "levelist", in: group)
+        let steps = plan.distinctValues(of: "step", in: group)
+        let metadata = try MarsMetadata.entries(
+            keys: first, layout: plan.layout, firstLevel: levels.first.flatMap { $0.isEmpty ? nil : $0 },
+            firstStep: steps.first.flatMap { $0.isEmpty ? nil : $0 })
+        // Slices: the (level, step) combinations in order; each holds one field per param.
+        var slices: [[String]] = []
+        for number in group.fieldNumbers {
+            let keys = plan.fields[number]
+            let slice = [keys["levelist"] ?? "", plan.layout == .trajectory ? keys["step"] ?? "" : ""]
+            if !slices.contains(slice) { slices.append(slice) }
+        }
+        slices.sort {
+            (levels.firstIndex(of: $0[0]) ?? 0, steps.firstIndex(of: $0[1]) ?? 0) < (
+                levels.firstIndex(of: $1[0]) ?? 0, steps.firstIndex(of: $1[1]) ?? 0
+            )
+        }
+        let params = params(of: group)
+        func field(_ param: String, _ slice: [String]) -> ExtractedField? {
+            for number in group.fieldNumbers {
+                let keys = plan.fields[number]
+                if keys["param"] == param, (keys["levelist"] ?? "") == slice[0],
+                    plan.layout != .trajectory || (keys["step"] ?? "") == slice[1]
+                {
+                    return pending[number]
+                }
+            }
+            return nil
+        }
+        // Each slice's points come from the first of its fields that arrived.
+        var sliceSelections: [GridSelection] = []
+        for slice in slices {
+            var selection = GridSelection()
+            for param in params {
+                if let found = field(param, slice) {
+                    selection = found.selection
+                    break
+                }
+            }
+            sliceSelections.append(selection)
+        }
+        beginCoverage(&output)
+        writeMetadata(metadata, to: &output)
+        output.raw(",\"type\":\"Coverage\",\"domain\":{\"type\":\"Domain\",\"axes\":{")
+        if case .multiPoint = plan.layout {
+            output.raw("\"t\":{\"values\":[")
+            writeStrings([try referenceTime(of: first)], to: &output)
+            output.raw("]},")
+        }
+        output.raw("\"composite\":{\"dataType\":\"tuple\",\"coordinates\":[")
+        writeStrings(referencingCoordinates, to: &output)
+        output.raw("],\"values\":[")
+        var wroteOne = false
+        for (slice, selection) in zip(slices, sliceSelections) {
+            let level = MarsScalar(numberOrText: slice[0].isEmpty ? "0" : slice[0])
+            for point in 0..<selection.count {
+                if wroteOne { output.comma() }
+                wroteOne = true
+                output.open(UInt8(ascii: "["))
+                if plan.layout == .trajectory {
+                    output.marsValue(MarsTime.normalisedStep(slice[1].isEmpty ? "0" : slice[1]))
+                    output.comma()
+                }
+                output.number(Self.rounded(selection.latitudes[point]))
+                output.comma()
+                output.number(Self.rounded(selection.longitudes[point]))
+                output.comma()
+                output.marsValue(level)
+                output.open(UInt8(ascii: "]"))
+            }
+        }
+        output.raw("]}}},\"ranges\":{")
+        for (index, param) in params.enumerated() {
+            if index > 0 { output.comma() }
+            var values: [Double?] = []
+            for (slice, selection) in zip(slices, sliceSelections) {
+                if let field = field(param, slice) {
+                    guard field.values.count == selection.count else {
+                        throw CoverageEncodingError("fields of one coverage lie on different grids (field \(field.fieldNumber))")
+                    }
+                    values += field.values
+                } else {
+                    values += [Double?](repeating: nil, count: selection.count)
+                }
+            }
+            writeRange(param: param, values: values, axisName: nil, to: &output)
+        }
+        output.raw("}}")
+        for number in group.fieldNumbers { pending[number] = nil }
+    }
+
+    // MARK: Pieces
+
+    private func writeMetadata(_ metadata: MarsMetadata.Entries, to output: inout JSONBytes) {
+        output.raw("{\"mars:metadata\":{")
+        for (index, entry) in metadata.enumerated() {
+            if index > 0 { output.comma() }
+            output.key(entry.key)
+            output.marsValue(entry.value)
+        }
+        output.raw("}")
+    }
+
+    private func writeRange(param: String, values: [Double?], axisName: String?, to output: inout JSONBytes) {
+        let name = parameters.entry(forParam: param).shortName
+        output.key(name)
+        output.raw("{\"type\":\"NdArray\",\"dataType\":\"float\",\"shape\":[")
+        output.integer(values.count)
+        output.raw("],\"axisNames\":[")
+        output.string(axisName ?? name)
+        output.raw("],\"values\":[")
+        for (index, value) in values.enumerated() {
+            if index > 0 { output.comma() }
+            output.number(value)
+        }
+        output.raw("]}")
+    }
+
+    private func writeStrings(_ strings: [String], to output: inout JSONBytes) {
+        for (index, text) in strings.enumerated() {
+            if index > 0 { output.comma() }
+            output.string(text)
+        }
+    }
+
+    /// The group's params in the plan's order.
+    private func params(of group: CoveragePlan.Group) -> [String] {
+        let present = Set(group.fieldNumbers.map { plan.fields[$0]["param"]! })
+        return plan.params.filter { present.contains($0) }
+    }
+
+    /// Each field's position along the coverage's axis (the distinct values of `keys`, in order).
+    private func axisPositions(of group: CoveragePlan.Group, along keys: [String]) -> (total: Int, place: [Int: Int]) {
+        var seen: [[String]: Int] = [:]
+        var place: [Int: Int] = [:]
+        for number in group.fieldNumbers {
+            let value = keys.map { plan.fields[number][$0] ?? "" }
+            if seen[value] == nil { seen[value] = seen.count }
+            place[number] = seen[value]
+        }
+        return (seen.count, place)
+    }
+
+    /// The valid times of the group's distinct (date, time, step), in order.
+    private func distinctTimes(in group: CoveragePlan.Group) throws(CoverageEncodingError) -> [String] {
+        var times: [String] = []
+        var seen: Set<[String]> = []
+        let keys = plan.layout == .pointSeries(timeAxis: .date) ? ["date", "time"] : ["step"]
+        for number in group.fieldNumbers {
+            let value = keys.map { plan.fields[number][$0] ?? "" }
+            guard seen.insert(value).inserted else { continue }
+            times.append(try validTime(of: plan.fields[number]))
+        }
+        return times
+    }
+
+    private func referenceTime(of keys: [String: String]) throws(CoverageEncodingError) -> String {
+        guard let date = keys["date"], let time = MarsTime(date: date, time: keys["time"]) else {
+            throw CoverageEncodingError("date '\(keys["date"] ?? "")' with time '\(keys["time"] ?? "")' is not a date and time")
+        }
+        return time.isoText
+    }
+
+    private func validTime(of keys: [String: String]) throws(CoverageEncodingError) -> String {
+        guard let date = keys["date"], let time = MarsTime(date: date, time: keys["time"]),
+            let valid = time.adding(step: keys["step"] ?? "0")
+        else {
+            throw CoverageEncodingError("date '\(keys["date"] ?? "")', time '\(keys["time"] ?? "")' and step '\(keys["step"] ?? "")' are not a time")
+        }
+        return valid.isoText
+    }
+
+    /// Coordinates rounded to 12 decimals, as polytope rounds its axis values.
+    static func rounded(_ value: Double) -> Double {
+        (value * 1e12).rounded() / 1e12
+    }
+}

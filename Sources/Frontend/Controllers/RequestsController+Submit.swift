@@ -1,0 +1,183 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import PolytopeCore
+import PolytopeHTTP
+
+extension RequestsController {
+    /// `POST /api/v1/requests/<collection>`: checks, records and answers a submission; with an
+    /// `Idempotency-Key`, a repeat gives back the first request; in a collection with
+    /// `reuse-results`, an identical retrieval is answered from an earlier staged result.
+    @Sendable func submit(_ request: Request, context: PolytopeRequestContext) async throws -> Response {
+        let user = try context.requireUser()
+        let name = try context.parameters.require("name")
+        let collection = try usableCollection(name, by: user)
+        // With an Idempotency-Key, a retry of an accepted submission is answered even when the
+        // user is at max-waiting-per-user: admission waits until the key is known to be new.
+        let hasKey = request.headers[.idempotencyKey] != nil
+        if !hasKey { try await standing.admit(user, collection: collection, retryAfter: configuration.retryAfterSeconds) }
+        if let declared = request.headers[.contentLength].flatMap(Int.init), declared > configuration.maximumBodySize {
+            throw tooLarge()
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: configuration.maximumBodySize)
+        } catch is NIOTooManyBytesError {
+            throw tooLarge()
+        }
+        let body = try SubmissionBody(json: buffer, parser: RequestTextParser(limits: configuration.requestLimits))
+        let idempotencyKey = try IdempotentSubmit.key(request.headers, collection: name, body: buffer)
+        let keySince = wallClock.now().addingTimeInterval(-IdempotencyKey.window.timeInterval)
+        if let idempotencyKey {
+            if let earlier = try await store.idempotentSubmission(username: user.username, key: idempotencyKey.key, since: keySince) {
+                return try await replay(earlier, key: idempotencyKey, request: request, context: context)
+            }
+            try await standing.admit(user, collection: collection, retryAfter: configuration.retryAfterSeconds)
+        }
+        if body.verb == .archive && !body.sourceURL.isEmpty && !configuration.allowsArchiveSource(body.sourceURL) {
+            let allowed = configuration.archiveSources.isEmpty ? "none" : configuration.archiveSources.joined(separator: ", ")
+            throw PolytopeError.invalidRequest(
+                "This server fetches archive data only from URLs starting with: \(allowed) (server.archive-sources); "
+                    + "upload the data instead (\"url\": \"\", as polytope archive does with a local file).")
+        }
+        // An archive request waits for its data (`POST /api/v1/uploads/<id>`) before the broker sees it.
+        // With a `url`, a worker fetches the data itself.
+        let status: RequestStatus = body.verb == .archive && body.sourceURL.isEmpty ? .uploading : .waiting
+        let record = try newRecord(
+            verb: body.verb, text: body.text, document: body.document, in: collection, by: user, status: status,
+            sourceURL: body.verb == .archive && !body.sourceURL.isEmpty ? body.sourceURL : nil)
+        let (id, selectedDatasource) = (record.id, record.datasource)
+        if idempotencyKey == nil, let response = try await answerFromEarlierResult(record, collection: collection, request: request, context: context)
+        {
+            return response
+        }
+        if let idempotencyKey {
+            if let earlier = try await store.insert(record, idempotencyKey: idempotencyKey, since: keySince) {
+                return try await replay(earlier, key: idempotencyKey, request: request, context: context)
+            }
+        } else {
+            try await store.insert(record)
+        }
+        InjectedFault.crashAfterSubmitCommit.strikeIfArmed()
+        metrics.requestSubmitted(collection: name, datasource: selectedDatasource)
+        if status == .uploading {
+            let upload = urls.upload(id, for: request)
+            context.logger.info("archive request accepted; waiting for its data", metadata: ["request-id": "\(id)", "collection": "\(name)"])
+            return JSONResponse.encode(
+                ["id": id.description, "status": status.rawValue, "message": "Request \(id) accepted; upload the data to \(upload)."],
+                status: .accepted,
+                headers: [.location: upload, .retryAfter: "\(configuration.retryAfterSeconds)"]
+            )
+        }
+        dispatchNeeded.signal()
+        context.logger.info(
+            "request accepted",
+            metadata: ["request-id": "\(id)", "collection": "\(name)", "datasource": "\(selectedDatasource)"]
+        )
+        let location = urls.request(id, for: request)
+        return JSONResponse.encode(
+            ["id": id.description, "status": RequestStatus.waiting.rawValue, "message": "Request \(id) accepted; poll \(location) for its status."],
+            status: .accepted,
+            headers: [.location: location, .retryAfter: "\(configuration.retryAfterSeconds)"]
+        )
+    }
+
+    /// With the collection's `reuse-results`, records a retrieval identical to one whose
+    /// result is still staged and young enough as processed with that result, and answers it;
+    /// nil when there is none (the request then runs).
+    private func answerFromEarlierResult(
+        _ record: RequestRecord, collection: CollectionDefinition, request: Request, context: PolytopeRequestContext
+    ) async throws -> Response? {
+        guard let window = collection.reuseResults, record.verb == .retrieve, record.status == .waiting else { return nil }
+        let now = record.createdAt
+        var reusing = record
+        reusing.status = .processed
+        reusing.statusHistory.append(StatusChange(status: .processed, at: now))
+        reusing.userMessage =
+            "Answered from the staged result of an identical request (collection \(record.collection) reuses results up to "
+            + "\(Int(window.timeInterval.rounded())) s old)."
+        guard let source = try await store.insertReusingResult(reusing, since: now.addingTimeInterval(-window.timeInterval)) else { return nil }
+        metrics.requestSubmitted(collection: record.collection, datasource: record.datasource)
+        metrics.resultReused(collection: record.collection, datasource: record.datasource)
+        context.logger.info(
+            "request answered from an earlier identical request's result",
+            metadata: ["request-id": "\(record.id)", "reused-from": "\(source)", "collection": "\(record.collection)"])
+        let location = urls.request(record.id, for: request)
+        return JSONResponse.encode(
+            ["id": record.id.description, "status": RequestStatus.processed.rawValue, "message": reusing.userMessage],
+            status: .accepted,
+            headers: [.location: location, .retryAfter: "0"]
+        )
+    }
+
+    /// The answer to a submission whose Idempotency-Key gave `earlier`: that request's id
+    /// and status, as when it was accepted (202, to be polled), or 422 for a different body.
+    private func replay(_ earlier: IdempotentSubmission, key: IdempotencyKey, request: Request, context: PolytopeRequestContext) async throws
+        -> Response
+    {
+        try IdempotentSubmit.checkSameSubmission(earlier, key)
+        guard let record = try await store.request(id: earlier.id), record.status != .revoked else {
+            throw PolytopeError(.conflict, "Request \(earlier.id), submitted with this Idempotency-Key, was revoked; use a new key.")
+        }
+        metrics.idempotentReplay(collection: record.collection)
+        context.logger.info("submission repeated with its Idempotency-Key; answered with the first request", metadata: ["request-id": "\(record.id)"])
+        let location = record.status == .uploading ? urls.upload(record.id, for: request) : urls.request(record.id, for: request)
+        return JSONResponse.encode(
+            [
+                "id": record.id.description, "status": record.status.rawValue,
+                "message": "Request \(record.id) accepted; poll \(location) for its status.",
+            ],
+            status: .accepted,
+            headers: [.location: location, .retryAfter: "\(configuration.retryAfterSeconds)", .idempotentReplayed: "true"]
+        )
+    }
+
+    /// The collection `name` if `user` may submit to it; 404 naming the collections they may
+    /// use, or 403.
+    func usableCollection(_ name: String, by user: User) throws -> CollectionDefinition {
+        guard let collection = catalog[name] else {
+            throw PolytopeError.notFound(
+                "Collection '\(name.prefix(128))' not found; available collections: \(catalog.names(visibleTo: user).joined(separator: ", ")).")
+        }
+        guard collection.admits(user) else {
+            throw PolytopeError.forbidden(
+                "You are not allowed to use collection '\(name)'; it requires \(collection.access).")
+        }
+        return collection
+    }
+
+    /// A new request with the datasource the collection selects for it (not stored yet).
+    /// - Throws: `PolytopeError.invalidRequest` when no datasource of the collection accepts it.
+    func newRecord(
+        verb: Verb, text: String, document: RequestDocument, in collection: CollectionDefinition, by user: User,
+        status: RequestStatus = .waiting, sourceURL: String? = nil
+    ) throws -> RequestRecord {
+        let id = RequestIdentifier()
+        let offered = DatasourceRequest(id: id, user: user, verb: verb, collection: collection.name, text: text, document: document)
+        let selection = try collection.select(offered)
+        var record = RequestRecord(
+            id: id, user: user, verb: verb, collection: collection.name, datasource: selection.route.name, status: status,
+            requestText: text, normalisedRequest: selection.document, createdAt: wallClock.now()
+        )
+        record.sourceURL = sourceURL
+        return record
+    }
+
+    /// Selects a datasource for the request and stores it with `status` (what the CDS front
+    /// shares with this one; the caller has checked the user's waiting limit).
+    /// - Throws: `PolytopeError.invalidRequest` when no datasource of the collection accepts it.
+    func accept(
+        verb: Verb, text: String, document: RequestDocument, into collection: CollectionDefinition, by user: User,
+        status: RequestStatus = .waiting, sourceURL: String? = nil
+    ) async throws -> RequestRecord {
+        let record = try newRecord(verb: verb, text: text, document: document, in: collection, by: user, status: status, sourceURL: sourceURL)
+        try await store.insert(record)
+        metrics.requestSubmitted(collection: collection.name, datasource: record.datasource)
+        return record
+    }
+
+    func tooLarge() -> PolytopeError {
+        PolytopeError(.tooLarge, "The request body is larger than the limit of \(configuration.maximumBodySize) bytes.")
+    }
+}

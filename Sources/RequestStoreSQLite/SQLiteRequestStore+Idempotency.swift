@@ -1,0 +1,45 @@
+import Foundation
+import GRDB
+import PolytopeCore
+
+extension SQLiteRequestStore {
+    package func insert(_ record: RequestRecord, idempotencyKey: IdempotencyKey, since: Date) async throws -> IdempotentSubmission? {
+        let arguments = try SQLiteRow(record).arguments
+        return try await write { db in
+            if let earlier = try Self.idempotentSubmission(db, username: record.user.username, key: idempotencyKey.key, since: since) {
+                return earlier
+            }
+            try db.execute(sql: SQLiteRow.insertSQL, arguments: arguments)
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO idempotency_keys (username, key, request_id, digest, created_at) VALUES (?, ?, ?, ?, ?)",
+                arguments: [
+                    record.user.username, idempotencyKey.key, record.id.description, idempotencyKey.digest, record.createdAt.timeIntervalSince1970,
+                ])
+            return nil
+        }
+    }
+
+    package func idempotentSubmission(username: String, key: String, since: Date) async throws -> IdempotentSubmission? {
+        try await read { db in try Self.idempotentSubmission(db, username: username, key: key, since: since) }
+    }
+
+    package func pruneIdempotencyKeys(before cutoff: Date) async throws {
+        try await write { db in
+            try db.execute(sql: "DELETE FROM idempotency_keys WHERE created_at < ?", arguments: [cutoff.timeIntervalSince1970])
+        }
+    }
+
+    /// The live request under `key`: recorded after `since` and not deleted since.
+    private static func idempotentSubmission(_ db: Database, username: String, key: String, since: Date) throws -> IdempotentSubmission? {
+        guard
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT k.request_id, k.digest FROM idempotency_keys k JOIN requests r ON r.id = k.request_id
+                    WHERE k.username = ? AND k.key = ? AND k.created_at >= ?
+                    """,
+                arguments: [username, key, since.timeIntervalSince1970])
+        else { return nil }
+        return IdempotentSubmission(id: try SQLiteRow.requestID(row["request_id"]), digest: row["digest"])
+    }
+}
