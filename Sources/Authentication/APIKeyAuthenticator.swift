@@ -66,7 +66,9 @@ package struct APIKeyAuthenticator: Authenticator, APIKeyIssuing {
         return user
     }
 
-    /// Issues a new key for `user`; returns the key (shown once) and its record.
+    /// Issues a new key for `user`; returns the key (shown once) and its record. Keys are
+    /// base64url, so they never contain `:` (cdsapi picks the CDS / OGC API - Processes
+    /// protocol only for such keys).
     package func issueKey(for user: User, label: String = "") async throws -> (key: String, record: APIKeyRecord) {
         let key = Self.randomToken(bytes: 32)
         let now = wallClock.now()

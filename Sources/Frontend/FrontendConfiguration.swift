@@ -23,6 +23,9 @@ package struct FrontendConfiguration: Sendable {
     package var maximumPollWait: Duration = .seconds(60)
     /// The broker's cap on active requests (`broker.max-active`), to explain waits it causes.
     package var maximumActive: Int?
+    /// The path prefix of the CDS / OGC API - Processes front (`server.processes-prefix`,
+    /// `api` → `/api/retrieve/v1/...`), without slashes; nil turns the front off.
+    package var processesPrefix: String? = "api"
 
     package init(maximumBodySize: Int = 1 << 20, maximumUploadSize: Int64 = 10 << 30, publicURL: String? = nil, retryAfterSeconds: Int = 1) {
         self.maximumBodySize = maximumBodySize

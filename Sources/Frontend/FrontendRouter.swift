@@ -48,7 +48,8 @@ package struct FrontendDependencies: Sendable {
     }
 }
 
-/// Adds the REST API of polytope-client to a router made by `HTTPRouting.makeRouter`.
+/// Adds the REST API of polytope-client, and the CDS / OGC API - Processes front, to a router
+/// made by `HTTPRouting.makeRouter`.
 package enum FrontendRouter {
     /// Adds `/api/v1`: the REST API of polytope-client.
     package static func addAPIRoutes(
@@ -90,6 +91,9 @@ package enum FrontendRouter {
             wallClock: dependencies.wallClock, configuration: configuration
         ).addRoutes(to: authenticated)
         AccountController(store: dependencies.store, catalog: dependencies.catalog).addRoutes(to: authenticated)
+        if let prefix = configuration.processesPrefix {
+            ProcessesController(requests: requests, prefix: prefix).addRoutes(to: router, authentication: dependencies.authentication)
+        }
         if let issuer = dependencies.keyIssuer {
             AuthKeysController(issuer: issuer).addRoutes(to: authenticated)
         }

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
@@ -19,6 +20,12 @@ package struct AuthenticationMiddleware: RouterMiddleware {
     let authenticators: [any Authenticator]
     let throttle: LoginThrottle
     let metrics: PolytopeMetrics
+    /// Whether a `PRIVATE-TOKEN: <key>` header (cdsapi, ecmwf-datastores-client) is read as
+    /// `Authorization: Bearer <key>` when there is no `Authorization` header.
+    private(set) var acceptsPrivateToken = false
+
+    /// The `PRIVATE-TOKEN` header of the CDS / OGC API - Processes clients.
+    package static let privateToken = HTTPField.Name("PRIVATE-TOKEN")!
 
     package init(authenticators: [any Authenticator], throttle: LoginThrottle = LoginThrottle(), metrics: PolytopeMetrics = PolytopeMetrics()) {
         self.authenticators = authenticators
@@ -30,6 +37,14 @@ package struct AuthenticationMiddleware: RouterMiddleware {
         var schemes: [String] = []
         for scheme in authenticators.flatMap(\.schemes) where !schemes.contains(scheme) { schemes.append(scheme) }
         return schemes
+    }
+
+    /// The same middleware (same authenticators and failed-sign-in limiter) that also reads
+    /// an API key from `PRIVATE-TOKEN`, for the routes of the CDS / OGC API - Processes front.
+    package func acceptingPrivateToken() -> AuthenticationMiddleware {
+        var copy = self
+        copy.acceptsPrivateToken = true
+        return copy
     }
 
     package func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
@@ -49,14 +64,23 @@ package struct AuthenticationMiddleware: RouterMiddleware {
         let schemes = acceptedSchemes
         let challenge = schemes.map { $0 == "Basic" ? "Basic realm=\"polytope\", charset=\"UTF-8\"" : $0 }.joined(separator: ", ")
         let schemeList = schemes.joined(separator: ", ")
-        guard let header = request.headers[.authorization], !header.isEmpty else {
+        let credentials: [Credential]
+        if let header = request.headers[.authorization], !header.isEmpty {
+            credentials = Credential.parse(header: header)
+        } else if acceptsPrivateToken, let token = request.headers[Self.privateToken], !token.isEmpty {
+            credentials = [Credential(scheme: "Bearer", value: token.trimmed)]
+        } else if acceptsPrivateToken {
+            throw AuthenticationFailure(
+                message: "Missing API key; send it as 'PRIVATE-TOKEN: <key>' (the key of 'polytope login' or POST /api/v1/auth/keys).",
+                challenge: challenge
+            )
+        } else {
             throw AuthenticationFailure(
                 message:
                     "Missing Authorization header; expected 'Authorization: <scheme> <credentials>' with a scheme this server accepts: \(schemeList).",
                 challenge: challenge
             )
         }
-        let credentials = Credential.parse(header: header)
         guard credentials.count <= Credential.maximumPerHeader else {
             throw AuthenticationFailure(
                 message: "The Authorization header carries \(credentials.count) credentials; at most \(Credential.maximumPerHeader) are accepted.",

@@ -8,7 +8,7 @@ import PolytopeCore
 /// polytope-client rules followed here: error bodies are `{"message": "<text>"}` with a string;
 /// bad input is always a 4xx (on 5xx the client waits 120 s and re-submits); a 401 never
 /// contains the word "expired" (the client crashes on it).
-enum HTTPErrorMapping {
+package enum HTTPErrorMapping {
     static func status(for code: PolytopeError.Code) -> HTTPResponse.Status {
         switch code {
         case .invalidRequest: return .badRequest
@@ -26,7 +26,7 @@ enum HTTPErrorMapping {
     }
 
     /// Status, user-facing message and extra headers for any error.
-    static func describe(_ error: any Error) -> (HTTPResponse.Status, String, HTTPFields) {
+    package static func describe(_ error: any Error) -> (HTTPResponse.Status, String, HTTPFields) {
         switch error {
         case let error as AuthenticationFailure:
             return (.unauthorized, error.message, [.wwwAuthenticate: error.challenge])

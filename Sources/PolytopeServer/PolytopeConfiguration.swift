@@ -123,6 +123,16 @@ package struct PolytopeConfiguration: Sendable {
         let pollWait = serverSection?.duration("max-poll-wait", default: .seconds(60)) ?? .seconds(60)
         if pollWait > .seconds(60) { serverSection?.report("at most 60s (a proxy would cut longer polls)", key: "max-poll-wait") }
         frontend.maximumPollWait = min(pollWait, .seconds(60))
+        if let prefix = serverSection?.string("processes-prefix") {
+            let trimmed = prefix.split(separator: "/").joined(separator: "/")
+            if prefix == "none" {
+                frontend.processesPrefix = nil
+            } else if trimmed.split(separator: "/").contains(where: { $0 == "v1" || $0 == ".." }) || trimmed.hasPrefix("api/v1") {
+                serverSection?.report("must not overlap /api/v1; found \"\(prefix)\"", key: "processes-prefix")
+            } else {
+                frontend.processesPrefix = trimmed
+            }
+        }
         let limits = RequestLimits()
         frontend.requestLimits = RequestLimits(
             maximumNesting: serverSection?.int("max-request-nesting", default: limits.maximumNesting, range: 1...256) ?? limits.maximumNesting,

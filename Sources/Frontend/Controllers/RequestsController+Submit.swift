@@ -12,14 +12,7 @@ extension RequestsController {
     @Sendable func submit(_ request: Request, context: PolytopeRequestContext) async throws -> Response {
         let user = try context.requireUser()
         let name = try context.parameters.require("name")
-        guard let collection = catalog[name] else {
-            throw PolytopeError.notFound(
-                "Collection '\(name.prefix(128))' not found; available collections: \(catalog.names(visibleTo: user).joined(separator: ", ")).")
-        }
-        guard collection.admits(user) else {
-            throw PolytopeError.forbidden(
-                "You are not allowed to use collection '\(name)'; it requires \(collection.access).")
-        }
+        let collection = try usableCollection(name, by: user)
         // With an Idempotency-Key, a retry of an accepted submission is answered even when the
         // user is at max-waiting-per-user: admission waits until the key is known to be new.
         let hasKey = request.headers[.idempotencyKey] != nil
@@ -48,18 +41,13 @@ extension RequestsController {
                 "This server fetches archive data only from URLs starting with: \(allowed) (server.archive-sources); "
                     + "upload the data instead (\"url\": \"\", as polytope archive does with a local file).")
         }
-        let id = RequestIdentifier()
-        let offered = DatasourceRequest(id: id, user: user, verb: body.verb, collection: name, text: body.text, document: body.document)
-        let selection = try collection.select(offered)
-        let now = wallClock.now()
         // An archive request waits for its data (`POST /api/v1/uploads/<id>`) before the broker sees it.
         // With a `url`, a worker fetches the data itself.
         let status: RequestStatus = body.verb == .archive && body.sourceURL.isEmpty ? .uploading : .waiting
-        var record = RequestRecord(
-            id: id, user: user, verb: body.verb, collection: name, datasource: selection.route.name, status: status,
-            requestText: body.text, normalisedRequest: selection.document, createdAt: now
-        )
-        if body.verb == .archive && !body.sourceURL.isEmpty { record.sourceURL = body.sourceURL }
+        let record = try newRecord(
+            verb: body.verb, text: body.text, document: body.document, in: collection, by: user, status: status,
+            sourceURL: body.verb == .archive && !body.sourceURL.isEmpty ? body.sourceURL : nil)
+        let (id, selectedDatasource) = (record.id, record.datasource)
         if idempotencyKey == nil, let response = try await answerFromEarlierResult(record, collection: collection, request: request, context: context)
         {
             return response
@@ -72,7 +60,7 @@ extension RequestsController {
             try await store.insert(record)
         }
         InjectedFault.crashAfterSubmitCommit.strikeIfArmed()
-        metrics.requestSubmitted(collection: name, datasource: selection.route.name)
+        metrics.requestSubmitted(collection: name, datasource: selectedDatasource)
         if status == .uploading {
             let upload = urls.upload(id, for: request)
             context.logger.info("archive request accepted; waiting for its data", metadata: ["request-id": "\(id)", "collection": "\(name)"])
@@ -85,7 +73,7 @@ extension RequestsController {
         dispatchNeeded.signal()
         context.logger.info(
             "request accepted",
-            metadata: ["request-id": "\(id)", "collection": "\(name)", "datasource": "\(selection.route.name)"]
+            metadata: ["request-id": "\(id)", "collection": "\(name)", "datasource": "\(selectedDatasource)"]
         )
         let location = urls.request(id, for: request)
         return JSONResponse.encode(
@@ -145,7 +133,51 @@ extension RequestsController {
         )
     }
 
-    private func tooLarge() -> PolytopeError {
+    /// The collection `name` if `user` may submit to it; 404 naming the collections they may
+    /// use, or 403.
+    func usableCollection(_ name: String, by user: User) throws -> CollectionDefinition {
+        guard let collection = catalog[name] else {
+            throw PolytopeError.notFound(
+                "Collection '\(name.prefix(128))' not found; available collections: \(catalog.names(visibleTo: user).joined(separator: ", ")).")
+        }
+        guard collection.admits(user) else {
+            throw PolytopeError.forbidden(
+                "You are not allowed to use collection '\(name)'; it requires \(collection.access).")
+        }
+        return collection
+    }
+
+    /// A new request with the datasource the collection selects for it (not stored yet).
+    /// - Throws: `PolytopeError.invalidRequest` when no datasource of the collection accepts it.
+    func newRecord(
+        verb: Verb, text: String, document: RequestDocument, in collection: CollectionDefinition, by user: User,
+        status: RequestStatus = .waiting, sourceURL: String? = nil
+    ) throws -> RequestRecord {
+        let id = RequestIdentifier()
+        let offered = DatasourceRequest(id: id, user: user, verb: verb, collection: collection.name, text: text, document: document)
+        let selection = try collection.select(offered)
+        var record = RequestRecord(
+            id: id, user: user, verb: verb, collection: collection.name, datasource: selection.route.name, status: status,
+            requestText: text, normalisedRequest: selection.document, createdAt: wallClock.now()
+        )
+        record.sourceURL = sourceURL
+        return record
+    }
+
+    /// Selects a datasource for the request and stores it with `status` (what the CDS front
+    /// shares with this one; the caller has checked the user's waiting limit).
+    /// - Throws: `PolytopeError.invalidRequest` when no datasource of the collection accepts it.
+    func accept(
+        verb: Verb, text: String, document: RequestDocument, into collection: CollectionDefinition, by user: User,
+        status: RequestStatus = .waiting, sourceURL: String? = nil
+    ) async throws -> RequestRecord {
+        let record = try newRecord(verb: verb, text: text, document: document, in: collection, by: user, status: status, sourceURL: sourceURL)
+        try await store.insert(record)
+        metrics.requestSubmitted(collection: collection.name, datasource: record.datasource)
+        return record
+    }
+
+    func tooLarge() -> PolytopeError {
         PolytopeError(.tooLarge, "The request body is larger than the limit of \(configuration.maximumBodySize) bytes.")
     }
 }

@@ -58,11 +58,7 @@ struct RequestsController {
             return JSONResponse.encode(["status": "processed", "message": record.userMessage])
         case .processed:
             let result = record.result
-            var location = urls.download(record.id, for: request)
-            if let directDownloads, let result {
-                let fileName = "\(record.id)\(DownloadsController.fileExtension(for: result.contentType))"
-                location = directDownloads.directDownloadURL(key: result.key, contentType: result.contentType, fileName: fileName)
-            }
+            let location = downloadLocation(of: record, for: request)
             return JSONResponse.encode(
                 RedirectBody(
                     id: record.id.description, location: location, contentLength: result?.contentLength ?? 0, contentType: result?.contentType ?? ""),
@@ -91,7 +87,24 @@ struct RequestsController {
         }
     }
 
+    /// Where a processed request's result is downloaded: a presigned staging URL with direct
+    /// downloads, else `/api/v1/downloads/<id>` (a capability URL when links are signed).
+    func downloadLocation(of record: RequestRecord, for request: Request) -> String {
+        if let directDownloads, let result = record.result {
+            let fileName = "\(record.id)\(DownloadsController.fileExtension(for: result.contentType))"
+            return directDownloads.directDownloadURL(key: result.key, contentType: result.contentType, fileName: fileName)
+        }
+        return urls.download(record.id, for: request)
+    }
+
     private func progressMessage(for record: RequestRecord) -> String {
+        var message = progressLine(for: record)
+        if !record.userMessage.isEmpty { message += "\n" + record.userMessage }
+        return message
+    }
+
+    /// What a request that is not waiting is doing now, in one line.
+    func progressLine(for record: RequestRecord) -> String {
         var message: String
         switch record.status {
         case .uploading: message = "Request waiting for its data to be uploaded."
@@ -102,7 +115,6 @@ struct RequestsController {
             message += record.stagedBytes > 0 ? "; \(ByteSize.describe(record.stagedBytes)) staged so far." : "."
         default: message = "Request \(record.status.rawValue)."
         }
-        if !record.userMessage.isEmpty { message += "\n" + record.userMessage }
         return message
     }
 

@@ -3,7 +3,10 @@
 /// Kept by hand beside the routes; `OpenAPIDocumentTests` fails when a route is missing
 /// here, and the schemathesis run of the end-to-end suite checks the server against it.
 package enum OpenAPIDocument {
-    package static let yaml = #"""
+    package static let yaml = v1 + "\n" + processesPaths
+
+    /// Everything but the paths of the CDS / OGC API - Processes front (which come last).
+    static let v1 = #"""
         openapi: 3.0.3
         info:
           title: Polytope REST API
@@ -12,7 +15,8 @@ package enum OpenAPIDocument {
             The data-access API of polytope, wire-compatible with polytope-client 0.7.10.
             Requests are submitted to a collection, queued fairly, run on the datasource that
             matches them, and their results downloaded by their owner. Errors are always
-            {"message": "<text>"}.
+            {"message": "<text>"}, except under /api/retrieve/v1 and /api/catalogue/v1 (the
+            CDS / OGC API - Processes front for cdsapi), where they are {"title": "<text>", ...}.
         servers:
           - url: /
         security:

@@ -1,0 +1,68 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import PolytopeHTTP
+import Testing
+
+@Suite("CDS / OGC API - Processes routes")
+struct ProcessesRouteTests {
+    static let privateToken = HTTPField.Name("PRIVATE-TOKEN")!
+
+    @Test("PRIVATE-TOKEN takes an API key on the CDS routes only; bad and missing keys are 401 problem documents")
+    func privateTokenAuthentication() async throws {
+        try await TestServer().test { client in
+            let issued = try await client.execute(uri: "/api/v1/auth/keys", method: .post, headers: alice, body: ByteBuffer(string: "{}"))
+            let key = try #require(try json(issued)["key"] as? String)
+            #expect(!key.contains(":"))
+            let processes = try await client.execute(uri: "/api/retrieve/v1/processes", method: .get, headers: [Self.privateToken: key])
+            #expect(processes.status == .ok)
+            let ids = try #require(try json(processes)["processes"] as? [[String: Any]]).compactMap { $0["id"] as? String }
+            #expect(ids == ["debug", "public"])
+            let v1 = try await client.execute(uri: "/api/v1/collections", method: .get, headers: [Self.privateToken: key])
+            #expect(v1.status == .unauthorized)
+            let wrong = try await client.execute(uri: "/api/retrieve/v1/processes", method: .get, headers: [Self.privateToken: "nope"])
+            #expect(wrong.status == .unauthorized)
+            #expect(try json(wrong)["title"] as? String == "Invalid credentials.")
+            let missing = try await client.execute(uri: "/api/retrieve/v1/jobs", method: .get)
+            #expect(missing.status == .unauthorized)
+            #expect((try json(missing)["title"] as? String)?.contains("PRIVATE-TOKEN") == true)
+        }
+    }
+
+    @Test("a job is a request: executed here, polled in /api/v1, failed results are 400 with the reason")
+    func jobIsRequest() async throws {
+        try await TestServer().test { client in
+            let body = ByteBuffer(string: #"{"inputs": {"datasource": "raise"}}"#)
+            let created = try await client.execute(uri: "/api/retrieve/v1/processes/debug/execution", method: .post, headers: alice, body: body)
+            #expect(created.status == .created)
+            let id = try #require(try json(created)["jobID"] as? String)
+            #expect(try json(created)["status"] as? String == "accepted")
+            _ = try await client.pollUntilDone(id)
+            let status = try await client.execute(uri: "/api/retrieve/v1/jobs/\(id)", method: .get, headers: alice)
+            #expect(try json(status)["status"] as? String == "failed")
+            let results = try await client.execute(uri: "/api/retrieve/v1/jobs/\(id)/results", method: .get, headers: alice)
+            #expect(results.status == .badRequest)
+            #expect((try json(results)["traceback"] as? String)?.contains("fails on purpose") == true)
+            let others = try await client.execute(uri: "/api/retrieve/v1/jobs/\(id)", method: .get, headers: bob)
+            #expect(others.status == .notFound)
+        }
+    }
+
+    @Test("bad execution bodies and unknown processes are 4xx problem documents")
+    func badInput() async throws {
+        try await TestServer().test { client in
+            for text in ["", "[]", #"{"inputs": "size: 1"}"#, #"{"request": {}}"#, "{"] {
+                let answer = try await client.execute(
+                    uri: "/api/retrieve/v1/processes/debug/execution", method: .post, headers: alice, body: ByteBuffer(string: text))
+                #expect(answer.status == .badRequest, "\(text)")
+                #expect(try json(answer)["title"] is String)
+            }
+            let unknown = try await client.execute(uri: "/api/retrieve/v1/processes/nonesuch", method: .get, headers: alice)
+            #expect(unknown.status == .notFound)
+            let forbidden = try await client.execute(uri: "/api/retrieve/v1/processes/debug", method: .get, headers: basic("eve", "eve-pw"))
+            #expect(forbidden.status == .forbidden)
+        }
+    }
+}
