@@ -24,13 +24,20 @@ struct SQLiteChangeWatcherTests {
         }
     }
 
+    /// Two stores on one new file, as two processes would open it: (directory, here, there).
+    func twoProcesses() throws -> (TemporaryDirectory, SQLiteRequestStore, SQLiteRequestStore) {
+        let directory = try TemporaryDirectory()
+        let configuration = SQLiteRequestStore.Configuration(path: directory.file("polytope.sqlite"))
+        return (
+            directory, try SQLiteRequestStore(configuration: configuration, logger: Logger.quiet),
+            try SQLiteRequestStore(configuration: configuration, logger: Logger.quiet)
+        )
+    }
+
     @Test("another process's new, queued and finished requests wake this process's broker and workers at once")
     func wakesAcrossProcesses() async throws {
-        let directory = try TemporaryDirectory()
+        let (directory, here, there) = try twoProcesses()
         defer { directory.remove() }
-        let configuration = SQLiteRequestStore.Configuration(path: directory.file("polytope.sqlite"))
-        let here = try SQLiteRequestStore(configuration: configuration, logger: Logger.quiet)
-        let there = try SQLiteRequestStore(configuration: configuration, logger: Logger.quiet)
         let (dispatchNeeded, workQueued) = (WakeSignal(), WakeSignal())
         let watcher = SQLiteChangeWatcher(store: here, dispatchNeeded: dispatchNeeded, workQueued: workQueued, logger: Logger.quiet)
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -59,11 +66,8 @@ struct SQLiteChangeWatcherTests {
 
     @Test("held polls look again when a status changes, not at commits that change none (a broker's lease renewal)")
     func statusChangesOnly() async throws {
-        let directory = try TemporaryDirectory()
+        let (directory, here, there) = try twoProcesses()
         defer { directory.remove() }
-        let configuration = SQLiteRequestStore.Configuration(path: directory.file("polytope.sqlite"))
-        let here = try SQLiteRequestStore(configuration: configuration, logger: Logger.quiet)
-        let there = try SQLiteRequestStore(configuration: configuration, logger: Logger.quiet)
         let requestsChanged = WakeSignal()
         let watcher = SQLiteChangeWatcher(
             store: here, dispatchNeeded: WakeSignal(), workQueued: WakeSignal(), requestsChanged: requestsChanged, logger: Logger.quiet)
