@@ -69,7 +69,7 @@ package struct APIKeyAuthenticator: Authenticator, APIKeyIssuing {
     /// Issues a new key for `user`; returns the key (shown once) and its record. Keys are
     /// base64url, so they never contain `:` (cdsapi picks the CDS / OGC API - Processes
     /// protocol only for such keys).
-    package func issueKey(for user: User, label: String = "") async throws -> (key: String, record: APIKeyRecord) {
+    package func issueKey(for user: User, label: String, lifetime: Duration?) async throws -> (key: String, record: APIKeyRecord) {
         let key = Self.randomToken(bytes: 32)
         let now = wallClock.now()
         let record = APIKeyRecord(
@@ -78,10 +78,17 @@ package struct APIKeyAuthenticator: Authenticator, APIKeyIssuing {
             user: user,
             label: label,
             createdAt: now,
-            expiresAt: now.addingTimeInterval(configuration.lifetime.timeInterval)
+            expiresAt: now.addingTimeInterval((lifetime ?? configuration.lifetime).timeInterval)
         )
         try await store.insertAPIKey(record)
         return (key, record)
+    }
+
+    package func revokeKey(_ key: String) async throws {
+        guard !key.isEmpty, key.utf8.count <= 256, let record = try await store.apiKey(withHash: Self.hash(key)),
+            record.isUsable(at: wallClock.now())
+        else { return }
+        _ = try await store.revokeAPIKey(id: record.id, at: wallClock.now())
     }
 
     /// Hex SHA-256 of a key.

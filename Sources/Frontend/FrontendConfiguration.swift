@@ -26,6 +26,12 @@ package struct FrontendConfiguration: Sendable {
     /// The path prefix of the CDS / OGC API - Processes front (`server.processes-prefix`,
     /// `api` → `/api/retrieve/v1/...`), without slashes; nil turns the front off.
     package var processesPrefix: String? = "api"
+    /// Whether the web page (`/` and `/ui/...`) is served (`server.web-page`); it needs API keys.
+    package var webPage = true
+    /// How long a web page session lasts (`server.web-session-lifetime`).
+    package var webSessionLifetime: Duration = .seconds(12 * 3600)
+    /// Roles that see the system view of the web page (`telemetry.admin-roles`).
+    package var adminRoles = ["admin"]
 
     package init(maximumBodySize: Int = 1 << 20, maximumUploadSize: Int64 = 10 << 30, publicURL: String? = nil, retryAfterSeconds: Int = 1) {
         self.maximumBodySize = maximumBodySize

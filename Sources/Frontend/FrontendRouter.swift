@@ -22,6 +22,9 @@ package struct FrontendDependencies: Sendable {
     package var heldPolls: HeldPolls?
     package var wallClock: any WallClock
     package var metrics: PolytopeMetrics
+    /// What the web page reads beyond the frontend's slice of the store (a user's newest
+    /// requests, the system view); nil: no web page.
+    package var overview: (any TelemetryStore & WorkerRegistry)?
 
     package init(
         store: any FrontendStore,
@@ -33,8 +36,10 @@ package struct FrontendDependencies: Sendable {
         dispatchNeeded: WakeSignal,
         heldPolls: HeldPolls? = nil,
         wallClock: any WallClock = SystemWallClock(),
-        metrics: PolytopeMetrics = PolytopeMetrics()
+        metrics: PolytopeMetrics = PolytopeMetrics(),
+        overview: (any TelemetryStore & WorkerRegistry)? = nil
     ) {
+        self.overview = overview
         self.store = store
         self.staging = staging
         self.directDownloads = directDownloads
@@ -48,8 +53,8 @@ package struct FrontendDependencies: Sendable {
     }
 }
 
-/// Adds the REST API of polytope-client, and the CDS / OGC API - Processes front, to a router
-/// made by `HTTPRouting.makeRouter`.
+/// Adds the REST API of polytope-client, the CDS / OGC API - Processes front and the web page
+/// to a router made by `HTTPRouting.makeRouter`.
 package enum FrontendRouter {
     /// Adds `/api/v1`: the REST API of polytope-client.
     package static func addAPIRoutes(
@@ -96,6 +101,14 @@ package enum FrontendRouter {
         }
         if let issuer = dependencies.keyIssuer {
             AuthKeysController(issuer: issuer).addRoutes(to: authenticated)
+            if configuration.webPage, let overview = dependencies.overview {
+                let system = SystemOverview(
+                    store: dependencies.store, overview: overview, staging: dependencies.staging, catalog: dependencies.catalog,
+                    maximumActive: configuration.maximumActive, wallClock: dependencies.wallClock)
+                let sessions = WebSessions(authentication: dependencies.authentication, issuer: issuer, lifetime: configuration.webSessionLifetime)
+                WebController(requests: requests, sessions: sessions, overview: overview, system: system, adminRoles: configuration.adminRoles)
+                    .addRoutes(to: router)
+            }
         }
     }
 }

@@ -87,6 +87,17 @@ package struct AuthenticationMiddleware: RouterMiddleware {
                 challenge: challenge
             )
         }
+        return try await verify(credentials, address: address)
+    }
+
+    /// The user one of `credentials` belongs to, and the authenticator that accepted it, with
+    /// the failed-sign-in limiter applied as for a header (the web page's sign-in form and
+    /// session cookie come through here).
+    /// - Throws: `AuthenticationFailure` (401), or `PolytopeError` 429 when throttled.
+    package func verify(_ credentials: [Credential], address: String?) async throws -> (User, String) {
+        let schemes = acceptedSchemes
+        let challenge = schemes.map { $0 == "Basic" ? "Basic realm=\"polytope\", charset=\"UTF-8\"" : $0 }.joined(separator: ", ")
+        let schemeList = schemes.joined(separator: ", ")
         let users = credentials.compactMap(\.claimedUser)
         if case .refuse(let kind, let seconds) = throttle.decide(address: address, users: users) {
             metrics.authenticationThrottled(by: kind)

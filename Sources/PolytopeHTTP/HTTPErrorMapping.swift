@@ -63,7 +63,9 @@ package enum HTTPErrorMapping {
 }
 
 /// A 401: what was wrong, and the `WWW-Authenticate` challenge naming the accepted schemes.
-struct AuthenticationFailure: Error {
-    var message: String
-    var challenge: String
+package struct AuthenticationFailure: Error {
+    /// Why the credentials were refused, for the user.
+    package var message: String
+    /// The `WWW-Authenticate` value.
+    package var challenge: String
 }

@@ -133,6 +133,10 @@ package struct PolytopeConfiguration: Sendable {
                 frontend.processesPrefix = trimmed
             }
         }
+        frontend.webPage = serverSection?.bool("web-page", default: true) ?? true
+        frontend.webSessionLifetime =
+            serverSection?.duration("web-session-lifetime", default: frontend.webSessionLifetime, minimum: .seconds(60))
+            ?? frontend.webSessionLifetime
         let limits = RequestLimits()
         frontend.requestLimits = RequestLimits(
             maximumNesting: serverSection?.int("max-request-nesting", default: limits.maximumNesting, range: 1...256) ?? limits.maximumNesting,
@@ -172,6 +176,7 @@ package struct PolytopeConfiguration: Sendable {
         frontend.maximumActive = broker.maximumActive
         garbageCollector = Self.garbageCollectorConfiguration(reader.section("garbage-collector"))
         telemetry = Self.telemetryConfiguration(reader.section("telemetry"))
+        frontend.adminRoles = telemetry.adminRoles
         authentication = AuthenticationSettings(reader.section("authentication"))
         catalog = CollectionCatalogReader(factory: DatasourceFactory(http: httpClient)).read(
             collections: reader.section("collections"), sharedDatasources: reader.section("datasources"))

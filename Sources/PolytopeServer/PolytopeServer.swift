@@ -243,7 +243,8 @@ package struct PolytopeServer: Sendable {
                 keyIssuer: keyIssuer,
                 dispatchNeeded: dispatchNeeded,
                 heldPolls: heldPolls,
-                metrics: metrics
+                metrics: metrics,
+                overview: store
             )
             FrontendRouter.addAPIRoutes(to: router, dependencies: dependencies, configuration: configuration.frontend)
         }

@@ -67,6 +67,17 @@ package protocol Authenticator: Sendable {
 
 /// Issues API keys (`POST /api/v1/auth/keys`, `polytope login`).
 package protocol APIKeyIssuing: Sendable {
-    /// A new key for `user`, shown to them once, and when it expires.
-    func issueKey(for user: User, label: String) async throws -> (key: String, record: APIKeyRecord)
+    /// A new key for `user`, shown to them once, and when it expires: after `lifetime`, or
+    /// the configured lifetime of keys when nil.
+    func issueKey(for user: User, label: String, lifetime: Duration?) async throws -> (key: String, record: APIKeyRecord)
+
+    /// Revokes the key, if it exists and is usable (signing out of the web page).
+    func revokeKey(_ key: String) async throws
+}
+
+extension APIKeyIssuing {
+    /// A new key for `user` with the configured lifetime.
+    package func issueKey(for user: User, label: String) async throws -> (key: String, record: APIKeyRecord) {
+        try await issueKey(for: user, label: label, lifetime: nil)
+    }
 }

@@ -1,0 +1,74 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import PolytopeCore
+import PolytopeHTTP
+
+/// The fields of a form the web page posts (`application/x-www-form-urlencoded`), read with
+/// bounds: at most `limit` bytes and 32 fields.
+struct WebForm {
+    static let maximumFields = 32
+    static let foreignOrigin = PolytopeError.forbidden("This form was sent from another site; open the page on this server and try again.")
+
+    private var fields: [String: String] = [:]
+
+    init(_ request: Request, limit: Int = 64 << 10) async throws {
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: limit)
+        } catch is NIOTooManyBytesError {
+            throw PolytopeError(.tooLarge, "The form is larger than the limit of \(limit) bytes.")
+        }
+        self.init(encoded: String(buffer: buffer))
+    }
+
+    /// Parses `a=1&b=x+y%21`; later repeats of a name are ignored, fields beyond the limit too.
+    init(encoded: String) {
+        for pair in encoded.split(separator: "&", omittingEmptySubsequences: true).prefix(Self.maximumFields) {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let name = Self.decode(parts[0])
+            if fields[name] == nil { fields[name] = parts.count > 1 ? Self.decode(parts[1]) : "" }
+        }
+    }
+
+    /// The field's value, empty when absent.
+    subscript(_ name: String) -> String { fields[name] ?? "" }
+
+    private static func decode(_ text: Substring) -> String {
+        let spaced = text.replacingOccurrences(of: "+", with: " ")
+        return spaced.removingPercentEncoding ?? spaced
+    }
+
+    /// Refuses a form that does not come from a page of this session: its anti-forgery token
+    /// must match the session cookie, and a browser-named origin must be this server.
+    func requireSameSite(_ request: Request) throws {
+        guard WebSessions.isSameOrigin(request) else { throw Self.foreignOrigin }
+        guard let key = WebSessions.sessionKey(of: request), self["csrf"] == WebSessions.csrfToken(session: key) else {
+            throw PolytopeError.forbidden("This form has expired or was not sent from this page; reload the page and try again.")
+        }
+    }
+}
+
+/// Headers of every web page response (Content-Security-Policy, no referrer so download
+/// links never leak, no caching of pages), and errors shown as a page instead of JSON.
+struct WebPageMiddleware: RouterMiddleware {
+    typealias Context = PolytopeRequestContext
+    let assets: WebAssets.Paths
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch let error as PolytopeError {
+            let (status, message, headers) = HTTPErrorMapping.describe(error)
+            guard status != .internalServerError else { throw error }  // logged by the error middleware
+            let frame = WebPages.Frame(title: "Problem", username: context.user?.username, assets: assets)
+            response = WebController.html(WebPages.document(frame, main: WebPages.problem(message)), status: status)
+            response.headers.append(contentsOf: headers)
+        }
+        response.headers[.contentSecurityPolicy] = WebController.contentSecurityPolicy
+        response.headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
+        return response
+    }
+}

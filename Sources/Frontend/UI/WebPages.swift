@@ -1,0 +1,206 @@
+import Foundation
+
+/// The HTML of the web page, rendered on the server from plain values, so that every view
+/// works without JavaScript (a script only refreshes parts in place). Every text from users
+/// or the store goes through `HTML.escape`; the markup has no inline scripts or styles, as
+/// the Content-Security-Policy forbids them.
+enum WebPages {
+    /// What every page shows around its content.
+    struct Frame {
+        var title: String
+        /// Nil on the sign-in page.
+        var username: String?
+        var isAdmin = false
+        /// The anti-forgery token for the sign-out form.
+        var csrf = ""
+        /// The path of the current view, to mark it in the navigation.
+        var current = ""
+        /// Asset paths with their version, for caching.
+        var assets: WebAssets.Paths
+    }
+
+    static func document(_ frame: Frame, main: String) -> String {
+        var navigation = ""
+        if let username = frame.username {
+            var links = [("/ui/requests", "My requests"), ("/ui/submit", "Submit")]
+            if frame.isAdmin { links.append(("/ui/system", "System")) }
+            let items = links.map { path, label in
+                let current = path == frame.current ? " aria-current=\"page\"" : ""
+                return "<li><a href=\"\(path)\"\(current)>\(label)</a></li>"
+            }.joined()
+            navigation = """
+                <nav aria-label="Main"><ul>\(items)</ul>
+                <form method="post" action="/ui/sign-out" class="sign-out"><input type="hidden" name="csrf" value="\(HTML.escape(frame.csrf))">\
+                <span>Signed in as <strong>\(HTML.escape(username))</strong></span> <button type="submit">Sign out</button></form></nav>
+                """
+        }
+        return """
+            <!DOCTYPE html>
+            <html lang="en">
+            <head>
+            <meta charset="utf-8">
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <title>\(HTML.escape(frame.title)) · Polytope</title>
+            <link rel="stylesheet" href="\(frame.assets.style)">
+            <script src="\(frame.assets.script)" defer></script>
+            </head>
+            <body>
+            <a class="skip" href="#main">Skip to content</a>
+            <header><p class="brand"><a href="/ui/requests">Polytope</a></p>\(navigation)</header>
+            <main id="main">
+            \(main)
+            </main>
+            <footer><p>API: <a href="/openapi.yaml">OpenAPI</a> · <a href="/api/retrieve/v1">OGC API - Processes</a></p></footer>
+            </body>
+            </html>
+            """
+    }
+
+    // MARK: Sign in
+
+    /// The sign-in form; `error` is shown above it.
+    static func signIn(error: String?, username: String) -> String {
+        let alert = error.map { "<p class=\"error\" role=\"alert\" id=\"sign-in-error\">\(HTML.escape($0))</p>" } ?? ""
+        let described = error == nil ? "" : " aria-describedby=\"sign-in-error\""
+        return """
+            <h1>Sign in</h1>
+            \(alert)
+            <form method="post" action="/ui/sign-in" class="card"\(described)>
+            <fieldset><legend>With your user name and password</legend>
+            <p><label for="username">User name</label><input id="username" name="username" autocomplete="username" value="\(HTML.escape(username))"></p>
+            <p><label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password"></p>
+            </fieldset>
+            <fieldset><legend>Or with an API key</legend>
+            <p><label for="api-key">API key</label><input id="api-key" name="api_key" type="password" autocomplete="off" \
+            aria-describedby="api-key-help"></p>
+            <p class="help" id="api-key-help">The key of <code>polytope login</code> or <code>POST /api/v1/auth/keys</code>.</p>
+            </fieldset>
+            <p><button type="submit" id="sign-in">Sign in</button></p>
+            </form>
+            """
+    }
+
+    // MARK: My requests
+
+    /// One request as the list shows it.
+    struct RequestRow: Sendable {
+        var id: String
+        var collection: String
+        var status: String
+        /// Why it waits, what it does, or why it failed.
+        var detail: String
+        var requestText: String
+        var size: Int64?
+        var ageSeconds: Double
+        var downloadURL: String?
+    }
+
+    /// The list of the user's requests, newest first; `notice` is shown above it.
+    static func requests(_ rows: [RequestRow], csrf: String, notice: String?, more: Bool) -> String {
+        let status = notice.map { "<p class=\"notice\" role=\"status\" id=\"notice\">\(HTML.escape($0))</p>" } ?? ""
+        return """
+            <h1>My requests</h1>
+            \(status)
+            <noscript><p class="help">Reload the page to see changes.</p></noscript>
+            \(requestsSection(rows, csrf: csrf, more: more))
+            """
+    }
+
+    /// The part of the list that the script refreshes in place.
+    static func requestsSection(_ rows: [RequestRow], csrf: String, more: Bool) -> String {
+        guard !rows.isEmpty else {
+            return """
+                <section id="requests" data-refresh="/ui/requests" aria-live="polite">
+                <p>You have no requests. <a href="/ui/submit">Submit one</a>.</p></section>
+                """
+        }
+        let body = rows.map { row(for: $0, csrf: csrf) }.joined(separator: "\n")
+        let footer = more ? "<p class=\"help\">Showing your newest \(rows.count) requests.</p>" : ""
+        return """
+            <section id="requests" data-refresh="/ui/requests" aria-live="polite">
+            <table>
+            <caption>Your requests, newest first</caption>
+            <thead><tr><th scope="col">Request</th><th scope="col">Status</th><th scope="col">Details</th>\
+            <th scope="col">Size</th><th scope="col">Age</th><th scope="col">Actions</th></tr></thead>
+            <tbody>
+            \(body)
+            </tbody>
+            </table>
+            \(footer)
+            </section>
+            """
+    }
+
+    private static func row(for row: RequestRow, csrf: String) -> String {
+        let id = HTML.escape(row.id)
+        var actions = ""
+        if let url = row.downloadURL {
+            actions += "<a class=\"button\" href=\"\(HTML.escape(url))\" id=\"download-\(id)\" download>Download</a> "
+        }
+        actions += """
+            <form method="post" action="/ui/requests/\(HTML.urlComponent(row.id))/revoke" class="inline">\
+            <input type="hidden" name="csrf" value="\(HTML.escape(csrf))">\
+            <button type="submit" id="revoke-\(id)" aria-label="Revoke request \(id)">Revoke</button></form>
+            """
+        let request = row.requestText.count > 60 ? String(row.requestText.prefix(60)) + "…" : row.requestText
+        return """
+            <tr id="request-\(id)" data-status="\(HTML.escape(row.status))">\
+            <td><code>\(id)</code><br><span class="muted">\(HTML.escape(row.collection))</span> \
+            <span class="request-text" title="\(HTML.escape(row.requestText))">\(HTML.escape(request))</span></td>\
+            <td><span class="status status-\(HTML.escape(row.status))">\(HTML.escape(row.status))</span></td>\
+            <td class="detail">\(HTML.escape(row.detail))</td>\
+            <td>\(row.size.map(HTML.size) ?? "")</td>\
+            <td>\(HTML.age(row.ageSeconds))</td>\
+            <td class="actions">\(actions)</td></tr>
+            """
+    }
+
+    // MARK: Submit
+
+    /// What the submit form shows: the choices, what the user wrote, and the problems found.
+    struct SubmitForm: Sendable {
+        var collections: [String]
+        var collection = ""
+        var requestText = ""
+        var collectionError: String?
+        var requestError: String?
+        var csrf = ""
+    }
+
+    static func submit(_ form: SubmitForm) -> String {
+        let options = form.collections.map { name in
+            "<option value=\"\(HTML.escape(name))\"\(name == form.collection ? " selected" : "")>\(HTML.escape(name))</option>"
+        }.joined()
+        return """
+            <h1>Submit a request</h1>
+            <form method="post" action="/ui/submit" class="card" novalidate>
+            <input type="hidden" name="csrf" value="\(HTML.escape(form.csrf))">
+            <p><label for="collection">Collection</label>\
+            <select id="collection" name="collection"\(invalid(form.collectionError, id: "collection"))>\(options)</select>\
+            \(fieldError(form.collectionError, id: "collection"))</p>
+            <p><label for="request">Request</label>\
+            <textarea id="request" name="request" rows="10" spellcheck="false" \
+            aria-describedby="request-help\(form.requestError == nil ? "" : " request-error")"\
+            \(form.requestError == nil ? "" : " aria-invalid=\"true\"")>\(HTML.escape(form.requestText))</textarea>\
+            \(fieldError(form.requestError, id: "request"))</p>
+            <p class="help" id="request-help">YAML, JSON, or MARS text, e.g. <code>datasource: echo</code> or \
+            <code>retrieve, class=od, param=2t</code>. It is checked at once, as by the API.</p>
+            <p><button type="submit" id="submit">Submit</button></p>
+            </form>
+            """
+    }
+
+    private static func invalid(_ error: String?, id: String) -> String {
+        error == nil ? "" : " aria-invalid=\"true\" aria-describedby=\"\(id)-error\""
+    }
+
+    private static func fieldError(_ error: String?, id: String) -> String {
+        guard let error else { return "" }
+        return "<span class=\"field-error\" id=\"\(id)-error\" role=\"alert\">\(HTML.escape(error))</span>"
+    }
+
+    /// A page for a problem that has no form to show it next to.
+    static func problem(_ message: String) -> String {
+        "<h1>Something is not right</h1><p class=\"error\" role=\"alert\">\(HTML.escape(message))</p><p><a href=\"/ui/requests\">Back</a></p>"
+    }
+}

@@ -1,0 +1,129 @@
+import Crypto
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import PolytopeCore
+import PolytopeHTTP
+
+/// Sessions of the web page.
+///
+/// Signing in (user and password, or an API key) issues a short-lived API key labelled
+/// `web session`, kept only in an `HttpOnly`, `SameSite=Strict` cookie whose path is `/ui`:
+/// the page's scripts never see it, it is never in a URL or in local storage, and it
+/// authenticates as any key does (the user as they are *now*; refused once they are removed,
+/// and counted by the failed-sign-in limiter). Signing out revokes it. Forms that change
+/// anything carry a token derived from the session key (`csrfToken`), and a browser's
+/// request from another origin is refused.
+struct WebSessions: Sendable {
+    static let cookieName = "polytope_session"
+    /// The label of the API keys that hold sessions (`polytope keys list` shows them).
+    static let keyLabel = "web session"
+    /// The header the page's script sends when it fetches a page to update it in place.
+    static let fragmentHeader = HTTPField.Name("X-Polytope-Fragment")!
+
+    let authentication: AuthenticationMiddleware
+    let issuer: any APIKeyIssuing
+    let lifetime: Duration
+
+    /// Checks what the sign-in form gave (an API key, else user and password) and starts a
+    /// session: the user and the session key for the cookie.
+    /// - Throws: `AuthenticationFailure`, or `PolytopeError` 429 when sign-ins are throttled.
+    func signIn(username: String, password: String, apiKey: String, address: String?) async throws -> (user: User, key: String) {
+        let credential: Credential
+        if !apiKey.isEmpty {
+            credential = Credential(scheme: "Bearer", value: apiKey)
+        } else {
+            credential = Credential(scheme: "Basic", value: Data("\(username):\(password)".utf8).base64EncodedString())
+        }
+        let (user, _) = try await authentication.verify([credential], address: address)
+        let (key, _) = try await issuer.issueKey(for: user, label: Self.keyLabel, lifetime: lifetime)
+        return (user, key)
+    }
+
+    /// The user of a session key.
+    func user(ofSession key: String, address: String?) async throws -> User {
+        try await authentication.verify([Credential(scheme: "Bearer", value: key)], address: address).0
+    }
+
+    func signOut(session key: String) async throws {
+        try await issuer.revokeKey(key)
+    }
+
+    /// The `Set-Cookie` value that holds a session.
+    func cookie(holding key: String, secure: Bool) -> String {
+        "\(Self.cookieName)=\(key); Path=/ui; Max-Age=\(Int(lifetime.timeInterval)); HttpOnly; SameSite=Strict" + (secure ? "; Secure" : "")
+    }
+
+    /// The `Set-Cookie` value that removes the session cookie.
+    static func clearedCookie(secure: Bool) -> String {
+        "\(cookieName)=; Path=/ui; Max-Age=0; HttpOnly; SameSite=Strict" + (secure ? "; Secure" : "")
+    }
+
+    /// The session key the browser sent, if any.
+    static func sessionKey(of request: Request) -> String? {
+        guard let value = request.cookies[cookieName]?.value, !value.isEmpty, value.utf8.count <= 256 else { return nil }
+        return value
+    }
+
+    /// The anti-forgery token of the forms of a session: a hash of the session key, so
+    /// another site can neither read nor compute it.
+    static func csrfToken(session key: String) -> String {
+        Base64URL.encode(Array(SHA256.hash(data: Array("polytope-web-form\u{0}\(key)".utf8)).prefix(18)))
+    }
+
+    /// Whether a browser's request comes from a page of this server: no `Origin` (not a
+    /// cross-origin browser request) or one whose host is the request's own `Host`.
+    static func isSameOrigin(_ request: Request) -> Bool {
+        guard let origin = request.headers[.origin] else { return true }
+        guard let host = request.head.authority, let url = URL(string: origin), let originHost = url.host else {
+            return false
+        }
+        let originAuthority = url.port.map { "\(originHost):\($0)" } ?? originHost
+        return originAuthority.lowercased() == host.lowercased()
+    }
+
+    /// Whether the browser reached the server over HTTPS (directly or through a proxy that
+    /// says so), so that cookies are marked `Secure`.
+    static func isSecure(_ request: Request, publicURL: String?) -> Bool {
+        if let publicURL { return publicURL.lowercased().hasPrefix("https://") }
+        return request.head.scheme == "https" || request.headers[HTTPField.Name("X-Forwarded-Proto")!]?.lowercased() == "https"
+    }
+}
+
+/// Puts the user of the session cookie in the context of the web page's routes; without a
+/// valid session, a page is redirected to the sign-in form (a script's update gets 401).
+struct WebSessionMiddleware: RouterMiddleware {
+    typealias Context = PolytopeRequestContext
+    let sessions: WebSessions
+    let publicURL: String?
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let key = WebSessions.sessionKey(of: request) else { return signInFirst(request, clearing: false) }
+        let user: User
+        do {
+            user = try await sessions.user(ofSession: key, address: context.channel.remoteAddress?.ipAddress)
+        } catch is AuthenticationFailure {
+            return signInFirst(request, clearing: true)
+        }
+        var context = context
+        context.user = user
+        context.authenticatedBy = "web-session"
+        context.logger[metadataKey: "user"] = "\(user.username)"
+        context.caller.username = user.username
+        return try await next(request, context)
+    }
+
+    private func signInFirst(_ request: Request, clearing: Bool) -> Response {
+        var response: Response
+        if request.headers[WebSessions.fragmentHeader] != nil {
+            response = Response(status: .unauthorized)
+        } else {
+            response = Response(status: .seeOther, headers: [.location: "/ui/sign-in"])
+        }
+        if clearing {
+            response.headers[.setCookie] = WebSessions.clearedCookie(secure: WebSessions.isSecure(request, publicURL: publicURL))
+        }
+        return response
+    }
+}
