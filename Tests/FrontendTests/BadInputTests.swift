@@ -137,11 +137,14 @@ struct BadInputTests {
             let test = try await client.execute(uri: "/api/v1/test", method: .get)
             #expect(test.status == .ok)
             #expect(try message(test) == "Polytope server is alive")
-            for uri in ["/api/v1/nothing", "/api/v2/requests", "/"] {
+            for uri in ["/api/v1/nothing", "/api/v2/requests", "/nothing", "/ui/nothing"] {
                 let response = try await client.execute(uri: uri, method: .get, headers: alice)
                 #expect(response.status == .notFound, "\(uri)")
                 #expect(response.headers[.contentType] == "application/json")
             }
+            let root = try await client.execute(uri: "/", method: .get)
+            #expect(root.status == .seeOther, "/ is the web page")
+            #expect(root.headers[.location] == "/ui/requests")
             for id in ["0b8e1d4e-0000-4000-8000-000000000000", "..%2F..%2Fetc%2Fpasswd", "not-an-id"] {
                 let response = try await client.execute(uri: "/api/v1/requests/\(id)", method: .get, headers: alice)
                 #expect(response.status == .notFound, "\(id)")

@@ -78,7 +78,7 @@ extension WebPages {
             """
         }.joined(separator: "\n")
         return """
-            <table id="workers"><caption>\(snapshot.pools.count) worker pools: \(busy) of \(slots) slots busy</caption>
+            <table id="workers"><caption>\(snapshot.pools.count == 1 ? "1 worker pool" : "\(snapshot.pools.count) worker pools"): \(busy) of \(slots) slots busy</caption>
             <thead><tr><th scope="col">Pool</th><th scope="col">Busy slots</th><th scope="col">Up for</th><th scope="col">Last report</th></tr></thead>
             <tbody>
             \(rows)

@@ -9,9 +9,17 @@ enum WebAssets {
     struct Paths: Sendable {
         var style: String
         var script: String
+        var icon: String
     }
 
-    static let paths = Paths(style: "/ui/assets/style.css?v=\(version(of: style))", script: "/ui/assets/app.js?v=\(version(of: script))")
+    static let paths = Paths(
+        style: "/ui/assets/style.css?v=\(version(of: style))", script: "/ui/assets/app.js?v=\(version(of: script))",
+        icon: "/ui/assets/icon.svg?v=\(version(of: icon))")
+
+    /// The page's icon: a polytope (a hexagon with its diagonals).
+    static let icon = #"""
+        <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><path d="M16 2 28 9v14l-12 7-12-7V9z" fill="#0b5cad"/>        <path d="M16 2v28M4 9l24 14M28 9 4 23" stroke="#fff" stroke-width="1.5"/></svg>
+        """#
 
     private static func version(of text: String) -> String {
         Base64URL.encode(Array(SHA256.hash(data: Array(text.utf8)).prefix(6)))

@@ -31,6 +31,7 @@ struct WebController {
         let ui = router.group("ui").add(middleware: WebPageMiddleware(assets: WebAssets.paths))
         ui.get("assets/style.css") { _, _ in Self.asset(WebAssets.style, type: "text/css; charset=utf-8") }
         ui.get("assets/app.js") { _, _ in Self.asset(WebAssets.script, type: "text/javascript; charset=utf-8") }
+        ui.get("assets/icon.svg") { _, _ in Self.asset(WebAssets.icon, type: "image/svg+xml") }
         ui.get("sign-in") { _, _ in page(WebPages.signIn(error: nil, username: ""), title: "Sign in") }
         ui.post("sign-in", use: signIn)
         let signedIn = ui.group().add(middleware: WebSessionMiddleware(sessions: sessions, publicURL: requests.configuration.publicURL))
@@ -188,7 +189,7 @@ struct WebController {
         let user = context.user
         let frame = WebPages.Frame(
             title: title, username: user?.username, isAdmin: user?.hasAnyRole(adminRoles) ?? false, csrf: csrfToken(request), current: current,
-            assets: WebAssets.paths)
+            assets: WebAssets.paths, processesURL: requests.configuration.processesPrefix.map { $0.isEmpty ? "/retrieve/v1" : "/\($0)/retrieve/v1" })
         return Self.html(WebPages.document(frame, main: main), status: status)
     }
 

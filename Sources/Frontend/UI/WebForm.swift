@@ -50,8 +50,9 @@ struct WebForm {
     }
 }
 
-/// Headers of every web page response (Content-Security-Policy, no referrer so download
-/// links never leak, no caching of pages), and errors shown as a page instead of JSON.
+/// Headers of every web page response (Content-Security-Policy; a referrer only to this
+/// server, so download links never leak to another site, while forms still carry their
+/// origin; no caching of pages), and errors shown as a page instead of JSON.
 struct WebPageMiddleware: RouterMiddleware {
     typealias Context = PolytopeRequestContext
     let assets: WebAssets.Paths
@@ -68,7 +69,7 @@ struct WebPageMiddleware: RouterMiddleware {
             response.headers.append(contentsOf: headers)
         }
         response.headers[.contentSecurityPolicy] = WebController.contentSecurityPolicy
-        response.headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
+        response.headers[HTTPField.Name("Referrer-Policy")!] = "same-origin"
         return response
     }
 }

@@ -17,6 +17,8 @@ enum WebPages {
         var current = ""
         /// Asset paths with their version, for caching.
         var assets: WebAssets.Paths
+        /// The landing page of the OGC API - Processes front, if it is on.
+        var processesURL: String?
     }
 
     static func document(_ frame: Frame, main: String) -> String {
@@ -34,6 +36,7 @@ enum WebPages {
                 <span>Signed in as <strong>\(HTML.escape(username))</strong></span> <button type="submit">Sign out</button></form></nav>
                 """
         }
+        let processes = frame.processesURL.map { " · <a href=\"\(HTML.escape($0))\">OGC API - Processes</a>" } ?? ""
         return """
             <!DOCTYPE html>
             <html lang="en">
@@ -41,6 +44,7 @@ enum WebPages {
             <meta charset="utf-8">
             <meta name="viewport" content="width=device-width, initial-scale=1">
             <title>\(HTML.escape(frame.title)) · Polytope</title>
+            <link rel="icon" href="\(frame.assets.icon)" type="image/svg+xml">
             <link rel="stylesheet" href="\(frame.assets.style)">
             <script src="\(frame.assets.script)" defer></script>
             </head>
@@ -50,7 +54,7 @@ enum WebPages {
             <main id="main">
             \(main)
             </main>
-            <footer><p>API: <a href="/openapi.yaml">OpenAPI</a> · <a href="/api/retrieve/v1">OGC API - Processes</a></p></footer>
+            <footer><p>API: <a href="/openapi.yaml">OpenAPI</a>\(processes)</p></footer>
             </body>
             </html>
             """

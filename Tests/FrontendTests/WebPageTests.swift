@@ -1,0 +1,153 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import PolytopeCore
+import Testing
+
+@testable import Frontend
+
+@Suite("Web page: rendering, forms and sessions")
+struct WebPageTests {
+    @Test("text from users is escaped wherever the page shows it")
+    func escaping() {
+        #expect(HTML.escape(#"<script>"a" & 'b'</script>"#) == "&lt;script&gt;&quot;a&quot; &amp; &#39;b&#39;&lt;/script&gt;")
+        let hostile = #"<script>alert(1)</script>"#
+        let row = WebPages.RequestRow(
+            id: "01a2", collection: hostile, status: "failed", detail: hostile, requestText: hostile, size: nil, ageSeconds: 5,
+            downloadURL: #"http://x/"><script>"#)
+        let html = WebPages.requests([row], csrf: #""><b>"#, notice: hostile, more: false)
+        #expect(!html.contains("<script>"))
+        #expect(!html.contains(#""><b>"#))
+        #expect(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
+        var form = WebPages.SubmitForm(collections: ["debug"])
+        form.requestText = "</textarea><script>x</script>"
+        form.requestError = hostile
+        #expect(!WebPages.submit(form).contains("<script>"))
+    }
+
+    @Test("the submit form names its problems next to their fields, for screen readers too")
+    func fieldErrors() {
+        var form = WebPages.SubmitForm(collections: ["debug", "archive"], collection: "archive", requestText: "x: 1")
+        form.requestError = "No datasource accepts this request"
+        let html = WebPages.submit(form)
+        #expect(html.contains(#"aria-describedby="request-help request-error" aria-invalid="true""#))
+        #expect(html.contains(#"<span class="field-error" id="request-error" role="alert">No datasource accepts this request</span>"#))
+        #expect(html.contains(#"<option value="archive" selected>archive</option>"#))
+        #expect(html.contains(">x: 1</textarea>"))
+    }
+
+    @Test("forms are decoded like browsers encode them, with bounds")
+    func formDecoding() {
+        let form = WebForm(encoded: "a=1&b=x+y%21%0A&a=2&empty=&bare")
+        #expect(form["a"] == "1")
+        #expect(form["b"] == "x y!\n")
+        #expect(form["empty"] == "")
+        #expect(form["bare"] == "")
+        #expect(form["missing"] == "")
+        let many = WebForm(encoded: (0..<100).map { "f\($0)=v" }.joined(separator: "&"))
+        #expect(many["f31"] == "v")
+        #expect(many["f32"] == "")
+    }
+
+    @Test("the anti-forgery token is fixed per session, differs between sessions and does not reveal the key")
+    func csrfToken() {
+        let token = WebSessions.csrfToken(session: "key-one")
+        #expect(token == WebSessions.csrfToken(session: "key-one"))
+        #expect(token != WebSessions.csrfToken(session: "key-two"))
+        #expect(!token.contains("key-one"))
+        #expect(token.count == 24)
+    }
+
+    @Test("requests are counted per minute over the last hour, oldest minute first")
+    func perMinute() {
+        let now = Date(timeIntervalSince1970: 1_000_000)
+        let dates = [now, now.addingTimeInterval(-30), now.addingTimeInterval(-61), now.addingTimeInterval(-3599), now.addingTimeInterval(-3600)]
+        let counts = SystemSnapshot.perMinute(dates, minutes: 60, now: now)
+        #expect(counts.count == 60)
+        #expect(counts[59] == 2)
+        #expect(counts[58] == 1)
+        #expect(counts[0] == 1)
+        #expect(counts.reduce(0, +) == 4)  // an hour ago is outside
+    }
+
+    @Test("the chart draws one bar per busy minute and says the same in words")
+    func chart() {
+        let svg = WebPages.rateChart([0, 2, 0, 4] + [Int](repeating: 0, count: 56))
+        #expect(svg.components(separatedBy: "class=\"bar\"").count - 1 == 2)
+        #expect(svg.contains("6 requests submitted in the last hour, 0 in the last 5 minutes; at most 4 in one minute."))
+        #expect(svg.contains(#"role="img" aria-labelledby="rate-caption""#))
+    }
+
+    @Test("a browser-named origin must be this server")
+    func sameOrigin() {
+        func request(origin: String?) -> Request {
+            var fields: HTTPFields = [:]
+            if let origin { fields[.origin] = origin }
+            let head = HTTPRequest(method: .post, scheme: "http", authority: "polytope.example:8080", path: "/ui/submit", headerFields: fields)
+            return Request(head: head, body: .init(buffer: ByteBuffer()))
+        }
+        #expect(WebSessions.isSameOrigin(request(origin: nil)))
+        #expect(WebSessions.isSameOrigin(request(origin: "http://polytope.example:8080")))
+        #expect(!WebSessions.isSameOrigin(request(origin: "http://evil.example")))
+        #expect(!WebSessions.isSameOrigin(request(origin: "http://polytope.example:9090")))
+        #expect(!WebSessions.isSameOrigin(request(origin: "null")))
+    }
+}
+
+@Suite("Web page: routes")
+struct WebPageRouteTests {
+    @Test("signing in sets a session cookie for /ui that lists the user's requests; signing out revokes it")
+    func session() async throws {
+        try await TestServer().test { client in
+            let id = try await client.submitID("datasource: echo\nday: 1")
+            let signIn = try await client.execute(
+                uri: "/ui/sign-in", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: "username=alice&password=alice-pw"))
+            #expect(signIn.status == .seeOther)
+            let cookie = try #require(signIn.headers[.setCookie])
+            #expect(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && cookie.contains("Path=/ui"))
+            let session = String(cookie.split(separator: ";")[0])
+            let page = try await client.execute(uri: "/ui/requests", method: .get, headers: [.cookie: session])
+            #expect(page.status == .ok)
+            let html = String(buffer: page.body)
+            #expect(html.contains("request-\(id)"))
+            #expect(page.headers[.contentSecurityPolicy]?.contains("script-src 'self'") == true)
+            let token = WebSessions.csrfToken(session: String(session.dropFirst("polytope_session=".count)))
+            let signOut = try await client.execute(
+                uri: "/ui/sign-out", method: .post, headers: [.cookie: session, .contentType: "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: "csrf=\(token)"))
+            #expect(signOut.status == .seeOther)
+            let after = try await client.execute(uri: "/ui/requests", method: .get, headers: [.cookie: session])
+            #expect(after.status == .seeOther)
+            #expect(after.headers[.location] == "/ui/sign-in")
+        }
+    }
+
+    @Test("a non-admin gets 403 for the system view; an admin gets it")
+    func systemView() async throws {
+        try await TestServer().test { client in
+            for (user, password, status) in [("alice", "alice-pw", HTTPResponse.Status.forbidden), ("root", "root-pw", .ok)] {
+                let signIn = try await client.execute(
+                    uri: "/ui/sign-in", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                    body: ByteBuffer(string: "username=\(user)&password=\(password)"))
+                let session = String(try #require(signIn.headers[.setCookie]).split(separator: ";")[0])
+                let page = try await client.execute(uri: "/ui/system", method: .get, headers: [.cookie: session])
+                #expect(page.status == status)
+                #expect(page.headers[.contentType] == "text/html; charset=utf-8")
+            }
+        }
+    }
+
+    @Test("server.web-page: false serves no page")
+    func turnedOff() async throws {
+        try await TestServer(
+            configuration: TestServer.configuration.replacingOccurrences(of: "max-body-size: 64K", with: "max-body-size: 64K, web-page: false")
+        )
+        .test { client in
+            let response = try await client.execute(uri: "/ui/sign-in", method: .get)
+            #expect(response.status == .notFound)
+        }
+    }
+}
