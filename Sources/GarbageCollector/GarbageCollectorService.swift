@@ -32,6 +32,10 @@ package struct GarbageCollectorService<C: Clock<Duration>>: Service {
         package var bytesFreed: Int64 = 0
     }
 
+    /// How long expired and revoked API keys stay listed (`polytope keys list`) before they
+    /// are forgotten: a week.
+    static var unusableKeyRetention: TimeInterval { 7 * 86_400 }
+
     let configuration: Configuration
     let store: any RetentionStore
     let staging: any StagingArea
@@ -143,6 +147,7 @@ package struct GarbageCollectorService<C: Clock<Duration>>: Service {
         metrics.garbageCollected(count: report.evictedRequests, bytes: evictedBytes, reason: "evicted")
         try await store.pruneExpiryNotes(before: now.addingTimeInterval(-configuration.expiryNoteAge.timeInterval))
         try await store.pruneIdempotencyKeys(before: now.addingTimeInterval(-IdempotencyKey.window.timeInterval))
+        _ = try await store.pruneAPIKeys(unusableBefore: now.addingTimeInterval(-Self.unusableKeyRetention))
         report.bytesFreed = expiredBytes + orphanBytes + evictedBytes
         return report
     }

@@ -157,6 +157,11 @@ extension PostgresRequestStore {
         try await !query("UPDATE api_keys SET revoked_at = \(now.timeIntervalSince1970) WHERE id = \(id) AND revoked_at IS NULL RETURNING id").isEmpty
     }
 
+    package func pruneAPIKeys(unusableBefore cutoff: Date) async throws -> Int {
+        let time = cutoff.timeIntervalSince1970
+        return try await query("DELETE FROM api_keys WHERE expires_at < \(time) OR revoked_at < \(time) RETURNING id").count
+    }
+
     static func apiKey(_ row: PostgresRandomAccessRow) throws -> APIKeyRecord {
         APIKeyRecord(
             id: try row["id"].decode(String.self),

@@ -43,6 +43,14 @@ extension SQLiteRequestStore {
         }
     }
 
+    package func pruneAPIKeys(unusableBefore cutoff: Date) async throws -> Int {
+        try await write { db in
+            let time = cutoff.timeIntervalSince1970
+            try db.execute(sql: "DELETE FROM api_keys WHERE expires_at < ? OR revoked_at < ?", arguments: [time, time])
+            return db.changesCount
+        }
+    }
+
     private static func apiKey(_ row: Row) throws -> APIKeyRecord {
         APIKeyRecord(
             id: row["id"],

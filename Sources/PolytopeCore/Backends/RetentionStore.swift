@@ -22,6 +22,10 @@ package protocol RetentionStore: Sendable {
     /// Forgets idempotency keys recorded before `cutoff`.
     func pruneIdempotencyKeys(before cutoff: Date) async throws
 
+    /// Forgets API keys that expired or were revoked before `cutoff` (web page sessions
+    /// leave one each); returns how many.
+    func pruneAPIKeys(unusableBefore cutoff: Date) async throws -> Int
+
     /// Which of `keys` a request references, as its result or as its archive input (the
     /// others are orphaned objects).
     func referencedStagingKeys(among keys: [String]) async throws -> Set<String>
