@@ -97,7 +97,8 @@ package enum FrontendRouter {
         ).addRoutes(to: authenticated)
         AccountController(store: dependencies.store, catalog: dependencies.catalog).addRoutes(to: authenticated)
         if let prefix = configuration.processesPrefix {
-            ProcessesController(requests: requests, prefix: prefix).addRoutes(to: router, authentication: dependencies.authentication)
+            ProcessesController(requests: requests, prefix: prefix, newestFirst: dependencies.overview)
+                .addRoutes(to: router, authentication: dependencies.authentication)
         }
         if let issuer = dependencies.keyIssuer {
             AuthKeysController(issuer: issuer).addRoutes(to: authenticated)

@@ -102,6 +102,23 @@ def test_submit_then_download_by_id(server, key, tmp_path):
     assert job_id not in client.get_jobs(status="failed").request_ids
 
 
+def test_jobs_listed_newest_first_when_asked(server, key):
+    client = datastores(server, key)
+    first = client.submit("debug", {"datasource": "echo", "order": "1"}).request_id
+    second = client.submit("debug", {"datasource": "echo", "order": "2"}).request_id
+    assert client.get_jobs(sortby="-created", limit=2).request_ids == [second, first]
+    oldest_first = []
+    jobs = client.get_jobs(sortby="created", limit=50)
+    while True:  # every page, in order, through the next links
+        oldest_first += jobs.request_ids
+        jobs = jobs.next
+        if jobs is None:
+            break
+    assert oldest_first.index(first) < oldest_first.index(second)
+    refused = requests.get(server.url + "/api/retrieve/v1/jobs?sortby=title", headers=private(key), timeout=10)
+    assert refused.status_code == 400 and "sortby=title is not supported" in refused.json()["title"]
+
+
 def test_cdsapi_delete_true_still_downloads(server, key, tmp_path):
     target = tmp_path / "deleted.bin"
     cds(server, key, delete=True).retrieve("debug", {"size": "5000"}, str(target))

@@ -157,11 +157,12 @@ extension OpenAPIDocument {
                       schema: {type: object, required: [title], properties: {title: {type: string}, status: {type: number}, type: {type: string}, traceback: {type: string}}}
           /api/retrieve/v1/jobs:
             get:
-              summary: The caller's jobs, oldest first.
+              summary: The caller's jobs, oldest first, or newest first with sortby=-created.
               parameters:
                 - {name: limit, in: query, required: false, schema: {type: integer}}
                 - {name: after, in: query, required: false, schema: {type: string}}
                 - {name: status, in: query, required: false, schema: {type: string}}
+                - {name: sortby, in: query, required: false, schema: {type: string, enum: [created, -created]}}
               responses:
                 "200":
                   description: Jobs.

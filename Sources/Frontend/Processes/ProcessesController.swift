@@ -15,6 +15,8 @@ struct ProcessesController {
     let requests: RequestsController
     /// The path prefix, without slashes (`api`), or empty.
     let prefix: String
+    /// Lists jobs newest first (`sortby=-created`); nil: only oldest first.
+    var newestFirst: (any TelemetryStore)?
 
     /// The conformance classes this front implements.
     static let conformance = [
@@ -145,14 +147,24 @@ struct ProcessesController {
         return ProcessJob(record: record, jobsURL: "\(baseURL(for: request))/jobs", statusMessage: message)
     }
 
-    /// The caller's jobs, oldest first, one page (`?limit=`, default 100; `next` link), only
-    /// those in the given states with `?status=` (repeatable); `sortby` is not supported.
+    /// The caller's jobs, one page (`?limit=`, default 100; `next` link), oldest first or
+    /// with `sortby=-created` newest first, only those in the given states with `?status=`
+    /// (repeatable; applied to each page, so a page may hold fewer than `limit`).
     @Sendable func listJobs(_ request: Request, context: PolytopeRequestContext) async throws -> Response {
         let user = try context.requireUser()
         let parameters = request.uri.queryParameters
         let pagination = try ListPagination(limit: parameters.get("limit"), after: parameters.get("after"))
         let limit = pagination.limit ?? 100
-        let page = try await requests.store.requests(ofUser: user.username, collection: nil, after: pagination.after, limit: limit)
+        let sortBy = parameters.get("sortby") ?? "created"
+        let page: RequestPage
+        switch sortBy {
+        case "created":
+            page = try await requests.store.requests(ofUser: user.username, collection: nil, after: pagination.after, limit: limit)
+        case "-created" where newestFirst != nil:
+            page = try await newestFirst!.requests(matching: RequestQuery(username: user.username, after: pagination.after, limit: limit))
+        default:
+            throw PolytopeError.invalidRequest("sortby=\(sortBy.prefix(40)) is not supported; use created (oldest first) or -created (newest first).")
+        }
         let base = baseURL(for: request)
         var jobs: [JSONValue] = []
         let wanted: Set<String> = Set(parameters.getAll("status").map { String($0) })
@@ -161,7 +173,9 @@ struct ProcessesController {
             if wanted.isEmpty || wanted.contains(job.status.rawValue) { jobs.append(job.statusDocument()) }
         }
         var links = [ProcessJob.link("\(base)/jobs", rel: "self")]
-        if let next = page.next { links.append(ProcessJob.link("\(base)/jobs?limit=\(limit)&after=\(next.token)", rel: "next")) }
+        if let next = page.next {
+            links.append(ProcessJob.link("\(base)/jobs?limit=\(limit)&sortby=\(sortBy)&after=\(next.token)", rel: "next"))
+        }
         return JSONResponse.encode(JSONValue.object(["jobs": .array(jobs), "links": .array(links)]))
     }
 
