@@ -26,6 +26,12 @@ package struct FrontendConfiguration: Sendable {
     /// The path prefix of the CDS / OGC API - Processes front (`server.processes-prefix`,
     /// `api` → `/api/retrieve/v1/...`), without slashes; nil turns the front off.
     package var processesPrefix: String? = "api"
+    /// The path prefix of the OGC API - EDR front (`server.edr-prefix`, `edr` →
+    /// `/edr/collections/...`), without slashes; nil turns the front off.
+    package var edrPrefix: String? = "edr"
+    /// How long an EDR query waits for its answer before it is answered 202 with the request
+    /// to poll (`server.edr-wait`, at most 60 s; zero: always 202).
+    package var edrWait: Duration = .seconds(30)
 
     package init(maximumBodySize: Int = 1 << 20, maximumUploadSize: Int64 = 10 << 30, publicURL: String? = nil, retryAfterSeconds: Int = 1) {
         self.maximumBodySize = maximumBodySize
