@@ -88,11 +88,13 @@ struct EDRQuery: Sendable, Equatable {
         Self.rename(given, "parameter-name", to: "param", in: &request, problems: &problems)
         Self.rename(given, "z", to: "levelist", in: &request, problems: &problems)
         if let datetime = given["datetime"] {
-            if request["date"] != nil || request["time"] != nil {
-                problems.append("datetime: give either datetime or the MARS keys date and time, not both")
-            }
             do throws(Problems) {
-                for (key, value) in try Self.dateAndTime(datetime) { request[key] = value }
+                for (key, value) in try Self.dateAndTime(datetime).sorted(by: { $0.key < $1.key }) {
+                    if request[key] != nil {
+                        problems.append("datetime: gives the \(key), and so does \(key)=; give one")
+                    }
+                    request[key] = value
+                }
             } catch {
                 problems += error.messages
             }
