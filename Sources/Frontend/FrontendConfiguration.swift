@@ -32,6 +32,12 @@ package struct FrontendConfiguration: Sendable {
     package var webSessionLifetime: Duration = .seconds(12 * 3600)
     /// Roles that see the system view of the web page (`telemetry.admin-roles`).
     package var adminRoles = ["admin"]
+    /// The path prefix of the OGC API - EDR front (`server.edr-prefix`, `edr` →
+    /// `/edr/collections/...`), without slashes; nil turns the front off.
+    package var edrPrefix: String? = "edr"
+    /// How long an EDR query waits for its answer before it is answered 202 with the request
+    /// to poll (`server.edr-wait`, at most 60 s; zero: always 202).
+    package var edrWait: Duration = .seconds(30)
 
     package init(maximumBodySize: Int = 1 << 20, maximumUploadSize: Int64 = 10 << 30, publicURL: String? = nil, retryAfterSeconds: Int = 1) {
         self.maximumBodySize = maximumBodySize

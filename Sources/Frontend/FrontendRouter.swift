@@ -53,8 +53,8 @@ package struct FrontendDependencies: Sendable {
     }
 }
 
-/// Adds the REST API of polytope-client, the CDS / OGC API - Processes front and the web page
-/// to a router made by `HTTPRouting.makeRouter`.
+/// Adds the REST API of polytope-client, the CDS / OGC API - Processes front, the OGC API -
+/// EDR front and the web page to a router made by `HTTPRouting.makeRouter`.
 package enum FrontendRouter {
     /// Adds `/api/v1`: the REST API of polytope-client.
     package static func addAPIRoutes(
@@ -90,7 +90,8 @@ package enum FrontendRouter {
         let downloads = api.group().add(
             middleware: DownloadAccessMiddleware(
                 authentication: dependencies.authentication, signer: configuration.downloadLinks, wallClock: dependencies.wallClock))
-        DownloadsController(requests: requests, staging: dependencies.staging, metrics: dependencies.metrics).addRoutes(to: downloads)
+        let downloadsController = DownloadsController(requests: requests, staging: dependencies.staging, metrics: dependencies.metrics)
+        downloadsController.addRoutes(to: downloads)
         UploadsController(
             requests: requests, store: dependencies.store, staging: dependencies.staging, dispatchNeeded: dependencies.dispatchNeeded,
             wallClock: dependencies.wallClock, configuration: configuration
@@ -98,6 +99,10 @@ package enum FrontendRouter {
         AccountController(store: dependencies.store, catalog: dependencies.catalog).addRoutes(to: authenticated)
         if let prefix = configuration.processesPrefix {
             ProcessesController(requests: requests, prefix: prefix, newestFirst: dependencies.overview)
+                .addRoutes(to: router, authentication: dependencies.authentication)
+        }
+        if let prefix = configuration.edrPrefix {
+            EDRController(requests: requests, downloads: downloadsController, prefix: prefix, wait: configuration.edrWait)
                 .addRoutes(to: router, authentication: dependencies.authentication)
         }
         if let issuer = dependencies.keyIssuer {

@@ -110,6 +110,18 @@ final class ArchiveIndex: Sendable {
         }
     }
 
+    /// The values each of `keys` has in the index (over every schema), each set once.
+    func values(of keys: [String]) async throws -> [String: Set<String>] {
+        try await pool.read { db in
+            var values: [String: Set<String>] = [:]
+            let statement = try db.cachedStatement(sql: "SELECT DISTINCT value FROM key_values WHERE key = ?")
+            for key in keys {
+                values[key] = Set(try String.fetchAll(statement, arguments: [key]))
+            }
+            return values
+        }
+    }
+
     /// The number of fields indexed.
     func fieldCount() async throws -> Int {
         try await pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM fields") ?? 0 }

@@ -92,6 +92,12 @@ package final class GribArchive: Sendable {
         try await index.fieldCount()
     }
 
+    /// The values the archived fields have for each of `keys` (as normalised: dates
+    /// `YYYYMMDD`, `param` as ids), read from the index's catalog.
+    package func archivedValues(of keys: [String]) async throws -> [String: Set<String>] {
+        try await index.values(of: keys)
+    }
+
     // MARK: Retrieval
 
     /// The fields `request` asks for, in request order, and the combinations the archive does

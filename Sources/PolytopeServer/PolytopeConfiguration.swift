@@ -137,6 +137,19 @@ package struct PolytopeConfiguration: Sendable {
         frontend.webSessionLifetime =
             serverSection?.duration("web-session-lifetime", default: frontend.webSessionLifetime, minimum: .seconds(60))
             ?? frontend.webSessionLifetime
+        if let prefix = serverSection?.string("edr-prefix") {
+            let trimmed = prefix.split(separator: "/").joined(separator: "/")
+            if prefix == "none" {
+                frontend.edrPrefix = nil
+            } else if trimmed.split(separator: "/").contains(where: { $0 == "v1" || $0 == ".." }) || trimmed.hasPrefix("api/v1") {
+                serverSection?.report("must not overlap /api/v1; found \"\(prefix)\"", key: "edr-prefix")
+            } else {
+                frontend.edrPrefix = trimmed
+            }
+        }
+        let edrWait = serverSection?.duration("edr-wait", default: .seconds(30)) ?? .seconds(30)
+        if edrWait > .seconds(60) { serverSection?.report("at most 60s (a proxy would cut longer waits)", key: "edr-wait") }
+        frontend.edrWait = min(edrWait, .seconds(60))
         let limits = RequestLimits()
         frontend.requestLimits = RequestLimits(
             maximumNesting: serverSection?.int("max-request-nesting", default: limits.maximumNesting, range: 1...256) ?? limits.maximumNesting,

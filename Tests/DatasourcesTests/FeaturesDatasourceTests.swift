@@ -100,6 +100,23 @@ struct FeaturesDatasourceTests {
         }
     }
 
+    @Test("the catalog the EDR front describes: parameters named as the answers name them, dates, times, no levels")
+    func catalog() async throws {
+        let samples = try GribSamples()
+        defer { samples.remove() }
+        let root = samples.directory.file("archive")
+        let collection = try Self.collection(root: root)
+        let datasource = try #require(collection.route(named: "features")?.datasource as? any FeatureDatasource)
+        #expect(!(collection.route(named: "fields")?.datasource is any FeatureDatasource))
+        try await Self.archiveFields(in: samples, root: root)
+        let catalog = try await datasource.featureCatalog()
+        #expect(
+            catalog.parameters.map { [$0.name, $0.label, $0.unit] } == [["2t", "2 metre temperature", "K"]])
+        #expect(catalog.dates == ["20250101"])
+        #expect(catalog.times == ["1200"])
+        #expect(catalog.levels.isEmpty)
+    }
+
     @Test("a request without a feature goes to grib-archive; a bad feature request is refused naming every problem")
     func submitChecks() async throws {
         let samples = try GribSamples()

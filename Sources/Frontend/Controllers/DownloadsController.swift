@@ -33,6 +33,11 @@ struct DownloadsController {
         } else {
             record = try await requests.ownRequest(name, of: try context.requireUser())
         }
+        return try await serve(record, request: request, context: context)
+    }
+
+    /// The result of `record` (the caller may read it), whole or the `Range` asked for.
+    func serve(_ record: RequestRecord, request: Request, context: PolytopeRequestContext) async throws -> Response {
         guard record.status == .processed, let result = record.result else {
             throw PolytopeError(.notFound, "Request \(record.id) has no result to download (status: \(record.status.rawValue)).")
         }

@@ -3,7 +3,7 @@
 /// Kept by hand beside the routes; `OpenAPIDocumentTests` fails when a route is missing
 /// here, and the schemathesis run of the end-to-end suite checks the server against it.
 package enum OpenAPIDocument {
-    package static let yaml = v1 + "\n" + processesPaths + "\n" + webPagePaths
+    package static let yaml = v1 + "\n" + processesPaths + "\n" + edrPaths + "\n" + webPagePaths
 
     /// Everything but the paths of the CDS / OGC API - Processes front (which come last).
     static let v1 = #"""
