@@ -293,7 +293,15 @@ package final class SQLiteRequestStore: RequestStoreBackend {
     }
 
     package func recoverExpiredLeases(at now: Date, maximumAttempts: Int) async throws -> [LeaseRecovery] {
-        try await write { db in
+        // The broker asks every round, and a lease has almost always not expired: a read (which
+        // runs beside writers in WAL mode) decides whether the write lock is needed at all.
+        let anyExpired = try await read { db in
+            try Bool.fetchOne(
+                db, sql: "SELECT EXISTS (SELECT 1 FROM requests WHERE lease_expires_at IS NOT NULL AND lease_expires_at < ?)",
+                arguments: [now.timeIntervalSince1970]) ?? false
+        }
+        guard anyExpired else { return [] }
+        return try await write { db in
             let rows = try Row.fetchAll(
                 db,
                 sql: "SELECT id, status, attempts, lease_owner FROM requests WHERE lease_expires_at IS NOT NULL AND lease_expires_at < ?",
