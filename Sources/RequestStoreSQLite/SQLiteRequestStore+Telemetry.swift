@@ -118,12 +118,14 @@ extension SQLiteRequestStore {
         }
     }
 
+    /// Named index: without `ANALYZE` statistics SQLite would pick `requests_by_status` and sort
+    /// every finished request (a second per call with a million stored).
     package func recentFinishes(since: Date, limit: Int) async throws -> [ActiveRequestCounts.CollectionUser] {
         try await read { db in
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT collection, username FROM requests
+                    SELECT collection, username FROM requests INDEXED BY requests_finished
                     WHERE status IN ('processed', 'failed') AND updated_at >= ? ORDER BY updated_at DESC LIMIT ?
                     """,
                 arguments: [since.timeIntervalSince1970, limit]
