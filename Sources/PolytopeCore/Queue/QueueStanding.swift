@@ -37,8 +37,11 @@ package struct QueueStanding: Sendable {
             limits: catalog[record.collection]?.limits, maximumActive: maximumActive, active: active)
     }
 
-    /// The explanation of `record` held by `limit`, counting the requests ahead of it.
+    /// The explanation of `record` held by `limit`, counting the requests ahead of it (not
+    /// when nothing holds it: it is about to be queued, and counting the whole backlog ahead
+    /// would cost each poll up to `positionCap` index entries for a figure nobody reads).
     package func explain(_ record: RequestRecord, held limit: WaitingExplanation.Limit) async throws -> WaitingExplanation {
+        if case .none = limit { return try await explain(record, held: limit, ahead: nil) }
         let ahead = try await store.waitingCount(
             in: limit.scope(username: record.user.username), before: record.id, upTo: WaitingExplanation.positionCap + 1)
         return try await explain(record, held: limit, ahead: ahead)
