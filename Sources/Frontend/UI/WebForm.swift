@@ -44,7 +44,9 @@ struct WebForm {
     /// must match the session cookie, and a browser-named origin must be this server.
     func requireSameSite(_ request: Request) throws {
         guard WebSessions.isSameOrigin(request) else { throw Self.foreignOrigin }
-        guard let key = WebSessions.sessionKey(of: request), self["csrf"] == WebSessions.csrfToken(session: key) else {
+        guard let key = WebSessions.sessionKey(of: request),
+            ConstantTime.equals(Array(self["csrf"].utf8), Array(WebSessions.csrfToken(session: key).utf8))
+        else {
             throw PolytopeError.forbidden("This form has expired or was not sent from this page; reload the page and try again.")
         }
     }
