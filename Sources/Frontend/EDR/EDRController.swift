@@ -24,7 +24,7 @@ struct EDRController {
     /// Adds the routes; `authentication` guards all but the landing page and conformance.
     func addRoutes(to router: Router<PolytopeRequestContext>, authentication: AuthenticationMiddleware) {
         let root = prefix.isEmpty ? router.group() : router.group(RouterPath(prefix))
-        let front = root.group().add(middleware: EDRErrorMiddleware())
+        let front = root.group().add(middleware: EDRErrors.middleware)
         front.get("", use: landingPage)
         front.get("conformance") { _, _ in JSONResponse.encode(["conformsTo": EDRDocuments.conformance]) }
         let authenticated = front.group().add(middleware: authentication.acceptingPrivateToken())
@@ -120,7 +120,7 @@ struct EDRController {
             response.headers[.location] = requests.urls.request(record.id, for: request)
             return response
         case .failed:
-            return EDRErrorMiddleware.exception(.badRequest, record.userMessage.isEmpty ? "The query failed." : record.userMessage)
+            return EDRErrors.exception(.badRequest, record.userMessage.isEmpty ? "The query failed." : record.userMessage)
         case .revoked:
             throw PolytopeError.notFound("Request \(record.id), made for this query, was revoked.")
         default:
@@ -156,11 +156,7 @@ struct EDRController {
         guard let query, !query.isEmpty else { return [] }
         return query.split(separator: "&").map { pair in
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let decode = { (text: Substring) in
-                let spaced = text.replacingOccurrences(of: "+", with: " ")
-                return spaced.removingPercentEncoding ?? spaced
-            }
-            return (decode(parts[0]), parts.count > 1 ? decode(parts[1]) : "")
+            return (WebForm.decode(parts[0]), parts.count > 1 ? WebForm.decode(parts[1]) : "")
         }
     }
 }

@@ -30,7 +30,7 @@ struct ProcessesController {
     /// Adds the routes; `authentication` guards all but the messages, landing page and conformance.
     func addRoutes(to router: Router<PolytopeRequestContext>, authentication: AuthenticationMiddleware) {
         let root = prefix.isEmpty ? router.group() : router.group(RouterPath(prefix))
-        let front = root.group().add(middleware: ProcessesErrorMiddleware())
+        let front = root.group().add(middleware: ProcessesErrors.middleware)
         front.get("catalogue/v1/messages") { _, _ in JSONResponse.encode(["messages": [String]()]) }
         let retrieve = front.group("retrieve/v1")
         retrieve.get("", use: landingPage)

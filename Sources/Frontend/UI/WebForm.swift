@@ -35,7 +35,9 @@ struct WebForm {
     /// The field's value, empty when absent.
     subscript(_ name: String) -> String { fields[name] ?? "" }
 
-    private static func decode(_ text: Substring) -> String {
+    /// One name or value of a form or query string: `+` is a space, then percent-decoding
+    /// (text that is not valid percent-encoding is kept as it is).
+    static func decode(_ text: Substring) -> String {
         let spaced = text.replacingOccurrences(of: "+", with: " ")
         return spaced.removingPercentEncoding ?? spaced
     }

@@ -1,0 +1,30 @@
+import Hummingbird
+import Logging
+import PolytopeCore
+
+/// Answers the errors of a front's routes in that front's own JSON document (OGC problem
+/// documents, EDR exceptions), with the statuses, messages and headers (`WWW-Authenticate`,
+/// `Retry-After`) of the v1 API (`HTTPErrorMapping`). Errors that are not the user's fault
+/// are logged in full and answered with the generic 500 message.
+package struct ErrorDocumentMiddleware: RouterMiddleware {
+    package typealias Context = PolytopeRequestContext
+
+    /// The document for a status and the message for the user.
+    let document: @Sendable (HTTPResponse.Status, String) -> JSONValue
+
+    package init(document: @escaping @Sendable (HTTPResponse.Status, String) -> JSONValue) {
+        self.document = document
+    }
+
+    package func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            let (status, message, headers) = HTTPErrorMapping.describe(error)
+            if status == .internalServerError {
+                context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error).prefix(512))"])
+            }
+            return JSONResponse.encode(document(status, message), status: status, headers: headers)
+        }
+    }
+}
