@@ -2,36 +2,30 @@ import Foundation
 
 extension OpenAPIDocument {
     /// The paths of the web page: HTML for people, authenticated by the session cookie that
-    /// `POST /ui/sign-in` sets (so they declare no API security).
+    /// `POST /ui/sign-in` sets (so they declare no API security); their answers are the
+    /// `Web...` responses of the components.
     static let webPagePaths = #"""
           /:
             get:
               summary: "The web page: redirects to /ui/requests."
               security: []
               responses:
-                "303":
-                  description: "Redirect (to the sign-in form without a session, or to the next page)."
+                "303": {$ref: "#/components/responses/WebRedirect"}
           /ui:
             get:
               summary: "Redirects to the user's requests (or the sign-in form)."
               security: []
               responses:
-                "303":
-                  description: "Redirect (to the sign-in form without a session, or to the next page)."
-                "401":
-                  description: "Refused credentials (the form again), or no session for a script's update."
-                "503":
-                  description: "A backend cannot be reached."
-                  content:
-                    text/html; charset=utf-8:
-                      schema: {type: string}
+                "303": {$ref: "#/components/responses/WebRedirect"}
+                "401": {$ref: "#/components/responses/WebNoSession"}
+                "503": {$ref: "#/components/responses/WebProblem"}
           /ui/assets/style.css:
             get:
               summary: "The web page's stylesheet."
               security: []
               responses:
                 "200":
-                  description: "The page."
+                  description: "The asset."
                   content:
                     text/css; charset=utf-8:
                       schema: {type: string}
@@ -41,7 +35,7 @@ extension OpenAPIDocument {
               security: []
               responses:
                 "200":
-                  description: "The page."
+                  description: "The asset."
                   content:
                     text/javascript; charset=utf-8:
                       schema: {type: string}
@@ -51,7 +45,7 @@ extension OpenAPIDocument {
               security: []
               responses:
                 "200":
-                  description: "The page."
+                  description: "The asset."
                   content:
                     image/svg+xml:
                       schema: {type: string}
@@ -60,11 +54,7 @@ extension OpenAPIDocument {
               summary: "The sign-in form."
               security: []
               responses:
-                "200":
-                  description: "The page."
-                  content:
-                    text/html; charset=utf-8:
-                      schema: {type: string}
+                "200": {$ref: "#/components/responses/WebPage"}
             post:
               summary: "Signs in (user and password, or an API key); sets the session cookie."
               security: []
@@ -73,38 +63,13 @@ extension OpenAPIDocument {
                   application/x-www-form-urlencoded:
                     schema: {type: object, properties: {username: {type: string}, password: {type: string}, api_key: {type: string}}}
               responses:
-                "303":
-                  description: "Redirect (to the sign-in form without a session, or to the next page)."
-                "400":
-                  description: "The form with its problems shown."
-                  content:
-                    text/html; charset=utf-8:
-                      schema: {type: string}
-                "401":
-                  description: "Refused credentials (the form again), or no session for a script's update."
-                  content:
-                    text/html; charset=utf-8:
-                      schema: {type: string}
-                "403":
-                  description: "A forged form, or not an administrator."
-                  content:
-                    text/html; charset=utf-8:
-                      schema: {type: string}
-                "413":
-                  description: "The form is too large."
-                  content:
-                    text/html; charset=utf-8:
-                      schema: {type: string}
-                "429":
-                  description: "Too many failed sign-ins, or too many waiting requests."
-                  content:
-                    text/html; charset=utf-8:
-                      schema: {type: string}
-                "503":
-                  description: "A backend cannot be reached."
-                  content:
-                    text/html; charset=utf-8:
-                      schema: {type: string}
+                "303": {$ref: "#/components/responses/WebRedirect"}
+                "400": {$ref: "#/components/responses/WebProblem"}
+                "401": {$ref: "#/components/responses/WebProblem"}
+                "403": {$ref: "#/components/responses/WebProblem"}
+                "413": {$ref: "#/components/responses/WebProblem"}
+                "429": {$ref: "#/components/responses/WebProblem"}
+                "503": {$ref: "#/components/responses/WebProblem"}
           /ui/sign-out:
             post:
               summary: "Signs out: revokes the session."
@@ -114,44 +79,20 @@ extension OpenAPIDocument {
                   application/x-www-form-urlencoded:
                     schema: {type: object, properties: {csrf: {type: string}}}
               responses:
-                "303":
-                  description: "Redirect (to the sign-in form without a session, or to the next page)."
-                "401":
-                  description: "Refused credentials (the form again), or no session for a script's update."
-                "403":
-                  description: "A forged form, or not an administrator."
-                  content:
-                    text/html; charset=utf-8:
-                      schema: {type: string}
-                "413":
-                  description: "The form is too large."
-                  content:
-                    text/html; charset=utf-8:
-                      schema: {type: string}
-                "503":
-                  description: "A backend cannot be reached."
-                  content:
-                    text/html; charset=utf-8:
-                      schema: {type: string}
+                "303": {$ref: "#/components/responses/WebRedirect"}
+                "401": {$ref: "#/components/responses/WebNoSession"}
+                "403": {$ref: "#/components/responses/WebProblem"}
+                "413": {$ref: "#/components/responses/WebProblem"}
+                "503": {$ref: "#/components/responses/WebProblem"}
           /ui/requests:
             get:
               summary: "The signed-in user's newest requests (HTML)."
               security: []
               responses:
-                "200":
-                  description: "The page."
-                  content:
-                    text/html; charset=utf-8:
-                      schema: {type: string}
-                "303":
-                  description: "Redirect (to the sign-in form without a session, or to the next page)."
-                "401":
-                  description: "Refused credentials (the form again), or no session for a script's update."
-                "503":
-                  description: "A backend cannot be reached."
-                  content:
-                    text/html; charset=utf-8:
-                      schema: {type: string}
+                "200": {$ref: "#/components/responses/WebPage"}
+                "303": {$ref: "#/components/responses/WebRedirect"}
+                "401": {$ref: "#/components/responses/WebNoSession"}
+                "503": {$ref: "#/components/responses/WebProblem"}
           /ui/requests/{name}/revoke:
             post:
               summary: "Revokes one of the user's requests."
@@ -163,49 +104,21 @@ extension OpenAPIDocument {
                   application/x-www-form-urlencoded:
                     schema: {type: object, properties: {csrf: {type: string}}}
               responses:
-                "303":
-                  description: "Redirect (to the sign-in form without a session, or to the next page)."
-                "401":
-                  description: "Refused credentials (the form again), or no session for a script's update."
-                "403":
-                  description: "A forged form, or not an administrator."
-                  content:
-                    text/html; charset=utf-8:
-                      schema: {type: string}
-                "404":
-                  description: "Not found."
-                  content:
-                    text/html; charset=utf-8:
-                      schema: {type: string}
-                "413":
-                  description: "The form is too large."
-                  content:
-                    text/html; charset=utf-8:
-                      schema: {type: string}
-                "503":
-                  description: "A backend cannot be reached."
-                  content:
-                    text/html; charset=utf-8:
-                      schema: {type: string}
+                "303": {$ref: "#/components/responses/WebRedirect"}
+                "401": {$ref: "#/components/responses/WebNoSession"}
+                "403": {$ref: "#/components/responses/WebProblem"}
+                "404": {$ref: "#/components/responses/WebProblem"}
+                "413": {$ref: "#/components/responses/WebProblem"}
+                "503": {$ref: "#/components/responses/WebProblem"}
           /ui/submit:
             get:
               summary: "The submit form."
               security: []
               responses:
-                "200":
-                  description: "The page."
-                  content:
-                    text/html; charset=utf-8:
-                      schema: {type: string}
-                "303":
-                  description: "Redirect (to the sign-in form without a session, or to the next page)."
-                "401":
-                  description: "Refused credentials (the form again), or no session for a script's update."
-                "503":
-                  description: "A backend cannot be reached."
-                  content:
-                    text/html; charset=utf-8:
-                      schema: {type: string}
+                "200": {$ref: "#/components/responses/WebPage"}
+                "303": {$ref: "#/components/responses/WebRedirect"}
+                "401": {$ref: "#/components/responses/WebNoSession"}
+                "503": {$ref: "#/components/responses/WebProblem"}
             post:
               summary: "Checks and submits a request; problems are shown next to their field."
               security: []
@@ -214,63 +127,23 @@ extension OpenAPIDocument {
                   application/x-www-form-urlencoded:
                     schema: {type: object, properties: {csrf: {type: string}, collection: {type: string}, request: {type: string}}}
               responses:
-                "303":
-                  description: "Redirect (to the sign-in form without a session, or to the next page)."
-                "400":
-                  description: "The form with its problems shown."
-                  content:
-                    text/html; charset=utf-8:
-                      schema: {type: string}
-                "401":
-                  description: "Refused credentials (the form again), or no session for a script's update."
-                "403":
-                  description: "A forged form, or not an administrator."
-                  content:
-                    text/html; charset=utf-8:
-                      schema: {type: string}
-                "404":
-                  description: "Not found."
-                  content:
-                    text/html; charset=utf-8:
-                      schema: {type: string}
-                "413":
-                  description: "The form is too large."
-                  content:
-                    text/html; charset=utf-8:
-                      schema: {type: string}
-                "429":
-                  description: "Too many failed sign-ins, or too many waiting requests."
-                  content:
-                    text/html; charset=utf-8:
-                      schema: {type: string}
-                "503":
-                  description: "A backend cannot be reached."
-                  content:
-                    text/html; charset=utf-8:
-                      schema: {type: string}
+                "303": {$ref: "#/components/responses/WebRedirect"}
+                "400": {$ref: "#/components/responses/WebProblem"}
+                "401": {$ref: "#/components/responses/WebNoSession"}
+                "403": {$ref: "#/components/responses/WebProblem"}
+                "404": {$ref: "#/components/responses/WebProblem"}
+                "413": {$ref: "#/components/responses/WebProblem"}
+                "429": {$ref: "#/components/responses/WebProblem"}
+                "503": {$ref: "#/components/responses/WebProblem"}
           /ui/system:
             get:
               summary: "The operators' view (administrators)."
               security: []
               responses:
-                "200":
-                  description: "The page."
-                  content:
-                    text/html; charset=utf-8:
-                      schema: {type: string}
-                "303":
-                  description: "Redirect (to the sign-in form without a session, or to the next page)."
-                "401":
-                  description: "Refused credentials (the form again), or no session for a script's update."
-                "403":
-                  description: "A forged form, or not an administrator."
-                  content:
-                    text/html; charset=utf-8:
-                      schema: {type: string}
-                "503":
-                  description: "A backend cannot be reached."
-                  content:
-                    text/html; charset=utf-8:
-                      schema: {type: string}
+                "200": {$ref: "#/components/responses/WebPage"}
+                "303": {$ref: "#/components/responses/WebRedirect"}
+                "401": {$ref: "#/components/responses/WebNoSession"}
+                "403": {$ref: "#/components/responses/WebProblem"}
+                "503": {$ref: "#/components/responses/WebProblem"}
         """#
 }

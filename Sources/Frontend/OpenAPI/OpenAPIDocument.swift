@@ -193,6 +193,20 @@ package enum OpenAPIDocument {
               content:
                 application/json:
                   schema: {$ref: "#/components/schemas/Message"}
+            WebPage:
+              description: The page (HTML).
+              content:
+                text/html; charset=utf-8:
+                  schema: {type: string}
+            WebRedirect:
+              description: "Redirect: to the next page, or to the sign-in form without a session."
+            WebNoSession:
+              description: No session, for the page's script (a page is redirected to the sign-in form instead).
+            WebProblem:
+              description: The page or form again, naming the problem (refused credentials, a forged form, not an administrator, too many sign-ins, a backend unreachable).
+              content:
+                text/html; charset=utf-8:
+                  schema: {type: string}
         paths:
           /api/v1/test:
             get:
