@@ -42,22 +42,8 @@ extension OpenAPIDocument {
                   content:
                     application/json:
                       schema: {type: object, required: [processes], properties: {processes: {type: array, items: {type: object}}}}
-                "401":
-                  description: Missing or invalid credentials.
-                  headers:
-                    WWW-Authenticate:
-                      schema: {type: string}
-                  content:
-                    application/json:
-                      schema: {type: object, required: [title], properties: {title: {type: string}, status: {type: number}, type: {type: string}, traceback: {type: string}}}
-                "503":
-                  description: A backend cannot be reached.
-                  headers:
-                    Retry-After:
-                      schema: {type: string}
-                  content:
-                    application/json:
-                      schema: {type: object, required: [title], properties: {title: {type: string}, status: {type: number}, type: {type: string}, traceback: {type: string}}}
+                "401": {$ref: "#/components/responses/ProblemUnauthorized"}
+                "503": {$ref: "#/components/responses/ProblemUnavailable"}
           /api/retrieve/v1/processes/{collection}:
             parameters:
               - {name: collection, in: path, required: true, description: A collection name., schema: {type: string}, example: debug}
@@ -69,32 +55,10 @@ extension OpenAPIDocument {
                   content:
                     application/json:
                       schema: {type: object, required: [id], properties: {id: {type: string}}}
-                "401":
-                  description: Missing or invalid credentials.
-                  headers:
-                    WWW-Authenticate:
-                      schema: {type: string}
-                  content:
-                    application/json:
-                      schema: {type: object, required: [title], properties: {title: {type: string}, status: {type: number}, type: {type: string}, traceback: {type: string}}}
-                "403":
-                  description: Not allowed.
-                  content:
-                    application/json:
-                      schema: {type: object, required: [title], properties: {title: {type: string}, status: {type: number}, type: {type: string}, traceback: {type: string}}}
-                "404":
-                  description: No such process or job.
-                  content:
-                    application/json:
-                      schema: {type: object, required: [title], properties: {title: {type: string}, status: {type: number}, type: {type: string}, traceback: {type: string}}}
-                "503":
-                  description: A backend cannot be reached.
-                  headers:
-                    Retry-After:
-                      schema: {type: string}
-                  content:
-                    application/json:
-                      schema: {type: object, required: [title], properties: {title: {type: string}, status: {type: number}, type: {type: string}, traceback: {type: string}}}
+                "401": {$ref: "#/components/responses/ProblemUnauthorized"}
+                "403": {$ref: "#/components/responses/ProblemForbidden"}
+                "404": {$ref: "#/components/responses/ProblemNotFound"}
+                "503": {$ref: "#/components/responses/ProblemUnavailable"}
           /api/retrieve/v1/processes/{collection}/execution:
             parameters:
               - {name: collection, in: path, required: true, description: A collection name., schema: {type: string}, example: debug}
@@ -111,34 +75,15 @@ extension OpenAPIDocument {
                   content:
                     application/json:
                       schema: {type: object, required: [jobID, status, type, links], properties: {jobID: {type: string}, status: {type: string, enum: [accepted, running, successful, failed, dismissed]}, type: {type: string}, processID: {type: string}, links: {type: array, items: {type: object}}, metadata: {type: object}}}
-                "400":
-                  description: Malformed input, or the job failed (traceback).
-                  content:
-                    application/json:
-                      schema: {type: object, required: [title], properties: {title: {type: string}, status: {type: number}, type: {type: string}, traceback: {type: string}}}
-                "401":
-                  description: Missing or invalid credentials.
-                  headers:
-                    WWW-Authenticate:
-                      schema: {type: string}
-                  content:
-                    application/json:
-                      schema: {type: object, required: [title], properties: {title: {type: string}, status: {type: number}, type: {type: string}, traceback: {type: string}}}
-                "403":
-                  description: Not allowed.
-                  content:
-                    application/json:
-                      schema: {type: object, required: [title], properties: {title: {type: string}, status: {type: number}, type: {type: string}, traceback: {type: string}}}
-                "404":
-                  description: No such process or job.
-                  content:
-                    application/json:
-                      schema: {type: object, required: [title], properties: {title: {type: string}, status: {type: number}, type: {type: string}, traceback: {type: string}}}
+                "400": {$ref: "#/components/responses/ProblemBadRequest"}
+                "401": {$ref: "#/components/responses/ProblemUnauthorized"}
+                "403": {$ref: "#/components/responses/ProblemForbidden"}
+                "404": {$ref: "#/components/responses/ProblemNotFound"}
                 "413":
                   description: The body is over the limit.
                   content:
                     application/json:
-                      schema: {type: object, required: [title], properties: {title: {type: string}, status: {type: number}, type: {type: string}, traceback: {type: string}}}
+                      schema: {$ref: "#/components/schemas/Problem"}
                 "429":
                   description: Too many waiting requests.
                   headers:
@@ -146,15 +91,8 @@ extension OpenAPIDocument {
                       schema: {type: string}
                   content:
                     application/json:
-                      schema: {type: object, required: [title], properties: {title: {type: string}, status: {type: number}, type: {type: string}, traceback: {type: string}}}
-                "503":
-                  description: A backend cannot be reached.
-                  headers:
-                    Retry-After:
-                      schema: {type: string}
-                  content:
-                    application/json:
-                      schema: {type: object, required: [title], properties: {title: {type: string}, status: {type: number}, type: {type: string}, traceback: {type: string}}}
+                      schema: {$ref: "#/components/schemas/Problem"}
+                "503": {$ref: "#/components/responses/ProblemUnavailable"}
           /api/retrieve/v1/jobs:
             get:
               summary: The caller's jobs, oldest first, or newest first with sortby=-created.
@@ -169,27 +107,9 @@ extension OpenAPIDocument {
                   content:
                     application/json:
                       schema: {type: object, required: [jobs], properties: {jobs: {type: array, items: {type: object}}}}
-                "400":
-                  description: Malformed input, or the job failed (traceback).
-                  content:
-                    application/json:
-                      schema: {type: object, required: [title], properties: {title: {type: string}, status: {type: number}, type: {type: string}, traceback: {type: string}}}
-                "401":
-                  description: Missing or invalid credentials.
-                  headers:
-                    WWW-Authenticate:
-                      schema: {type: string}
-                  content:
-                    application/json:
-                      schema: {type: object, required: [title], properties: {title: {type: string}, status: {type: number}, type: {type: string}, traceback: {type: string}}}
-                "503":
-                  description: A backend cannot be reached.
-                  headers:
-                    Retry-After:
-                      schema: {type: string}
-                  content:
-                    application/json:
-                      schema: {type: object, required: [title], properties: {title: {type: string}, status: {type: number}, type: {type: string}, traceback: {type: string}}}
+                "400": {$ref: "#/components/responses/ProblemBadRequest"}
+                "401": {$ref: "#/components/responses/ProblemUnauthorized"}
+                "503": {$ref: "#/components/responses/ProblemUnavailable"}
           /api/retrieve/v1/jobs/{name}:
             parameters:
               - {name: name, in: path, required: true, description: A job id (the request id)., schema: {type: string}}
@@ -201,27 +121,9 @@ extension OpenAPIDocument {
                   content:
                     application/json:
                       schema: {type: object, required: [jobID, status, type, links], properties: {jobID: {type: string}, status: {type: string, enum: [accepted, running, successful, failed, dismissed]}, type: {type: string}, processID: {type: string}, links: {type: array, items: {type: object}}, metadata: {type: object}}}
-                "401":
-                  description: Missing or invalid credentials.
-                  headers:
-                    WWW-Authenticate:
-                      schema: {type: string}
-                  content:
-                    application/json:
-                      schema: {type: object, required: [title], properties: {title: {type: string}, status: {type: number}, type: {type: string}, traceback: {type: string}}}
-                "404":
-                  description: No such process or job.
-                  content:
-                    application/json:
-                      schema: {type: object, required: [title], properties: {title: {type: string}, status: {type: number}, type: {type: string}, traceback: {type: string}}}
-                "503":
-                  description: A backend cannot be reached.
-                  headers:
-                    Retry-After:
-                      schema: {type: string}
-                  content:
-                    application/json:
-                      schema: {type: object, required: [title], properties: {title: {type: string}, status: {type: number}, type: {type: string}, traceback: {type: string}}}
+                "401": {$ref: "#/components/responses/ProblemUnauthorized"}
+                "404": {$ref: "#/components/responses/ProblemNotFound"}
+                "503": {$ref: "#/components/responses/ProblemUnavailable"}
             delete:
               summary: Dismiss a job (revokes it unless it has succeeded).
               responses:
@@ -230,27 +132,9 @@ extension OpenAPIDocument {
                   content:
                     application/json:
                       schema: {type: object, required: [jobID, status, type, links], properties: {jobID: {type: string}, status: {type: string, enum: [accepted, running, successful, failed, dismissed]}, type: {type: string}, processID: {type: string}, links: {type: array, items: {type: object}}, metadata: {type: object}}}
-                "401":
-                  description: Missing or invalid credentials.
-                  headers:
-                    WWW-Authenticate:
-                      schema: {type: string}
-                  content:
-                    application/json:
-                      schema: {type: object, required: [title], properties: {title: {type: string}, status: {type: number}, type: {type: string}, traceback: {type: string}}}
-                "404":
-                  description: No such process or job.
-                  content:
-                    application/json:
-                      schema: {type: object, required: [title], properties: {title: {type: string}, status: {type: number}, type: {type: string}, traceback: {type: string}}}
-                "503":
-                  description: A backend cannot be reached.
-                  headers:
-                    Retry-After:
-                      schema: {type: string}
-                  content:
-                    application/json:
-                      schema: {type: object, required: [title], properties: {title: {type: string}, status: {type: number}, type: {type: string}, traceback: {type: string}}}
+                "401": {$ref: "#/components/responses/ProblemUnauthorized"}
+                "404": {$ref: "#/components/responses/ProblemNotFound"}
+                "503": {$ref: "#/components/responses/ProblemUnavailable"}
           /api/retrieve/v1/jobs/{name}/results:
             parameters:
               - {name: name, in: path, required: true, description: A job id (the request id)., schema: {type: string}}
@@ -262,31 +146,9 @@ extension OpenAPIDocument {
                   content:
                     application/json:
                       schema: {type: object, required: [asset], properties: {asset: {type: object}}}
-                "400":
-                  description: Malformed input, or the job failed (traceback).
-                  content:
-                    application/json:
-                      schema: {type: object, required: [title], properties: {title: {type: string}, status: {type: number}, type: {type: string}, traceback: {type: string}}}
-                "401":
-                  description: Missing or invalid credentials.
-                  headers:
-                    WWW-Authenticate:
-                      schema: {type: string}
-                  content:
-                    application/json:
-                      schema: {type: object, required: [title], properties: {title: {type: string}, status: {type: number}, type: {type: string}, traceback: {type: string}}}
-                "404":
-                  description: No such process or job.
-                  content:
-                    application/json:
-                      schema: {type: object, required: [title], properties: {title: {type: string}, status: {type: number}, type: {type: string}, traceback: {type: string}}}
-                "503":
-                  description: A backend cannot be reached.
-                  headers:
-                    Retry-After:
-                      schema: {type: string}
-                  content:
-                    application/json:
-                      schema: {type: object, required: [title], properties: {title: {type: string}, status: {type: number}, type: {type: string}, traceback: {type: string}}}
+                "400": {$ref: "#/components/responses/ProblemBadRequest"}
+                "401": {$ref: "#/components/responses/ProblemUnauthorized"}
+                "404": {$ref: "#/components/responses/ProblemNotFound"}
+                "503": {$ref: "#/components/responses/ProblemUnavailable"}
         """#
 }

@@ -52,6 +52,11 @@ package enum OpenAPIDocument {
               schema: {type: string}
               example: debug
           schemas:
+            Problem:
+              description: An OGC API - Processes problem document (the CDS front's errors).
+              type: object
+              required: [title]
+              properties: {title: {type: string}, status: {type: number}, type: {type: string}, traceback: {type: string}}
             Message:
               type: object
               required: [message]
@@ -193,6 +198,37 @@ package enum OpenAPIDocument {
               content:
                 application/json:
                   schema: {$ref: "#/components/schemas/Message"}
+            ProblemUnauthorized:
+              description: Missing or invalid credentials.
+              headers:
+                WWW-Authenticate:
+                  schema: {type: string}
+              content:
+                application/json:
+                  schema: {$ref: "#/components/schemas/Problem"}
+            ProblemUnavailable:
+              description: A backend cannot be reached.
+              headers:
+                Retry-After:
+                  schema: {type: string}
+              content:
+                application/json:
+                  schema: {$ref: "#/components/schemas/Problem"}
+            ProblemForbidden:
+              description: Not allowed.
+              content:
+                application/json:
+                  schema: {$ref: "#/components/schemas/Problem"}
+            ProblemNotFound:
+              description: No such process or job.
+              content:
+                application/json:
+                  schema: {$ref: "#/components/schemas/Problem"}
+            ProblemBadRequest:
+              description: Malformed input, or the job failed (traceback).
+              content:
+                application/json:
+                  schema: {$ref: "#/components/schemas/Problem"}
             WebPage:
               description: The page (HTML).
               content:
