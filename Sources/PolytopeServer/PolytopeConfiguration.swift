@@ -123,30 +123,12 @@ package struct PolytopeConfiguration: Sendable {
         let pollWait = serverSection?.duration("max-poll-wait", default: .seconds(60)) ?? .seconds(60)
         if pollWait > .seconds(60) { serverSection?.report("at most 60s (a proxy would cut longer polls)", key: "max-poll-wait") }
         frontend.maximumPollWait = min(pollWait, .seconds(60))
-        if let prefix = serverSection?.string("processes-prefix") {
-            let trimmed = prefix.split(separator: "/").joined(separator: "/")
-            if prefix == "none" {
-                frontend.processesPrefix = nil
-            } else if trimmed.split(separator: "/").contains(where: { $0 == "v1" || $0 == ".." }) || trimmed.hasPrefix("api/v1") {
-                serverSection?.report("must not overlap /api/v1; found \"\(prefix)\"", key: "processes-prefix")
-            } else {
-                frontend.processesPrefix = trimmed
-            }
-        }
+        frontend.processesPrefix = Self.frontPrefix(serverSection, key: "processes-prefix", default: frontend.processesPrefix)
         frontend.webPage = serverSection?.bool("web-page", default: true) ?? true
         frontend.webSessionLifetime =
             serverSection?.duration("web-session-lifetime", default: frontend.webSessionLifetime, minimum: .seconds(60))
             ?? frontend.webSessionLifetime
-        if let prefix = serverSection?.string("edr-prefix") {
-            let trimmed = prefix.split(separator: "/").joined(separator: "/")
-            if prefix == "none" {
-                frontend.edrPrefix = nil
-            } else if trimmed.split(separator: "/").contains(where: { $0 == "v1" || $0 == ".." }) || trimmed.hasPrefix("api/v1") {
-                serverSection?.report("must not overlap /api/v1; found \"\(prefix)\"", key: "edr-prefix")
-            } else {
-                frontend.edrPrefix = trimmed
-            }
-        }
+        frontend.edrPrefix = Self.frontPrefix(serverSection, key: "edr-prefix", default: frontend.edrPrefix)
         let edrWait = serverSection?.duration("edr-wait", default: .seconds(30)) ?? .seconds(30)
         if edrWait > .seconds(60) { serverSection?.report("at most 60s (a proxy would cut longer waits)", key: "edr-wait") }
         frontend.edrWait = min(edrWait, .seconds(60))
@@ -251,6 +233,19 @@ package struct PolytopeConfiguration: Sendable {
             expiryNoteAge: section.duration("expiry-note-age", default: defaults.expiryNoteAge),
             uploadTimeout: section.duration("upload-timeout", default: defaults.uploadTimeout, minimum: .seconds(1))
         )
+    }
+
+    /// The path prefix of a second front (`processes-prefix`, `edr-prefix`) without its outer
+    /// slashes, nil for `none`; one that would overlap `/api/v1` is reported and `fallback` kept.
+    private static func frontPrefix(_ section: ConfigReader?, key: String, default fallback: String?) -> String? {
+        guard let prefix = section?.string(key) else { return fallback }
+        if prefix == "none" { return nil }
+        let trimmed = prefix.split(separator: "/").joined(separator: "/")
+        if trimmed.split(separator: "/").contains(where: { $0 == "v1" || $0 == ".." }) || trimmed.hasPrefix("api/v1") {
+            section?.report("must not overlap /api/v1; found \"\(prefix)\"", key: key)
+            return fallback
+        }
+        return trimmed
     }
 
     private static func telemetryConfiguration(_ section: ConfigReader?) -> TelemetryConfiguration {
