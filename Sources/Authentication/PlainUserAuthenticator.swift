@@ -47,7 +47,7 @@ package final class PlainUserAuthenticator: Authenticator {
     /// Compared against when the user does not exist or a plain-text password is wrong, so
     /// that every refusal costs the same time.
     private let decoy: Secret
-    private let verified = Mutex<[String: Date]>([:])
+    private let verified = Mutex<[SHA256Digest: Date]>([:])
     private let hashing: PasswordHashingPool
     /// How long a successful check is remembered.
     static let rememberFor: TimeInterval = 300
@@ -74,7 +74,7 @@ package final class PlainUserAuthenticator: Authenticator {
     package func authenticate(_ credential: Credential) async throws -> User? {
         guard credential.isScheme("Basic"), let (username, password) = Self.decodeBasic(credential.value) else { return nil }
         let account = accounts[username]
-        let fingerprint = SHA256.hash(data: Array(credential.value.utf8)).map { String(format: "%02x", $0) }.joined()
+        let fingerprint = SHA256.hash(data: Array(credential.value.utf8))
         let now = Date()
         switch account?.secret {
         case .hashed?:

@@ -118,9 +118,11 @@ package struct BrokerService<C: Clock<Duration>>: Service {
         try await recoverExpiredLeases()
         let policy = DispatchPlanner.Policy(
             maximumActive: configuration.maximumActive, collections: collections, defaultQueuePolicy: configuration.queuePolicy)
+        let waitingUsers = try await store.waitingUsers()
+        guard !waitingUsers.isEmpty else { return [] }
         var planner = DispatchPlanner(policy: policy, active: try await store.activeRequestCounts())
         var quotas: [ActiveRequestCounts.CollectionUser: Int] = [:]
-        for user in try await store.waitingUsers() {
+        for user in waitingUsers {
             let quota = planner.quota(for: user, cap: configuration.pageSize)
             if quota > 0 { quotas[user] = quota }
         }

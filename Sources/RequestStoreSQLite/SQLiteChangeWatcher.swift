@@ -73,7 +73,7 @@ extension SQLiteRequestStore {
     package func eventCounters() async throws -> (dispatch: Int64, work: Int64, status: Int64) {
         try await read { db in
             var counters: (dispatch: Int64, work: Int64, status: Int64) = (0, 0, 0)
-            for row in try Row.fetchAll(db, sql: "SELECT kind, counter FROM store_events") {
+            for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT kind, counter FROM store_events")) {
                 switch row["kind"] as String {
                 case "dispatch": counters.dispatch = row["counter"]
                 case "work": counters.work = row["counter"]

@@ -9,12 +9,12 @@ extension SQLiteRequestStore {
             if let earlier = try Self.idempotentSubmission(db, username: record.user.username, key: idempotencyKey.key, since: since) {
                 return earlier
             }
-            try db.execute(sql: SQLiteRow.insertSQL, arguments: arguments)
-            try db.execute(
-                sql: "INSERT OR REPLACE INTO idempotency_keys (username, key, request_id, digest, created_at) VALUES (?, ?, ?, ?, ?)",
-                arguments: [
-                    record.user.username, idempotencyKey.key, record.id.description, idempotencyKey.digest, record.createdAt.timeIntervalSince1970,
-                ])
+            try db.cachedStatement(sql: SQLiteRow.insertSQL).execute(arguments: arguments)
+            try db.cachedStatement(
+                sql: "INSERT OR REPLACE INTO idempotency_keys (username, key, request_id, digest, created_at) VALUES (?, ?, ?, ?, ?)"
+            ).execute(arguments: [
+                record.user.username, idempotencyKey.key, record.id.description, idempotencyKey.digest, record.createdAt.timeIntervalSince1970,
+            ])
             return nil
         }
     }
@@ -25,7 +25,7 @@ extension SQLiteRequestStore {
 
     package func pruneIdempotencyKeys(before cutoff: Date) async throws {
         try await write { db in
-            try db.execute(sql: "DELETE FROM idempotency_keys WHERE created_at < ?", arguments: [cutoff.timeIntervalSince1970])
+            try db.cachedStatement(sql: "DELETE FROM idempotency_keys WHERE created_at < ?").execute(arguments: [cutoff.timeIntervalSince1970])
         }
     }
 
@@ -33,11 +33,11 @@ extension SQLiteRequestStore {
     private static func idempotentSubmission(_ db: Database, username: String, key: String, since: Date) throws -> IdempotentSubmission? {
         guard
             let row = try Row.fetchOne(
-                db,
-                sql: """
-                    SELECT k.request_id, k.digest FROM idempotency_keys k JOIN requests r ON r.id = k.request_id
-                    WHERE k.username = ? AND k.key = ? AND k.created_at >= ?
-                    """,
+                db.cachedStatement(
+                    sql: """
+                        SELECT k.request_id, k.digest FROM idempotency_keys k JOIN requests r ON r.id = k.request_id
+                        WHERE k.username = ? AND k.key = ? AND k.created_at >= ?
+                        """),
                 arguments: [username, key, since.timeIntervalSince1970])
         else { return nil }
         return IdempotentSubmission(id: try SQLiteRow.requestID(row["request_id"]), digest: row["digest"])

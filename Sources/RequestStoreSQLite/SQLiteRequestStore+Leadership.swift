@@ -8,17 +8,16 @@ extension SQLiteRequestStore {
             let current = try Self.currentLeadership(db)
             guard current.holder == holder || current.expiresAt <= now else { return current }
             let granted = BrokerLeadership(holder: holder, term: current.holder == holder ? current.term : current.term + 1, expiresAt: expiry)
-            try db.execute(
-                sql: "UPDATE broker_leadership SET holder = ?, term = ?, expires_at = ? WHERE id = 1",
-                arguments: [granted.holder, granted.term, granted.expiresAt.timeIntervalSince1970])
+            try db.cachedStatement(sql: "UPDATE broker_leadership SET holder = ?, term = ?, expires_at = ? WHERE id = 1").execute(arguments: [
+                granted.holder, granted.term, granted.expiresAt.timeIntervalSince1970,
+            ])
             return granted
         }
     }
 
     package func releaseLeadership(holder: String, at now: Date) async throws {
         try await write { db in
-            try db.execute(
-                sql: "UPDATE broker_leadership SET expires_at = ? WHERE id = 1 AND holder = ? AND expires_at > ?",
+            try db.cachedStatement(sql: "UPDATE broker_leadership SET expires_at = ? WHERE id = 1 AND holder = ? AND expires_at > ?").execute(
                 arguments: [now.timeIntervalSince1970, holder, now.timeIntervalSince1970])
         }
     }
@@ -31,7 +30,7 @@ extension SQLiteRequestStore {
     }
 
     private static func currentLeadership(_ db: Database) throws -> BrokerLeadership {
-        guard let row = try Row.fetchOne(db, sql: "SELECT holder, term, expires_at FROM broker_leadership WHERE id = 1") else {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT holder, term, expires_at FROM broker_leadership WHERE id = 1")) else {
             return BrokerLeadership(holder: "", term: 0, expiresAt: .distantPast)
         }
         return BrokerLeadership(holder: row["holder"], term: row["term"], expiresAt: Date(timeIntervalSince1970: row["expires_at"]))

@@ -43,8 +43,7 @@ extension SQLiteRequestStore {
     private func purge(selecting query: String, arguments: StatementArguments, at now: Date) async throws -> [PurgedRequest] {
         try await write { db in
             let rows = try Row.fetchAll(
-                db,
-                sql: "DELETE FROM requests WHERE seq IN (\(query)) RETURNING id, username, \(SQLiteRow.stagedColumns)",
+                db.cachedStatement(sql: "DELETE FROM requests WHERE seq IN (\(query)) RETURNING id, username, \(SQLiteRow.stagedColumns)"),
                 arguments: arguments
             )
             let note = try db.cachedStatement(sql: "INSERT OR REPLACE INTO expired_requests (id, username, expired_at) VALUES (?, ?, ?)")
@@ -59,14 +58,15 @@ extension SQLiteRequestStore {
 
     package func pruneExpiryNotes(before cutoff: Date) async throws {
         try await write { db in
-            try db.execute(sql: "DELETE FROM expired_requests WHERE expired_at < ?", arguments: [cutoff.timeIntervalSince1970])
+            try db.cachedStatement(sql: "DELETE FROM expired_requests WHERE expired_at < ?").execute(arguments: [cutoff.timeIntervalSince1970])
         }
     }
 
     package func expiryDate(of id: RequestIdentifier, ofUser username: String) async throws -> Date? {
         try await read { db in
             try Double.fetchOne(
-                db, sql: "SELECT expired_at FROM expired_requests WHERE id = ? AND username = ?", arguments: [id.description, username]
+                db.cachedStatement(sql: "SELECT expired_at FROM expired_requests WHERE id = ? AND username = ?"),
+                arguments: [id.description, username]
             ).map(Date.init(timeIntervalSince1970:))
         }
     }
@@ -91,7 +91,7 @@ extension SQLiteRequestStore {
     }
 
     package func checkHealth() async throws {
-        _ = try await read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+        _ = try await read { db in try Int.fetchOne(db.cachedStatement(sql: "SELECT 1")) }
         try diskSpace.check()
     }
 }

@@ -9,13 +9,13 @@ extension SQLiteRequestStore {
         return try await write { db in
             guard
                 let source = try Row.fetchOne(
-                    db,
-                    sql: """
-                        SELECT id, updated_at, \(SQLiteRow.stagedColumns) FROM requests INDEXED BY requests_reusable
-                        WHERE status = 'processed' AND staging_key IS NOT NULL AND collection = ? AND datasource = ? AND request_normalised = ?
-                            AND verb = 'retrieve' AND updated_at >= ?
-                        ORDER BY updated_at DESC LIMIT 1
-                        """,
+                    db.cachedStatement(
+                        sql: """
+                            SELECT id, updated_at, \(SQLiteRow.stagedColumns) FROM requests INDEXED BY requests_reusable
+                            WHERE status = 'processed' AND staging_key IS NOT NULL AND collection = ? AND datasource = ? AND request_normalised = ?
+                                AND verb = 'retrieve' AND updated_at >= ?
+                            ORDER BY updated_at DESC LIMIT 1
+                            """),
                     arguments: [record.collection, record.datasource, normalised, since.timeIntervalSince1970]),
                 let result = SQLiteRow.result(source)
             else { return nil }
@@ -24,7 +24,7 @@ extension SQLiteRequestStore {
             reusing.stagedBytes = result.contentLength
             // As old as the result it shares: it expires with it, and cannot make it look young.
             reusing.updatedAt = Date(timeIntervalSince1970: source["updated_at"])
-            try db.execute(sql: SQLiteRow.insertSQL, arguments: try SQLiteRow(reusing).arguments)
+            try db.cachedStatement(sql: SQLiteRow.insertSQL).execute(arguments: try SQLiteRow(reusing).arguments)
             return try SQLiteRow.requestID(source["id"])
         }
     }

@@ -7,13 +7,13 @@ extension SQLiteRequestStore {
         try await read { db in
             var statistics = RequestStatistics()
             let rows = try Row.fetchAll(
-                db,
-                sql: "SELECT collection, status, count(*) AS n FROM requests WHERE status != 'revoked' GROUP BY collection, status"
+                db.cachedStatement(
+                    sql: "SELECT collection, status, count(*) AS n FROM requests WHERE status != 'revoked' GROUP BY collection, status")
             )
             for row in rows {
                 statistics.byCollection[row["collection"], default: [:]][row["status"]] = row["n"]
             }
-            let oldest = try Double.fetchOne(db, sql: "SELECT created_at FROM requests WHERE status = 'waiting' ORDER BY seq LIMIT 1")
+            let oldest = try Double.fetchOne(db.cachedStatement(sql: "SELECT created_at FROM requests WHERE status = 'waiting' ORDER BY seq LIMIT 1"))
             statistics.oldestWaitingSince = oldest.map(Date.init(timeIntervalSince1970:))
             return statistics
         }
@@ -41,38 +41,39 @@ extension SQLiteRequestStore {
             }
             arguments += [query.limit + 1]
             let sql = "SELECT * FROM requests WHERE \(conditions.joined(separator: " AND ")) ORDER BY seq DESC LIMIT ?"
-            return try SQLiteRow.page(Row.fetchAll(db, sql: sql, arguments: arguments), limit: query.limit)
+            return try SQLiteRow.page(Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments), limit: query.limit)
         }
     }
 
     package func reportWorker(_ status: WorkerStatus) async throws {
         try await write { db in
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     INSERT INTO workers (id, slots, busy, started_at, seen_at) VALUES (?, ?, ?, ?, ?)
                     ON CONFLICT(id) DO UPDATE SET slots = excluded.slots, busy = excluded.busy, seen_at = excluded.seen_at
-                    """,
-                arguments: [
-                    status.id, status.slots, status.busy, status.startedAt.timeIntervalSince1970, status.seenAt.timeIntervalSince1970,
-                ]
+                    """
+            ).execute(arguments: [
+                status.id, status.slots, status.busy, status.startedAt.timeIntervalSince1970, status.seenAt.timeIntervalSince1970,
+            ]
             )
         }
     }
 
     package func removeWorker(id: String) async throws {
         try await write { db in
-            try db.execute(sql: "DELETE FROM workers WHERE id = ?", arguments: [id])
+            try db.cachedStatement(sql: "DELETE FROM workers WHERE id = ?").execute(arguments: [id])
         }
     }
 
     package func workers(seenSince date: Date) async throws -> [WorkerStatus] {
         try await read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM workers WHERE seen_at >= ? ORDER BY id", arguments: [date.timeIntervalSince1970]).map { row in
-                WorkerStatus(
-                    id: row["id"], slots: row["slots"], busy: row["busy"],
-                    startedAt: Date(timeIntervalSince1970: row["started_at"]), seenAt: Date(timeIntervalSince1970: row["seen_at"])
-                )
-            }
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM workers WHERE seen_at >= ? ORDER BY id"), arguments: [date.timeIntervalSince1970])
+                .map { row in
+                    WorkerStatus(
+                        id: row["id"], slots: row["slots"], busy: row["busy"],
+                        startedAt: Date(timeIntervalSince1970: row["started_at"]), seenAt: Date(timeIntervalSince1970: row["seen_at"])
+                    )
+                }
         }
     }
 }
@@ -83,13 +84,11 @@ extension SQLiteRequestStore {
     package func statuses(of ids: [RequestIdentifier]) async throws -> [RequestIdentifier: RequestStatus] {
         try await read { db in
             var statuses: [RequestIdentifier: RequestStatus] = [:]
-            for chunk in ids.chunked(into: 500) {
-                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
-                for row in try Row.fetchAll(
-                    db, sql: "SELECT id, status FROM requests WHERE id IN (\(marks))", arguments: StatementArguments(chunk.map(\.description)))
-                {
-                    if let id = RequestIdentifier(row["id"] as String), let status = RequestStatus(rawValue: row["status"]) { statuses[id] = status }
-                }
+            let rows = try Row.fetchCursor(
+                db.cachedStatement(sql: "SELECT id, status FROM requests WHERE id IN (SELECT value FROM json_each(?))"),
+                arguments: [SQLiteRow.idList(ids)])
+            while let row = try rows.next() {
+                if let id = RequestIdentifier(row["id"] as String), let status = RequestStatus(rawValue: row["status"]) { statuses[id] = status }
             }
             return statuses
         }
@@ -108,13 +107,13 @@ extension SQLiteRequestStore {
                 arguments += [collection]
             case .all: break
             }
-            if let id, let seq = try Int64.fetchOne(db, sql: "SELECT seq FROM requests WHERE id = ?", arguments: [id.description]) {
+            if let id, let seq = try Int64.fetchOne(db.cachedStatement(sql: "SELECT seq FROM requests WHERE id = ?"), arguments: [id.description]) {
                 conditions.append("seq < ?")
                 arguments += [seq]
             }
             arguments += [cap]
             let sql = "SELECT count(*) FROM (SELECT 1 FROM requests WHERE \(conditions.joined(separator: " AND ")) LIMIT ?)"
-            return try Int.fetchOne(db, sql: sql, arguments: arguments) ?? 0
+            return try Int.fetchOne(db.cachedStatement(sql: sql), arguments: arguments) ?? 0
         }
     }
 
@@ -123,11 +122,11 @@ extension SQLiteRequestStore {
     package func recentFinishes(since: Date, limit: Int) async throws -> [ActiveRequestCounts.CollectionUser] {
         try await read { db in
             try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT collection, username FROM requests INDEXED BY requests_finished
-                    WHERE status IN ('processed', 'failed') AND updated_at >= ? ORDER BY updated_at DESC LIMIT ?
-                    """,
+                db.cachedStatement(
+                    sql: """
+                        SELECT collection, username FROM requests INDEXED BY requests_finished
+                        WHERE status IN ('processed', 'failed') AND updated_at >= ? ORDER BY updated_at DESC LIMIT ?
+                        """),
                 arguments: [since.timeIntervalSince1970, limit]
             ).map { .init(collection: $0["collection"], username: $0["username"]) }
         }

@@ -99,7 +99,7 @@ package final class SQLiteRequestStore: RequestStoreBackend {
 
     package func request(id: RequestIdentifier) async throws -> RequestRecord? {
         try await read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM requests WHERE id = ?", arguments: [id.description]).map(SQLiteRow.record)
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM requests WHERE id = ?"), arguments: [id.description]).map(SQLiteRow.record)
         }
     }
 
@@ -114,13 +114,14 @@ package final class SQLiteRequestStore: RequestStoreBackend {
                 arguments += [collection]
             }
             arguments += [limit + 1]
-            return try SQLiteRow.page(Row.fetchAll(db, sql: sql + " ORDER BY seq LIMIT ?", arguments: arguments), limit: limit)
+            return try SQLiteRow.page(Row.fetchAll(db.cachedStatement(sql: sql + " ORDER BY seq LIMIT ?"), arguments: arguments), limit: limit)
         }
     }
 
     package func requestCount(ofUser username: String) async throws -> Int {
         try await read { db in
-            try Int.fetchOne(db, sql: "SELECT count(*) FROM requests WHERE username = ? AND status != 'revoked'", arguments: [username]) ?? 0
+            try Int.fetchOne(
+                db.cachedStatement(sql: "SELECT count(*) FROM requests WHERE username = ? AND status != 'revoked'"), arguments: [username]) ?? 0
         }
     }
 
@@ -139,8 +140,7 @@ package final class SQLiteRequestStore: RequestStoreBackend {
     /// Requests a worker holds become `revoked` (deleted when the worker lets go); others are deleted now.
     private static func revoke(_ db: Database, where condition: String, arguments: StatementArguments, at now: Date) throws -> [Revocation] {
         let rows = try Row.fetchAll(
-            db,
-            sql: "SELECT id, status, \(SQLiteRow.stagedColumns) FROM requests WHERE \(condition) AND status != 'revoked'",
+            db.cachedStatement(sql: "SELECT id, status, \(SQLiteRow.stagedColumns) FROM requests WHERE \(condition) AND status != 'revoked'"),
             arguments: arguments
         )
         var revocations: [Revocation] = []
@@ -148,16 +148,17 @@ package final class SQLiteRequestStore: RequestStoreBackend {
             let idText: String = row["id"]
             guard let id = RequestIdentifier(idText), let status = RequestStatus(rawValue: row["status"]) else { continue }
             if status == .processing {
-                try db.execute(
-                    sql: "UPDATE requests SET status = 'revoked', updated_at = ?, status_history = \(SQLiteRow.appendHistory) WHERE id = ?",
-                    arguments: [now.timeIntervalSince1970, "revoked", now.timeIntervalSince1970, idText]
+                try db.cachedStatement(
+                    sql: "UPDATE requests SET status = 'revoked', updated_at = ?, status_history = \(SQLiteRow.appendHistory) WHERE id = ?"
+                ).execute(arguments: [now.timeIntervalSince1970, "revoked", now.timeIntervalSince1970, idText]
                 )
                 revocations.append(Revocation(id: id, previousStatus: status, orphanedResult: nil))
             } else {
-                try db.execute(sql: "DELETE FROM requests WHERE id = ?", arguments: [idText])
+                try db.cachedStatement(sql: "DELETE FROM requests WHERE id = ?").execute(arguments: [idText])
                 var result = SQLiteRow.result(row)
                 if let key = result?.key,
-                    try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM requests WHERE staging_key = ?)", arguments: [key]) == true
+                    try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM requests WHERE staging_key = ?)"), arguments: [key])
+                        == true
                 {
                     result = nil  // reused by another request, which keeps it
                 }
@@ -176,12 +177,12 @@ package final class SQLiteRequestStore: RequestStoreBackend {
             var users: [ActiveRequestCounts.CollectionUser] = []
             var after = ("", "")
             while let row = try Row.fetchOne(
-                db,
-                sql: """
-                    SELECT collection, username FROM requests INDEXED BY requests_waiting
-                    WHERE status = 'waiting' AND (collection, username) > (?, ?)
-                    ORDER BY collection, username LIMIT 1
-                    """,
+                db.cachedStatement(
+                    sql: """
+                        SELECT collection, username FROM requests INDEXED BY requests_waiting
+                        WHERE status = 'waiting' AND (collection, username) > (?, ?)
+                        ORDER BY collection, username LIMIT 1
+                        """),
                 arguments: [after.0, after.1])
             {
                 after = (row["collection"], row["username"])
@@ -198,11 +199,11 @@ package final class SQLiteRequestStore: RequestStoreBackend {
             var candidates: [DispatchCandidate] = []
             for (group, quota) in quotas where quota > 0 {
                 let rows = try Row.fetchCursor(
-                    db,
-                    sql: """
-                        SELECT seq, id, username, user_json, collection FROM requests
-                        WHERE status = 'waiting' AND collection = ? AND username = ? ORDER BY seq LIMIT ?
-                        """,
+                    db.cachedStatement(
+                        sql: """
+                            SELECT seq, id, username, user_json, collection FROM requests
+                            WHERE status = 'waiting' AND collection = ? AND username = ? ORDER BY seq LIMIT ?
+                            """),
                     arguments: [group.collection, group.username, quota]
                 )
                 while let row = try rows.next() {
@@ -223,12 +224,12 @@ package final class SQLiteRequestStore: RequestStoreBackend {
         try await read { db in
             var counts = ActiveRequestCounts()
             let rows = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT collection, username, count(*) AS n FROM requests
-                    WHERE status IN ('queued', 'processing', 'revoked')
-                    GROUP BY collection, username
-                    """
+                db.cachedStatement(
+                    sql: """
+                        SELECT collection, username, count(*) AS n FROM requests
+                        WHERE status IN ('queued', 'processing', 'revoked')
+                        GROUP BY collection, username
+                        """)
             )
             for row in rows {
                 counts.add(collection: row["collection"], username: row["username"], count: row["n"])
@@ -241,27 +242,23 @@ package final class SQLiteRequestStore: RequestStoreBackend {
         guard !ids.isEmpty else { return 0 }
         return try await write { db in
             if let leadership { try Self.checkLeadership(leadership, db) }
-            var queued = 0
-            for chunk in ids.chunked(into: 500) {
-                var arguments: StatementArguments = [now.timeIntervalSince1970, "queued", now.timeIntervalSince1970]
-                arguments += StatementArguments(chunk.map(\.description))
-                try db.execute(sql: SQLiteRow.markQueuedSQL(count: chunk.count), arguments: arguments)
-                queued += db.changesCount
-            }
-            return queued
+            try db.cachedStatement(sql: SQLiteRow.markQueuedSQL).execute(arguments: [
+                now.timeIntervalSince1970, "queued", now.timeIntervalSince1970, SQLiteRow.idList(ids),
+            ])
+            return db.changesCount
         }
     }
 
     package func markUploaded(id: RequestIdentifier, upload: StagedResult, at now: Date) async throws -> Bool {
         try await write { db in
             let time = now.timeIntervalSince1970
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     UPDATE requests SET status = 'waiting', input_staging_key = ?, input_content_type = ?, input_content_length = ?,
                         updated_at = ?, status_history = \(SQLiteRow.appendHistory)
                     WHERE id = ? AND status = 'uploading'
-                    """,
-                arguments: [upload.key, upload.contentType, upload.contentLength, time, "waiting", time, id.description]
+                    """
+            ).execute(arguments: [upload.key, upload.contentType, upload.contentLength, time, "waiting", time, id.description]
             )
             return db.changesCount == 1
         }
@@ -280,12 +277,13 @@ package final class SQLiteRequestStore: RequestStoreBackend {
     private func fail(where condition: String, _ arguments: StatementArguments, message: String, at now: Date) async throws -> Int {
         try await write { db in
             let time = now.timeIntervalSince1970
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     UPDATE requests SET status = 'failed', updated_at = ?,
                         user_message = \(SQLiteRow.appendMessage), status_history = \(SQLiteRow.appendHistory)
                     WHERE \(condition)
-                    """,
+                    """
+            ).execute(
                 arguments: [time, message, message, "failed", time] + arguments
             )
             return db.changesCount
@@ -297,14 +295,14 @@ package final class SQLiteRequestStore: RequestStoreBackend {
         // runs beside writers in WAL mode) decides whether the write lock is needed at all.
         let anyExpired = try await read { db in
             try Bool.fetchOne(
-                db, sql: "SELECT EXISTS (SELECT 1 FROM requests WHERE lease_expires_at IS NOT NULL AND lease_expires_at < ?)",
+                db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM requests WHERE lease_expires_at IS NOT NULL AND lease_expires_at < ?)"),
                 arguments: [now.timeIntervalSince1970]) ?? false
         }
         guard anyExpired else { return [] }
         return try await write { db in
             let rows = try Row.fetchAll(
-                db,
-                sql: "SELECT id, status, attempts, lease_owner FROM requests WHERE lease_expires_at IS NOT NULL AND lease_expires_at < ?",
+                db.cachedStatement(
+                    sql: "SELECT id, status, attempts, lease_owner FROM requests WHERE lease_expires_at IS NOT NULL AND lease_expires_at < ?"),
                 arguments: [now.timeIntervalSince1970]
             )
             var recoveries: [LeaseRecovery] = []
@@ -315,30 +313,30 @@ package final class SQLiteRequestStore: RequestStoreBackend {
                 let owner: String = row["lease_owner"] ?? "unknown"
                 let id = try SQLiteRow.requestID(idText)
                 if row["status"] == "revoked" {
-                    try db.execute(sql: "DELETE FROM requests WHERE id = ?", arguments: [idText])
+                    try db.cachedStatement(sql: "DELETE FROM requests WHERE id = ?").execute(arguments: [idText])
                     recoveries.append(LeaseRecovery(id: id, outcome: .purged, attempts: attempts, previousOwner: owner))
                 } else if attempts >= maximumAttempts {
                     let message =
                         "The request was started \(attempts) times and each time the worker running it stopped responding; giving up."
-                    try db.execute(
+                    try db.cachedStatement(
                         sql: """
                             UPDATE requests SET status = 'failed', lease_owner = NULL, lease_expires_at = NULL, updated_at = ?,
                                 user_message = \(SQLiteRow.appendMessage), status_history = \(SQLiteRow.appendHistory)
                             WHERE id = ?
-                            """,
-                        arguments: [time, message, message, "failed", time, idText]
+                            """
+                    ).execute(arguments: [time, message, message, "failed", time, idText]
                     )
                     recoveries.append(LeaseRecovery(id: id, outcome: .failed, attempts: attempts, previousOwner: owner))
                 } else {
                     let message =
                         "The worker running the request stopped responding; it was queued again (attempt \(attempts + 1) of \(maximumAttempts))."
-                    try db.execute(
+                    try db.cachedStatement(
                         sql: """
                             UPDATE requests SET status = 'queued', lease_owner = NULL, lease_expires_at = NULL, updated_at = ?,
                                 user_message = \(SQLiteRow.appendMessage), status_history = \(SQLiteRow.appendHistory)
                             WHERE id = ?
-                            """,
-                        arguments: [time, message, message, "queued", time, idText]
+                            """
+                    ).execute(arguments: [time, message, message, "queued", time, idText]
                     )
                     recoveries.append(LeaseRecovery(id: id, outcome: .requeued, attempts: attempts, previousOwner: owner))
                 }

@@ -22,13 +22,17 @@ struct SQLiteRow {
     /// The staged objects of a row, as `result` and `input` read them.
     static let stagedColumns = "staging_key, content_type, content_length, input_staging_key, input_content_type, input_content_length"
 
-    /// Queues `count` waiting requests by id (arguments: time, "queued", time, then the ids).
-    /// `+status` keeps SQLite on the id index: with the status index it would scan every
+    /// Queues waiting requests by id (arguments: time, "queued", time, then `idList` of the
+    /// ids). `+status` keeps SQLite on the id index: with the status index it would scan every
     /// waiting request, which costs milliseconds per call with 100,000 of them.
-    static func markQueuedSQL(count: Int) -> String {
-        let placeholders = Array(repeating: "?", count: count).joined(separator: ", ")
-        return "UPDATE requests SET status = 'queued', updated_at = ?, status_history = \(appendHistory) "
-            + "WHERE id IN (\(placeholders)) AND +status = 'waiting'"
+    static let markQueuedSQL =
+        "UPDATE requests SET status = 'queued', updated_at = ?, status_history = \(appendHistory) "
+        + "WHERE id IN (SELECT value FROM json_each(?)) AND +status = 'waiting'"
+
+    /// Request ids as one JSON array argument, for `IN (SELECT value FROM json_each(?))`: one
+    /// statement text for any number of ids, so it is compiled once and cached.
+    static func idList(_ ids: some Collection<RequestIdentifier>) -> String {
+        "[" + ids.map { "\"\($0)\"" }.joined(separator: ",") + "]"
     }
 
     let arguments: StatementArguments

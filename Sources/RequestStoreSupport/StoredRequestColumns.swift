@@ -1,5 +1,6 @@
 import Foundation
 import PolytopeCore
+import Synchronization
 
 /// The columns of a stored request, as every request store writes them: plain values, with
 /// the structured parts (user, status history, normalised request) as JSON text.
@@ -146,10 +147,19 @@ package struct StoredRequestColumns: Sendable, Hashable {
             + JSONText.array(user.roles) + ",\"attributes\":{" + attributes.joined(separator: ",") + "}}"
     }
 
-    /// The user of `userJSON`.
+    /// The user of `userJSON`. Most rows name one of a few users, so decoded users are kept
+    /// (up to 1,024 distinct texts) and every read of a row does not decode its user again.
     package static func decodeUser(_ json: String) throws -> User {
-        try JSONDecoder().decode(User.self, from: Data(json.utf8))
+        if let user = decodedUsers.withLock({ $0[json] }) { return user }
+        let user = try JSONDecoder().decode(User.self, from: Data(json.utf8))
+        decodedUsers.withLock { users in
+            if users.count >= 1024 { users.removeAll(keepingCapacity: true) }
+            users[json] = user
+        }
+        return user
     }
+
+    private static let decodedUsers = Mutex<[String: User]>([:])
 
     /// One element of the status history JSON array.
     struct HistoryEntry: Codable {

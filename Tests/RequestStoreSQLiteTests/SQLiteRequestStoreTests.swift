@@ -145,7 +145,7 @@ struct SQLiteWritePlanTests {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         _ = try SQLiteRequestStoreTests.makeStore(in: directory)
-        let statement = SQLiteRow.markQueuedSQL(count: 3).replacingOccurrences(of: "?", with: "'x'")
+        let statement = SQLiteRow.markQueuedSQL.replacingOccurrences(of: "?", with: "'[\"x\", \"y\"]'")
         let plan = try SQLiteQueryPlans(path: directory.file("polytope.sqlite")).plan(for: statement)
         #expect(plan.contains("sqlite_autoindex_requests_1"), "\(plan)")
         #expect(!plan.contains("requests_by_status"), "\(plan)")
