@@ -70,7 +70,7 @@ package enum StoreSettings: Sendable {
     ) {
         switch self {
         case .sqlite(let configuration):
-            let store = try SQLiteRequestStore(configuration: configuration, logger: logger)
+            let store = try SQLiteRequestStore(configuration: configuration, committed: requestsChanged, logger: logger)
             let checkpointer: [any Service] =
                 configuration.checkpointsInBackground ? [SQLiteCheckpointer(path: configuration.path, logger: logger)] : []
             let watcher = SQLiteChangeWatcher(

@@ -9,12 +9,15 @@ import Synchronization
 /// changed something they care about, as PostgreSQL's `NOTIFY` does across hosts.
 ///
 /// Every commit writes to the file's write-ahead log, so a thread waits for the kernel to say
-/// the log changed (inotify on its directory: no polling, nothing done while idle), then one
-/// small read of the counters the store's triggers advance (`store_events`: `dispatch` when a
-/// request arrives or stops counting against a limit, `work` when one is queued, `status` when
-/// any request's status changes or a request is deleted) tells whom to wake. Commits of this process wake it too; the roles have been signalled already and the
-/// extra wake-up costs one round that finds nothing new. Where inotify is unavailable the
-/// roles fall back to their poll intervals.
+/// the log changed (inotify on its directory: no polling, nothing done while idle). Commits of
+/// this process wake it too; those reached the roles directly (the roles signal each other,
+/// and the store signals `requestsChanged` after its own commits), so `PRAGMA data_version` on
+/// the store's writer connection, which every write of this process goes through and which
+/// changes only for commits through other connections, sets them aside. For another process's
+/// commit, one small read of the counters the store's triggers advance (`store_events`:
+/// `dispatch` when a request arrives or stops counting against a limit, `work` when one is
+/// queued, `status` when any request's status changes or a request is deleted) tells whom to
+/// wake. Where inotify is unavailable the roles fall back to their poll intervals.
 package struct SQLiteChangeWatcher: Service {
     let store: SQLiteRequestStore
     let dispatchNeeded: WakeSignal
@@ -49,9 +52,14 @@ package struct SQLiteChangeWatcher: Service {
             return
         }
         var seen = try? await store.eventCounters()
+        var version = try? await store.writerDataVersion()
         await withGracefulShutdownHandler {
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
                 await logChanged.wait()
+                if let current = try? await store.writerDataVersion() {
+                    if current == version { continue }  // only this process's commits
+                    version = current
+                }
                 guard let counters = try? await store.eventCounters() else {
                     requestsChanged.signal()
                     continue
@@ -69,6 +77,12 @@ package struct SQLiteChangeWatcher: Service {
 }
 
 extension SQLiteRequestStore {
+    /// `PRAGMA data_version` of the writer connection: it changes only when another
+    /// connection (here: another process) committed since the previous call.
+    package func writerDataVersion() async throws -> Int64 {
+        try await pool.writeWithoutTransaction { db in try Int64.fetchOne(db.cachedStatement(sql: "PRAGMA data_version")) ?? 0 }
+    }
+
     /// The counters of `store_events`, advanced by triggers.
     package func eventCounters() async throws -> (dispatch: Int64, work: Int64, status: Int64) {
         try await read { db in

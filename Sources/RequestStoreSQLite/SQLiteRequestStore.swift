@@ -54,8 +54,13 @@ package final class SQLiteRequestStore: RequestStoreBackend {
     private let inserts: GroupCommit
     let diskSpace: SQLiteDiskSpace
 
+    /// Signalled after each write transaction of this store commits (held polls look again);
+    /// commits of other processes are seen by `SQLiteChangeWatcher`.
+    let committed: WakeSignal
+
     /// Opens (creating if needed) the database file and brings its schema up to date.
-    package init(configuration: Configuration, logger: Logger) throws {
+    /// - Parameter committed: signalled after each write transaction of this store commits.
+    package init(configuration: Configuration, committed: WakeSignal = WakeSignal(), logger: Logger) throws {
         var grdb = GRDB.Configuration()
         grdb.busyMode = .timeout(configuration.busyTimeout.timeInterval)
         grdb.label = "polytope.request-store"
@@ -75,6 +80,7 @@ package final class SQLiteRequestStore: RequestStoreBackend {
         self.pool = try DatabasePool(path: configuration.path, configuration: grdb)
         self.logger = logger
         self.configuration = configuration
+        self.committed = committed
         self.inserts = GroupCommit(pool: pool, sql: SQLiteRow.insertSQL)
         self.diskSpace = SQLiteDiskSpace(path: configuration.path, minimumFreeBytes: configuration.minimumFreeSpace)
         try SQLiteSchema.migrator.migrate(pool)
@@ -82,7 +88,9 @@ package final class SQLiteRequestStore: RequestStoreBackend {
 
     /// A write transaction; a full disk becomes `DiskFull`.
     func write<T: Sendable>(_ updates: @Sendable (Database) throws -> T) async throws -> T {
-        try await diskSpace.write { try await pool.write(updates) }
+        let value = try await diskSpace.write { try await pool.write(updates) }
+        committed.signal()
+        return value
     }
 
     /// A read; a full disk (for temporary files) becomes `DiskFull`.

@@ -86,4 +86,28 @@ struct SQLiteChangeWatcherTests {
             group.cancelAll()
         }
     }
+
+    @Test("this process's own commits wake nobody through the watcher (its roles signal each other); the store signals them itself")
+    func ownCommitsSetAside() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let committed = WakeSignal()
+        let here = try SQLiteRequestStore(
+            configuration: .init(path: directory.file("polytope.sqlite")), committed: committed, logger: Logger.quiet)
+        let (dispatchNeeded, workQueued, requestsChanged) = (WakeSignal(), WakeSignal(), WakeSignal())
+        let watcher = SQLiteChangeWatcher(
+            store: here, dispatchNeeded: dispatchNeeded, workQueued: workQueued, requestsChanged: requestsChanged, logger: Logger.quiet)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await watcher.run() }
+            try await Task.sleep(for: .milliseconds(200))
+            let record = Fixtures.record()
+            try await here.insert(record)
+            #expect(await !arrives(dispatchNeeded, within: 0.3), "the frontend that inserted wakes the broker itself")
+            #expect(try await here.markQueued([record.id], at: Date()) == 1)
+            #expect(await arrives(committed, within: 0.1), "a status change of this process is signalled by the store")
+            #expect(await !arrives(workQueued, within: 0.3), "the broker that queued wakes the workers itself")
+            #expect(await !arrives(requestsChanged, within: 0.01))
+            group.cancelAll()
+        }
+    }
 }
