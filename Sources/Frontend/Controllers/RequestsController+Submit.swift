@@ -13,10 +13,12 @@ extension RequestsController {
         let user = try context.requireUser()
         let name = try context.parameters.require("name")
         let collection = try usableCollection(name, by: user)
-        // With an Idempotency-Key, a retry of an accepted submission is answered even when the
-        // user is at max-waiting-per-user: admission waits until the key is known to be new.
-        let hasKey = request.headers[.idempotencyKey] != nil
-        if !hasKey { try await standing.admit(user, collection: collection, retryAfter: configuration.retryAfterSeconds) }
+        // Admission (max-waiting-per-user) is checked before the body is read, unless the
+        // submission may be answered without adding a waiting request: a retry with the
+        // Idempotency-Key of an accepted submission, or a retrieval that an earlier staged
+        // result answers (`reuse-results`). Those are admitted once known to be new.
+        let admitsLater = request.headers[.idempotencyKey] != nil || collection.reuseResults != nil
+        if !admitsLater { try await standing.admit(user, collection: collection, retryAfter: configuration.retryAfterSeconds) }
         if let declared = request.headers[.contentLength].flatMap(Int.init), declared > configuration.maximumBodySize {
             throw tooLarge()
         }
@@ -33,7 +35,6 @@ extension RequestsController {
             if let earlier = try await store.idempotentSubmission(username: user.username, key: idempotencyKey.key, since: keySince) {
                 return try await replay(earlier, key: idempotencyKey, request: request, context: context)
             }
-            try await standing.admit(user, collection: collection, retryAfter: configuration.retryAfterSeconds)
         }
         if body.verb == .archive && !body.sourceURL.isEmpty && !configuration.allowsArchiveSource(body.sourceURL) {
             let allowed = configuration.archiveSources.isEmpty ? "none" : configuration.archiveSources.joined(separator: ", ")
@@ -48,10 +49,14 @@ extension RequestsController {
             verb: body.verb, text: body.text, document: body.document, in: collection, by: user, status: status,
             sourceURL: body.verb == .archive && !body.sourceURL.isEmpty ? body.sourceURL : nil)
         let (id, selectedDatasource) = (record.id, record.datasource)
-        if idempotencyKey == nil, let response = try await answerFromEarlierResult(record, collection: collection, request: request, context: context)
-        {
-            return response
+        if idempotencyKey == nil, let reused = try await reuseEarlierResult(record, in: collection, logger: context.logger) {
+            return JSONResponse.encode(
+                ["id": reused.id.description, "status": reused.status.rawValue, "message": reused.userMessage],
+                status: .accepted,
+                headers: [.location: urls.request(reused.id, for: request), .retryAfter: "0"]
+            )
         }
+        if admitsLater { try await standing.admit(user, collection: collection, retryAfter: configuration.retryAfterSeconds) }
         if let idempotencyKey {
             if let earlier = try await store.insert(record, idempotencyKey: idempotencyKey, since: keySince) {
                 return try await replay(earlier, key: idempotencyKey, request: request, context: context)
@@ -84,11 +89,9 @@ extension RequestsController {
     }
 
     /// With the collection's `reuse-results`, records a retrieval identical to one whose
-    /// result is still staged and young enough as processed with that result, and answers it;
+    /// result is still staged and young enough as processed with that result, and returns it;
     /// nil when there is none (the request then runs).
-    private func answerFromEarlierResult(
-        _ record: RequestRecord, collection: CollectionDefinition, request: Request, context: PolytopeRequestContext
-    ) async throws -> Response? {
+    private func reuseEarlierResult(_ record: RequestRecord, in collection: CollectionDefinition, logger: Logger) async throws -> RequestRecord? {
         guard let window = collection.reuseResults, record.verb == .retrieve, record.status == .waiting else { return nil }
         let now = record.createdAt
         var reusing = record
@@ -100,15 +103,10 @@ extension RequestsController {
         guard let source = try await store.insertReusingResult(reusing, since: now.addingTimeInterval(-window.timeInterval)) else { return nil }
         metrics.requestSubmitted(collection: record.collection, datasource: record.datasource)
         metrics.resultReused(collection: record.collection, datasource: record.datasource)
-        context.logger.info(
+        logger.info(
             "request answered from an earlier identical request's result",
             metadata: ["request-id": "\(record.id)", "reused-from": "\(source)", "collection": "\(record.collection)"])
-        let location = urls.request(record.id, for: request)
-        return JSONResponse.encode(
-            ["id": record.id.description, "status": RequestStatus.processed.rawValue, "message": reusing.userMessage],
-            status: .accepted,
-            headers: [.location: location, .retryAfter: "0"]
-        )
+        return try await store.request(id: record.id) ?? reusing
     }
 
     /// The answer to a submission whose Idempotency-Key gave `earlier`: that request's id
@@ -164,14 +162,18 @@ extension RequestsController {
         return record
     }
 
-    /// Selects a datasource for the request and stores it with `status` (what the CDS front
-    /// shares with this one; the caller has checked the user's waiting limit).
+    /// Selects a datasource for the request and stores it with `status` (what the web page, the
+    /// CDS and the EDR fronts share with this one). A retrieval that an earlier staged result
+    /// answers (the collection's `reuse-results`) is stored as processed with it, whatever the
+    /// user's waiting limit; any other is admitted first (`max-waiting-per-user`: 429).
     /// - Throws: `PolytopeError.invalidRequest` when no datasource of the collection accepts it.
     func accept(
         verb: Verb, text: String, document: RequestDocument, into collection: CollectionDefinition, by user: User,
-        status: RequestStatus = .waiting, sourceURL: String? = nil
+        status: RequestStatus = .waiting, sourceURL: String? = nil, logger: Logger
     ) async throws -> RequestRecord {
         let record = try newRecord(verb: verb, text: text, document: document, in: collection, by: user, status: status, sourceURL: sourceURL)
+        if let reused = try await reuseEarlierResult(record, in: collection, logger: logger) { return reused }
+        try await standing.admit(user, collection: collection, retryAfter: configuration.retryAfterSeconds)
         try await store.insert(record)
         metrics.requestSubmitted(collection: collection.name, datasource: record.datasource)
         return record

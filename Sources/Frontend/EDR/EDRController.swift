@@ -102,12 +102,12 @@ struct EDRController {
             throw PolytopeError.invalidRequest("Bad \(kind.rawValue) query: \(error.message).")
         }
         let configuration = requests.configuration
-        try await requests.standing.admit(user, collection: collection, retryAfter: configuration.retryAfterSeconds)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let text = String(decoding: try encoder.encode(query.request), as: UTF8.self)
         let document = try RequestTextParser(limits: configuration.requestLimits).document(from: query.request)
-        var record = try await requests.accept(verb: .retrieve, text: text, document: document, into: collection, by: user)
+        var record = try await requests.accept(
+            verb: .retrieve, text: text, document: document, into: collection, by: user, logger: context.logger)
         requests.dispatchNeeded.signal()
         context.logger.info(
             "EDR query accepted",

@@ -108,7 +108,6 @@ struct ProcessesController {
         let user = try context.requireUser()
         let collection = try requests.usableCollection(try context.parameters.require("collection"), by: user)
         let configuration = requests.configuration
-        try await requests.standing.admit(user, collection: collection, retryAfter: configuration.retryAfterSeconds)
         if let declared = request.headers[.contentLength].flatMap(Int.init), declared > configuration.maximumBodySize {
             throw requests.tooLarge()
         }
@@ -119,7 +118,8 @@ struct ProcessesController {
             throw requests.tooLarge()
         }
         let inputs = try ExecutionInputs(json: buffer, parser: RequestTextParser(limits: configuration.requestLimits))
-        let record = try await requests.accept(verb: .retrieve, text: inputs.text, document: inputs.document, into: collection, by: user)
+        let record = try await requests.accept(
+            verb: .retrieve, text: inputs.text, document: inputs.document, into: collection, by: user, logger: context.logger)
         requests.dispatchNeeded.signal()
         context.logger.info(
             "job accepted", metadata: ["request-id": "\(record.id)", "collection": "\(collection.name)", "datasource": "\(record.datasource)"])

@@ -150,9 +150,9 @@ struct WebController {
         }
         do {
             guard !form.requestText.trimmed.isEmpty else { throw PolytopeError.invalidRequest("Write a request, e.g. 'datasource: echo'.") }
-            try await requests.standing.admit(user, collection: collection, retryAfter: requests.configuration.retryAfterSeconds)
             let document = try RequestTextParser(limits: requests.configuration.requestLimits).parse(form.requestText)
-            let record = try await requests.accept(verb: .retrieve, text: form.requestText, document: document, into: collection, by: user)
+            let record = try await requests.accept(
+                verb: .retrieve, text: form.requestText, document: document, into: collection, by: user, logger: context.logger)
             requests.dispatchNeeded.signal()
             context.logger.info(
                 "request accepted from the web page",
