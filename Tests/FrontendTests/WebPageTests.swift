@@ -11,13 +11,13 @@ import Testing
 @Suite("Web page: rendering, forms and sessions")
 struct WebPageTests {
     @Test("text from users is escaped wherever the page shows it")
-    func escaping() {
+    func escaping() throws {
         #expect(HTML.escape(#"<script>"a" & 'b'</script>"#) == "&lt;script&gt;&quot;a&quot; &amp; &#39;b&#39;&lt;/script&gt;")
         let hostile = #"<script>alert(1)</script>"#
         let row = WebPages.RequestRow(
             id: "01a2", collection: hostile, status: "failed", detail: hostile, requestText: hostile, size: nil, ageSeconds: 5,
             downloadURL: #"http://x/"><script>"#)
-        let html = WebPages.requests([row], csrf: #""><b>"#, notice: hostile, more: false)
+        let html = WebPages.requests([row], csrf: #""><b>"#, notice: hostile, position: try .init(after: nil), older: nil)
         #expect(!html.contains("<script>"))
         #expect(!html.contains(#""><b>"#))
         #expect(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
@@ -122,6 +122,31 @@ struct WebPageRouteTests {
             let after = try await client.execute(uri: "/ui/requests", method: .get, headers: [.cookie: session])
             #expect(after.status == .seeOther)
             #expect(after.headers[.location] == "/ui/sign-in")
+        }
+    }
+
+    @Test("My requests pages through older requests with a cursor link, newest first; a bad cursor is 400")
+    func olderRequests() async throws {
+        try await TestServer().test { client in
+            var ids: [String] = []
+            for day in 0..<(WebController.listedRequests + 3) { ids.append(try await client.submitID("datasource: echo\nday: \(day)")) }
+            let signIn = try await client.execute(
+                uri: "/ui/sign-in", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: "username=alice&password=alice-pw"))
+            let session = String(try #require(signIn.headers[.setCookie]).split(separator: ";")[0])
+            let first = String(buffer: try await client.execute(uri: "/ui/requests", method: .get, headers: [.cookie: session]).body)
+            #expect(first.contains("request-\(ids.last!)") && !first.contains("request-\(ids[2])\""))
+            #expect(!first.contains("newest-requests"))
+            let link = try #require(first.firstMatch(of: #/href="(/ui/requests\?after=[0-9]+)" id="older-requests"/#)?.output.1)
+            let older = try await client.execute(uri: String(link), method: .get, headers: [.cookie: session])
+            #expect(older.status == .ok)
+            let html = String(buffer: older.body)
+            #expect(ids[0..<3].allSatisfy { html.contains("request-\($0)\"") })
+            #expect(!html.contains("request-\(ids[3])\"") && !html.contains("older-requests"))
+            #expect(html.contains("id=\"newest-requests\"") && html.contains("data-refresh=\"\(link)\""))
+            let bad = try await client.execute(uri: "/ui/requests?after=x%22", method: .get, headers: [.cookie: session])
+            #expect(bad.status == .badRequest)
+            #expect(!String(buffer: bad.body).contains("x\""), "the cursor is not echoed unescaped")
         }
     }
 

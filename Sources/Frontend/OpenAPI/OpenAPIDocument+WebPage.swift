@@ -86,10 +86,16 @@ extension OpenAPIDocument {
                 "503": {$ref: "#/components/responses/WebProblem"}
           /ui/requests:
             get:
-              summary: "The signed-in user's newest requests (HTML)."
+              summary: "The signed-in user's requests, newest first, 50 a page (HTML)."
               security: []
+              parameters:
+                - name: after
+                  in: query
+                  description: "A cursor from the page's 'Older requests' link: show the requests older than it."
+                  schema: {type: string}
               responses:
                 "200": {$ref: "#/components/responses/WebPage"}
+                "400": {$ref: "#/components/responses/WebProblem"}
                 "303": {$ref: "#/components/responses/WebRedirect"}
                 "401": {$ref: "#/components/responses/WebNoSession"}
                 "503": {$ref: "#/components/responses/WebProblem"}

@@ -81,7 +81,8 @@ struct WebController {
 
     @Sendable func listRequests(_ request: Request, context: PolytopeRequestContext) async throws -> Response {
         let user = try context.requireUser()
-        let page = try await overview.requests(matching: RequestQuery(username: user.username, limit: Self.listedRequests))
+        let position = try WebPages.ListPosition(after: request.uri.queryParameters.get("after"))
+        let page = try await overview.requests(matching: RequestQuery(username: user.username, after: position.after, limit: Self.listedRequests))
         let explanations = try await WaitingListExplainer(standing: requests.standing, oneUser: false).explain(page.records)
         let now = requests.wallClock.now()
         let rows = page.records.map { record in
@@ -97,8 +98,8 @@ struct WebController {
         if let id = parameters.get("revoked").flatMap(RequestIdentifier.init) { notice = "Request \(id) revoked." }
         let csrf = csrfToken(request)
         return self.page(
-            WebPages.requests(rows, csrf: csrf, notice: notice, more: page.next != nil), title: "My requests", context: context, request: request,
-            current: "/ui/requests")
+            WebPages.requests(rows, csrf: csrf, notice: notice, position: position, older: page.next), title: "My requests", context: context,
+            request: request, current: "/ui/requests")
     }
 
     private func detail(of record: RequestRecord, waiting: WaitingExplanation?) -> String {

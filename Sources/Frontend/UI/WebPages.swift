@@ -1,4 +1,5 @@
 import Foundation
+import PolytopeCore
 
 /// The HTML of the web page, rendered on the server from plain values, so that every view
 /// works without JavaScript (a script only refreshes parts in place). Every text from users
@@ -100,28 +101,52 @@ enum WebPages {
     }
 
     /// The list of the user's requests, newest first; `notice` is shown above it.
-    static func requests(_ rows: [RequestRow], csrf: String, notice: String?, more: Bool) -> String {
+    /// Which page of a user's requests is shown: the newest (`after` nil) or those older than a
+    /// cursor from an "Older requests" link.
+    struct ListPosition: Equatable {
+        var after: RequestListCursor?
+
+        /// - Throws: 400 when `token` is not a cursor.
+        init(after token: String?) throws {
+            guard let token else { return }
+            guard let cursor = RequestListCursor(token: token) else {
+                throw PolytopeError.invalidRequest("'after' must come from an 'Older requests' link; found '\(token.prefix(40))'.")
+            }
+            after = cursor
+        }
+
+        /// This page's own address (its part refreshes from it).
+        var url: String { after.map { "/ui/requests?after=\($0.token)" } ?? "/ui/requests" }
+    }
+
+    static func requests(_ rows: [RequestRow], csrf: String, notice: String?, position: ListPosition, older: RequestListCursor?) -> String {
         let status = notice.map { "<p class=\"notice\" role=\"status\" id=\"notice\">\(HTML.escape($0))</p>" } ?? ""
         return """
             <h1>My requests</h1>
             \(status)
             <noscript><p class="help">Reload the page to see changes.</p></noscript>
-            \(requestsSection(rows, csrf: csrf, more: more))
+            \(requestsSection(rows, csrf: csrf, position: position, older: older))
             """
     }
 
     /// The part of the list that the script refreshes in place.
-    static func requestsSection(_ rows: [RequestRow], csrf: String, more: Bool) -> String {
+    static func requestsSection(_ rows: [RequestRow], csrf: String, position: ListPosition, older: RequestListCursor?) -> String {
+        let newest = position.after == nil ? "" : " <a href=\"/ui/requests\" id=\"newest-requests\">Newest requests</a>"
         guard !rows.isEmpty else {
+            let text = position.after == nil ? "You have no requests. <a href=\"/ui/submit\">Submit one</a>." : "No older requests." + newest
             return """
-                <section id="requests" data-refresh="/ui/requests" aria-live="polite">
-                <p>You have no requests. <a href="/ui/submit">Submit one</a>.</p></section>
+                <section id="requests" data-refresh="\(position.url)" aria-live="polite">
+                <p>\(text)</p></section>
                 """
         }
         let body = rows.map { row(for: $0, csrf: csrf) }.joined(separator: "\n")
-        let footer = more ? "<p class=\"help\">Showing your newest \(rows.count) requests.</p>" : ""
+        var footer = newest
+        if let older {
+            footer += " <a href=\"/ui/requests?after=\(older.token)\" id=\"older-requests\">Older requests</a>"
+        }
+        if !footer.isEmpty { footer = "<p class=\"help\">Showing \(rows.count) requests, newest first.\(footer)</p>" }
         return """
-            <section id="requests" data-refresh="/ui/requests" aria-live="polite">
+            <section id="requests" data-refresh="\(position.url)" aria-live="polite">
             <table>
             <caption>Your requests, newest first</caption>
             <thead><tr><th scope="col">Request</th><th scope="col">Status</th><th scope="col">Details</th>\
