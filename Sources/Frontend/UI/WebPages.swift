@@ -100,7 +100,6 @@ enum WebPages {
         var downloadURL: String?
     }
 
-    /// The list of the user's requests, newest first; `notice` is shown above it.
     /// Which page of a user's requests is shown: the newest (`after` nil) or those older than a
     /// cursor from an "Older requests" link.
     struct ListPosition: Equatable {
@@ -119,6 +118,8 @@ enum WebPages {
         var url: String { after.map { "/ui/requests?after=\($0.token)" } ?? "/ui/requests" }
     }
 
+    /// The list of the user's requests, newest first, at `position` (`older`: where the next,
+    /// older page starts); `notice` is shown above it.
     static func requests(_ rows: [RequestRow], csrf: String, notice: String?, position: ListPosition, older: RequestListCursor?) -> String {
         let status = notice.map { "<p class=\"notice\" role=\"status\" id=\"notice\">\(HTML.escape($0))</p>" } ?? ""
         return """
