@@ -75,8 +75,9 @@ package final class HTTP1ConnectionGuard: ChannelDuplexHandler, RemovableChannel
             }
             pendingKeepAlive.append(head.isKeepAlive)
             meter = BodyRateMeter(minimumBytesPerSecond: policy.minimumBodyRate, window: policy.bodyRateWindow)
-            scheduleCheck(context: context)
-            if head.headers[canonicalForm: "expect"].contains(where: { $0.lowercased() == "100-continue" }), !head.headers["authorization"].isEmpty {
+            if head.headers.contains(name: "expect"), head.headers[canonicalForm: "expect"].contains(where: { $0.lowercased() == "100-continue" }),
+                !head.headers["authorization"].isEmpty
+            {
                 context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
             }
         case .body(let buffer):
@@ -91,6 +92,13 @@ package final class HTTP1ConnectionGuard: ChannelDuplexHandler, RemovableChannel
             check = nil
         }
         context.fireChannelRead(data)
+    }
+
+    /// The body-rate check runs on a timer only while a request's body is still incomplete
+    /// after a batch of reads: most requests arrive whole in one, and need none.
+    package func channelReadComplete(context: ChannelHandlerContext) {
+        if meter != nil, check == nil, !closing { scheduleCheck(context: context) }
+        context.fireChannelReadComplete()
     }
 
     package func read(context: ChannelHandlerContext) {
@@ -220,6 +228,7 @@ package final class HTTP1ConnectionGuard: ChannelDuplexHandler, RemovableChannel
     /// rather than RFC 9112's suggested 501: the request is the client's mistake) and content
     /// codings other than `identity` (415).
     static func unsupportedCoding(of head: HTTPRequestHead) -> (status: HTTPResponseStatus, message: String)? {
+        guard head.headers.contains(name: "transfer-encoding") || head.headers.contains(name: "content-encoding") else { return nil }
         func codings(_ name: String) -> [String] {
             head.headers[name].flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         }
