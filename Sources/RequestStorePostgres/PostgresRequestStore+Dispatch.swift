@@ -30,7 +30,6 @@ extension PostgresRequestStore {
         guard !quotas.isEmpty else { return [] }
         let entries = Array(quotas)
         let (collections, usernames, limits) = (entries.map(\.key.collection), entries.map(\.key.username), entries.map { Int64($0.value) })
-        var roles: [String: [String]] = [:]
         return try await query(
             """
             SELECT r.seq, r.id, r.username, r.user_json, r.collection
@@ -42,9 +41,8 @@ extension PostgresRequestStore {
             ORDER BY r.seq
             """
         ).map { row in
-            let json = try row["user_json"].decode(String.self)
-            let userRoles = try roles[json] ?? StoredRequestColumns.decodeUser(json).roles
-            roles[json] = userRoles
+            // Decoded users are kept (`decodeUser`): most waiting requests share a few users.
+            let userRoles = try StoredRequestColumns.decodeUser(try row["user_json"].decode(String.self)).roles
             return DispatchCandidate(
                 id: try Self.requestID(row), cursor: DispatchCursor(sequence: try row["seq"].decode(Int64.self)),
                 username: try row["username"].decode(String.self), roles: userRoles, collection: try row["collection"].decode(String.self)

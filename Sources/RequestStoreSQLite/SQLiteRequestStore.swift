@@ -202,8 +202,6 @@ package final class SQLiteRequestStore: RequestStoreBackend {
 
     package func waitingRequests(quotas: [ActiveRequestCounts.CollectionUser: Int]) async throws -> [DispatchCandidate] {
         try await read { db in
-            // Most waiting requests share a few users: decode each user once.
-            var roles: [String: [String]] = [:]
             var candidates: [DispatchCandidate] = []
             for (group, quota) in quotas where quota > 0 {
                 let rows = try Row.fetchCursor(
@@ -215,13 +213,11 @@ package final class SQLiteRequestStore: RequestStoreBackend {
                     arguments: [group.collection, group.username, quota]
                 )
                 while let row = try rows.next() {
-                    let json: String = row["user_json"]
-                    let userRoles = try roles[json] ?? SQLiteRow.decodeUser(json).roles
-                    roles[json] = userRoles
+                    // Decoded users are kept (`decodeUser`): most waiting requests share a few users.
                     candidates.append(
                         DispatchCandidate(
                             id: try SQLiteRow.requestID(row["id"]), cursor: DispatchCursor(sequence: row["seq"]),
-                            username: row["username"], roles: userRoles, collection: row["collection"]))
+                            username: row["username"], roles: try SQLiteRow.decodeUser(row["user_json"]).roles, collection: row["collection"]))
                 }
             }
             return candidates.sorted { $0.cursor < $1.cursor }
