@@ -245,6 +245,11 @@ def test_an_admin_sees_the_queue_and_a_user_does_not(page, ui_server):
     failed = requests.post(
         f"{ui_server.url}/api/v1/requests/debug", auth=DEMO, json={"verb": "retrieve", "request": "datasource: raise"}, timeout=10
     ).json()["id"]
+    # The view lists failures that have happened: wait for this one before opening it.
+    deadline = time.monotonic() + 30
+    while requests.get(f"{ui_server.url}/api/v1/requests/{failed}", auth=DEMO, allow_redirects=False, timeout=10).status_code != 400:
+        assert time.monotonic() < deadline, "the raise request never failed"
+        time.sleep(0.05)
     ids = []
     for _ in range(3):
         response = requests.post(
