@@ -24,12 +24,15 @@ package final class HeldPolls: Service, Sendable {
 
     let store: any FrontendStore
     let requestsChanged: WakeSignal
+    /// Counts the held polls for the store's watcher of other processes' commits.
+    let listeners: StatusListeners
     let logger: Logger
     private let state = Mutex(State())
 
-    package init(store: any FrontendStore, requestsChanged: WakeSignal, logger: Logger) {
+    package init(store: any FrontendStore, requestsChanged: WakeSignal, listeners: StatusListeners = StatusListeners(), logger: Logger) {
         self.store = store
         self.requestsChanged = requestsChanged
+        self.listeners = listeners
         self.logger = logger
     }
 
@@ -57,6 +60,12 @@ package final class HeldPolls: Service, Sendable {
             state.waiters[id, default: [:]][state.next] = Waiter(status: status)
             return state.next
         }
+        // Registered before it counts as a listener: a watcher that starts watching for it
+        // looks at every held poll once it watches, so no change slips between the two.
+        await listeners.listening { await hold(id, token, timeout: timeout) }
+    }
+
+    private func hold(_ id: RequestIdentifier, _ token: Int, timeout: Duration) async {
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 await withTaskCancellationHandler {

@@ -13,10 +13,18 @@ struct PublicURL: Sendable {
     func base(for request: Request) -> String {
         if let configured { return configured }
         let host = request.head.authority ?? "localhost"
-        guard !host.isEmpty, host.count <= 255, host.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || ".-:[]_".contains($0)) }) else {
+        guard !host.isEmpty, host.utf8.count <= 255, host.utf8.allSatisfy(Self.isHostByte) else {
             return ""
         }
         return "http://\(host)"
+    }
+
+    /// An ASCII letter or digit, or one of `.-:[]_`: what a `Host` may hold here.
+    private static func isHostByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case 0x30...0x39, 0x41...0x5A, 0x61...0x7A, 0x2E, 0x2D, 0x3A, 0x5B, 0x5D, 0x5F: return true
+        default: return false
+        }
     }
 
     func request(_ id: some CustomStringConvertible, for request: Request) -> String {

@@ -13,6 +13,7 @@ package struct AccessLogMiddleware: RouterMiddleware {
     package func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
         let response = try await next(request, context)
+        guard context.logger.logLevel <= .info else { return response }
         let elapsed = ContinuousClock.now - start
         var metadata: Logger.Metadata = ["status": "\(response.status.code)", "duration-ms": "\(Double(elapsed.nanoseconds) / 1e6)"]
         if let user = context.caller.username { metadata["user"] = "\(user)" }

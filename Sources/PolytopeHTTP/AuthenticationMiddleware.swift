@@ -27,16 +27,19 @@ package struct AuthenticationMiddleware: RouterMiddleware {
     /// The `PRIVATE-TOKEN` header of the CDS / OGC API - Processes clients.
     package static let privateToken = HTTPField.Name("PRIVATE-TOKEN")!
 
+    /// `WWW-Authenticate` of a refusal, and the schemes the authenticators accept (each once)
+    /// as its message lists them.
+    private let challenge: String
+    private let schemeList: String
+
     package init(authenticators: [any Authenticator], throttle: LoginThrottle = LoginThrottle(), metrics: PolytopeMetrics = PolytopeMetrics()) {
         self.authenticators = authenticators
         self.throttle = throttle
         self.metrics = metrics
-    }
-
-    var acceptedSchemes: [String] {
         var schemes: [String] = []
         for scheme in authenticators.flatMap(\.schemes) where !schemes.contains(scheme) { schemes.append(scheme) }
-        return schemes
+        challenge = schemes.map { $0 == "Basic" ? "Basic realm=\"polytope\", charset=\"UTF-8\"" : $0 }.joined(separator: ", ")
+        schemeList = schemes.joined(separator: ", ")
     }
 
     /// The same middleware (same authenticators and failed-sign-in limiter) that also reads
@@ -61,9 +64,6 @@ package struct AuthenticationMiddleware: RouterMiddleware {
     }
 
     private func authenticate(_ request: Request, address: String?) async throws -> (User, String) {
-        let schemes = acceptedSchemes
-        let challenge = schemes.map { $0 == "Basic" ? "Basic realm=\"polytope\", charset=\"UTF-8\"" : $0 }.joined(separator: ", ")
-        let schemeList = schemes.joined(separator: ", ")
         let credentials: [Credential]
         if let header = request.headers[.authorization], !header.isEmpty {
             credentials = Credential.parse(header: header)
@@ -95,9 +95,6 @@ package struct AuthenticationMiddleware: RouterMiddleware {
     /// session cookie come through here).
     /// - Throws: `AuthenticationFailure` (401), or `PolytopeError` 429 when throttled.
     package func verify(_ credentials: [Credential], address: String?) async throws -> (User, String) {
-        let schemes = acceptedSchemes
-        let challenge = schemes.map { $0 == "Basic" ? "Basic realm=\"polytope\", charset=\"UTF-8\"" : $0 }.joined(separator: ", ")
-        let schemeList = schemes.joined(separator: ", ")
         let users = credentials.compactMap(\.claimedUser)
         if case .refuse(let kind, let seconds) = throttle.decide(address: address, users: users) {
             metrics.authenticationThrottled(by: kind)

@@ -6,13 +6,15 @@ import Hummingbird
 package struct SecurityHeadersMiddleware: RouterMiddleware {
     package typealias Context = PolytopeRequestContext
 
+    private static let frameOptions = HTTPField.Name("X-Frame-Options")!
+
     package init() {}
 
     package func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var response = try await next(request, context)
         response.headers[.cacheControl] = response.headers[.cacheControl] ?? "no-store"
         response.headers[.xContentTypeOptions] = "nosniff"
-        response.headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
+        response.headers[Self.frameOptions] = "DENY"
         return response
     }
 }

@@ -65,16 +65,19 @@ package enum StoreSettings: Sendable {
 
     /// Opens the store. The returned services (PostgreSQL's pool and notification listener)
     /// must run for the store to work; the in-process signals get woken by other processes.
-    func makeStore(dispatchNeeded: WakeSignal, workQueued: WakeSignal, requestsChanged: WakeSignal = WakeSignal(), logger: Logger) throws -> (
-        store: any RequestStoreBackend, services: [any Service]
-    ) {
+    /// - Parameter watchInterest: on SQLite, when other processes' commits are watched for.
+    func makeStore(
+        dispatchNeeded: WakeSignal, workQueued: WakeSignal, requestsChanged: WakeSignal = WakeSignal(),
+        watchInterest: SQLiteChangeWatcher.Interest = .init(always: true), logger: Logger
+    ) throws -> (store: any RequestStoreBackend, services: [any Service]) {
         switch self {
         case .sqlite(let configuration):
             let store = try SQLiteRequestStore(configuration: configuration, committed: requestsChanged, logger: logger)
             let checkpointer: [any Service] =
                 configuration.checkpointsInBackground ? [SQLiteCheckpointer(path: configuration.path, logger: logger)] : []
             let watcher = SQLiteChangeWatcher(
-                store: store, dispatchNeeded: dispatchNeeded, workQueued: workQueued, requestsChanged: requestsChanged, logger: logger)
+                store: store, dispatchNeeded: dispatchNeeded, workQueued: workQueued, requestsChanged: requestsChanged,
+                interest: watchInterest, logger: logger)
             return (store, checkpointer + [watcher])
         case .postgres(let configuration):
             let store = PostgresRequestStore(configuration: configuration, logger: logger)

@@ -13,11 +13,38 @@ package enum LogFormat: String, Sendable, CaseIterable {
     package func makeHandler(label: String, level: Logger.Level) -> any LogHandler {
         var handler: any LogHandler
         switch self {
-        case .text: handler = StreamLogHandler.standardError(label: label)
+        case .text: handler = TextLogHandler(label: label)
         case .json: handler = JSONLogHandler(label: label)
         }
         handler.logLevel = level
         return handler
+    }
+}
+
+/// Writes each event as one line of text, exactly as swift-log's `StreamLogHandler` does
+/// (`2026-11-29T10:43:16+0000 info polytope: request-id=... [Module] message`), but lays the
+/// metadata out only when a line is written. Every request adds metadata to its logger (its
+/// id, its user) whether or not anything is logged, and the stream handler lays all of it out
+/// anew at each addition: a few percent of a submission's CPU.
+package struct TextLogHandler: LogHandler {
+    package var metadata: Logger.Metadata = [:]
+    package var logLevel: Logger.Level = .info
+    private let label: String
+
+    package init(label: String) {
+        self.label = label
+    }
+
+    package subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    package func log(event: LogEvent) {
+        var stream = StreamLogHandler.standardError(label: label)
+        stream.logLevel = logLevel
+        stream.metadata = metadata
+        stream.log(event: event)
     }
 }
 

@@ -74,11 +74,13 @@ package struct PolytopeServer: Sendable {
         self.configuration = configuration
         self.roles = roles
         self.logger = logger
+        let pollListeners = StatusListeners()
         let (store, backendServices) = try configuration.store.makeStore(
-            dispatchNeeded: dispatchNeeded, workQueued: workQueued, requestsChanged: requestsChanged, logger: logger
+            dispatchNeeded: dispatchNeeded, workQueued: workQueued, requestsChanged: requestsChanged,
+            watchInterest: .init(always: roles.contains(.broker) || roles.contains(.worker), statusListeners: pollListeners), logger: logger
         )
         self.store = store
-        self.heldPolls = HeldPolls(store: store, requestsChanged: requestsChanged, logger: logger)
+        self.heldPolls = HeldPolls(store: store, requestsChanged: requestsChanged, listeners: pollListeners, logger: logger)
         self.backendServices = backendServices
         (self.staging, self.directDownloads) = try configuration.staging.makeStaging(http: configuration.httpClient)
         self.metrics = PolytopeMetrics(factory: Self.metricsFactory(registry: metricsRegistry))

@@ -18,21 +18,41 @@ import Synchronization
 /// `dispatch` when a request arrives or stops counting against a limit, `work` when one is
 /// queued, `status` when any request's status changes or a request is deleted) tells whom to
 /// wake. Where inotify is unavailable the roles fall back to their poll intervals.
+///
+/// A watch costs every write of the store a kernel notification and this thread a wake-up,
+/// so a process without a broker or workers (a frontend) watches only while it holds polls
+/// (`StatusListeners`); when the first arrives, it watches again and has them look once.
 package struct SQLiteChangeWatcher: Service {
+    /// Who in this process hears of other processes' changes.
+    package struct Interest: Sendable {
+        /// A broker or worker runs here: it needs every change, all the time.
+        package var always: Bool
+        /// Held polls, which need status changes only while there are some.
+        package var statusListeners: StatusListeners
+
+        package init(always: Bool, statusListeners: StatusListeners = StatusListeners()) {
+            self.always = always
+            self.statusListeners = statusListeners
+        }
+    }
+
     let store: SQLiteRequestStore
     let dispatchNeeded: WakeSignal
     let workQueued: WakeSignal
     /// Signalled when a request's status changed in any process (held polls look again).
     let requestsChanged: WakeSignal
+    let interest: Interest
     let logger: Logger
 
     package init(
-        store: SQLiteRequestStore, dispatchNeeded: WakeSignal, workQueued: WakeSignal, requestsChanged: WakeSignal = WakeSignal(), logger: Logger
+        store: SQLiteRequestStore, dispatchNeeded: WakeSignal, workQueued: WakeSignal, requestsChanged: WakeSignal = WakeSignal(),
+        interest: Interest = Interest(always: true), logger: Logger
     ) {
         self.requestsChanged = requestsChanged
         self.store = store
         self.dispatchNeeded = dispatchNeeded
         self.workQueued = workQueued
+        self.interest = interest
         self.logger = logger
     }
 
@@ -55,7 +75,20 @@ package struct SQLiteChangeWatcher: Service {
         var version = try? await store.writerDataVersion()
         await withGracefulShutdownHandler {
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
+                if !interest.always, !interest.statusListeners.any {
+                    watch.pause()
+                    await interest.statusListeners.appeared.wait()
+                    do {
+                        try watch.resume()
+                    } catch {
+                        logger.warning("cannot watch the SQLite file for changes by other processes", metadata: ["error": "\(error)"])
+                    }
+                    // Whatever changed while nobody watched: the held polls look once, now.
+                    requestsChanged.signal()
+                    continue
+                }
                 await logChanged.wait()
+                if !interest.always, !interest.statusListeners.any { continue }  // the last listener left
                 if let current = try? await store.writerDataVersion() {
                     if current == version { continue }  // only this process's commits
                     version = current
@@ -71,6 +104,7 @@ package struct SQLiteChangeWatcher: Service {
             }
         } onGracefulShutdown: {
             logChanged.signal()
+            interest.statusListeners.appeared.signal()
         }
         watch.stop()
     }
@@ -101,20 +135,27 @@ extension SQLiteRequestStore {
 }
 
 /// A thread that calls `changed` whenever the file `name` in `directory` is written, created
-/// or moved in (inotify), until `stop()`.
+/// or moved in (inotify), until `stop()`; `pause()` and `resume()` stop and restart the watch.
 final class FileChangeWatch: Sendable {
     private let inotify: Int32
+    private let directory: String
+    /// The watch descriptor while watching.
+    private let watching: Mutex<Int32?>
     /// Written by `stop()` to end the thread's wait.
     private let stopPipe: (read: Int32, write: Int32)
 
     init(directory: String, name: String, changed: @escaping @Sendable () -> Void) throws {
         let inotify = inotify_init1(Int32(IN_CLOEXEC | IN_NONBLOCK))
         guard inotify >= 0 else { throw PolytopeError(.internalError, "inotify_init1: \(String(cString: strerror(errno)))") }
-        guard inotify_add_watch(inotify, directory, UInt32(IN_MODIFY | IN_CREATE | IN_MOVED_TO)) >= 0 else {
-            let reason = String(cString: strerror(errno))
+        let descriptor: Int32
+        do {
+            descriptor = try Self.addWatch(inotify, directory)
+        } catch {
             close(inotify)
-            throw PolytopeError(.internalError, "inotify_add_watch \(directory): \(reason)")
+            throw error
         }
+        self.directory = directory
+        self.watching = Mutex(descriptor)
         var fds: [Int32] = [0, 0]
         guard pipe(&fds) == 0 else {
             close(inotify)
@@ -143,6 +184,29 @@ final class FileChangeWatch: Sendable {
         }
         thread.name = "polytope-sqlite-watch"
         thread.start()
+    }
+
+    /// Stops watching (no notification for later writes) until `resume()`.
+    func pause() {
+        watching.withLock { descriptor in
+            if let watch = descriptor { _ = inotify_rm_watch(inotify, watch) }
+            descriptor = nil
+        }
+    }
+
+    /// Watches again after `pause()`.
+    func resume() throws {
+        try watching.withLock { descriptor in
+            if descriptor == nil { descriptor = try Self.addWatch(inotify, directory) }
+        }
+    }
+
+    private static func addWatch(_ inotify: Int32, _ directory: String) throws -> Int32 {
+        let descriptor = inotify_add_watch(inotify, directory, UInt32(IN_MODIFY | IN_CREATE | IN_MOVED_TO))
+        guard descriptor >= 0 else {
+            throw PolytopeError(.internalError, "inotify_add_watch \(directory): \(String(cString: strerror(errno)))")
+        }
+        return descriptor
     }
 
     /// Ends the thread (it closes the watch).

@@ -110,4 +110,34 @@ struct SQLiteChangeWatcherTests {
             group.cancelAll()
         }
     }
+
+    @Test("without a broker or workers, the watch runs only while polls are held, and they look once when it starts")
+    func watchesOnlyForListeners() async throws {
+        let (directory, here, there) = try twoProcesses()
+        defer { directory.remove() }
+        let (requestsChanged, listeners) = (WakeSignal(), StatusListeners())
+        let watcher = SQLiteChangeWatcher(
+            store: here, dispatchNeeded: WakeSignal(), workQueued: WakeSignal(), requestsChanged: requestsChanged,
+            interest: .init(always: false, statusListeners: listeners), logger: Logger.quiet)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await watcher.run() }
+            try await Task.sleep(for: .milliseconds(200))
+            let record = Fixtures.record()
+            try await there.insert(record)
+            #expect(await !arrives(requestsChanged, within: 0.3), "nobody listens: nothing is watched")
+            let (looked, queued, watched) = try await listeners.listening { () async throws -> (Bool, Int, Bool) in
+                let looked = await arrives(requestsChanged, within: 2)
+                let queued = try await there.markQueued([record.id], at: Date())
+                return (looked, queued, await arrives(requestsChanged, within: 2))
+            }
+            #expect(looked, "the first listener makes held polls look once")
+            #expect(queued == 1)
+            #expect(watched, "and later changes are watched for")
+            try await Task.sleep(for: .milliseconds(100))
+            _ = await arrives(requestsChanged, within: 0.2)
+            _ = try await there.claimNextRequest(worker: "w", leaseExpiry: Date() + 60, at: Date())
+            #expect(await !arrives(requestsChanged, within: 0.3), "the last listener gone, the watch stops again")
+            group.cancelAll()
+        }
+    }
 }

@@ -21,8 +21,10 @@ package struct RequestIdentifier: Sendable, Hashable, Codable, CustomStringConve
 
     /// A version 7 UUID for `now`.
     package static func timeOrderedUUID(now: Date = Date()) -> UUID {
+        // Two draws of 64 bits: each draw is a system call, so not one per byte.
         var generator = SystemRandomNumberGenerator()
-        var bytes = (0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        let (high, low) = (generator.next(), generator.next())
+        var bytes = (0..<16).map { index in UInt8(truncatingIfNeeded: (index < 8 ? high : low) >> (8 * (index % 8))) }
         let milliseconds = UInt64(max(0, now.timeIntervalSince1970 * 1000))
         for index in 0..<6 { bytes[index] = UInt8(truncatingIfNeeded: milliseconds >> (8 * (5 - index))) }
         bytes[6] = (bytes[6] & 0x0F) | 0x70  // version 7

@@ -3,6 +3,8 @@
 package enum JSONText {
     /// `text` as a JSON string literal, quotes included.
     package static func string(_ text: String) -> String {
+        // Most texts need no escape: one pass over the bytes, then one copy.
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) { return "\"" + text + "\"" }
         var result = "\""
         result.reserveCapacity(text.utf8.count + 2)
         for scalar in text.unicodeScalars {

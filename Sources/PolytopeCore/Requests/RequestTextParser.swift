@@ -205,6 +205,10 @@ package struct RequestTextParser: Sendable {
 
     /// Lower-cases and checks a key: letters, digits, `_`, `-` and `.` only.
     static func normalise(key: String) throws -> String {
+        // The usual key (ASCII letters, digits and `_-.`, already trimmed) needs no Unicode work.
+        if !key.isEmpty, key.utf8.count <= 64, key.utf8.allSatisfy(isKeyByte) {
+            return key.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) ? key.lowercased() : key
+        }
         let key = key.trimmed.lowercased()
         guard !key.isEmpty, key.count <= 64, key.allSatisfy({ $0.isLetter || $0.isNumber || "_-.".contains($0) })
         else {
@@ -213,11 +217,19 @@ package struct RequestTextParser: Sendable {
         return key
     }
 
+    /// An ASCII letter, digit, `_`, `-` or `.`: a byte of a key as most requests write it.
+    static func isKeyByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case 0x30...0x39, 0x41...0x5A, 0x61...0x7A, 0x5F, 0x2D, 0x2E: return true
+        default: return false
+        }
+    }
+
     /// Splits a plain value on `/` (MARS lists) unless it is quoted or a part would be empty
     /// (so paths and URLs stay whole).
     static func splitWords(_ text: String, quoted: Bool) -> [String] {
-        guard !quoted, text.contains("/") else { return [text] }
-        let parts = text.split(separator: "/", omittingEmptySubsequences: false).map(\.trimmed)
+        guard !quoted, text.containsByte(UInt8(ascii: "/")) else { return [text] }
+        let parts = text.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).map { Substring($0).trimmed }
         return parts.contains(where: \.isEmpty) ? [text] : parts
     }
 

@@ -55,7 +55,7 @@ struct SimpleYAMLParser {
             guard line.first != " ", line.first != "\t", let colon = line.firstIndex(of: ":") else { return nil }
             closeList()
             let rawKey = line[..<colon]
-            guard !rawKey.isEmpty, rawKey.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "_-.".contains($0)) }) else { return nil }
+            guard !rawKey.isEmpty, rawKey.utf8.allSatisfy(RequestTextParser.isKeyByte) else { return nil }
             let key = try RequestTextParser.normalise(key: String(rawKey))
             guard document[key] == nil, openList?.key != key else {
                 throw PolytopeError.invalidRequest("The key '\(key)' is given more than once.")
@@ -115,7 +115,13 @@ struct SimpleYAMLParser {
             return .quoted(String(inner))
         }
         if "[]{}#&*!|>%@`,?-:".contains(first) { return nil }
-        if text.contains(": ") || text.contains(" #") || text.hasSuffix(":") || text.contains("\t") { return nil }
+        // `: ` and ` #` (a mapping or comment inside), a tab, or a final `:`: the full parser decides.
+        var previous: UInt8 = 0
+        for byte in text.utf8 {
+            if byte == 0x09 || (previous == 0x3A && byte == 0x20) || (previous == 0x20 && byte == 0x23) { return nil }
+            previous = byte
+        }
+        if previous == 0x3A { return nil }
         return .plain(text)
     }
 }

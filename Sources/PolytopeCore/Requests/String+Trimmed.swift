@@ -1,8 +1,27 @@
 extension StringProtocol {
     /// The text without leading and trailing spaces, tabs and line breaks (no Foundation).
+    /// Works on the UTF-8 bytes: the characters it removes are all ASCII.
     package var trimmed: String {
-        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" }
-        guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else { return "" }
-        return String(self[first...last])
+        let bytes = utf8
+        let isSpace: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
+        var first: UTF8View.Index?
+        var end = bytes.startIndex
+        var index = bytes.startIndex
+        while index != bytes.endIndex {
+            let next = bytes.index(after: index)
+            if !isSpace(bytes[index]) {
+                if first == nil { first = index }
+                end = next
+            }
+            index = next
+        }
+        guard let first else { return "" }
+        return String(decoding: bytes[first..<end], as: UTF8.self)
+    }
+
+    /// Whether the UTF-8 text contains `byte` (an ASCII character), without Foundation's
+    /// string search.
+    package func containsByte(_ byte: UInt8) -> Bool {
+        utf8.contains(byte)
     }
 }
