@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PolytopeCore
 import Synchronization
 
 /// How log lines are written.
@@ -54,6 +55,7 @@ package struct JSONLogHandler: LogHandler {
     package var logLevel: Logger.Level = .info
     package let label: String
     private static let output = Mutex(FileHandle.standardError)
+    private static let time = Date.ISO8601FormatStyle()
 
     package init(label: String) {
         self.label = label
@@ -69,14 +71,18 @@ package struct JSONLogHandler: LogHandler {
         for (key, value) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 }) {
             fields[key] = "\(value)"
         }
-        fields["time"] = ISO8601DateFormatter().string(from: Date())
+        fields["time"] = Date().formatted(Self.time)
         fields["level"] = event.level.rawValue
         fields["label"] = label
         fields["message"] = "\(event.message)"
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        guard var line = try? encoder.encode(fields) else { return }
-        line.append(UInt8(ascii: "\n"))
-        Self.output.withLock { $0.write(line) }
+        // Written directly (keys sorted): no formatter or encoder is made per line.
+        var line = "{"
+        for (index, key) in fields.keys.sorted().enumerated() {
+            if index > 0 { line += "," }
+            line += JSONText.string(key) + ":" + JSONText.string(fields[key]!)
+        }
+        line += "}\n"
+        let bytes = Data(line.utf8)
+        Self.output.withLock { $0.write(bytes) }
     }
 }
