@@ -16,7 +16,7 @@ struct TextHelpersTests {
         #expect(!ConstantTime.equals([0x61], [0x61] + [UInt8](repeating: 0x62, count: 256)))
     }
 
-    @Test("JSON strings: the same text as JSONEncoder gives, with or without characters to escape")
+    @Test("JSON strings decode back to the same text, with or without characters to escape")
     func jsonStrings() throws {
         for text in ["", "plain", "a/b c", "quote \" and \\ back", "line\nbreak\ttab\r", "\u{1}\u{1f}", "é ü 雪 🌧"] {
             let written = JSONText.string(text)
