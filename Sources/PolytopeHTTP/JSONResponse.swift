@@ -18,15 +18,9 @@ package enum JSONResponse {
     /// directly: most answers are this shape, and `JSONEncoder` costs more than the rest of a
     /// submission's answer.
     package static func encode(_ fields: [String: String], status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
-        var text = "{"
-        for (index, key) in fields.keys.sorted().enumerated() {
-            if index > 0 { text += "," }
-            text += JSONText.string(key) + ":" + JSONText.string(fields[key]!)
-        }
-        text += "}"
         var headers = headers
         headers[.contentType] = "application/json"
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: JSONText.object(sortingKeysOf: fields))))
     }
 
     /// `{"message": "<text>"}`.

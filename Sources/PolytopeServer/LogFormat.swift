@@ -76,13 +76,7 @@ package struct JSONLogHandler: LogHandler {
         fields["label"] = label
         fields["message"] = "\(event.message)"
         // Written directly (keys sorted): no formatter or encoder is made per line.
-        var line = "{"
-        for (index, key) in fields.keys.sorted().enumerated() {
-            if index > 0 { line += "," }
-            line += JSONText.string(key) + ":" + JSONText.string(fields[key]!)
-        }
-        line += "}\n"
-        let bytes = Data(line.utf8)
+        let bytes = Data((JSONText.object(sortingKeysOf: fields) + "\n").utf8)
         Self.output.withLock { $0.write(bytes) }
     }
 }

@@ -24,6 +24,8 @@ struct TextHelpersTests {
             #expect(decoded == text, "\(written)")
         }
         #expect(JSONText.string("a/b") == "\"a/b\"")
+        #expect(JSONText.object(sortingKeysOf: ["b": "2", "a": "1\n"]) == #"{"a":"1\n","b":"2"}"#)
+        #expect(JSONText.object(sortingKeysOf: [:]) == "{}")
     }
 
     @Test("trimming removes ASCII spaces, tabs and line breaks at both ends only")

@@ -29,6 +29,11 @@ package enum JSONText {
         "{" + fields.map { string($0.key) + ":" + string($0.value) }.joined(separator: ",") + "}"
     }
 
+    /// An object of string values, keys sorted (as `JSONEncoder` with `.sortedKeys` writes it).
+    package static func object(sortingKeysOf fields: [String: String]) -> String {
+        "{" + fields.keys.sorted().map { string($0) + ":" + string(fields[$0]!) }.joined(separator: ",") + "}"
+    }
+
     /// An array of strings.
     package static func array(_ items: some Sequence<String>) -> String {
         "[" + items.map(string).joined(separator: ",") + "]"

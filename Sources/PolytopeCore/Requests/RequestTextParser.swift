@@ -228,7 +228,7 @@ package struct RequestTextParser: Sendable {
     /// Splits a plain value on `/` (MARS lists) unless it is quoted or a part would be empty
     /// (so paths and URLs stay whole).
     static func splitWords(_ text: String, quoted: Bool) -> [String] {
-        guard !quoted, text.containsByte(UInt8(ascii: "/")) else { return [text] }
+        guard !quoted, text.utf8.contains(UInt8(ascii: "/")) else { return [text] }
         let parts = text.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).map { Substring($0).trimmed }
         return parts.contains(where: \.isEmpty) ? [text] : parts
     }

@@ -18,10 +18,4 @@ extension StringProtocol {
         guard let first else { return "" }
         return String(decoding: bytes[first..<end], as: UTF8.self)
     }
-
-    /// Whether the UTF-8 text contains `byte` (an ASCII character), without Foundation's
-    /// string search.
-    package func containsByte(_ byte: UInt8) -> Bool {
-        utf8.contains(byte)
-    }
 }
