@@ -111,7 +111,9 @@ package enum FrontendRouter {
                 let system = SystemOverview(
                     store: dependencies.store, overview: overview, staging: dependencies.staging, catalog: dependencies.catalog,
                     maximumActive: configuration.maximumActive, wallClock: dependencies.wallClock)
-                let sessions = WebSessions(authentication: dependencies.authentication, issuer: issuer, lifetime: configuration.webSessionLifetime)
+                let sessions = WebSessions(
+                    authentication: dependencies.authentication, issuer: issuer, lifetime: configuration.webSessionLifetime,
+                    paths: WebPaths(publicURL: configuration.publicURL))
                 WebController(requests: requests, sessions: sessions, overview: overview, system: system, adminRoles: configuration.adminRoles)
                     .addRoutes(to: router)
             }

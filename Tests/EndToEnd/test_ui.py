@@ -8,6 +8,7 @@ screenshots of the pages are written to $POLYTOPE_E2E_ARTIFACTS (default
 
 import os
 import shutil
+import subprocess
 import time
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from conftest import DEMO, REPO_ROOT, PolytopeServer
+from conftest import DEMO, REPO_ROOT, PolytopeServer, _free_port
 
 ROOT = ("root", "root-password")
 ARTIFACTS = Path(os.environ.get("POLYTOPE_E2E_ARTIFACTS", str(REPO_ROOT / ".build" / "e2e-artifacts")))
@@ -326,3 +327,92 @@ def test_headers_and_forged_forms(ui_server):
     assert requests.get(ui_server.url + "/ui/requests", headers={"X-Polytope-Fragment": "1"}, timeout=10).status_code == 401
     asset = requests.get(ui_server.url + "/ui/assets/app.js", timeout=10)
     assert asset.status_code == 200 and "javascript" in asset.headers["Content-Type"]
+
+
+class PathProxy:
+    """nginx serving polytope under `/polytope/` on its own port, as a site's reverse proxy
+    does: it strips the prefix and, as nginx does by default, sends polytope its own
+    `Host` (polytope's address), not the browser's."""
+
+    def __init__(self, workdir):
+        self.workdir = workdir
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}/polytope"
+        self.process = None
+
+    def start(self, upstream_port):
+        user = "user root;\n" if os.geteuid() == 0 else ""
+        temp = "".join(f"    {kind}_temp_path {self.workdir}/{kind};\n" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+        (self.workdir / "nginx.conf").write_text(f"""{user}worker_processes 1;
+daemon off;
+pid {self.workdir}/nginx.pid;
+error_log {self.workdir}/error.log warn;
+events {{ worker_connections 64; }}
+http {{
+    access_log {self.workdir}/access.log;
+{temp}    server {{
+        listen 127.0.0.1:{self.port};
+        location /polytope/ {{ proxy_pass http://127.0.0.1:{upstream_port}/; proxy_buffering off; }}
+    }}
+}}
+""")
+        binary = shutil.which("nginx") or "/usr/sbin/nginx"
+        self.process = subprocess.Popen([binary, "-e", str(self.workdir / "error.log"), "-p", str(self.workdir), "-c", str(self.workdir / "nginx.conf")],
+                                        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                if requests.get(self.url + "/api/v1/test", timeout=2).status_code == 200:
+                    return self
+            except requests.ConnectionError:
+                pass
+            assert self.process.poll() is None, (self.workdir / "error.log").read_text()
+            assert time.monotonic() < deadline, "nginx did not start"
+            time.sleep(0.1)
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+def test_behind_a_proxy_under_a_path(browser, polytope_bin, tmp_path_factory, downloads):
+    """`public-url: http://proxy/polytope`: the page works through the proxy's path from sign-in
+    to sign-out; no link, form, refresh or redirect leaves it."""
+    workdir = tmp_path_factory.mktemp("proxied")
+    proxy = PathProxy(workdir)
+    public = proxy.url
+    server = PolytopeServer("proxied", polytope_bin, workdir, override_config=UI_CONFIG + f"server: {{public-url: '{public}'}}\n").start()
+    try:
+        proxy.start(server.port)
+        browser.delete_all_cookies()
+        browser.get(public + "/")
+        browser.get_log("browser")
+        sign_in(browser, proxy, DEMO)
+        assert browser.current_url == public + "/ui/requests"
+        submit(browser, proxy, "slow", "size: 2000")
+        WebDriverWait(browser, 10).until(lambda b: "/ui/requests?submitted=" in b.current_url)
+        assert browser.current_url.startswith(public + "/ui/requests?submitted=")
+        request_id = browser.current_url.split("submitted=")[1]
+        # The in-place refresh fetches through the proxy too: the row turns processed without a reload.
+        browser.execute_script("window.polytopeMark = 'same document';")
+        WebDriverWait(browser, 20).until(lambda b: row_status(b, request_id) == "processed")
+        assert browser.execute_script("return window.polytopeMark;") == "same document"
+        links = [e.get_attribute("href") or e.get_attribute("action") for e in browser.find_elements(By.CSS_SELECTOR, "a[href], form[action]")]
+        outside = [link for link in links if not link.startswith(public + "/") and "#" not in link]
+        assert outside == [], outside
+        href = browser.find_element(By.ID, f"download-{request_id}").get_attribute("href")
+        assert href.startswith(public + "/api/v1/downloads/") and requests.get(href, timeout=10).content == b"x" * 2000
+        browser.find_element(By.ID, f"revoke-{request_id}").click()
+        WebDriverWait(browser, 10).until(lambda b: "revoked=" in b.current_url)
+        assert browser.current_url.startswith(public + "/ui/requests")
+        browser.find_element(By.CSS_SELECTOR, "form.sign-out button").click()
+        WebDriverWait(browser, 10).until(lambda b: b.current_url == public + "/ui/sign-in")
+        browser.get(public + "/ui/requests")
+        assert browser.current_url == public + "/ui/sign-in", "the session ended"
+        errors = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
+        screenshot(browser, "behind-a-proxy")
+        assert errors == [], f"console errors: {errors}"
+    finally:
+        if proxy.process:
+            proxy.stop()
+        server.stop()

@@ -3,7 +3,7 @@ import PolytopeCore
 
 extension WebPages {
     /// The operators' view: queue, workers, staging, request rate and recent failures.
-    static func system(_ snapshot: SystemSnapshot) -> String {
+    func system(_ snapshot: SystemSnapshot) -> String {
         """
         <h1>The system</h1>
         <noscript><p class="help">Reload the page to see changes.</p></noscript>
@@ -12,19 +12,19 @@ extension WebPages {
     }
 
     /// The part of the view that the script refreshes in place.
-    static func systemSection(_ snapshot: SystemSnapshot) -> String {
+    func systemSection(_ snapshot: SystemSnapshot) -> String {
         """
-        <section id="system" data-refresh="/ui/system" data-every="5000">
+        <section id="system" data-refresh="\(HTML.escape(paths.ui("system")))" data-every="5000">
         <h2>Queue per collection</h2>
-        \(queueTable(snapshot))
+        \(Self.queueTable(snapshot))
         <h2>Workers</h2>
-        \(workersTable(snapshot))
+        \(Self.workersTable(snapshot))
         <h2>Requests per minute</h2>
-        \(rateChart(snapshot.submissionsPerMinute))
+        \(Self.rateChart(snapshot.submissionsPerMinute))
         <h2>Staging</h2>
-        <p id="staging">\(stagingLine(snapshot))</p>
+        <p id="staging">\(Self.stagingLine(snapshot))</p>
         <h2>Recent failures</h2>
-        \(failuresTable(snapshot))
+        \(Self.failuresTable(snapshot))
         </section>
         """
     }

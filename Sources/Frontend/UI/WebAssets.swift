@@ -12,9 +12,10 @@ enum WebAssets {
         var icon: String
     }
 
-    static let paths = Paths(
-        style: "/ui/assets/style.css?v=\(version(of: style))", script: "/ui/assets/app.js?v=\(version(of: script))",
-        icon: "/ui/assets/icon.svg?v=\(version(of: icon))")
+    /// Hashes of the assets' contents, for their URLs (`WebPaths.assets`).
+    static let styleVersion = version(of: style)
+    static let scriptVersion = version(of: script)
+    static let iconVersion = version(of: icon)
 
     /// The page's icon: a polytope (a hexagon with its diagonals).
     static let icon = #"""
@@ -27,7 +28,8 @@ enum WebAssets {
 
     /// Refreshes each element with `data-refresh` in place (every `data-every` ms, 2 s by
     /// default, while the page is visible) by fetching its page and swapping in the element
-    /// with the same id; keeps keyboard focus; on 401 goes to the sign-in page.
+    /// with the same id; keeps keyboard focus; on 401 goes to the sign-in page (the document's
+    /// `data-sign-in`, which carries the page's path behind a proxy).
     static let script = #"""
         "use strict";
         (function () {
@@ -39,7 +41,7 @@ enum WebAssets {
               if (document.visibilityState !== "visible") { setTimeout(tick, every); return; }
               fetch(url, { credentials: "same-origin", headers: { "X-Polytope-Fragment": "1" } })
                 .then(function (response) {
-                  if (response.status === 401) { window.location.assign("/ui/sign-in"); return null; }
+                  if (response.status === 401) { window.location.assign(document.documentElement.getAttribute("data-sign-in")); return null; }
                   return response.ok ? response.text() : null;
                 })
                 .then(function (html) {

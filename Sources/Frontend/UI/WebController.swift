@@ -18,6 +18,10 @@ struct WebController {
     let system: SystemOverview
     let adminRoles: [String]
 
+    /// The page's HTML, with links under `sessions.paths`.
+    var pages: WebPages { WebPages(paths: sessions.paths) }
+    var paths: WebPaths { sessions.paths }
+
     /// What the page may load and do: its own script and styles only, no inline code, no
     /// framing, forms posted only to this server.
     static let contentSecurityPolicy =
@@ -27,15 +31,16 @@ struct WebController {
     static let listedRequests = 50
 
     func addRoutes(to router: Router<PolytopeRequestContext>) {
-        router.get("") { _, _ in Response(status: .seeOther, headers: [.location: "/ui/requests"]) }
-        let ui = router.group("ui").add(middleware: WebPageMiddleware(assets: WebAssets.paths))
+        let landing = Response(status: .seeOther, headers: [.location: paths.requests])
+        router.get("") { _, _ in landing }
+        let ui = router.group("ui").add(middleware: WebPageMiddleware(pages: pages))
         ui.get("assets/style.css") { _, _ in Self.asset(WebAssets.style, type: "text/css; charset=utf-8") }
         ui.get("assets/app.js") { _, _ in Self.asset(WebAssets.script, type: "text/javascript; charset=utf-8") }
         ui.get("assets/icon.svg") { _, _ in Self.asset(WebAssets.icon, type: "image/svg+xml") }
-        ui.get("sign-in") { _, _ in page(WebPages.signIn(error: nil, username: ""), title: "Sign in") }
+        ui.get("sign-in") { _, _ in page(pages.signIn(error: nil, username: ""), title: "Sign in") }
         ui.post("sign-in", use: signIn)
         let signedIn = ui.group().add(middleware: WebSessionMiddleware(sessions: sessions, publicURL: requests.configuration.publicURL))
-        signedIn.get("") { _, _ in Response(status: .seeOther, headers: [.location: "/ui/requests"]) }
+        signedIn.get("") { _, _ in landing }
         signedIn.get("requests", use: listRequests)
         signedIn.post("requests/:name/revoke", use: revoke)
         signedIn.get("submit", use: submitForm)
@@ -48,11 +53,11 @@ struct WebController {
 
     @Sendable func signIn(_ request: Request, context: PolytopeRequestContext) async throws -> Response {
         let form = try await WebForm(request)
-        guard WebSessions.isSameOrigin(request) else { throw WebForm.foreignOrigin }
+        guard sessions.isSameOrigin(request) else { throw WebForm.foreignOrigin }
         let (username, password, apiKey) = (form["username"].trimmed, form["password"], form["api_key"].trimmed)
         guard !apiKey.isEmpty || (!username.isEmpty && !password.isEmpty) else {
             return page(
-                WebPages.signIn(error: "Enter your user name and password, or an API key.", username: username), title: "Sign in", status: .badRequest
+                pages.signIn(error: "Enter your user name and password, or an API key.", username: username), title: "Sign in", status: .badRequest
             )
         }
         do {
@@ -60,21 +65,21 @@ struct WebController {
                 username: username, password: password, apiKey: apiKey, address: context.channel.remoteAddress?.ipAddress)
             context.logger.info("signed in to the web page", metadata: ["user": "\(user.username)"])
             let secure = WebSessions.isSecure(request, publicURL: requests.configuration.publicURL)
-            return Response(status: .seeOther, headers: [.location: "/ui/requests", .setCookie: sessions.cookie(holding: key, secure: secure)])
+            return Response(status: .seeOther, headers: [.location: paths.requests, .setCookie: sessions.cookie(holding: key, secure: secure)])
         } catch let failure as AuthenticationFailure {
-            return page(WebPages.signIn(error: failure.message, username: username), title: "Sign in", status: .unauthorized)
+            return page(pages.signIn(error: failure.message, username: username), title: "Sign in", status: .unauthorized)
         } catch let error as PolytopeError where error.code == .tooManyRequests {
-            var response = page(WebPages.signIn(error: error.message, username: username), title: "Sign in", status: .tooManyRequests)
+            var response = page(pages.signIn(error: error.message, username: username), title: "Sign in", status: .tooManyRequests)
             response.headers[.retryAfter] = error.retryAfter.map(String.init)
             return response
         }
     }
 
     @Sendable func signOut(_ request: Request, context: PolytopeRequestContext) async throws -> Response {
-        try await WebForm(request).requireSameSite(request)
+        try await WebForm(request).requireSameSite(request, sessions: sessions)
         if let key = WebSessions.sessionKey(of: request) { try await sessions.signOut(session: key) }
         let secure = WebSessions.isSecure(request, publicURL: requests.configuration.publicURL)
-        return Response(status: .seeOther, headers: [.location: "/ui/sign-in", .setCookie: WebSessions.clearedCookie(secure: secure)])
+        return Response(status: .seeOther, headers: [.location: paths.signIn, .setCookie: sessions.clearedCookie(secure: secure)])
     }
 
     // MARK: My requests
@@ -98,8 +103,8 @@ struct WebController {
         if let id = parameters.get("revoked").flatMap(RequestIdentifier.init) { notice = "Request \(id) revoked." }
         let csrf = csrfToken(request)
         return self.page(
-            WebPages.requests(rows, csrf: csrf, notice: notice, position: position, older: page.next), title: "My requests", context: context,
-            request: request, current: "/ui/requests")
+            pages.requests(rows, csrf: csrf, notice: notice, position: position, older: page.next), title: "My requests", context: context,
+            request: request, current: paths.requests)
     }
 
     private func detail(of record: RequestRecord, waiting: WaitingExplanation?) -> String {
@@ -117,11 +122,11 @@ struct WebController {
     }
 
     @Sendable func revoke(_ request: Request, context: PolytopeRequestContext) async throws -> Response {
-        try await WebForm(request).requireSameSite(request)
+        try await WebForm(request).requireSameSite(request, sessions: sessions)
         let name = try context.parameters.require("name")
         guard let id = RequestIdentifier(name) else { throw PolytopeError.notFound("Request \(name.prefix(64)) not found.") }
         _ = try await requests.revoke(request, context: context)
-        return Response(status: .seeOther, headers: [.location: "/ui/requests?revoked=\(id)"])
+        return Response(status: .seeOther, headers: [.location: paths.requests + "?revoked=\(id)"])
     }
 
     // MARK: Submit
@@ -130,7 +135,7 @@ struct WebController {
         let user = try context.requireUser()
         var form = WebPages.SubmitForm(collections: requests.catalog.names(visibleTo: user), csrf: csrfToken(request))
         form.collection = request.uri.queryParameters.get("collection") ?? form.collections.first ?? ""
-        return page(WebPages.submit(form), title: "Submit", context: context, request: request, current: "/ui/submit")
+        return page(pages.submit(form), title: "Submit", context: context, request: request, current: paths.ui("submit"))
     }
 
     /// Checks the request as `POST /api/v1/requests/<collection>` does and records it; the
@@ -138,7 +143,7 @@ struct WebController {
     @Sendable func submit(_ request: Request, context: PolytopeRequestContext) async throws -> Response {
         let user = try context.requireUser()
         let fields = try await WebForm(request, limit: requests.configuration.maximumBodySize)
-        try fields.requireSameSite(request)
+        try fields.requireSameSite(request, sessions: sessions)
         var form = WebPages.SubmitForm(collections: requests.catalog.names(visibleTo: user), csrf: csrfToken(request))
         form.collection = fields["collection"]
         form.requestText = fields["request"]
@@ -147,7 +152,7 @@ struct WebController {
             collection = try requests.usableCollection(form.collection, by: user)
         } catch let error as PolytopeError {
             form.collectionError = error.message
-            return page(WebPages.submit(form), title: "Submit", context: context, request: request, current: "/ui/submit", status: .badRequest)
+            return page(pages.submit(form), title: "Submit", context: context, request: request, current: paths.ui("submit"), status: .badRequest)
         }
         do {
             guard !form.requestText.trimmed.isEmpty else { throw PolytopeError.invalidRequest("Write a request, e.g. 'datasource: echo'.") }
@@ -158,11 +163,11 @@ struct WebController {
             context.logger.info(
                 "request accepted from the web page",
                 metadata: ["request-id": "\(record.id)", "collection": "\(collection.name)", "datasource": "\(record.datasource)"])
-            return Response(status: .seeOther, headers: [.location: "/ui/requests?submitted=\(record.id)"])
+            return Response(status: .seeOther, headers: [.location: paths.requests + "?submitted=\(record.id)"])
         } catch let error as PolytopeError {
             form.requestError = error.message
             return page(
-                WebPages.submit(form), title: "Submit", context: context, request: request, current: "/ui/submit",
+                pages.submit(form), title: "Submit", context: context, request: request, current: paths.ui("submit"),
                 status: error.code == .tooManyRequests ? .tooManyRequests : .badRequest)
         }
     }
@@ -175,7 +180,7 @@ struct WebController {
             throw PolytopeError.forbidden("The system view is for administrators (roles: \(adminRoles.joined(separator: ", "))).")
         }
         let snapshot = try await system.snapshot()
-        return page(WebPages.system(snapshot), title: "The system", context: context, request: request, current: "/ui/system")
+        return page(pages.system(snapshot), title: "The system", context: context, request: request, current: paths.ui("system"))
     }
 
     // MARK: Responses
@@ -190,12 +195,12 @@ struct WebController {
         let user = context.user
         let frame = WebPages.Frame(
             title: title, username: user?.username, isAdmin: user?.hasAnyRole(adminRoles) ?? false, csrf: csrfToken(request), current: current,
-            assets: WebAssets.paths, processesURL: requests.configuration.processesPrefix.map { $0.isEmpty ? "/retrieve/v1" : "/\($0)/retrieve/v1" })
-        return Self.html(WebPages.document(frame, main: main), status: status)
+            processesURL: requests.configuration.processesPrefix.map(paths.processes(prefix:)))
+        return Self.html(pages.document(frame, main: main), status: status)
     }
 
     private func page(_ main: String, title: String, status: HTTPResponse.Status = .ok) -> Response {
-        Self.html(WebPages.document(WebPages.Frame(title: title, assets: WebAssets.paths), main: main), status: status)
+        Self.html(pages.document(WebPages.Frame(title: title), main: main), status: status)
     }
 
     static func html(_ text: String, status: HTTPResponse.Status = .ok) -> Response {

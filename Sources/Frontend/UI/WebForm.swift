@@ -44,8 +44,8 @@ struct WebForm {
 
     /// Refuses a form that does not come from a page of this session: its anti-forgery token
     /// must match the session cookie, and a browser-named origin must be this server.
-    func requireSameSite(_ request: Request) throws {
-        guard WebSessions.isSameOrigin(request) else { throw Self.foreignOrigin }
+    func requireSameSite(_ request: Request, sessions: WebSessions) throws {
+        guard sessions.isSameOrigin(request) else { throw Self.foreignOrigin }
         guard let key = WebSessions.sessionKey(of: request),
             ConstantTime.equals(Array(self["csrf"].utf8), Array(WebSessions.csrfToken(session: key).utf8))
         else {
@@ -59,7 +59,7 @@ struct WebForm {
 /// origin; no caching of pages), and errors shown as a page instead of JSON.
 struct WebPageMiddleware: RouterMiddleware {
     typealias Context = PolytopeRequestContext
-    let assets: WebAssets.Paths
+    let pages: WebPages
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var response: Response
@@ -68,8 +68,8 @@ struct WebPageMiddleware: RouterMiddleware {
         } catch let error as PolytopeError {
             let (status, message, headers) = HTTPErrorMapping.describe(error)
             guard status != .internalServerError else { throw error }  // logged by the error middleware
-            let frame = WebPages.Frame(title: "Problem", username: context.user?.username, assets: assets)
-            response = WebController.html(WebPages.document(frame, main: WebPages.problem(message)), status: status)
+            let frame = WebPages.Frame(title: "Problem", username: context.user?.username)
+            response = WebController.html(pages.document(frame, main: pages.problem(message)), status: status)
             response.headers.append(contentsOf: headers)
         }
         response.headers[.contentSecurityPolicy] = WebController.contentSecurityPolicy

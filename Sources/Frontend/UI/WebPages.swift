@@ -4,8 +4,11 @@ import PolytopeCore
 /// The HTML of the web page, rendered on the server from plain values, so that every view
 /// works without JavaScript (a script only refreshes parts in place). Every text from users
 /// or the store goes through `HTML.escape`; the markup has no inline scripts or styles, as
-/// the Content-Security-Policy forbids them.
-enum WebPages {
+/// the Content-Security-Policy forbids them. Every link and form target is under `paths`.
+struct WebPages: Sendable {
+    /// Where the page lives as browsers see it.
+    var paths = WebPaths()
+
     /// What every page shows around its content.
     struct Frame {
         var title: String
@@ -16,46 +19,45 @@ enum WebPages {
         var csrf = ""
         /// The path of the current view, to mark it in the navigation.
         var current = ""
-        /// Asset paths with their version, for caching.
-        var assets: WebAssets.Paths
         /// The landing page of the OGC API - Processes front, if it is on.
         var processesURL: String?
     }
 
-    static func document(_ frame: Frame, main: String) -> String {
+    func document(_ frame: Frame, main: String) -> String {
+        let assets = paths.assets
         var navigation = ""
         if let username = frame.username {
-            var links = [("/ui/requests", "My requests"), ("/ui/submit", "Submit")]
-            if frame.isAdmin { links.append(("/ui/system", "System")) }
+            var links = [(paths.requests, "My requests"), (paths.ui("submit"), "Submit")]
+            if frame.isAdmin { links.append((paths.ui("system"), "System")) }
             let items = links.map { path, label in
                 let current = path == frame.current ? " aria-current=\"page\"" : ""
                 return "<li><a href=\"\(path)\"\(current)>\(label)</a></li>"
             }.joined()
             navigation = """
                 <nav aria-label="Main"><ul>\(items)</ul>
-                <form method="post" action="/ui/sign-out" class="sign-out"><input type="hidden" name="csrf" value="\(HTML.escape(frame.csrf))">\
+                <form method="post" action="\(paths.ui("sign-out"))" class="sign-out"><input type="hidden" name="csrf" value="\(HTML.escape(frame.csrf))">\
                 <span>Signed in as <strong>\(HTML.escape(username))</strong></span> <button type="submit">Sign out</button></form></nav>
                 """
         }
         let processes = frame.processesURL.map { " · <a href=\"\(HTML.escape($0))\">OGC API - Processes</a>" } ?? ""
         return """
             <!DOCTYPE html>
-            <html lang="en">
+            <html lang="en" data-sign-in="\(HTML.escape(paths.signIn))">
             <head>
             <meta charset="utf-8">
             <meta name="viewport" content="width=device-width, initial-scale=1">
             <title>\(HTML.escape(frame.title)) · Polytope</title>
-            <link rel="icon" href="\(frame.assets.icon)" type="image/svg+xml">
-            <link rel="stylesheet" href="\(frame.assets.style)">
-            <script src="\(frame.assets.script)" defer></script>
+            <link rel="icon" href="\(HTML.escape(assets.icon))" type="image/svg+xml">
+            <link rel="stylesheet" href="\(HTML.escape(assets.style))">
+            <script src="\(HTML.escape(assets.script))" defer></script>
             </head>
             <body>
             <a class="skip" href="#main">Skip to content</a>
-            <header><p class="brand"><a href="/ui/requests">Polytope</a></p>\(navigation)</header>
+            <header><p class="brand"><a href="\(HTML.escape(paths.requests))">Polytope</a></p>\(navigation)</header>
             <main id="main">
             \(main)
             </main>
-            <footer><p>API: <a href="/openapi.yaml">OpenAPI</a>\(processes)</p></footer>
+            <footer><p>API: <a href="\(HTML.escape(paths.openAPI))">OpenAPI</a>\(processes)</p></footer>
             </body>
             </html>
             """
@@ -64,13 +66,13 @@ enum WebPages {
     // MARK: Sign in
 
     /// The sign-in form; `error` is shown above it.
-    static func signIn(error: String?, username: String) -> String {
+    func signIn(error: String?, username: String) -> String {
         let alert = error.map { "<p class=\"error\" role=\"alert\" id=\"sign-in-error\">\(HTML.escape($0))</p>" } ?? ""
         let described = error == nil ? "" : " aria-describedby=\"sign-in-error\""
         return """
             <h1>Sign in</h1>
             \(alert)
-            <form method="post" action="/ui/sign-in" class="card"\(described)>
+            <form method="post" action="\(HTML.escape(paths.signIn))" class="card"\(described)>
             <fieldset><legend>With your user name and password</legend>
             <p><label for="username">User name</label><input id="username" name="username" autocomplete="username" value="\(HTML.escape(username))"></p>
             <p><label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password"></p>
@@ -105,6 +107,11 @@ enum WebPages {
     struct ListPosition: Equatable {
         var after: RequestListCursor?
 
+        /// The page that starts after `cursor` (the newest without one).
+        init(_ cursor: RequestListCursor?) {
+            after = cursor
+        }
+
         /// - Throws: 400 when `token` is not a cursor.
         init(after token: String?) throws {
             guard let token else { return }
@@ -115,12 +122,12 @@ enum WebPages {
         }
 
         /// This page's own address (its part refreshes from it).
-        var url: String { after.map { "/ui/requests?after=\($0.token)" } ?? "/ui/requests" }
+        func url(in paths: WebPaths) -> String { paths.requests + (after.map { "?after=\($0.token)" } ?? "") }
     }
 
     /// The list of the user's requests, newest first, at `position` (`older`: where the next,
     /// older page starts); `notice` is shown above it.
-    static func requests(_ rows: [RequestRow], csrf: String, notice: String?, position: ListPosition, older: RequestListCursor?) -> String {
+    func requests(_ rows: [RequestRow], csrf: String, notice: String?, position: ListPosition, older: RequestListCursor?) -> String {
         let status = notice.map { "<p class=\"notice\" role=\"status\" id=\"notice\">\(HTML.escape($0))</p>" } ?? ""
         return """
             <h1>My requests</h1>
@@ -131,23 +138,26 @@ enum WebPages {
     }
 
     /// The part of the list that the script refreshes in place.
-    static func requestsSection(_ rows: [RequestRow], csrf: String, position: ListPosition, older: RequestListCursor?) -> String {
-        let newest = position.after == nil ? "" : " <a href=\"/ui/requests\" id=\"newest-requests\">Newest requests</a>"
+    func requestsSection(_ rows: [RequestRow], csrf: String, position: ListPosition, older: RequestListCursor?) -> String {
+        let newest = position.after == nil ? "" : " <a href=\"\(HTML.escape(paths.requests))\" id=\"newest-requests\">Newest requests</a>"
+        let refresh = HTML.escape(position.url(in: paths))
         guard !rows.isEmpty else {
-            let text = position.after == nil ? "You have no requests. <a href=\"/ui/submit\">Submit one</a>." : "No older requests." + newest
+            let text =
+                position.after == nil
+                ? "You have no requests. <a href=\"\(HTML.escape(paths.ui("submit")))\">Submit one</a>." : "No older requests." + newest
             return """
-                <section id="requests" data-refresh="\(position.url)" aria-live="polite">
+                <section id="requests" data-refresh="\(refresh)" aria-live="polite">
                 <p>\(text)</p></section>
                 """
         }
         let body = rows.map { row(for: $0, csrf: csrf) }.joined(separator: "\n")
         var footer = newest
         if let older {
-            footer += " <a href=\"/ui/requests?after=\(older.token)\" id=\"older-requests\">Older requests</a>"
+            footer += " <a href=\"\(HTML.escape(ListPosition(older).url(in: paths)))\" id=\"older-requests\">Older requests</a>"
         }
         if !footer.isEmpty { footer = "<p class=\"help\">Showing \(rows.count) requests, newest first.\(footer)</p>" }
         return """
-            <section id="requests" data-refresh="\(position.url)" aria-live="polite">
+            <section id="requests" data-refresh="\(refresh)" aria-live="polite">
             <table>
             <caption>Your requests, newest first</caption>
             <thead><tr><th scope="col">Request</th><th scope="col">Status</th><th scope="col">Details</th>\
@@ -161,14 +171,14 @@ enum WebPages {
             """
     }
 
-    private static func row(for row: RequestRow, csrf: String) -> String {
+    private func row(for row: RequestRow, csrf: String) -> String {
         let id = HTML.escape(row.id)
         var actions = ""
         if let url = row.downloadURL {
             actions += "<a class=\"button\" href=\"\(HTML.escape(url))\" id=\"download-\(id)\" download>Download</a> "
         }
         actions += """
-            <form method="post" action="/ui/requests/\(HTML.urlComponent(row.id))/revoke" class="inline">\
+            <form method="post" action="\(HTML.escape(paths.ui("requests/\(HTML.urlComponent(row.id))/revoke")))" class="inline">\
             <input type="hidden" name="csrf" value="\(HTML.escape(csrf))">\
             <button type="submit" id="revoke-\(id)" aria-label="Revoke request \(id)">Revoke</button></form>
             """
@@ -197,13 +207,13 @@ enum WebPages {
         var csrf = ""
     }
 
-    static func submit(_ form: SubmitForm) -> String {
+    func submit(_ form: SubmitForm) -> String {
         let options = form.collections.map { name in
             "<option value=\"\(HTML.escape(name))\"\(name == form.collection ? " selected" : "")>\(HTML.escape(name))</option>"
         }.joined()
         return """
             <h1>Submit a request</h1>
-            <form method="post" action="/ui/submit" class="card" novalidate>
+            <form method="post" action="\(HTML.escape(paths.ui("submit")))" class="card" novalidate>
             <input type="hidden" name="csrf" value="\(HTML.escape(form.csrf))">
             <p><label for="collection">Collection</label>\
             <select id="collection" name="collection"\(invalid(form.collectionError, id: "collection"))>\(options)</select>\
@@ -220,17 +230,17 @@ enum WebPages {
             """
     }
 
-    private static func invalid(_ error: String?, id: String) -> String {
+    private func invalid(_ error: String?, id: String) -> String {
         error == nil ? "" : " aria-invalid=\"true\" aria-describedby=\"\(id)-error\""
     }
 
-    private static func fieldError(_ error: String?, id: String) -> String {
+    private func fieldError(_ error: String?, id: String) -> String {
         guard let error else { return "" }
         return "<span class=\"field-error\" id=\"\(id)-error\" role=\"alert\">\(HTML.escape(error))</span>"
     }
 
     /// A page for a problem that has no form to show it next to.
-    static func problem(_ message: String) -> String {
-        "<h1>Something is not right</h1><p class=\"error\" role=\"alert\">\(HTML.escape(message))</p><p><a href=\"/ui/requests\">Back</a></p>"
+    func problem(_ message: String) -> String {
+        "<h1>Something is not right</h1><p class=\"error\" role=\"alert\">\(HTML.escape(message))</p><p><a href=\"\(HTML.escape(paths.requests))\">Back</a></p>"
     }
 }

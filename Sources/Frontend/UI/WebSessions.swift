@@ -9,7 +9,8 @@ import PolytopeHTTP
 /// Sessions of the web page.
 ///
 /// Signing in (user and password, or an API key) issues a short-lived API key labelled
-/// `web session`, kept only in an `HttpOnly`, `SameSite=Strict` cookie whose path is `/ui`:
+/// `web session`, kept only in an `HttpOnly`, `SameSite=Strict` cookie whose path is the page's
+/// (`/ui`, or under the public URL's path):
 /// the page's scripts never see it, it is never in a URL or in local storage, and it
 /// authenticates as any key does (the user as they are *now*; refused once they are removed,
 /// and counted by the failed-sign-in limiter). Signing out revokes it. Forms that change
@@ -25,6 +26,8 @@ struct WebSessions: Sendable {
     let authentication: AuthenticationMiddleware
     let issuer: any APIKeyIssuing
     let lifetime: Duration
+    /// Where the page lives as browsers see it (the cookie's path, the sign-in page).
+    var paths = WebPaths()
 
     /// Checks what the sign-in form gave (an API key, else user and password) and starts a
     /// session: the user and the session key for the cookie.
@@ -52,12 +55,12 @@ struct WebSessions: Sendable {
 
     /// The `Set-Cookie` value that holds a session.
     func cookie(holding key: String, secure: Bool) -> String {
-        "\(Self.cookieName)=\(key); Path=/ui; Max-Age=\(Int(lifetime.timeInterval)); HttpOnly; SameSite=Strict" + (secure ? "; Secure" : "")
+        "\(Self.cookieName)=\(key); Path=\(paths.ui); Max-Age=\(Int(lifetime.timeInterval)); HttpOnly; SameSite=Strict" + (secure ? "; Secure" : "")
     }
 
     /// The `Set-Cookie` value that removes the session cookie.
-    static func clearedCookie(secure: Bool) -> String {
-        "\(cookieName)=; Path=/ui; Max-Age=0; HttpOnly; SameSite=Strict" + (secure ? "; Secure" : "")
+    func clearedCookie(secure: Bool) -> String {
+        "\(Self.cookieName)=; Path=\(paths.ui); Max-Age=0; HttpOnly; SameSite=Strict" + (secure ? "; Secure" : "")
     }
 
     /// The session key the browser sent, if any.
@@ -72,10 +75,17 @@ struct WebSessions: Sendable {
         Base64URL.encode(Array(SHA256.hash(data: Array("polytope-web-form\u{0}\(key)".utf8)).prefix(18)))
     }
 
+    /// Whether a browser's request comes from a page of this server (see the static form).
+    func isSameOrigin(_ request: Request) -> Bool {
+        Self.isSameOrigin(request, publicOrigin: paths.publicOrigin)
+    }
+
     /// Whether a browser's request comes from a page of this server: no `Origin` (not a
-    /// cross-origin browser request) or one whose host is the request's own `Host`.
-    static func isSameOrigin(_ request: Request) -> Bool {
+    /// cross-origin browser request), the origin of the public URL (the proxy's), or one
+    /// whose host is the request's own `Host`.
+    static func isSameOrigin(_ request: Request, publicOrigin: String? = nil) -> Bool {
         guard let origin = request.headers[.origin] else { return true }
+        if let publicOrigin, origin.lowercased() == publicOrigin { return true }
         guard let host = request.head.authority, let url = URL(string: origin), let originHost = url.host else {
             return false
         }
@@ -119,10 +129,10 @@ struct WebSessionMiddleware: RouterMiddleware {
         if request.headers[WebSessions.fragmentHeader] != nil {
             response = Response(status: .unauthorized)
         } else {
-            response = Response(status: .seeOther, headers: [.location: "/ui/sign-in"])
+            response = Response(status: .seeOther, headers: [.location: sessions.paths.signIn])
         }
         if clearing {
-            response.headers[.setCookie] = WebSessions.clearedCookie(secure: WebSessions.isSecure(request, publicURL: publicURL))
+            response.headers[.setCookie] = sessions.clearedCookie(secure: WebSessions.isSecure(request, publicURL: publicURL))
         }
         return response
     }
