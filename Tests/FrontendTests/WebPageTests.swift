@@ -106,6 +106,7 @@ struct WebPageTests {
         #expect(paths.ui == "/data/polytope/ui")
         #expect(WebPaths(publicURL: "http://polytope.example").root == "")
         #expect(WebPaths(publicURL: nil) == WebPaths())
+        #expect(WebPaths(publicURL: "https://polytope.example/data%20access").ui == "/data%20access/ui", "kept as the browser sends it")
         let pages = WebPages(paths: paths)
         let row = WebPages.RequestRow(
             id: "01a2", collection: "debug", status: "queued", detail: "", requestText: "datasource: echo", size: nil, ageSeconds: 5, downloadURL: nil

@@ -7,6 +7,7 @@ held at once cost the server in memory and CPU."""
 
 import json
 import socket
+import statistics
 import subprocess
 import time
 import uuid
@@ -64,21 +65,30 @@ def drain(port, count):
     return time.perf_counter() - start
 
 
-def round_trips(port, n, wait):
-    """Echo round trips (submit, poll to the 303, download) in ms; with `wait`, polls are long polls."""
+def round_trips(port, n, wait, phases=None):
+    """Echo round trips (submit, poll to the 303, download) in ms; with `wait`, polls are long
+    polls. `phases`, if a dict, gets each trip's submit, polls-until-the-303 and download
+    times (ms) and poll count, in lists."""
     conn = connection(port)
     times = []
     for i in range(n + 10):
         text = f"datasource: echo\ntag: {uuid.uuid4().hex}\n"
         start = time.perf_counter()
         _, path = submit(port, text, conn=conn)
+        submitted = time.perf_counter()
         poll = path + ("?wait=30" if wait else "")
-        download, _ = wait_finished(port, poll, sleep=0 if wait else 0.0005, conn=conn)
+        download, polls = wait_finished(port, poll, sleep=0 if wait else 0.0005, conn=conn)
+        redirected = time.perf_counter()
         status, _, data = http_request(port, "GET", download, conn=conn)
         if status != 200 or data != text.encode():
             raise RuntimeError(f"download answered {status}")
         if i >= 10:
-            times.append((time.perf_counter() - start) * 1000)
+            end = time.perf_counter()
+            times.append((end - start) * 1000)
+            if phases is not None:
+                for name, value in (("submit", submitted - start), ("polls", redirected - submitted), ("download", end - redirected)):
+                    phases.setdefault(name, []).append(value * 1000)
+                phases.setdefault("count", []).append(polls)
     base = []
     for _ in range(n):
         start = time.perf_counter()
@@ -160,8 +170,12 @@ def run(ctx, section):
             with Deployment(ctx, "queue-trip-all", False) as deployment:
                 times, base = round_trips(deployment.port, n, wait=False)
                 trip["one_p50"] = percentile(times, 50)
-                times, _ = round_trips(deployment.port, n, wait=True)
+                phases = {}
+                times, _ = round_trips(deployment.port, n, wait=True, phases=phases)
                 trip["wait_p50"], trip["base_p50"] = percentile(times, 50), percentile(base, 50)
+                for name in ("submit", "polls", "download"):
+                    trip[f"wait_{name}_p50"] = percentile(phases[name], 50)
+                trip["wait_polls"] = statistics.mean(phases["count"])
             ctx.wait_quiet()
             with Deployment(ctx, "queue-trip-split", True) as deployment:
                 times, _ = round_trips(deployment.port, n, wait=False)
@@ -180,6 +194,7 @@ def run(ctx, section):
     ratio = {kind: [r[f"{kind}_lifted"] / r[f"{kind}_default"] for r in drains] for kind in ("all", "split", "pg")}
     split_factor = [t["split_p50"] / t["one_p50"] for t in trips]
     wait_factor = [t["wait_p50"] / t["base_p50"] for t in trips]
+    submit_download = [(t["wait_submit_p50"] + t["wait_download_p50"]) / t["base_p50"] for t in trips]
     section.add(f"""
 **What is measured.** (a) One user submits {backlog} echo requests at once on one keep-alive
 connection, then polls each until its 303; the drain time runs from the first submission to
@@ -193,7 +208,11 @@ each server up first.
 (b) Echo round trips as in benchmark 2 (submit, poll every 0.5 ms until the 303, download),
 {n} after 10 warm-up, on `serve --all` and on the two processes above.
 (c) The same round trip with long polls: one `GET /api/v1/requests/<id>?wait=30` answers at
-the status change; baseline: three `GET /api/v1/test` on the same connection.
+the status change; baseline: three `GET /api/v1/test` on the same connection. Each trip is
+also split into its submission (POST to 202), its long polls (from the 202 to the 303; a
+poll answers at each status change, so an echo request needs one or two) and its download,
+to show where the time goes: submission and download alone are two of the three exchanges
+the target counts.
 (d) A frontend and broker without workers holds 1,000 `?wait=60` polls on waiting requests,
 one connection each; RSS growth from before the polls to when all are held, and the server's
 CPU (cores) over {5 if ctx.quick else 10} s while they are held and nothing changes, against the
@@ -221,6 +240,11 @@ p50 ≤ 2 ms and ≤ 2× the baseline.
             ["(c) echo round trip p50 with ?wait=, ms", figure([t["wait_p50"] for t in trips], 2)],
             ["(c) baseline p50 (3 × GET /api/v1/test), ms", figure([t["base_p50"] for t in trips], 3)],
             ["(c) long-poll round trip / baseline", figure(wait_factor, 2)],
+            ["(c) of which submission (POST to 202) p50, ms", figure([t["wait_submit_p50"] for t in trips], 2)],
+            ["(c) of which long polls (202 to 303) p50, ms", figure([t["wait_polls_p50"] for t in trips], 2)],
+            ["(c) of which download p50, ms", figure([t["wait_download_p50"] for t in trips], 2)],
+            ["(c) long polls per round trip (mean)", figure([t["wait_polls"] for t in trips], 2)],
+            ["(c) submission + download alone / baseline", figure(submit_download, 2)],
             ["(d) 1,000 held polls: RSS growth, MB", figure([h[0] for h in held], 1)],
             ["(d) 1,000 held polls: server CPU while idle, cores", figure([h[1] for h in held], 4)],
             ["(d) the same server before the polls, cores", figure([h[2] for h in held], 4)],

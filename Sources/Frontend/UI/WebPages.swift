@@ -31,11 +31,11 @@ struct WebPages: Sendable {
             if frame.isAdmin { links.append((paths.ui("system"), "System")) }
             let items = links.map { path, label in
                 let current = path == frame.current ? " aria-current=\"page\"" : ""
-                return "<li><a href=\"\(path)\"\(current)>\(label)</a></li>"
+                return "<li><a href=\"\(HTML.escape(path))\"\(current)>\(label)</a></li>"
             }.joined()
             navigation = """
                 <nav aria-label="Main"><ul>\(items)</ul>
-                <form method="post" action="\(paths.ui("sign-out"))" class="sign-out"><input type="hidden" name="csrf" value="\(HTML.escape(frame.csrf))">\
+                <form method="post" action="\(HTML.escape(paths.ui("sign-out")))" class="sign-out"><input type="hidden" name="csrf" value="\(HTML.escape(frame.csrf))">\
                 <span>Signed in as <strong>\(HTML.escape(username))</strong></span> <button type="submit">Sign out</button></form></nav>
                 """
         }

@@ -30,7 +30,7 @@ struct WebPaths: Sendable, Equatable {
             self.init()
             return
         }
-        var path = url.path
+        var path = url.path(percentEncoded: true)
         while path.hasSuffix("/") { path.removeLast() }
         self.init(root: path, publicOrigin: (scheme + "://" + host + (url.port.map { ":\($0)" } ?? "")).lowercased())
     }
