@@ -119,7 +119,7 @@ extension SQLiteRequestStore {
 
     /// The counters of `store_events`, advanced by triggers.
     package func eventCounters() async throws -> (dispatch: Int64, work: Int64, status: Int64) {
-        try await lookUp { db in
+        try await read { db in
             var counters: (dispatch: Int64, work: Int64, status: Int64) = (0, 0, 0)
             for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT kind, counter FROM store_events")) {
                 switch row["kind"] as String {

@@ -19,7 +19,7 @@ extension SQLiteRequestStore {
     }
 
     package func apiKey(withHash hash: String) async throws -> APIKeyRecord? {
-        try await lookUp { db in
+        try await read { db in
             try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM api_keys WHERE key_hash = ?"), arguments: [hash]).map(Self.apiKey)
         }
     }

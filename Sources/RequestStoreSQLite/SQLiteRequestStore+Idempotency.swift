@@ -20,7 +20,7 @@ extension SQLiteRequestStore {
     }
 
     package func idempotentSubmission(username: String, key: String, since: Date) async throws -> IdempotentSubmission? {
-        try await lookUp { db in try Self.idempotentSubmission(db, username: username, key: key, since: since) }
+        try await read { db in try Self.idempotentSubmission(db, username: username, key: key, since: since) }
     }
 
     package func pruneIdempotencyKeys(before cutoff: Date) async throws {

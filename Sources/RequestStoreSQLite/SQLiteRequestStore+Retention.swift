@@ -63,7 +63,7 @@ extension SQLiteRequestStore {
     }
 
     package func expiryDate(of id: RequestIdentifier, ofUser username: String) async throws -> Date? {
-        try await lookUp { db in
+        try await read { db in
             try Double.fetchOne(
                 db.cachedStatement(sql: "SELECT expired_at FROM expired_requests WHERE id = ? AND username = ?"),
                 arguments: [id.description, username]

@@ -82,7 +82,7 @@ extension SQLiteRequestStore {
     // MARK: QueueStandingStore
 
     package func statuses(of ids: [RequestIdentifier]) async throws -> [RequestIdentifier: RequestStatus] {
-        try await lookUp { db in
+        try await read { db in
             var statuses: [RequestIdentifier: RequestStatus] = [:]
             let rows = try Row.fetchCursor(
                 db.cachedStatement(sql: "SELECT id, status FROM requests WHERE id IN (SELECT value FROM json_each(?))"),
@@ -95,7 +95,7 @@ extension SQLiteRequestStore {
     }
 
     package func waitingCount(in scope: WaitingScope, before id: RequestIdentifier?, upTo cap: Int) async throws -> Int {
-        try await lookUp { db in  // at most `cap` rows
+        try await read { db in
             var conditions = ["status = 'waiting'"]
             var arguments: StatementArguments = []
             switch scope {

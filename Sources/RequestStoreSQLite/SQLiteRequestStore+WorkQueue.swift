@@ -6,7 +6,7 @@ extension SQLiteRequestStore {
     package func claimNextRequest(worker: String, leaseExpiry: Date, at now: Date) async throws -> RequestRecord? {
         // Each wake-up of a pool claims until this finds nothing: a read (beside writers in WAL
         // mode) spares the last, empty attempt the write lock that finishing requests wait for.
-        let anyQueued = try await lookUp { db in
+        let anyQueued = try await read { db in
             try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM requests WHERE status = 'queued')")) ?? false
         }
         guard anyQueued else { return nil }

@@ -93,26 +93,18 @@ package final class SQLiteRequestStore: RequestStoreBackend {
         return value
     }
 
-    /// A read on one of GRDB's reader threads; a full disk (for temporary files) becomes
-    /// `DiskFull`. For reads whose cost grows with the store (counts, lists, dispatch
-    /// planning): they must not hold one of the few task threads.
+    /// A read; a full disk (for temporary files) becomes `DiskFull`.
+    ///
+    /// Runs on the calling task's thread (GRDB's blocking `read`), not on GRDB's reader queue:
+    /// in WAL mode a read never waits for a writer, and the store's reads are short, indexed
+    /// queries, so the two thread hand-offs of an asynchronous read cost more than the read.
+    /// (They were about 12% of an echo round trip with long polls.) Writes stay asynchronous:
+    /// one may wait for another process's transaction, which must not hold a task thread.
     func read<T: Sendable>(_ value: @Sendable (Database) throws -> T) async throws -> T {
-        try await diskSpace.read { try await pool.read(value) }
+        try await diskSpace.read { try readOnThisThread(value) }
     }
 
-    /// A read on the calling task's thread (GRDB's blocking `read`), for an indexed lookup of
-    /// a bounded number of rows: a request by id, the statuses of held polls, an API key.
-    /// In WAL mode a read never waits for a writer, and such a read costs less than the two
-    /// thread hand-offs of `read` (they were about 12% of an echo round trip with long polls).
-    /// Writes stay asynchronous: one may wait for another process's transaction. The dispatch
-    /// round's reads stay asynchronous too: under a flood of submissions the broker runs round
-    /// after round, and on task threads those took the frontend's place (15% fewer submissions
-    /// a second on `serve --all`, measured).
-    func lookUp<T: Sendable>(_ value: @Sendable (Database) throws -> T) async throws -> T {
-        try await diskSpace.read { try lookUpOnThisThread(value) }
-    }
-
-    private func lookUpOnThisThread<T: Sendable>(_ value: @Sendable (Database) throws -> T) throws -> T {
+    private func readOnThisThread<T: Sendable>(_ value: @Sendable (Database) throws -> T) throws -> T {
         try pool.read(value)  // not async: GRDB's synchronous overload
     }
 
@@ -124,7 +116,7 @@ package final class SQLiteRequestStore: RequestStoreBackend {
     }
 
     package func request(id: RequestIdentifier) async throws -> RequestRecord? {
-        try await lookUp { db in
+        try await read { db in
             try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM requests WHERE id = ?"), arguments: [id.description]).map(SQLiteRow.record)
         }
     }
@@ -315,7 +307,7 @@ package final class SQLiteRequestStore: RequestStoreBackend {
     package func recoverExpiredLeases(at now: Date, maximumAttempts: Int) async throws -> [LeaseRecovery] {
         // The broker asks every round, and a lease has almost always not expired: a read (which
         // runs beside writers in WAL mode) decides whether the write lock is needed at all.
-        let anyExpired = try await lookUp { db in
+        let anyExpired = try await read { db in
             try Bool.fetchOne(
                 db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM requests WHERE lease_expires_at IS NOT NULL AND lease_expires_at < ?)"),
                 arguments: [now.timeIntervalSince1970]) ?? false
