@@ -94,18 +94,8 @@ package final class SQLiteRequestStore: RequestStoreBackend {
     }
 
     /// A read; a full disk (for temporary files) becomes `DiskFull`.
-    ///
-    /// Runs on the calling task's thread (GRDB's blocking `read`), not on GRDB's reader queue:
-    /// in WAL mode a read never waits for a writer, and the store's reads are short, indexed
-    /// queries, so the two thread hand-offs of an asynchronous read cost more than the read.
-    /// (They were about 12% of an echo round trip with long polls.) Writes stay asynchronous:
-    /// one may wait for another process's transaction, which must not hold a task thread.
     func read<T: Sendable>(_ value: @Sendable (Database) throws -> T) async throws -> T {
-        try await diskSpace.read { try readOnThisThread(value) }
-    }
-
-    private func readOnThisThread<T: Sendable>(_ value: @Sendable (Database) throws -> T) throws -> T {
-        try pool.read(value)  // not async: GRDB's synchronous overload
+        try await diskSpace.read { try await pool.read(value) }
     }
 
     // MARK: FrontendStore
