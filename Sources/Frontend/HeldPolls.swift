@@ -54,15 +54,26 @@ package final class HeldPolls: Service, Sendable {
 
     /// Returns when request `id` has a status other than `status`, when `timeout` passes, or
     /// when the server stops, whichever is first.
+    ///
+    /// "The server stops" is the graceful shutdown of the caller's own service (the HTTP
+    /// server, whose request handlers inherit it), not only this one's: the HTTP server stops
+    /// first and waits for the requests in flight, so a poll held until its timeout would
+    /// hold up the whole shutdown by as long.
     package func wait(for id: RequestIdentifier, toLeave status: RequestStatus, timeout: Duration) async {
+        guard !Task.isShuttingDownGracefully else { return }
         let token = state.withLock { state -> Int in
             state.next += 1
             state.waiters[id, default: [:]][state.next] = Waiter(status: status)
             return state.next
         }
-        // Registered before it counts as a listener: a watcher that starts watching for it
-        // looks at every held poll once it watches, so no change slips between the two.
-        await listeners.listening { await hold(id, token, timeout: timeout) }
+        await withGracefulShutdownHandler {
+            // Registered before it counts as a listener: a watcher that starts watching for it
+            // looks at every held poll once it watches, so no change slips between the two.
+            await listeners.listening { await hold(id, token, timeout: timeout) }
+        } onGracefulShutdown: {
+            // Removed, the poll returns at once, whether or not it is suspended yet.
+            self.remove(id, token)?.continuation?.resume()
+        }
     }
 
     private func hold(_ id: RequestIdentifier, _ token: Int, timeout: Duration) async {

@@ -247,6 +247,33 @@ def test_a_long_poll_is_answered_when_the_status_changes_and_at_its_deadline_oth
     assert bad.status_code == 400 and "wait must be a number of seconds" in bad.json()["message"]
 
 
+def test_sigterm_answers_held_long_polls_at_once_instead_of_waiting_for_their_deadline(polytope_bin, tmp_path):
+    """A server without workers holds long polls on queued requests; SIGTERM answers them with
+    their current status and the server exits at once, not when the polls' 60 s run out."""
+    server = PolytopeServer("held-polls-shutdown", polytope_bin, tmp_path, roles="frontend,broker,telemetry").start()
+    api = Api(server, DEMO)
+    ids = submit_echo(api, 3)
+    answers = []
+
+    def hold(request_id):
+        answers.append(api.get(f"/api/v1/requests/{request_id}?wait=60", timeout=90))
+
+    threads = [threading.Thread(target=hold, args=(request_id,)) for request_id in ids]
+    for thread in threads:
+        thread.start()
+    time.sleep(1.5)
+    assert all(thread.is_alive() for thread in threads), "the polls are held"
+    started = time.monotonic()
+    server.stop()  # SIGTERM; fails unless the process exits 0
+    stopped = time.monotonic() - started
+    for thread in threads:
+        thread.join(timeout=5)
+    assert stopped < 10, f"the server took {stopped:.1f} s to stop: it waited for the held polls"
+    assert len(answers) == 3, answers
+    for response in answers:
+        assert response.status_code == 202 and response.json()["status"] in ("waiting", "queued"), response.text
+
+
 def test_a_long_poll_returns_the_result_as_soon_as_it_is_staged(server):
     api = Api(server, DEMO)
     trips = []
