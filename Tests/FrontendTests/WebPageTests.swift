@@ -103,6 +103,7 @@ struct WebPageTests {
         let paths = WebPaths(publicURL: "https://Maps.Example.int:8443/data/polytope/")
         #expect(paths.root == "/data/polytope")
         #expect(paths.publicOrigin == "https://maps.example.int:8443")
+        #expect(WebPaths(publicURL: "HTTPS://maps.example.int:443/polytope").publicOrigin == "https://maps.example.int")
         #expect(paths.ui == "/data/polytope/ui")
         #expect(WebPaths(publicURL: "http://polytope.example").root == "")
         #expect(WebPaths(publicURL: nil) == WebPaths())

@@ -26,13 +26,16 @@ struct WebPaths: Sendable, Equatable {
 
     /// Under the path of `publicURL` (the `public-url` setting), if one is configured.
     init(publicURL: String?) {
-        guard let publicURL, let url = URL(string: publicURL), let scheme = url.scheme, let host = url.host else {
+        guard let publicURL, let url = URL(string: publicURL), let givenScheme = url.scheme, let host = url.host else {
             self.init()
             return
         }
         var path = url.path(percentEncoded: true)
         while path.hasSuffix("/") { path.removeLast() }
-        self.init(root: path, publicOrigin: (scheme + "://" + host + (url.port.map { ":\($0)" } ?? "")).lowercased())
+        let scheme = givenScheme.lowercased()
+        // As browsers write an origin: no port where it is the scheme's own.
+        let port = url.port.flatMap { port in (scheme, port) == ("http", 80) || (scheme, port) == ("https", 443) ? nil : port }
+        self.init(root: path, publicOrigin: (scheme + "://" + host + (port.map { ":\($0)" } ?? "")).lowercased())
     }
 
     /// The page's own part of the site, and the path of its session cookie.
