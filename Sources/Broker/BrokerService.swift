@@ -120,6 +120,7 @@ package struct BrokerService<C: Clock<Duration>>: Service {
             maximumActive: configuration.maximumActive, collections: collections, defaultQueuePolicy: configuration.queuePolicy)
         let waitingUsers = try await store.waitingUsers()
         guard !waitingUsers.isEmpty else { return [] }
+        metrics.dispatchRound()
         var planner = DispatchPlanner(policy: policy, active: try await store.activeRequestCounts())
         var quotas: [ActiveRequestCounts.CollectionUser: Int] = [:]
         for user in waitingUsers {
@@ -128,10 +129,12 @@ package struct BrokerService<C: Clock<Duration>>: Service {
         }
         guard !quotas.isEmpty else { return [] }
         var admitted: [RequestIdentifier] = []
+        var admittedPerCollection: [String: Int] = [:]
         considering: for candidate in planner.order(try await store.waitingRequests(quotas: quotas)) {
             switch planner.consider(candidate) {
             case .admit:
                 admitted.append(candidate.id)
+                admittedPerCollection[candidate.collection, default: 0] += 1
             case .hold:
                 continue
             case .reject(let message):
@@ -146,6 +149,7 @@ package struct BrokerService<C: Clock<Duration>>: Service {
             let count = try await store.markQueued(admitted, at: wallClock.now(), leadership: leadership)
             workQueued.signal()
             logger.debug("queued requests", metadata: ["count": "\(count)"])
+            metrics.requestsDispatched(admittedPerCollection)
         }
         return admitted
     }

@@ -32,6 +32,8 @@ struct TelemetryTests {
                 #"polytope_processing_seconds_count{collection="debug",datasource="echo"} 1"#,
                 #"polytope_http_requests_total{method="POST",route="/api/v1/requests/{name}",status="202"} 1"#,
                 "polytope_worker_slots 2",
+                #"polytope_requests_dispatched_total{collection="debug"} 1"#,
+                "polytope_dispatch_rounds_total ",
             ] {
                 #expect(text.contains(expected), "missing \(expected)")
             }

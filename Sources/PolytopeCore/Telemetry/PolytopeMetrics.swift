@@ -35,6 +35,18 @@ package struct PolytopeMetrics: Sendable {
         ).increment()
     }
 
+    /// The broker ran a dispatch round (as the leader) that found requests waiting.
+    package func dispatchRound() {
+        counter("polytope_dispatch_rounds_total", [:]).increment()
+    }
+
+    /// The broker admitted requests under the limits and queued them for workers, per collection.
+    package func requestsDispatched(_ counts: [String: Int]) {
+        for (collection, count) in counts {
+            counter("polytope_requests_dispatched_total", ["collection": collection]).increment(by: count)
+        }
+    }
+
     /// Requests revoked by their owners (frontend).
     package func requestsRevoked(_ count: Int) {
         counter("polytope_requests_revoked_total", [:]).increment(by: count)
