@@ -128,13 +128,11 @@ package struct BrokerService<C: Clock<Duration>>: Service {
             if quota > 0 { quotas[user] = quota }
         }
         guard !quotas.isEmpty else { return [] }
-        var admitted: [RequestIdentifier] = []
-        var admittedPerCollection: [String: Int] = [:]
+        var admitted: [DispatchCandidate] = []
         considering: for candidate in planner.order(try await store.waitingRequests(quotas: quotas)) {
             switch planner.consider(candidate) {
             case .admit:
-                admitted.append(candidate.id)
-                admittedPerCollection[candidate.collection, default: 0] += 1
+                admitted.append(candidate)
             case .hold:
                 continue
             case .reject(let message):
@@ -145,13 +143,14 @@ package struct BrokerService<C: Clock<Duration>>: Service {
                 break considering
             }
         }
-        if !admitted.isEmpty {
-            let count = try await store.markQueued(admitted, at: wallClock.now(), leadership: leadership)
+        let ids = admitted.map(\.id)
+        if !ids.isEmpty {
+            let count = try await store.markQueued(ids, at: wallClock.now(), leadership: leadership)
             workQueued.signal()
             logger.debug("queued requests", metadata: ["count": "\(count)"])
-            metrics.requestsDispatched(admittedPerCollection)
+            metrics.requestsDispatched(Dictionary(grouping: admitted, by: \.collection).mapValues(\.count))
         }
-        return admitted
+        return ids
     }
 
     private func recoverExpiredLeases() async throws {

@@ -47,7 +47,12 @@ struct ProcessesController {
 
     /// `<base><prefix>/retrieve/v1`.
     func baseURL(for request: Request) -> String {
-        requests.urls.base(for: request) + (prefix.isEmpty ? "" : "/\(prefix)") + "/retrieve/v1"
+        requests.urls.base(for: request) + Self.landingPath(prefix: prefix)
+    }
+
+    /// `[/<prefix>]/retrieve/v1`: the front's landing page below the server's root.
+    static func landingPath(prefix: String) -> String {
+        (prefix.isEmpty ? "" : "/\(prefix)") + "/retrieve/v1"
     }
 
     // MARK: Landing page and processes

@@ -51,7 +51,7 @@ struct WebPaths: Sendable, Equatable {
     var openAPI: String { root + "/openapi.yaml" }
 
     /// The landing page of the OGC API - Processes front mounted under `prefix` ("" for none).
-    func processes(prefix: String) -> String { root + (prefix.isEmpty ? "" : "/" + prefix) + "/retrieve/v1" }
+    func processes(prefix: String) -> String { root + ProcessesController.landingPath(prefix: prefix) }
 
     /// The assets, with the version that lets browsers cache them.
     var assets: WebAssets.Paths {
