@@ -107,6 +107,13 @@ extension PostgresRequestStore {
         )
     }
 
+    package func submissionsPerMinute(from first: Int64) async throws -> [Int64: Int] {
+        let rows = try await query(
+            "SELECT floor(created_at / 60)::bigint AS minute, count(*) AS n FROM requests WHERE created_at >= \(Double(first) * 60) GROUP BY minute"
+        )
+        return Dictionary(uniqueKeysWithValues: try rows.map { (try $0["minute"].decode(Int64.self), try $0["n"].decode(Int.self)) })
+    }
+
     // MARK: WorkerRegistry
 
     package func reportWorker(_ status: WorkerStatus) async throws {

@@ -45,6 +45,16 @@ extension SQLiteRequestStore {
         }
     }
 
+    package func submissionsPerMinute(from first: Int64) async throws -> [Int64: Int] {
+        try await read { db in
+            let rows = try Row.fetchAll(
+                db.cachedStatement(
+                    sql: "SELECT CAST(created_at / 60 AS INTEGER) AS minute, count(*) AS n FROM requests WHERE created_at >= ? GROUP BY minute"),
+                arguments: [Double(first) * 60])
+            return Dictionary(uniqueKeysWithValues: rows.map { ($0["minute"] as Int64, $0["n"] as Int) })
+        }
+    }
+
     package func reportWorker(_ status: WorkerStatus) async throws {
         try await write { db in
             try db.cachedStatement(

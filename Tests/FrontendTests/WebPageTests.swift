@@ -60,16 +60,36 @@ struct WebPageTests {
         #expect(token.count == 24)
     }
 
-    @Test("requests are counted per minute over the last hour, oldest minute first")
-    func perMinute() {
-        let now = Date(timeIntervalSince1970: 1_000_000)
-        let dates = [now, now.addingTimeInterval(-30), now.addingTimeInterval(-61), now.addingTimeInterval(-3599), now.addingTimeInterval(-3600)]
-        let counts = SystemSnapshot.perMinute(dates, minutes: 60, now: now)
+    @Test("submissions per minute: the hour up to now, oldest minute first; minutes that are over are read once")
+    func submissionTally() {
+        var tally = SubmissionTally()
+        let now = Date(timeIntervalSince1970: 60 * 1_000_000 + 30)  // half a minute into minute 1,000,000
+        #expect(tally.firstMinuteToRead(now: now) == 1_000_000 - 59)
+        let counts = tally.record([1_000_000: 2, 999_999: 1, 999_941: 4, 999_940: 9, 1_000_001: 5], now: now)
         #expect(counts.count == 60)
-        #expect(counts[59] == 2)
-        #expect(counts[58] == 1)
-        #expect(counts[0] == 1)
-        #expect(counts.reduce(0, +) == 4)  // an hour ago is outside
+        #expect(counts[59] == 2 && counts[58] == 1 && counts[0] == 4)
+        #expect(counts.reduce(0, +) == 7)  // minutes outside the hour are left out
+        // The next refresh, in the same minute, reads only the current one.
+        #expect(tally.firstMinuteToRead(now: now.addingTimeInterval(20)) == 1_000_000)
+        let later = tally.record([1_000_000: 3], now: now.addingTimeInterval(20))
+        #expect(later[59] == 3 && later[58] == 1 && later[0] == 4)
+        // Two minutes on, the window has moved: the old first minute is gone, the settled ones stay.
+        let next = now.addingTimeInterval(120)
+        #expect(tally.firstMinuteToRead(now: next) == 1_000_000)
+        let moved = tally.record([1_000_000: 3, 1_000_002: 1], now: next)
+        #expect(moved[59] == 1 && moved[58] == 0 && moved[57] == 3 && moved[56] == 1)
+        #expect(moved.reduce(0, +) == 5)
+    }
+
+    @Test("a minute that just ended is read again until it has settled, for submissions that commit late")
+    func submissionTallySettling() {
+        var tally = SubmissionTally()
+        let justAfter = Date(timeIntervalSince1970: 60 * 1_000_000 + 3)  // 3 s into minute 1,000,000
+        _ = tally.record([999_999: 1], now: justAfter)
+        #expect(tally.firstMinuteToRead(now: justAfter.addingTimeInterval(1)) == 999_999)
+        let settled = tally.record([999_999: 2], now: justAfter.addingTimeInterval(10))
+        #expect(settled[58] == 2)
+        #expect(tally.firstMinuteToRead(now: justAfter.addingTimeInterval(11)) == 1_000_000)
     }
 
     @Test("the chart draws one bar per busy minute and says the same in words")

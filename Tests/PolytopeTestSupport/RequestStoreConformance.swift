@@ -306,6 +306,15 @@ package enum RequestStoreConformance {
             try expect(statistics.oldestWaitingSince == t0, "oldest waiting")
             try await store.checkHealth()
         },
+        Check(description: "submissions are counted per clock minute from the minute asked for") { store in
+            let minute = Int64(t0.timeIntervalSince1970 / 60)
+            let offsets: [TimeInterval] = [-1, 0, 59.5, 60, 61, 185]
+            let records = offsets.map { Fixtures.record(collection: "a", at: t0 + $0) }
+            for record in records { try await store.insert(record) }
+            let counts = try await store.submissionsPerMinute(from: minute)
+            try expect(counts == [minute: 2, minute + 1: 2, minute + 3: 1], "\(counts)")
+            try expect(try await store.submissionsPerMinute(from: minute + 4).isEmpty, "none after the last")
+        },
     ]
 
     static func expect(_ condition: Bool, _ message: @autoclosure () -> String) throws {

@@ -82,6 +82,7 @@ struct SQLiteRequestStoreTests {
             "SELECT seq FROM requests WHERE status IN ('processed', 'failed') AND updated_at < 5 ORDER BY updated_at LIMIT 5",
             "SELECT staging_key FROM requests WHERE staging_key IN ('a', 'b')",
             "SELECT * FROM requests WHERE id = 'x'",
+            "SELECT CAST(created_at / 60 AS INTEGER) AS minute, count(*) AS n FROM requests WHERE created_at >= 5 GROUP BY minute",
         ]
         for query in queries {
             let plan = try plans.plan(for: query)
@@ -96,6 +97,10 @@ struct SQLiteRequestStoreTests {
             let plan = try plans.plan(for: query)
             #expect(plan.contains("requests_waiting") && !plan.contains("TEMP B-TREE"), "sorting for: \(query)\n\(plan)")
         }
+        // Telemetry's counts read an index only, not the rows with their request texts.
+        let counts = try plans.plan(
+            for: "SELECT collection, status, count(*) AS n FROM requests WHERE status != 'revoked' GROUP BY collection, status")
+        #expect(counts.contains("COVERING INDEX requests_by_collection_status") && !counts.contains("TEMP B-TREE"), "\(counts)")
     }
 }
 

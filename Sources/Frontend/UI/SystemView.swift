@@ -36,23 +36,48 @@ struct SystemSnapshot: Sendable {
     /// The broker's `max-active`, if set.
     var maximumActive: Int?
     var now: Date
+}
 
-    /// Counts of `dates` per minute over the `minutes` minutes up to `now`, oldest first.
-    static func perMinute(_ dates: [Date], minutes: Int, now: Date) -> [Int] {
-        var counts = [Int](repeating: 0, count: minutes)
-        for date in dates {
-            let minutesAgo = Int((now.timeIntervalSince(date) / 60).rounded(.down))
-            if minutesAgo >= 0 && minutesAgo < minutes { counts[minutes - 1 - minutesAgo] += 1 }
+/// Requests submitted per clock minute over the last hour, remembering the minutes that are
+/// over, so that each refresh of the system view reads only the minutes since the one before.
+/// A minute counts as over `settling` after its end, for submissions that commit late.
+struct SubmissionTally: Sendable {
+    static let minutes = 60
+    static let settling: TimeInterval = 10
+
+    /// Counts of minutes that are over (minute since 1970 → submissions).
+    private var settled: [Int64: Int] = [:]
+    /// The newest minute in `settled`; every minute of the window up to it is there (absent: 0).
+    private var settledThrough: Int64?
+
+    static func minute(of date: Date) -> Int64 { Int64((date.timeIntervalSince1970 / 60).rounded(.down)) }
+
+    /// The first minute to read from the store for the hour up to `now`.
+    func firstMinuteToRead(now: Date) -> Int64 {
+        let first = Self.minute(of: now) - Int64(Self.minutes) + 1
+        return max(first, (settledThrough ?? first - 1) + 1)
+    }
+
+    /// Takes the counts read from `firstMinuteToRead(now:)` on, and gives the hour's counts,
+    /// oldest minute first, the current minute last.
+    mutating func record(_ read: [Int64: Int], now: Date) -> [Int] {
+        let current = Self.minute(of: now)
+        let first = current - Int64(Self.minutes) + 1
+        let over = Self.minute(of: now.addingTimeInterval(-Self.settling)) - 1
+        let from = firstMinuteToRead(now: now)
+        if from <= over {
+            for minute in from...over { settled[minute] = read[minute] ?? 0 }
+            settledThrough = over
         }
-        return counts
+        settled = settled.filter { $0.key >= first }
+        return (first...current).map { settled[$0] ?? read[$0] ?? 0 }
     }
 }
 
 /// Reads a `SystemSnapshot`. Staging is listed at most every 30 s (a listing walks every
-/// object); the per-minute chart counts the newest `sampledRequests` requests only.
+/// object); submissions per minute are read for the minutes since the last snapshot.
 final class SystemOverview: Sendable {
     typealias OverviewStore = TelemetryStore & WorkerRegistry
-    static let sampledRequests = 2000
     static let stagingListingInterval: TimeInterval = 30
 
     let store: any FrontendStore
@@ -62,6 +87,7 @@ final class SystemOverview: Sendable {
     let maximumActive: Int?
     let wallClock: any WallClock
     private let stagingUse = Mutex<(at: Date, objects: Int, bytes: Int64)?>(nil)
+    private let submissions = Mutex(SubmissionTally())
 
     init(
         store: any FrontendStore, overview: any OverviewStore, staging: any StagingArea, catalog: CollectionCatalog, maximumActive: Int?,
@@ -94,11 +120,12 @@ final class SystemOverview: Sendable {
                 id: $0.id.description, username: $0.user.username, collection: $0.collection, ageSeconds: now.timeIntervalSince($0.updatedAt),
                 message: String($0.userMessage.split(separator: "\n").last ?? ""))
         }
-        let recent = try await overview.requests(matching: RequestQuery(limit: Self.sampledRequests)).records
+        let read = try await overview.submissionsPerMinute(from: submissions.withLock { $0.firstMinuteToRead(now: now) })
+        let perMinute = submissions.withLock { $0.record(read, now: now) }
         let staged = await stagingTotals(now: now)
         return SystemSnapshot(
             collections: collections, pools: pools, failures: failures, stagingObjects: staged?.objects, stagingBytes: staged?.bytes,
-            submissionsPerMinute: SystemSnapshot.perMinute(recent.map(\.createdAt), minutes: 60, now: now),
+            submissionsPerMinute: perMinute,
             oldestWaitingSeconds: statistics.oldestWaitingSince.map { now.timeIntervalSince($0) }, maximumActive: maximumActive, now: now)
     }
 

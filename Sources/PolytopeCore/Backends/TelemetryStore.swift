@@ -8,6 +8,10 @@ package protocol TelemetryStore: Sendable {
     /// One page of the requests of any user matching `query`, newest first (revoked ones
     /// left out): at most `query.limit`, after `query.after` in that order.
     func requests(matching query: RequestQuery) async throws -> RequestPage
+
+    /// How many of the requests in the store were submitted in each clock minute from minute
+    /// `first` on (minutes since 1970, by `createdAt`). Minutes without any are left out.
+    func submissionsPerMinute(from first: Int64) async throws -> [Int64: Int]
 }
 
 /// A filter over all requests, for operators.
