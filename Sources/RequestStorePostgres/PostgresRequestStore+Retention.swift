@@ -83,7 +83,15 @@ extension PostgresRequestStore {
 
     package func statistics() async throws -> RequestStatistics {
         var statistics = RequestStatistics()
-        for row in try await query("SELECT collection, status, count(*) AS n FROM requests WHERE status <> 'revoked' GROUP BY collection, status") {
+        // Each part from an index (see SQLiteRequestStore.statisticsSQL), not every row.
+        let counts = try await query(
+            """
+            SELECT collection, status, count(*) AS n FROM requests WHERE status IN ('processed', 'failed') GROUP BY collection, status
+            UNION ALL SELECT collection, 'waiting', count(*) FROM requests WHERE status = 'waiting' GROUP BY collection
+            UNION ALL SELECT collection, status, count(*) FROM requests WHERE status IN ('uploading', 'queued', 'processing') GROUP BY collection, status
+            """
+        )
+        for row in counts {
             statistics.byCollection[try row["collection"].decode(String.self), default: [:]][try row["status"].decode(String.self)] = try row["n"]
                 .decode(Int.self)
         }

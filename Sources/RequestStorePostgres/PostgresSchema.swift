@@ -192,10 +192,11 @@ enum PostgresSchema {
         (
             "v11: telemetry indexes",
             [
-                // Counts per collection and status read from an index instead of every row (the
-                // metrics, the telemetry summary and the system view ask often), and submissions
-                // per minute read from the last minutes' entries only.
-                "CREATE INDEX requests_by_collection_status ON requests(collection, status)",
+                // Counts of finished requests per collection read from an index instead of every
+                // row (the metrics, the telemetry summary and the system view ask often; partial,
+                // so that status changes before a request finishes do not move its entry), and
+                // submissions per minute read from the last minutes' entries only.
+                "CREATE INDEX requests_finished_by_collection ON requests(collection, status) WHERE status IN ('processed', 'failed')",
                 "CREATE INDEX requests_by_creation ON requests(created_at)",
             ]
         ),

@@ -187,12 +187,13 @@ enum SQLiteSchema {
             )
         }
         migrator.registerMigration("v12: telemetry indexes") { db in
-            // Counts per collection and status read from an index instead of every row (the
-            // metrics, the telemetry summary and the system view ask often), and submissions
-            // per minute read from the last minutes' entries only.
+            // Counts of finished requests per collection read from an index instead of every row
+            // (the metrics, the telemetry summary and the system view ask often; partial, so
+            // that a request's status changes before it finishes do not move its entry), and
+            // submissions per minute read from the last minutes' entries only.
             try db.execute(
                 sql: """
-                    CREATE INDEX requests_by_collection_status ON requests(collection, status);
+                    CREATE INDEX requests_finished_by_collection ON requests(collection, status) WHERE status IN ('processed', 'failed');
                     CREATE INDEX requests_by_creation ON requests(created_at);
                     """
             )
