@@ -91,6 +91,11 @@ package struct PolytopeServer: Sendable {
         if !settings.accounts.isEmpty { authenticators.append(PlainUserAuthenticator(accounts: settings.accounts, hashing: passwordHashing)) }
         keyIssuer = settings.apiKeys.map { APIKeyAuthenticator(store: store, directory: settings.directory, configuration: $0) }
         if let keyIssuer { authenticators.append(keyIssuer) }
+        if roles.contains(.frontend), configuration.frontend.webPage, keyIssuer == nil {
+            logger.warning(
+                "the web page is off: its sign-ins are short-lived API keys, and authentication.api-keys is disabled; enable API keys, or set server.web-page: false"
+            )
+        }
         if !settings.peers.isEmpty { authenticators.append(PeerAuthenticator(peers: settings.peers)) }
         if let authOTron = settings.authOTron {
             authenticators.append(

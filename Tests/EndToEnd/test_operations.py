@@ -109,3 +109,17 @@ def test_telemetry_over_the_wire(server):
     assert metrics.headers["Content-Type"] == "text/plain; version=0.0.4; charset=utf-8"
     assert "polytope_requests_submitted_total" in metrics.text
     assert requests.get(server.url + "/telemetry/v1/requests", auth=DEMO, timeout=10).status_code == 403
+
+
+def test_a_web_page_it_cannot_serve_is_said_in_the_log(polytope_bin, tmp_path):
+    """Sessions of the web page are API keys: with keys turned off there is no page, and the
+    operator reads why at start instead of finding /ui/ missing."""
+    server = PolytopeServer(
+        "no-api-keys", polytope_bin, tmp_path, override_config="authentication:\n  api-keys:\n    enabled: false\n").start()
+    try:
+        assert requests.get(f"{server.url}/ui/sign-in", timeout=10).status_code == 404
+        assert requests.get(f"{server.url}/api/v1/test", auth=DEMO, timeout=10).status_code == 200
+        log = server.log_path.read_text()
+        assert "the web page is off: its sign-ins are short-lived API keys, and authentication.api-keys is disabled" in log, log[-2000:]
+    finally:
+        server.stop()
