@@ -106,7 +106,7 @@ package final class PostgresRequestStore: RequestStoreBackend, Service {
                 logger.info(
                     "PostgreSQL request store ready", metadata: ["database": "\(configuration.database)", "schema": "\(configuration.schema)"]
                 )
-                try? await gracefulShutdown()
+                await cancelWhenGracefulShutdown { await self.watchClock() }
             }
             group.cancelAll()
         }
@@ -126,6 +126,40 @@ package final class PostgresRequestStore: RequestStoreBackend, Service {
                 logger.error("cannot prepare the PostgreSQL schema; retrying", metadata: ["error": "\(String(reflecting: error))"])
                 try await Task.sleep(for: .seconds(min(failures, 10)))
             }
+        }
+    }
+
+    /// This host's clock against the database's, or nil when three round trips in a row were
+    /// too slow to tell (the first may also wait for a connection).
+    package func clockSkew() async throws -> ClockSkew? {
+        for _ in 0..<3 {
+            let before = Date()
+            let row = try await query("SELECT extract(epoch FROM clock_timestamp())::float8 AS now").first
+            let after = Date()
+            guard let now = try row?["now"].decode(Double.self) else { return nil }
+            if let skew = ClockSkew(localBefore: before, database: Date(timeIntervalSince1970: now), localAfter: after) { return skew }
+        }
+        return nil
+    }
+
+    /// Compares this host's clock with the database's now and every `ClockSkew.checkInterval`
+    /// until cancelled, warning while they are too far apart.
+    private func watchClock() async {
+        var warned = false
+        while !Task.isCancelled {
+            if let skew = try? await clockSkew() {
+                let metadata: Logger.Metadata = ["skew-seconds": "\(String(format: "%.1f", skew.seconds))"]
+                if skew.isTooLarge {
+                    logger.warning(
+                        "this host's clock is \(String(format: "%.1f", abs(skew.seconds))) s \(skew.seconds > 0 ? "ahead of" : "behind") the database's; hosts compare lease and expiry times that other hosts wrote, so synchronise the clocks (NTP)",
+                        metadata: metadata)
+                    warned = true
+                } else if warned {
+                    logger.notice("this host's clock agrees with the database's again", metadata: metadata)
+                    warned = false
+                }
+            }
+            try? await Task.sleep(for: ClockSkew.checkInterval)
         }
     }
 

@@ -2,6 +2,9 @@
 on PostgreSQL, roles in separate processes woken by LISTEN/NOTIFY, and a database
 restart in the middle of a run."""
 
+import glob
+import os
+import re
 import subprocess
 import threading
 import time
@@ -54,6 +57,47 @@ def test_separate_role_processes_are_woken_by_notify(polytope_bin, tmp_path, pos
     finally:
         for process in reversed(processes):
             process.stop()
+
+
+@pytest.fixture
+def postgres_with_a_slow_clock():
+    """A PostgreSQL of this test alone whose clock is 30 s behind this host's (libfaketime,
+    the wall clock only): its URL."""
+    libraries = glob.glob("/usr/lib/*/faketime/libfaketime.so.1")
+    assert libraries, "libfaketime is missing: scripts/setup --tests installs it"
+    environment = {**os.environ, "LD_PRELOAD": libraries[0], "FAKETIME": "-30s", "FAKETIME_DONT_FAKE_MONOTONIC": "1"}
+    script = REPO_ROOT / "scripts" / "test-postgres"
+    result = subprocess.run([str(script), "start"], capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=300, env=environment)
+    assert result.returncode == 0, result.stderr
+    url, directory = result.stdout.split()[:2]
+    yield url
+    subprocess.run([str(script), "stop", directory], capture_output=True, stdin=subprocess.DEVNULL)
+
+
+def test_a_host_clock_apart_from_the_database_is_logged(polytope_bin, tmp_path, postgres_url, postgres_with_a_slow_clock):
+    """Hosts compare lease and expiry times that other hosts wrote: a process whose clock is
+    30 s ahead of the database's says so at start, with the skew, and still serves; one
+    whose clock agrees says nothing."""
+    (tmp_path / "skewed").mkdir()
+    server = PolytopeServer("pg-skewed", polytope_bin, tmp_path / "skewed", extra_config=postgres_store_config(postgres_with_a_slow_clock))
+    server.start()
+    try:
+        Api(server, DEMO).processed("datasource: echo\nskewed: yes\n")
+        deadline = time.monotonic() + 10
+        while "clock is" not in server.log_path.read_text() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        log = server.log_path.read_text()
+        assert re.search(r"this host's clock is (29\.9|30\.0|30\.1) s ahead of the database's", log), log[-3000:]
+    finally:
+        server.stop()
+    (tmp_path / "agreeing").mkdir()
+    agreeing = PolytopeServer("pg-agreeing", polytope_bin, tmp_path / "agreeing", extra_config=postgres_store_config(postgres_url))
+    agreeing.start()
+    try:
+        Api(agreeing, DEMO).processed("datasource: echo\nskewed: no\n")
+        assert "clock is" not in agreeing.log_path.read_text()
+    finally:
+        agreeing.stop()
 
 
 @pytest.fixture

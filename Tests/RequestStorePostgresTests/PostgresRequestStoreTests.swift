@@ -115,3 +115,13 @@ struct PostgresRequestStoreTests {
         }
     }
 }
+
+extension PostgresRequestStoreTests {
+    @Test("this host's clock is compared with the database's: on one host they agree")
+    func clockOfOneHost() async throws {
+        try await Self.withStore { store in
+            let skew = try #require(try await store.clockSkew())
+            #expect(!skew.isTooLarge && abs(skew.seconds) < 0.5, "\(skew)")
+        }
+    }
+}
