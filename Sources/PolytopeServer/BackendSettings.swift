@@ -68,7 +68,7 @@ package enum StoreSettings: Sendable {
     /// - Parameter watchInterest: on SQLite, when other processes' commits are watched for.
     func makeStore(
         dispatchNeeded: WakeSignal, workQueued: WakeSignal, requestsChanged: WakeSignal = WakeSignal(),
-        watchInterest: SQLiteChangeWatcher.Interest = .init(always: true), logger: Logger
+        watchInterest: SQLiteChangeWatcher.Interest = .init(always: true), metrics: PolytopeMetrics = PolytopeMetrics(), logger: Logger
     ) throws -> (store: any RequestStoreBackend, services: [any Service]) {
         switch self {
         case .sqlite(let configuration):
@@ -80,7 +80,7 @@ package enum StoreSettings: Sendable {
                 interest: watchInterest, logger: logger)
             return (store, checkpointer + [watcher])
         case .postgres(let configuration):
-            let store = PostgresRequestStore(configuration: configuration, logger: logger)
+            let store = PostgresRequestStore(configuration: configuration, logger: logger, metrics: metrics)
             let bridge = PostgresNotificationBridge(
                 store: store, dispatchNeeded: dispatchNeeded, workQueued: workQueued, requestsChanged: requestsChanged, logger: logger)
             return (store, [store, bridge])

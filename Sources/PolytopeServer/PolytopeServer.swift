@@ -75,15 +75,17 @@ package struct PolytopeServer: Sendable {
         self.roles = roles
         self.logger = logger
         let pollListeners = StatusListeners()
+        let metrics = PolytopeMetrics(factory: Self.metricsFactory(registry: metricsRegistry))
+        self.metrics = metrics
         let (store, backendServices) = try configuration.store.makeStore(
             dispatchNeeded: dispatchNeeded, workQueued: workQueued, requestsChanged: requestsChanged,
-            watchInterest: .init(always: roles.contains(.broker) || roles.contains(.worker), statusListeners: pollListeners), logger: logger
+            watchInterest: .init(always: roles.contains(.broker) || roles.contains(.worker), statusListeners: pollListeners),
+            metrics: metrics, logger: logger
         )
         self.store = store
         self.heldPolls = HeldPolls(store: store, requestsChanged: requestsChanged, listeners: pollListeners, logger: logger)
         self.backendServices = backendServices
         (self.staging, self.directDownloads) = try configuration.staging.makeStaging(http: configuration.httpClient)
-        self.metrics = PolytopeMetrics(factory: Self.metricsFactory(registry: metricsRegistry))
 
         let settings = configuration.authentication
         var authenticators: [any Authenticator] = []

@@ -3,8 +3,9 @@ import Foundation
 /// How far a host's clock is from the database's. Hosts sharing a PostgreSQL store compare
 /// times that other hosts wrote: a worker's lease expiry with the broker's clock, the broker
 /// leadership's expiry with a standing-by broker's, a result's age with the garbage
-/// collector's. Clocks apart by more than `tolerance` are logged, so that an operator fixes
-/// them (NTP) before leases expire early or late.
+/// collector's. Each measurement goes to the gauge `polytope_clock_skew_seconds`, and clocks
+/// apart by more than `tolerance` are logged, so that an operator fixes them (NTP) before
+/// leases expire early or late.
 package struct ClockSkew: Sendable, Hashable {
     /// The most a host's clock may differ from the database's without a warning.
     package static let tolerance: TimeInterval = 1

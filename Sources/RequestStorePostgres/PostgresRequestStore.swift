@@ -71,13 +71,16 @@ package final class PostgresRequestStore: RequestStoreBackend, Service {
     let configuration: Configuration
     let client: PostgresClient
     let logger: Logger
+    /// Where the clock check's result goes (`polytope_clock_skew_seconds`).
+    let metrics: PolytopeMetrics
     private let ready = Latch()
     /// Why the schema is not ready yet, for the 503 answered meanwhile.
     private let preparationProblem = Mutex<String?>(nil)
 
-    package init(configuration: Configuration, logger: Logger) {
+    package init(configuration: Configuration, logger: Logger, metrics: PolytopeMetrics = PolytopeMetrics()) {
         self.configuration = configuration
         self.logger = logger
+        self.metrics = metrics
         let tls: PostgresClient.Configuration.TLS
         switch configuration.tls {
         case .disable: tls = .disable
@@ -148,6 +151,7 @@ package final class PostgresRequestStore: RequestStoreBackend, Service {
         var warned = false
         while !Task.isCancelled {
             if let skew = try? await clockSkew() {
+                metrics.clockSkew(seconds: skew.seconds)
                 let metadata: Logger.Metadata = ["skew-seconds": "\(String(format: "%.1f", skew.seconds))"]
                 if skew.isTooLarge {
                     logger.warning(

@@ -76,8 +76,8 @@ def postgres_with_a_slow_clock():
 
 def test_a_host_clock_apart_from_the_database_is_logged(polytope_bin, tmp_path, postgres_url, postgres_with_a_slow_clock):
     """Hosts compare lease and expiry times that other hosts wrote: a process whose clock is
-    30 s ahead of the database's says so at start, with the skew, and still serves; one
-    whose clock agrees says nothing."""
+    30 s ahead of the database's says so at start, with the skew, in its log and in
+    `polytope_clock_skew_seconds`, and still serves; one whose clock agrees says nothing."""
     (tmp_path / "skewed").mkdir()
     server = PolytopeServer("pg-skewed", polytope_bin, tmp_path / "skewed", extra_config=postgres_store_config(postgres_with_a_slow_clock))
     server.start()
@@ -88,6 +88,9 @@ def test_a_host_clock_apart_from_the_database_is_logged(polytope_bin, tmp_path, 
             time.sleep(0.1)
         log = server.log_path.read_text()
         assert re.search(r"this host's clock is (29\.9|30\.0|30\.1) s ahead of the database's", log), log[-3000:]
+        metrics = requests.get(server.url + "/telemetry/v1/metrics", timeout=10).text
+        skew = re.search(r"^polytope_clock_skew_seconds (\S+)$", metrics, re.MULTILINE)
+        assert skew and 29.5 < float(skew.group(1)) < 30.5, metrics
     finally:
         server.stop()
     (tmp_path / "agreeing").mkdir()
@@ -96,6 +99,9 @@ def test_a_host_clock_apart_from_the_database_is_logged(polytope_bin, tmp_path, 
     try:
         Api(agreeing, DEMO).processed("datasource: echo\nskewed: no\n")
         assert "clock is" not in agreeing.log_path.read_text()
+        metrics = requests.get(agreeing.url + "/telemetry/v1/metrics", timeout=10).text
+        skew = re.search(r"^polytope_clock_skew_seconds (\S+)$", metrics, re.MULTILINE)
+        assert skew and abs(float(skew.group(1))) < 0.5, metrics
     finally:
         agreeing.stop()
 

@@ -107,6 +107,11 @@ package struct PolytopeMetrics: Sendable {
         counter("polytope_auth_hash_refused_total", [:]).increment()
     }
 
+    /// This host's clock minus the database's, set at each check (PostgreSQL store).
+    package func clockSkew(seconds: Double) {
+        gauge("polytope_clock_skew_seconds", [:]).record(seconds)
+    }
+
     /// The store's contents by collection and status, set when metrics are scraped.
     package func storeContents(_ statistics: RequestStatistics, collections: [String]) {
         let shown: [RequestStatus] = [.waiting, .uploading, .queued, .processing, .processed, .failed]
