@@ -26,15 +26,19 @@ package struct APIKeyAuthenticator: Authenticator, APIKeyIssuing {
     let directory: any UserDirectory
     let configuration: Configuration
     let wallClock: any WallClock
+    /// When set, only keys with this label authenticate (the web page's own sessions while
+    /// API keys are turned off).
+    let onlyLabel: String?
 
     package init(
         store: any APIKeyStore, directory: any UserDirectory, configuration: Configuration = Configuration(),
-        wallClock: any WallClock = SystemWallClock()
+        wallClock: any WallClock = SystemWallClock(), acceptingOnlyLabel onlyLabel: String? = nil
     ) {
         self.store = store
         self.directory = directory
         self.configuration = configuration
         self.wallClock = wallClock
+        self.onlyLabel = onlyLabel
     }
 
     package var name: String { "api-key" }
@@ -52,7 +56,7 @@ package struct APIKeyAuthenticator: Authenticator, APIKeyIssuing {
             return nil
         }
         guard !key.isEmpty, key.utf8.count <= 256, let record = try await store.apiKey(withHash: Self.hash(key)),
-            record.isUsable(at: wallClock.now())
+            record.isUsable(at: wallClock.now()), onlyLabel == nil || record.label == onlyLabel
         else { return nil }
         let user: User
         switch directory.standing(of: record.user) {

@@ -26,7 +26,7 @@ package struct FrontendConfiguration: Sendable {
     /// The path prefix of the CDS / OGC API - Processes front (`server.processes-prefix`,
     /// `api` → `/api/retrieve/v1/...`), without slashes; nil turns the front off.
     package var processesPrefix: String? = "api"
-    /// Whether the web page (`/` and `/ui/...`) is served (`server.web-page`); it needs API keys.
+    /// Whether the web page (`/` and `/ui/...`) is served (`server.web-page`).
     package var webPage = true
     /// How long a web page session lasts (`server.web-session-lifetime`).
     package var webSessionLifetime: Duration = .seconds(12 * 3600)

@@ -16,6 +16,8 @@ package struct FrontendDependencies: Sendable {
     package var authentication: AuthenticationMiddleware
     /// Issues API keys; nil when API keys are turned off.
     package var keyIssuer: (any APIKeyIssuing)?
+    /// Issues and checks the web page's session keys (accepting no other key); nil: no web page.
+    package var webSessionKeys: (any APIKeyIssuing & Authenticator)?
     /// Signalled after each accepted request, so the broker reacts at once.
     package var dispatchNeeded: WakeSignal
     /// Holds long polls until their request changes; nil: polls are never held.
@@ -33,6 +35,7 @@ package struct FrontendDependencies: Sendable {
         catalog: CollectionCatalog,
         authentication: AuthenticationMiddleware,
         keyIssuer: (any APIKeyIssuing)? = nil,
+        webSessionKeys: (any APIKeyIssuing & Authenticator)? = nil,
         dispatchNeeded: WakeSignal,
         heldPolls: HeldPolls? = nil,
         wallClock: any WallClock = SystemWallClock(),
@@ -46,6 +49,7 @@ package struct FrontendDependencies: Sendable {
         self.catalog = catalog
         self.authentication = authentication
         self.keyIssuer = keyIssuer
+        self.webSessionKeys = webSessionKeys
         self.dispatchNeeded = dispatchNeeded
         self.heldPolls = heldPolls
         self.wallClock = wallClock
@@ -107,16 +111,16 @@ package enum FrontendRouter {
         }
         if let issuer = dependencies.keyIssuer {
             AuthKeysController(issuer: issuer).addRoutes(to: authenticated)
-            if configuration.webPage, let overview = dependencies.overview {
-                let system = SystemOverview(
-                    store: dependencies.store, overview: overview, staging: dependencies.staging, catalog: dependencies.catalog,
-                    maximumActive: configuration.maximumActive, wallClock: dependencies.wallClock)
-                let sessions = WebSessions(
-                    authentication: dependencies.authentication, issuer: issuer, lifetime: configuration.webSessionLifetime,
-                    paths: WebPaths(publicURL: configuration.publicURL))
-                WebController(requests: requests, sessions: sessions, overview: overview, system: system, adminRoles: configuration.adminRoles)
-                    .addRoutes(to: router)
-            }
+        }
+        if configuration.webPage, let overview = dependencies.overview, let sessionKeys = dependencies.webSessionKeys {
+            let system = SystemOverview(
+                store: dependencies.store, overview: overview, staging: dependencies.staging, catalog: dependencies.catalog,
+                maximumActive: configuration.maximumActive, wallClock: dependencies.wallClock)
+            let sessions = WebSessions(
+                authentication: dependencies.authentication, sessionKeys: sessionKeys, lifetime: configuration.webSessionLifetime,
+                paths: WebPaths(publicURL: configuration.publicURL))
+            WebController(requests: requests, sessions: sessions, overview: overview, system: system, adminRoles: configuration.adminRoles)
+                .addRoutes(to: router)
         }
     }
 }

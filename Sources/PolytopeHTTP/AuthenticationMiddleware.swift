@@ -42,6 +42,12 @@ package struct AuthenticationMiddleware: RouterMiddleware {
         schemeList = schemes.joined(separator: ", ")
     }
 
+    /// A middleware with the same failed-sign-in limiter and metrics that accepts only what
+    /// `authenticators` accept (the web page's session keys).
+    package func authenticating(with authenticators: [any Authenticator]) -> AuthenticationMiddleware {
+        AuthenticationMiddleware(authenticators: authenticators, throttle: throttle, metrics: metrics)
+    }
+
     /// The same middleware (same authenticators and failed-sign-in limiter) that also reads
     /// an API key from `PRIVATE-TOKEN`, for the routes of the CDS / OGC API - Processes front.
     package func acceptingPrivateToken() -> AuthenticationMiddleware {

@@ -49,6 +49,8 @@ package struct PolytopeServer: Sendable {
     /// Authenticators in the order they are tried: configured users, API keys, Auth-o-tron.
     let authenticators: [any Authenticator]
     let keyIssuer: APIKeyAuthenticator?
+    /// The web page's session keys, which the API does not accept while API keys are off.
+    let webSessionKeys: APIKeyAuthenticator
     /// Threads of their own for password hashing (a service, stopped at exit).
     let passwordHashing: PasswordHashingPool
     /// Authentication of every guarded route, with this process's failed-sign-in limiter.
@@ -93,11 +95,9 @@ package struct PolytopeServer: Sendable {
         if !settings.accounts.isEmpty { authenticators.append(PlainUserAuthenticator(accounts: settings.accounts, hashing: passwordHashing)) }
         keyIssuer = settings.apiKeys.map { APIKeyAuthenticator(store: store, directory: settings.directory, configuration: $0) }
         if let keyIssuer { authenticators.append(keyIssuer) }
-        if roles.contains(.frontend), configuration.frontend.webPage, keyIssuer == nil {
-            logger.warning(
-                "the web page is off: its sign-ins are short-lived API keys, and authentication.api-keys is disabled; enable API keys, or set server.web-page: false"
-            )
-        }
+        webSessionKeys = APIKeyAuthenticator(
+            store: store, directory: settings.directory, configuration: settings.apiKeys ?? .init(),
+            acceptingOnlyLabel: APIKeyRecord.webSessionLabel)
         if !settings.peers.isEmpty { authenticators.append(PeerAuthenticator(peers: settings.peers)) }
         if let authOTron = settings.authOTron {
             authenticators.append(
@@ -250,6 +250,7 @@ package struct PolytopeServer: Sendable {
                 catalog: configuration.catalog,
                 authentication: authentication,
                 keyIssuer: keyIssuer,
+                webSessionKeys: webSessionKeys,
                 dispatchNeeded: dispatchNeeded,
                 heldPolls: heldPolls,
                 metrics: metrics,

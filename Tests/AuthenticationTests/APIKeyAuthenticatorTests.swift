@@ -34,6 +34,19 @@ struct APIKeyAuthenticatorTests {
             wallClock: clock.wallClock)
     }
 
+    @Test("an authenticator of one label (the web page's sessions) takes keys of that label only")
+    func oneLabel() async throws {
+        defer { directory.remove() }
+        let sessions = APIKeyAuthenticator(
+            store: store, directory: ConfiguredUsers(accounts: [.init(user: Self.alice, password: "x")]), wallClock: clock.wallClock,
+            acceptingOnlyLabel: APIKeyRecord.webSessionLabel)
+        let (session, _) = try await sessions.issueKey(for: Self.alice, label: APIKeyRecord.webSessionLabel, lifetime: .seconds(60))
+        let (other, _) = try await authenticator.issueKey(for: Self.alice, label: "laptop")
+        #expect(try await sessions.authenticate(Credential(scheme: "Bearer", value: session)) == Self.alice)
+        #expect(try await sessions.authenticate(Credential(scheme: "Bearer", value: other)) == nil)
+        #expect(try await authenticator.authenticate(Credential(scheme: "Bearer", value: session)) == Self.alice)
+    }
+
     @Test("an issued key authenticates as Bearer and EmailKey until it expires; only its hash is stored")
     func lifecycle() async throws {
         defer { directory.remove() }

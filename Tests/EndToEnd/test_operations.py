@@ -111,15 +111,31 @@ def test_telemetry_over_the_wire(server):
     assert requests.get(server.url + "/telemetry/v1/requests", auth=DEMO, timeout=10).status_code == 403
 
 
-def test_a_web_page_it_cannot_serve_is_said_in_the_log(polytope_bin, tmp_path):
-    """Sessions of the web page are API keys: with keys turned off there is no page, and the
-    operator reads why at start instead of finding /ui/ missing."""
+
+def test_the_web_page_works_with_api_keys_turned_off(polytope_bin, tmp_path):
+    """Sessions of the web page are API keys of their own: with API keys turned off (a site
+    that signs users in with Auth-o-tron only, say) the page still signs users in, and its
+    session key opens the page but not the API, and no other key opens the page."""
     server = PolytopeServer(
         "no-api-keys", polytope_bin, tmp_path, override_config="authentication:\n  api-keys:\n    enabled: false\n").start()
     try:
-        assert requests.get(f"{server.url}/ui/sign-in", timeout=10).status_code == 404
-        assert requests.get(f"{server.url}/api/v1/test", auth=DEMO, timeout=10).status_code == 200
-        log = server.log_path.read_text()
-        assert "the web page is off: its sign-ins are short-lived API keys, and authentication.api-keys is disabled" in log, log[-2000:]
+        browser = requests.Session()
+        signed_in = browser.post(server.url + "/ui/sign-in", data={"username": "demo", "password": "demo"}, allow_redirects=False, timeout=10)
+        assert signed_in.status_code == 303, signed_in.text
+        page = browser.get(server.url + "/ui/requests", allow_redirects=False, timeout=10)
+        assert page.status_code == 200 and "Sign out" in page.text
+        token = page.text.split('name="csrf" value="')[1].split('"')[0]
+        submitted = browser.post(server.url + "/ui/submit", data={"collection": "debug", "request": "datasource: echo\nkeys: off", "csrf": token},
+                                 allow_redirects=False, timeout=10)
+        assert submitted.status_code == 303, submitted.text
+        assert any("keys: off" in r["user_request"] for r in requests.get(server.url + "/api/v1/requests", auth=DEMO, timeout=10).json()["message"])
+        session_key = browser.cookies["polytope_session"]
+        # The API does not take the session's key, nor issue keys.
+        assert requests.get(server.url + "/api/v1/requests", headers={"Authorization": f"Bearer {session_key}"}, timeout=10).status_code == 401
+        assert requests.post(server.url + "/api/v1/auth/keys", auth=DEMO, json={}, timeout=10).status_code == 404
+        # Signing out revokes the key: the cookie, replayed, no longer opens the page.
+        browser.post(server.url + "/ui/sign-out", data={"csrf": token}, allow_redirects=False, timeout=10)
+        replayed = requests.get(server.url + "/ui/requests", cookies={"polytope_session": session_key}, allow_redirects=False, timeout=10)
+        assert replayed.status_code == 303 and replayed.headers["Location"] == "/ui/sign-in"
     finally:
         server.stop()

@@ -324,6 +324,11 @@ def test_headers_and_forged_forms(ui_server):
     assert len(requests.get(ui_server.url + "/api/v1/requests", auth=DEMO, timeout=10).json()["message"]) == before
     # Without a session, pages send the browser to the sign-in form and scripts get 401.
     assert requests.get(ui_server.url + "/ui/requests", allow_redirects=False, timeout=10).headers["Location"] == "/ui/sign-in"
+    # A user's API key in the cookie is not a session: only keys the sign-in issued open the page.
+    api_key = requests.post(ui_server.url + "/api/v1/auth/keys", auth=DEMO, json={}, timeout=10).json()["key"]
+    assert requests.get(ui_server.url + "/api/v1/requests", headers={"Authorization": f"Bearer {api_key}"}, timeout=10).status_code == 200
+    with_api_key = requests.get(ui_server.url + "/ui/requests", cookies={"polytope_session": api_key}, allow_redirects=False, timeout=10)
+    assert with_api_key.status_code == 303 and with_api_key.headers["Location"] == "/ui/sign-in"
     assert requests.get(ui_server.url + "/ui/requests", headers={"X-Polytope-Fragment": "1"}, timeout=10).status_code == 401
     asset = requests.get(ui_server.url + "/ui/assets/app.js", timeout=10)
     assert asset.status_code == 200 and "javascript" in asset.headers["Content-Type"]

@@ -8,26 +8,37 @@ import PolytopeHTTP
 
 /// Sessions of the web page.
 ///
-/// Signing in (user and password, or an API key) issues a short-lived API key labelled
-/// `web session`, kept only in an `HttpOnly`, `SameSite=Strict` cookie whose path is the page's
-/// (`/ui`, or under the public URL's path):
-/// the page's scripts never see it, it is never in a URL or in local storage, and it
-/// authenticates as any key does (the user as they are *now*; refused once they are removed,
-/// and counted by the failed-sign-in limiter). Signing out revokes it. Forms that change
+/// Signing in (user and password, or an API key, checked as the API checks credentials)
+/// issues a short-lived API key labelled `web session`, kept only in an `HttpOnly`,
+/// `SameSite=Strict` cookie whose path is the page's (`/ui`, or under the public URL's path):
+/// the page's scripts never see it, it is never in a URL or in local storage, and the page
+/// accepts no other key. It authenticates as any key does (the user as they are *now*;
+/// refused once they are removed, and counted by the failed-sign-in limiter), also with API
+/// keys turned off, when the API refuses it. Signing out revokes it. Forms that change
 /// anything carry a token derived from the session key (`csrfToken`), and a browser's
 /// request from another origin is refused.
 struct WebSessions: Sendable {
     static let cookieName = "polytope_session"
-    /// The label of the API keys that hold sessions (`polytope keys list` shows them).
-    static let keyLabel = "web session"
     /// The header the page's script sends when it fetches a page to update it in place.
     static let fragmentHeader = HTTPField.Name("X-Polytope-Fragment")!
 
+    /// Checks sign-in credentials, as the API does.
     let authentication: AuthenticationMiddleware
+    /// Issues session keys and revokes them.
     let issuer: any APIKeyIssuing
+    /// Checks session keys (only those), with the API's failed-sign-in limiter.
+    let sessionAuthentication: AuthenticationMiddleware
     let lifetime: Duration
     /// Where the page lives as browsers see it (the cookie's path, the sign-in page).
     var paths = WebPaths()
+
+    init(authentication: AuthenticationMiddleware, sessionKeys: any APIKeyIssuing & Authenticator, lifetime: Duration, paths: WebPaths = WebPaths()) {
+        self.authentication = authentication
+        self.issuer = sessionKeys
+        self.sessionAuthentication = authentication.authenticating(with: [sessionKeys])
+        self.lifetime = lifetime
+        self.paths = paths
+    }
 
     /// Checks what the sign-in form gave (an API key, else user and password) and starts a
     /// session: the user and the session key for the cookie.
@@ -40,13 +51,13 @@ struct WebSessions: Sendable {
             credential = Credential(scheme: "Basic", value: Data("\(username):\(password)".utf8).base64EncodedString())
         }
         let (user, _) = try await authentication.verify([credential], address: address)
-        let (key, _) = try await issuer.issueKey(for: user, label: Self.keyLabel, lifetime: lifetime)
+        let (key, _) = try await issuer.issueKey(for: user, label: APIKeyRecord.webSessionLabel, lifetime: lifetime)
         return (user, key)
     }
 
     /// The user of a session key.
     func user(ofSession key: String, address: String?) async throws -> User {
-        try await authentication.verify([Credential(scheme: "Bearer", value: key)], address: address).0
+        try await sessionAuthentication.verify([Credential(scheme: "Bearer", value: key)], address: address).0
     }
 
     func signOut(session key: String) async throws {

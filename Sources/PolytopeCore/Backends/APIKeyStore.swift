@@ -2,6 +2,9 @@ import Foundation
 
 /// An API key as stored: the key itself is never kept, only its SHA-256.
 package struct APIKeyRecord: Sendable, Hashable {
+    /// The label of the keys that hold sessions of the web page (`polytope keys list` shows them).
+    package static let webSessionLabel = "web session"
+
     /// A public name of the key, for listing and revoking (not a secret).
     package var id: String
     /// Hex SHA-256 of the key.
