@@ -13,8 +13,8 @@ import PolytopeHTTP
 /// `SameSite=Strict` cookie whose path is the page's (`/ui`, or under the public URL's path):
 /// the page's scripts never see it, it is never in a URL or in local storage, and the page
 /// accepts no other key. It authenticates as any key does (the user as they are *now*;
-/// refused once they are removed, and counted by the failed-sign-in limiter), also with API
-/// keys turned off, when the API refuses it. Signing out revokes it. Forms that change
+/// refused once they are removed, and counted by the failed-sign-in limiter). It works with
+/// API keys turned off too; the API then refuses it. Signing out revokes it. Forms that change
 /// anything carry a token derived from the session key (`csrfToken`), and a browser's
 /// request from another origin is refused.
 struct WebSessions: Sendable {
