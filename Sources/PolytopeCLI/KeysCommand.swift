@@ -44,7 +44,8 @@ struct KeysCommand: AsyncParsableCommand {
             abstract: "List API keys (never the keys themselves).",
             discussion: """
                 The state is valid, revoked, expired, orphaned (the user is no longer in the \
-                configuration: the key is refused) or disabled (the user is disabled: refused). \
+                configuration: the key is refused), disabled (the user is disabled: refused) or \
+                off (API keys are turned off: only the web page's sessions are accepted). \
                 Revoke orphaned keys, or add the user back to make them valid again.
                 """
         )
@@ -53,20 +54,24 @@ struct KeysCommand: AsyncParsableCommand {
         @Option(name: .long, help: "Only the keys of this user.") var user: String?
 
         func run() async throws {
-            let keys = try await store.administration().list(username: user)
+            let administration = try store.administration()
+            let keys = try await administration.list(username: user)
             let format = Date.ISO8601FormatStyle()
             print("id\tuser\tcreated\texpires\tstate\tlabel")
             for (key, standing) in keys {
+                let state = Self.state(of: key, standing, apiKeysEnabled: administration.apiKeysEnabled)
                 print(
-                    "\(key.id)\t\(key.user.username)\t\(key.createdAt.formatted(format))\t\(key.expiresAt.formatted(format))\t\(Self.state(of: key, standing))\t\(key.label)"
+                    "\(key.id)\t\(key.user.username)\t\(key.createdAt.formatted(format))\t\(key.expiresAt.formatted(format))\t\(state)\t\(key.label)"
                 )
             }
         }
 
-        /// `revoked`, `expired`, `orphaned` (the user is no longer configured), `disabled` or `valid`.
-        static func state(of key: APIKeyRecord, _ standing: UserStanding) -> String {
+        /// `revoked`, `expired`, `off` (API keys are turned off and the key is not a web page
+        /// session), `orphaned` (the user is no longer configured), `disabled` or `valid`.
+        static func state(of key: APIKeyRecord, _ standing: UserStanding, apiKeysEnabled: Bool) -> String {
             if key.revokedAt != nil { return "revoked" }
             if !key.isUsable(at: Date()) { return "expired" }
+            if !apiKeysEnabled && key.label != APIKeyRecord.webSessionLabel { return "off" }
             switch standing {
             case .removed: return "orphaned"
             case .disabled: return "disabled"

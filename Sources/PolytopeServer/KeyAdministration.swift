@@ -4,7 +4,9 @@ import Logging
 import PolytopeCore
 import ServiceLifecycle
 
-/// What `polytope keys` does: list, issue and revoke API keys in the configured store.
+/// What `polytope keys` does: list, issue and revoke API keys in the configured store. With
+/// API keys turned off it still lists and revokes the web page's sessions (keys too), and
+/// refuses to issue keys the server would not accept.
 package struct KeyAdministration: Sendable {
     let store: any RequestStoreBackend
     let services: [any Service]
@@ -12,21 +14,26 @@ package struct KeyAdministration: Sendable {
     let settings: AuthenticationSettings
 
     /// Opens the store of `configuration`.
-    /// - Throws: if API keys are turned off or the store cannot be opened.
+    /// - Throws: if the store cannot be opened.
     package init(configuration: PolytopeConfiguration) throws {
-        guard let keys = configuration.authentication.apiKeys else {
-            throw PolytopeError(.invalidRequest, "API keys are turned off in this configuration (authentication.api-keys.enabled: false)")
-        }
         let quiet = Logger(label: "polytope", factory: { _ in SwiftLogNoOpLogHandler() })
         (store, services) = try configuration.store.makeStore(dispatchNeeded: WakeSignal(), workQueued: WakeSignal(), logger: quiet)
-        issuer = APIKeyAuthenticator(store: store, directory: configuration.authentication.directory, configuration: keys)
+        issuer = APIKeyAuthenticator(
+            store: store, directory: configuration.authentication.directory, configuration: configuration.authentication.apiKeys ?? .init())
         settings = configuration.authentication
     }
+
+    /// Whether the server accepts API keys other than the web page's sessions.
+    package var apiKeysEnabled: Bool { settings.apiKeys != nil }
 
     /// Issues a key for `username`. A configured user's key follows the configuration (its
     /// roles and attributes are looked up at each use), so `roles` may not be given for one;
     /// a user from elsewhere needs a `realm` other than the configured ones, and `roles`.
+    /// - Throws: `PolytopeError` when API keys are turned off, or the user cannot have a key.
     package func issue(username: String, roles: [String]?, realm: String?, label: String) async throws -> (key: String, record: APIKeyRecord) {
+        guard apiKeysEnabled else {
+            throw PolytopeError(.invalidRequest, "API keys are turned off in this configuration (authentication.api-keys.enabled: false)")
+        }
         let realm = realm ?? settings.accounts.first { $0.user.username == username }?.user.realm ?? "local"
         let user: User
         switch settings.directory.standing(of: User(username: username, realm: realm)) {

@@ -5,13 +5,14 @@ import datetime
 import base64
 import json
 import signal
+import subprocess
 import threading
 import time
 
 import pytest
 import requests
 
-from conftest import ALICE, DEMO, Api, PolytopeServer
+from conftest import ALICE, DEFAULT_CONFIG, DEMO, REPO_ROOT, Api, PolytopeServer
 
 JSON_LOG_CONFIG = """\
 logging:
@@ -133,9 +134,28 @@ def test_the_web_page_works_with_api_keys_turned_off(polytope_bin, tmp_path):
         # The API does not take the session's key, nor issue keys.
         assert requests.get(server.url + "/api/v1/requests", headers={"Authorization": f"Bearer {session_key}"}, timeout=10).status_code == 401
         assert requests.post(server.url + "/api/v1/auth/keys", auth=DEMO, json={}, timeout=10).status_code == 404
-        # Signing out revokes the key: the cookie, replayed, no longer opens the page.
+        # Operators still list and revoke sessions, but cannot create keys the server refuses.
+        def keys(*arguments):
+            configs = [DEFAULT_CONFIG, server.overlay, server.override]
+            command = [str(polytope_bin), "keys", *arguments, *(f"--config={path}" for path in configs), "--data-dir", str(server.data_dir)]
+            return subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=REPO_ROOT)
+
+        listed = keys("list")
+        assert listed.returncode == 0, listed.stderr
+        sessions = [line.split("\t") for line in listed.stdout.splitlines()[1:] if line.endswith("\tweb session")]
+        assert len(sessions) == 1 and sessions[0][1] == "demo" and sessions[0][4] == "valid", listed.stdout
+        refused = keys("create", "--user", "demo")
+        assert refused.returncode != 0 and "API keys are turned off" in refused.stderr, refused.stderr
         browser.post(server.url + "/ui/sign-out", data={"csrf": token}, allow_redirects=False, timeout=10)
         replayed = requests.get(server.url + "/ui/requests", cookies={"polytope_session": session_key}, allow_redirects=False, timeout=10)
-        assert replayed.status_code == 303 and replayed.headers["Location"] == "/ui/sign-in"
+        assert replayed.status_code == 303 and replayed.headers["Location"] == "/ui/sign-in", "signing out revokes the session"
+        # An operator's revocation ends a session as well.
+        second = requests.Session()
+        second.post(server.url + "/ui/sign-in", data={"username": "demo", "password": "demo"}, allow_redirects=False, timeout=10)
+        assert second.get(server.url + "/ui/requests", allow_redirects=False, timeout=10).status_code == 200
+        live = [line.split("\t") for line in keys("list").stdout.splitlines()[1:] if line.endswith("\tvalid\tweb session")]
+        assert len(live) == 1, live
+        assert keys("revoke", live[0][0]).returncode == 0
+        assert second.get(server.url + "/ui/requests", allow_redirects=False, timeout=10).status_code == 303
     finally:
         server.stop()
