@@ -112,11 +112,10 @@ def test_telemetry_over_the_wire(server):
     assert requests.get(server.url + "/telemetry/v1/requests", auth=DEMO, timeout=10).status_code == 403
 
 
-
 def test_the_web_page_works_with_api_keys_turned_off(polytope_bin, tmp_path):
     """Sessions of the web page are API keys of their own: with API keys turned off (a site
-    that signs users in with Auth-o-tron only, say) the page still signs users in, and its
-    session key opens the page but not the API, and no other key opens the page."""
+    that signs users in with Auth-o-tron only, say) the page still signs users in, its
+    session key opens the page but not the API, and operators can list and end sessions."""
     server = PolytopeServer(
         "no-api-keys", polytope_bin, tmp_path, override_config="authentication:\n  api-keys:\n    enabled: false\n").start()
     try:
