@@ -30,7 +30,8 @@ enum ByteRange: Equatable {
         case (let start?, nil) where last.isEmpty && start >= 0:
             self = start < size ? .partial(start..<size) : .unsatisfiable
         case (let start?, let end?) where start >= 0 && end >= start:
-            self = start < size ? .partial(start..<min(end + 1, size)) : .unsatisfiable
+            // `min` before `+ 1`: a last byte of Int64.max must not overflow.
+            self = start < size ? .partial(start..<(min(end, size - 1) + 1)) : .unsatisfiable
         case (nil, let suffix?) where first.isEmpty && suffix >= 0:
             if suffix == 0 {
                 self = .unsatisfiable
