@@ -304,23 +304,35 @@ package final class PostgresRequestStore: RequestStoreBackend, Service {
     }
 
     /// Marks what a worker holds as revoked (deleted when it lets go); deletes the rest.
+    ///
+    /// The rows are locked first: each statement below reads the rows as committed when it
+    /// starts (READ COMMITTED), so without the lock a worker's claim committed between the
+    /// two would move a request from `queued` to `processing` behind both, and the revoke
+    /// would find nothing while the request runs on.
     private func revoke(username: String, id: String?, at now: Date) async throws -> [Revocation] {
         let time = now.timeIntervalSince1970
         let logger = self.logger
         return try await transaction { connection in
+            let locked = try await connection.query(
+                """
+                SELECT id FROM requests WHERE username = \(username) AND status <> 'revoked' AND (\(id)::text IS NULL OR id = \(id))
+                FOR UPDATE
+                """,
+                logger: logger
+            ).collect().map { try $0.makeRandomAccess()["id"].decode(String.self) }
+            guard !locked.isEmpty else { return [] }
             let marked = try await connection.query(
                 """
                 UPDATE requests SET status = 'revoked', updated_at = \(time),
                     status_history = (status_history::jsonb || jsonb_build_array(jsonb_build_object('status', 'revoked', 'at', \(time)::float8)))::text
-                WHERE username = \(username) AND status = 'processing' AND (\(id)::text IS NULL OR id = \(id))
+                WHERE id = ANY(\(locked)) AND status = 'processing'
                 RETURNING id
                 """,
                 logger: logger
             ).collect().map { $0.makeRandomAccess() }
             let deleted = try await connection.query(
                 """
-                DELETE FROM requests WHERE username = \(username) AND status NOT IN ('processing', 'revoked')
-                    AND (\(id)::text IS NULL OR id = \(id))
+                DELETE FROM requests WHERE id = ANY(\(locked)) AND status NOT IN ('processing', 'revoked')
                 RETURNING id, status, staging_key, content_type, content_length, input_staging_key, input_content_type, input_content_length
                 """,
                 logger: logger

@@ -11,6 +11,12 @@ import Testing
 struct PostgresRequestStoreTests {
     /// Runs `body` with a store on a fresh schema, the store's service running meanwhile.
     static func withStore(_ body: @Sendable (PostgresRequestStore) async throws -> Void) async throws {
+        try await withStoreAndClient { store, _ in try await body(store) }
+    }
+
+    /// `withStore`, with a client of its own on the same schema for what the test does behind
+    /// the store's back (another process's transaction, say).
+    static func withStoreAndClient(_ body: @Sendable (PostgresRequestStore, PostgresClient) async throws -> Void) async throws {
         let url = try await PostgresTestServer.url()
         let schema = PostgresTestServer.freshSchema()
         var configuration = try #require(PostgresRequestStore.Configuration(url: url, schema: schema))
@@ -18,10 +24,17 @@ struct PostgresRequestStoreTests {
         configuration.maximumConnections = 4
         try await createSchema(schema, url: url)
         let store = PostgresRequestStore(configuration: configuration, logger: Logger.quiet)
+        var direct = PostgresClient.Configuration(
+            host: configuration.host, port: configuration.port, username: configuration.username, password: configuration.password,
+            database: configuration.database, tls: .disable
+        )
+        direct.options.additionalStartupParameters = [("search_path", schema)]
+        let client = PostgresClient(configuration: direct)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await store.run() }
+            group.addTask { await client.run() }
             do {
-                try await body(store)
+                try await body(store, client)
             } catch {
                 group.cancelAll()
                 throw error
@@ -122,6 +135,36 @@ extension PostgresRequestStoreTests {
         try await Self.withStore { store in
             let skew = try #require(try await store.clockSkew())
             #expect(!skew.isTooLarge && abs(skew.seconds) < 0.5, "\(skew)")
+        }
+    }
+
+    @Test("a revoke that meets a worker's claim in progress waits for it and revokes the running request")
+    func revokeMeetingAClaim() async throws {
+        try await Self.withStoreAndClient { store, client in
+            let record = Fixtures.record()
+            try await store.insert(record)
+            #expect(try await store.markQueued([record.id], at: Date()) == 1)
+            let id = record.id.description
+            let revocation = try await client.withTransaction(logger: Logger.quiet) { claim in
+                // A worker's claim, not committed yet.
+                try await claim.query(
+                    "UPDATE requests SET status = 'processing', lease_owner = 'w', lease_expires_at = \(Date().timeIntervalSince1970 + 60) WHERE id = \(id)",
+                    logger: Logger.quiet)
+                let revoking = Task { try await store.revoke(id: record.id, ofUser: record.user.username, at: Date()) }
+                // Commits the claim once the revoke waits for its row lock.
+                var waiting = 0
+                for _ in 0..<500 where waiting == 0 {
+                    try await Task.sleep(for: .milliseconds(10))
+                    waiting =
+                        try await client.query(
+                            "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                        ).collect().first?.makeRandomAccess()["n"].decode(Int.self) ?? 0
+                }
+                #expect(waiting > 0, "the revoke never waited for the claim's lock")
+                return revoking
+            }.value
+            #expect(revocation?.previousStatus == .processing)
+            #expect(try await store.request(id: record.id)?.status == .revoked)
         }
     }
 }
