@@ -15,7 +15,7 @@ import ServiceLifecycle
 ///    (an upload is referenced only once the store accepted it), and writes that a crashed
 ///    worker never finished (S3 multipart uploads) once older than `abandonedWriteAge`;
 /// 3. while staging holds more than `stagingThreshold`, deletes the oldest finished requests'
-///    results and records.
+///    results and records (until the pass's first failed delete).
 /// Waiting, queued and processing requests are never touched. Requires `run()` to be running.
 package struct GarbageCollectorService<C: Clock<Duration>>: Service {
     package typealias Configuration = GarbageCollectorConfiguration
@@ -35,6 +35,10 @@ package struct GarbageCollectorService<C: Clock<Duration>>: Service {
     /// How long expired and revoked API keys stay listed (`polytope keys list`) before they
     /// are forgotten: a week.
     static var unusableKeyRetention: TimeInterval { 7 * 86_400 }
+
+    /// How long a worker pool that stopped reporting (killed, its host lost) stays in the
+    /// store's list of pools: a day. Telemetry shows only pools heard from recently anyway.
+    static var silentWorkerRetention: TimeInterval { 86_400 }
 
     let configuration: Configuration
     let store: any RetentionStore
@@ -107,7 +111,7 @@ package struct GarbageCollectorService<C: Clock<Duration>>: Service {
         while true {
             let purged = try await store.purgeFinishedRequests(before: cutoff, limit: 500, at: now)
             report.expiredRequests += purged.count
-            expiredBytes += try await deleteResults(of: purged)
+            expiredBytes += try await deleteResults(of: purged).freed
             if purged.count < 500 { break }
         }
         metrics.garbageCollected(count: report.expiredRequests, bytes: expiredBytes, reason: "expired")
@@ -139,31 +143,44 @@ package struct GarbageCollectorService<C: Clock<Duration>>: Service {
                 let purged = try await store.purgeOldestResults(freeing: usage - threshold, limit: 500, at: now)
                 guard !purged.isEmpty else { break }
                 report.evictedRequests += purged.count
-                let freed = try await deleteResults(of: purged)
-                evictedBytes += freed
-                usage -= freed
+                let deletion = try await deleteResults(of: purged)
+                evictedBytes += deletion.freed
+                usage -= deletion.freed
+                // Staging that refuses deletes frees nothing: going on would purge every
+                // finished request in search of space. The objects left are orphans now,
+                // which the next passes delete once staging takes deletes again.
+                if deletion.failures > 0 {
+                    logger.warning(
+                        "eviction stopped for this pass: staging refused to delete results",
+                        metadata: ["failed-deletes": "\(deletion.failures)", "staged-bytes": "\(usage)", "threshold": "\(threshold)"])
+                    break
+                }
             }
         }
         metrics.garbageCollected(count: report.evictedRequests, bytes: evictedBytes, reason: "evicted")
         try await store.pruneExpiryNotes(before: now.addingTimeInterval(-configuration.expiryNoteAge.timeInterval))
         try await store.pruneIdempotencyKeys(before: now.addingTimeInterval(-IdempotencyKey.window.timeInterval))
         _ = try await store.pruneAPIKeys(unusableBefore: now.addingTimeInterval(-Self.unusableKeyRetention))
+        _ = try await store.pruneWorkers(seenBefore: now.addingTimeInterval(-Self.silentWorkerRetention))
         report.bytesFreed = expiredBytes + orphanBytes + evictedBytes
         return report
     }
 
     /// Deletes the staged objects of purged requests, except results that another request
-    /// reused and still holds.
-    private func deleteResults(of requests: [PurgedRequest]) async throws -> Int64 {
+    /// reused and still holds; returns the bytes freed and how many deletes failed.
+    private func deleteResults(of requests: [PurgedRequest]) async throws -> (freed: Int64, failures: Int) {
         var seen = Set<String>()
         let objects = requests.flatMap(\.stagedObjects).filter { seen.insert($0.key).inserted }  // shared by two purged requests: once
         let stillHeld = try await store.referencedStagingKeys(among: objects.map(\.key))
-        var freed: Int64 = 0
+        var (freed, failures): (Int64, Int) = (0, 0)
         for object in objects where !stillHeld.contains(object.key) {
-            guard await delete(key: object.key) else { continue }
-            freed += object.contentLength
+            if await delete(key: object.key) {
+                freed += object.contentLength
+            } else {
+                failures += 1
+            }
         }
-        return freed
+        return (freed, failures)
     }
 
     private func delete(key: String) async -> Bool {

@@ -60,6 +60,10 @@ extension PostgresRequestStore {
         ).count
     }
 
+    package func pruneWorkers(seenBefore cutoff: Date) async throws -> Int {
+        try await query("DELETE FROM workers WHERE seen_at < \(cutoff.timeIntervalSince1970) RETURNING id").count
+    }
+
     package func pruneExpiryNotes(before cutoff: Date) async throws {
         _ = try await query("DELETE FROM expired_requests WHERE expired_at < \(cutoff.timeIntervalSince1970)")
     }

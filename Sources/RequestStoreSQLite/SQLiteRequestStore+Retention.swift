@@ -56,6 +56,13 @@ extension SQLiteRequestStore {
         }
     }
 
+    package func pruneWorkers(seenBefore cutoff: Date) async throws -> Int {
+        try await write { db in
+            try db.cachedStatement(sql: "DELETE FROM workers WHERE seen_at < ?").execute(arguments: [cutoff.timeIntervalSince1970])
+            return db.changesCount
+        }
+    }
+
     package func pruneExpiryNotes(before cutoff: Date) async throws {
         try await write { db in
             try db.cachedStatement(sql: "DELETE FROM expired_requests WHERE expired_at < ?").execute(arguments: [cutoff.timeIntervalSince1970])

@@ -23,13 +23,14 @@ struct GarbageCollectorTests {
         }
 
         func collector(
-            age: Duration = .seconds(3600), threshold: Int64? = nil, orphanGrace: Duration = .zero, uploadTimeout: Duration = .seconds(7200)
+            age: Duration = .seconds(3600), threshold: Int64? = nil, orphanGrace: Duration = .zero, uploadTimeout: Duration = .seconds(7200),
+            staging: (any StagingArea)? = nil
         ) -> GarbageCollectorService<ManualClock> {
             GarbageCollectorService(
                 configuration: .init(
                     interval: .seconds(60), maximumAge: age, stagingThreshold: threshold, orphanGracePeriod: orphanGrace, uploadTimeout: uploadTimeout
                 ),
-                store: store, staging: staging, clock: clock, wallClock: clock.wallClock, logger: Logger.quiet
+                store: store, staging: staging ?? self.staging, clock: clock, wallClock: clock.wallClock, logger: Logger.quiet
             )
         }
 
@@ -150,6 +151,27 @@ struct GarbageCollectorTests {
         #expect(try await setup.stagedKeys == Set(records.suffix(2).map { StagingKey.make(id: $0.id, attempt: 1) }))
     }
 
+    @Test("staging that refuses deletes stops eviction after one batch instead of purging every finished request")
+    func evictionWhenDeletesFail() async throws {
+        let setup = try Setup()
+        defer { setup.directory.remove() }
+        var records: [RequestRecord] = []
+        for _ in 0..<5 {
+            records.append(try await setup.processed(size: 1000))
+            setup.clock.advance(by: .seconds(1))
+        }
+        let refusing = RefusingDeletes(wrapped: setup.staging)
+        let report = try await setup.collector(threshold: 2500, staging: refusing).collect()
+        #expect(report.evictedRequests == 3)
+        for record in records.suffix(2) { #expect(try await setup.store.request(id: record.id)?.status == .processed) }
+        // Once staging deletes again, the objects of the evicted requests go as orphans (the
+        // clock moved on: files bear the real time of their writing).
+        setup.clock.advance(by: .seconds(600))
+        let next = try await setup.collector(threshold: 2500).collect()
+        #expect(next.orphanedObjects == 3 && next.evictedRequests == 0)
+        #expect(try await setup.stagedKeys == Set(records.suffix(2).map { StagingKey.make(id: $0.id, attempt: 1) }))
+    }
+
     @Test("objects no request references are removed after the grace period")
     func orphans() async throws {
         let setup = try Setup()
@@ -186,4 +208,21 @@ struct GarbageCollectorTests {
         #expect(received == 3 << 20)
         #expect(try await setup.staging.size(of: key) == nil)
     }
+}
+
+/// Staging whose deletes fail (a read-only mount, an object store refusing them).
+private struct RefusingDeletes: StagingArea {
+    struct Refused: Error {}
+    let wrapped: FilesystemStaging
+
+    func store(key: String, contentType: String, _ produce: (any ByteSink) async throws -> Void) async throws -> Int64 {
+        try await wrapped.store(key: key, contentType: contentType, produce)
+    }
+    func size(of key: String) async throws -> Int64? { try await wrapped.size(of: key) }
+    func read(key: String, range: Range<Int64>, _ consume: (ByteBuffer) async throws -> Void) async throws {
+        try await wrapped.read(key: key, range: range, consume)
+    }
+    func delete(key: String) async throws { throw Refused() }
+    func list() async throws -> [StagedObjectInfo] { try await wrapped.list() }
+    func checkWritable() async throws {}
 }

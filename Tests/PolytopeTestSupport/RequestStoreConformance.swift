@@ -70,6 +70,10 @@ package enum RequestStoreConformance {
             try expect(try await store.workers(seenSince: t0 + 11).isEmpty, "silent pools are left out")
             try await store.removeWorker(id: "w1")
             try expect(try await store.workers(seenSince: t0).isEmpty, "removed")
+            try await store.reportWorker(later)
+            try expect(try await store.pruneWorkers(seenBefore: t0 + 10) == 0, "a pool seen since stays")
+            try expect(try await store.pruneWorkers(seenBefore: t0 + 11) == 1, "a silent pool goes")
+            try expect(try await store.workers(seenSince: .distantPast).isEmpty, "pruned")
         },
         Check(description: "an inserted request reads back unchanged") { store in
             let record = Fixtures.record(text: "datasource: echo\nparam: 2t/msl")

@@ -22,6 +22,10 @@ package protocol RetentionStore: Sendable {
     /// Forgets idempotency keys recorded before `cutoff`.
     func pruneIdempotencyKeys(before cutoff: Date) async throws
 
+    /// Forgets worker pools last seen before `cutoff` (killed ones never remove themselves);
+    /// returns how many.
+    func pruneWorkers(seenBefore cutoff: Date) async throws -> Int
+
     /// Forgets API keys that expired or were revoked before `cutoff` (web page sessions
     /// leave one each); returns how many.
     func pruneAPIKeys(unusableBefore cutoff: Date) async throws -> Int
