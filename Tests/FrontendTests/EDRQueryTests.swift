@@ -63,6 +63,10 @@ struct EDRQueryTests {
         #expect(
             try request(.cube, ["bbox": "-1,-0.5,2,0.5"])["feature"]
                 == .object(["type": "boundingbox", "points": .array([Self.point(-0.5, -1), Self.point(0.5, 2)])]))
+        // minlon east of maxlon: the box crosses the antimeridian (20° wide, not 340°).
+        #expect(
+            try request(.cube, ["bbox": "170,-1,-170,1"])["feature"]
+                == .object(["type": "boundingbox", "points": .array([Self.point(-1, 170), Self.point(1, 190)])]))
     }
 
     @Test("trajectory: round inflation of within (default 0.5°)")
@@ -125,6 +129,9 @@ struct EDRQueryTests {
                 "coords: cube queries take bbox, not coords", "bbox: missing (minlon,minlat,maxlon,maxlat)",
             ])
         #expect(problems(.cube, ["bbox": "1,2,3"]) == ["bbox: expected four numbers minlon,minlat,maxlon,maxlat, found '1,2,3'"])
+        for bbox in ["nan,0,1,1", "0,inf,1,1", "0,0,1e400,1", "0,0,1,-infinity"] {
+            #expect(problems(.cube, ["bbox": bbox]) == ["bbox: expected four numbers minlon,minlat,maxlon,maxlat, found '\(bbox)'"])
+        }
         #expect(problems(.area, ["coords": "POINT(1 2)"]) == ["coords: area queries take a POLYGON or MULTIPOLYGON, not a POINT"])
         #expect(problems(.area, ["coords": "POLYGON((0 0, 1 0, 0 1), (0 0, 1 0, 0 1))"]) == ["coords: polygons with holes are not supported"])
         #expect(problems(.radius, ["coords": "POINT(1 2)"]) == ["within: missing (the radius, in within-units: km, m, mi, deg)"])

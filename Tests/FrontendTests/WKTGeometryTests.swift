@@ -40,6 +40,17 @@ struct WKTGeometryTests {
         #expect(throws: WKTGeometry.SyntaxError(message: message)) { try WKTGeometry(wkt: text) }
     }
 
+    @Test("errors quote at most 32 characters of a word the client sent")
+    func quotesAreShort() {
+        let junk = String(repeating: "x", count: 20_000)
+        #expect(throws: WKTGeometry.SyntaxError(message: "unexpected '\(String(repeating: "X", count: 32))…' after the end of the POINT")) {
+            try WKTGeometry(wkt: "POINT(1 2) " + junk)
+        }
+        #expect(throws: WKTGeometry.SyntaxError(message: "expected ',' or ')', found '\(String(repeating: "X", count: 32))…'")) {
+            try WKTGeometry(wkt: "LINESTRING(1 2 " + junk)
+        }
+    }
+
     @Test("a text beyond the bound is refused before it is read")
     func bounded() {
         let text = "LINESTRING(" + String(repeating: "1 2, ", count: 60_000) + "1 2)"

@@ -124,11 +124,15 @@ struct EDRQuery: Sendable, Equatable {
         if kind == .cube {
             guard let bbox = given["bbox"] else { throw Problems(messages: problems + ["bbox: missing (minlon,minlat,maxlon,maxlat)"]) }
             let numbers = bbox.split(separator: ",", omittingEmptySubsequences: false).map { Double($0.trimmingCharacters(in: .whitespaces)) }
-            guard numbers.count == 4, let west = numbers[0], let south = numbers[1], let east = numbers[2], let north = numbers[3] else {
+            guard numbers.count == 4, let west = numbers[0], let south = numbers[1], let east = numbers[2], let north = numbers[3],
+                [west, south, east, north].allSatisfy(\.isFinite)
+            else {
                 throw Problems(messages: problems + ["bbox: expected four numbers minlon,minlat,maxlon,maxlat, found '\(bbox.prefix(128))'"])
             }
             guard problems.isEmpty else { throw Problems(messages: problems) }
-            return .object(["type": .string("boundingbox"), "points": .array([pair(south, west), pair(north, east)])])
+            // West of east crosses the antimeridian (OGC API - EDR): 170,..,-170 is 170 to 190.
+            let eastward = east < west ? east + 360 : east
+            return .object(["type": .string("boundingbox"), "points": .array([pair(south, west), pair(north, eastward)])])
         }
         guard let coords = given["coords"] else {
             throw Problems(messages: problems + ["coords: missing (a WKT \(expectedGeometry(kind)) in longitude latitude order)"])

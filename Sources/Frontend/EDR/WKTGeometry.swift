@@ -45,7 +45,7 @@ enum WKTGeometry: Sendable, Equatable {
         var parser = Parser(tokens: try Self.tokens(of: text))
         self = try parser.geometry()
         if let extra = parser.peek() {
-            throw SyntaxError(message: "unexpected '\(extra.text)' after the end of the \(typeName)")
+            throw SyntaxError(message: "unexpected '\(extra.shown)' after the end of the \(typeName)")
         }
     }
 
@@ -55,6 +55,8 @@ enum WKTGeometry: Sendable, Equatable {
         enum Kind { case word, number, open, close, comma }
         var kind: Kind
         var text: String
+        /// The text as error messages quote it: at most 32 characters of the client's input.
+        var shown: String { text.count > 32 ? String(text.prefix(32)) + "…" : text }
     }
 
     private static func tokens(of text: String) throws(SyntaxError) -> [Token] {
@@ -111,18 +113,18 @@ enum WKTGeometry: Sendable, Equatable {
 
         mutating func expect(_ kind: Token.Kind, _ expected: String) throws(SyntaxError) {
             let token = try next(expected)
-            guard token.kind == kind else { throw SyntaxError(message: "expected \(expected), found '\(token.text)'") }
+            guard token.kind == kind else { throw SyntaxError(message: "expected \(expected), found '\(token.shown)'") }
         }
 
         mutating func geometry() throws(SyntaxError) -> WKTGeometry {
             let type = try next("a geometry type (POINT, MULTIPOINT, LINESTRING, POLYGON or MULTIPOLYGON)")
             guard type.kind == .word else {
-                throw SyntaxError(message: "expected a geometry type (POINT, MULTIPOINT, LINESTRING, POLYGON or MULTIPOLYGON), found '\(type.text)'")
+                throw SyntaxError(message: "expected a geometry type (POINT, MULTIPOINT, LINESTRING, POLYGON or MULTIPOLYGON), found '\(type.shown)'")
             }
             if let modifier = peek(), modifier.kind == .word {
-                if modifier.text == "EMPTY" { throw SyntaxError(message: "\(type.text) EMPTY selects nothing") }
+                if modifier.text == "EMPTY" { throw SyntaxError(message: "\(type.shown) EMPTY selects nothing") }
                 throw SyntaxError(
-                    message: "\(type.text) \(modifier.text): only 2-D coordinates (longitude latitude) are supported; give levels with z")
+                    message: "\(type.shown) \(modifier.shown): only 2-D coordinates (longitude latitude) are supported; give levels with z")
             }
             switch type.text {
             case "POINT":
@@ -149,10 +151,10 @@ enum WKTGeometry: Sendable, Equatable {
             case "MULTIPOLYGON":
                 return .multiPolygon(try list { parser throws(SyntaxError) in try parser.rings() })
             case "POINTZ", "POINTM", "POINTZM", "LINESTRINGZ", "LINESTRINGM", "LINESTRINGZM", "MULTIPOINTZ", "POLYGONZ":
-                throw SyntaxError(message: "\(type.text): only 2-D coordinates (longitude latitude) are supported; give levels with z")
+                throw SyntaxError(message: "\(type.shown): only 2-D coordinates (longitude latitude) are supported; give levels with z")
             default:
                 throw SyntaxError(
-                    message: "unknown geometry type '\(type.text.prefix(32))'; expected POINT, MULTIPOINT, LINESTRING, POLYGON or MULTIPOLYGON")
+                    message: "unknown geometry type '\(type.shown)'; expected POINT, MULTIPOINT, LINESTRING, POLYGON or MULTIPOLYGON")
             }
         }
 
@@ -171,7 +173,7 @@ enum WKTGeometry: Sendable, Equatable {
                 switch token.kind {
                 case .comma: items.append(try item(&self))
                 case .close: return items
-                default: throw SyntaxError(message: "expected ',' or ')', found '\(token.text)'")
+                default: throw SyntaxError(message: "expected ',' or ')', found '\(token.shown)'")
                 }
             }
         }
@@ -182,7 +184,7 @@ enum WKTGeometry: Sendable, Equatable {
             let latitude = try number("a latitude after the longitude \(Self.text(longitude))")
             if let extra = peek(), extra.kind == .number {
                 throw SyntaxError(
-                    message: "the position \(Self.text(longitude)) \(Self.text(latitude)) \(extra.text) has more than two coordinates; "
+                    message: "the position \(Self.text(longitude)) \(Self.text(latitude)) \(extra.shown) has more than two coordinates; "
                         + "only longitude latitude is supported (give levels with z)")
             }
             return Position(longitude: longitude, latitude: latitude)
@@ -191,7 +193,7 @@ enum WKTGeometry: Sendable, Equatable {
         mutating func number(_ expected: String) throws(SyntaxError) -> Double {
             let token = try next(expected)
             guard token.kind == .number, let value = Double(token.text), value.isFinite else {
-                throw SyntaxError(message: "expected \(expected), found '\(token.text.prefix(32))'")
+                throw SyntaxError(message: "expected \(expected), found '\(token.shown)'")
             }
             return value
         }
