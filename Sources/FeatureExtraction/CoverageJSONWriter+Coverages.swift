@@ -78,28 +78,23 @@ extension CoverageJSONWriter {
             keys: first, layout: plan.layout, firstLevel: levels.first.flatMap { $0.isEmpty ? nil : $0 },
             firstStep: steps.first.flatMap { $0.isEmpty ? nil : $0 })
         // Slices: the (level, step) combinations in order; each holds one field per param.
+        // Looked up in dictionaries: a group may hold 10,000 fields.
         var slices: [[String]] = []
+        var seenSlices = Set<[String]>()
+        var fieldNumbers: [[String]: Int] = [:]  // [param, level, step] → the first such field
         for number in group.fieldNumbers {
             let keys = plan.fields[number]
             let slice = [keys["levelist"] ?? "", plan.layout == .trajectory ? keys["step"] ?? "" : ""]
-            if !slices.contains(slice) { slices.append(slice) }
+            if seenSlices.insert(slice).inserted { slices.append(slice) }
+            let slot = [keys["param"] ?? ""] + slice
+            if fieldNumbers[slot] == nil { fieldNumbers[slot] = number }
         }
-        slices.sort {
-            (levels.firstIndex(of: $0[0]) ?? 0, steps.firstIndex(of: $0[1]) ?? 0) < (
-                levels.firstIndex(of: $1[0]) ?? 0, steps.firstIndex(of: $1[1]) ?? 0
-            )
-        }
+        let levelOrder = Dictionary(levels.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+        let stepOrder = Dictionary(steps.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+        slices.sort { (levelOrder[$0[0]] ?? 0, stepOrder[$0[1]] ?? 0) < (levelOrder[$1[0]] ?? 0, stepOrder[$1[1]] ?? 0) }
         let params = params(of: group)
         func field(_ param: String, _ slice: [String]) -> ExtractedField? {
-            for number in group.fieldNumbers {
-                let keys = plan.fields[number]
-                if keys["param"] == param, (keys["levelist"] ?? "") == slice[0],
-                    plan.layout != .trajectory || (keys["step"] ?? "") == slice[1]
-                {
-                    return pending[number]
-                }
-            }
-            return nil
+            fieldNumbers[[param] + slice].flatMap { pending[$0] }
         }
         // Each slice's points come from the first of its fields that arrived.
         var sliceSelections: [GridSelection] = []

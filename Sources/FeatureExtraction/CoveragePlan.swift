@@ -98,9 +98,10 @@ package struct CoveragePlan: Sendable {
     /// The distinct values of `key` among a group's fields, in field order ("" when absent).
     func distinctValues(of key: String, in group: Group) -> [String] {
         var values: [String] = []
+        var seen = Set<String>()
         for number in group.fieldNumbers {
             let value = fields[number][key] ?? ""
-            if !values.contains(value) { values.append(value) }
+            if seen.insert(value).inserted { values.append(value) }
         }
         return values
     }

@@ -117,6 +117,13 @@ extension FeatureParsing {
             )
             return nil
         }
+        if inflate == .box, latitude > 180 || longitude > 360 {
+            reader.report(
+                "feature.inflation",
+                "a box inflation of more than 180 degrees of latitude or 360 of longitude reaches round the globe, found "
+                    + "\(GeoPoint.shortText(latitude)), \(GeoPoint.shortText(longitude))")
+            return nil
+        }
         if inflate == .round, latitude > 90 {
             reader.report("feature.inflation", "a radius of more than 90 degrees of arc is not meaningful, found \(GeoPoint.shortText(latitude))")
             return nil

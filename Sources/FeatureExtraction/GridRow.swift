@@ -38,14 +38,19 @@ package struct GridRow: Hashable, Sendable {
     /// column numbers may be negative or ≥ `count` and are to be taken modulo `count`.
     func columnRange(west: Double, east: Double, tolerance: Double) -> ClosedRange<Int>? {
         guard count > 0, east >= west else { return nil }
-        var first = Int(((west - westLongitude) / longitudeStep - tolerance / longitudeStep).rounded(.up))
-        var last = Int(((east - westLongitude) / longitudeStep + tolerance / longitudeStep).rounded(.down))
+        // In Double until the span is known to fit a row: longitudes may be any size.
+        var first = ((west - westLongitude) / longitudeStep - tolerance / longitudeStep).rounded(.up)
+        var last = ((east - westLongitude) / longitudeStep + tolerance / longitudeStep).rounded(.down)
+        guard first.isFinite, last.isFinite else { return nil }
         if isPeriodic {
-            if last - first + 1 >= count { return 0...(count - 1) }
+            if last - first + 1 >= Double(count) { return 0...(count - 1) }
+            // Both ends within a turn or so of the row: shifted by whole turns, then converted.
+            let turns = (first / Double(count)).rounded(.down) * Double(count)
+            (first, last) = (first - turns, last - turns)
         } else {
             first = max(first, 0)
-            last = min(last, count - 1)
+            last = min(last, Double(count - 1))
         }
-        return first <= last ? first...last : nil
+        return first <= last ? Int(first)...Int(last) : nil
     }
 }

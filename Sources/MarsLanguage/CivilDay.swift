@@ -3,10 +3,10 @@ import Foundation
 /// A calendar day (proleptic Gregorian calendar, UTC), counted in days since 1970-01-01.
 ///
 /// Pure arithmetic, no `Calendar`: the same input gives the same day on every machine.
-struct CivilDay: Hashable, Comparable, Sendable {
+package struct CivilDay: Hashable, Comparable, Sendable {
     static let secondsPerDay = 86_400
 
-    var dayNumber: Int
+    package var dayNumber: Int
 
     init(dayNumber: Int) {
         self.dayNumber = dayNumber
@@ -27,7 +27,7 @@ struct CivilDay: Hashable, Comparable, Sendable {
     }
 
     /// `YYYYMMDD` or `YYYY-MM-DD`.
-    init?(absolute text: String) {
+    package init?(absolute text: String) {
         let digits: [Character]
         if text.count == 10, Array(text)[4] == "-", Array(text)[7] == "-" {
             digits = Array(text.replacingOccurrences(of: "-", with: ""))
@@ -70,7 +70,7 @@ struct CivilDay: Hashable, Comparable, Sendable {
     /// Seconds since 1970-01-01 at 00:00 UTC of this day.
     var midnightSeconds: Int { dayNumber * Self.secondsPerDay }
 
-    static func < (lhs: CivilDay, rhs: CivilDay) -> Bool { lhs.dayNumber < rhs.dayNumber }
+    package static func < (lhs: CivilDay, rhs: CivilDay) -> Bool { lhs.dayNumber < rhs.dayNumber }
 
     static func length(ofMonth month: Int, in year: Int) -> Int {
         switch month {

@@ -156,5 +156,45 @@ struct FeaturesDatasourceTests {
                 to: collection)
         }
         #expect(refusal.message.contains("step=18"))
+
+        // A range of 1e19 steps is checked for missing steps up to a bound, not counted in Int.
+        refusal = try #require(throws: PolytopeError.self) {
+            try Self.submit(
+                #"{"date": "20250101", "param": "2t", "feature": {"type": "timeseries", "points": [[1, 1]], "time_axis": "step", "range": {"start": 0, "end": 1e19, "interval": 1}}}"#,
+                to: collection)
+        }
+        #expect(refusal.message.contains("step=1,") || refusal.message.contains("step=1 "), "\(refusal.message.prefix(300))")
+    }
+
+    @Test("a date range's interval counts days, as MARS 'by' does, across the end of a month")
+    func dateRangeInterval() async throws {
+        let samples = try GribSamples()
+        defer { samples.remove() }
+        let root = samples.directory.file("archive")
+        var files: [String] = []
+        for date in ["20250129", "20250205"] {
+            let output = samples.directory.file("\(date).grib")
+            let rulesFile = samples.directory.file("\(date).rules")
+            try #"set date = \#(date); set time = 1200; set step = 0; set shortName = "2t"; write "\#(output)";"#
+                .write(toFile: rulesFile, atomically: true, encoding: .utf8)
+            try await GribSamples.run("grib_filter", rulesFile, GribSamples.surface)
+            files.append(output)
+        }
+        let archive = try GribArchive(configuration: .init(root: URL(fileURLWithPath: root)))
+        let bytes = try files.map { Array(try Data(contentsOf: URL(fileURLWithPath: $0))) }
+        #expect(try await archive.archive(file: try samples.file(bytes), expecting: nil) == 2)
+        let (datasource, request) = try Self.submit(
+            """
+            {"time": "1200", "step": "0", "param": "2t",
+             "feature": {"type": "timeseries", "points": [[40, 10]], "time_axis": "date",
+                         "range": {"start": 20250129, "end": 20250205, "interval": 7}}}
+            """, to: try Self.collection(root: root))
+        let sink = CollectingSink()
+        try await datasource.retrieve(request, into: sink)
+        let answer = try #require(try JSONSerialization.jsonObject(with: Data(sink.bytes)) as? [String: Any])
+        let coverage = try #require((answer["coverages"] as? [[String: Any]])?.first)
+        let axes = try #require((coverage["domain"] as? [String: Any])?["axes"] as? [String: Any])
+        let times = try #require((axes["t"] as? [String: Any])?["values"] as? [String])
+        #expect(times.count == 2, "\(times)")
     }
 }

@@ -164,6 +164,12 @@ struct FeatureParserTests {
             #"{"type": "trajectory", "points": [[-1, -1, 500, 0], [0, 0, 850, 6]], "inflation": [0.1, 0.2, 50, 1], "inflate": "box"}"#)
         #expect(box.levelSpan == ValueSpan(start: 450, end: 900) && box.stepSpan == ValueSpan(start: -1, end: 7))
         #expect(
+            try problems(
+                #"{"type": "trajectory", "points": [[0, 0], [1, 1]], "axes": ["latitude", "longitude"], "inflation": [1, 1e300], "inflate": "box"}"#)
+                == [
+                    "feature.inflation: a box inflation of more than 180 degrees of latitude or 360 of longitude reaches round the globe, found 1, 1e+300"
+                ])
+        #expect(
             try problems(#"{"type": "trajectory", "points": [[0, 0], [1, 1]], "axes": ["latitude", "longitude"]}"#) == [
                 "feature.inflation: missing (the inflation around the path is required: one number, or one per axis)"
             ])

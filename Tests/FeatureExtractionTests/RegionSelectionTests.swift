@@ -133,6 +133,14 @@ struct RegionSelectionTests {
         #expect(Set(selection.indices) == expected)
     }
 
+    @Test("longitudes far beyond a turn select whole rows rather than overflow a column number")
+    func hugeLongitudes() throws {
+        let waypoints = [(0.0, 0.0), (0, 1)].map { Trajectory.Waypoint(point: GeoPoint(latitude: $0.0, longitude: $0.1)) }
+        let path = Trajectory(waypoints: waypoints, inflate: .box, inflation: .init(latitude: 0.5, longitude: 1e300))
+        let selection = try GridSelector.select(.trajectory(path), on: Self.oneDegree)
+        #expect(selection.count == 360, "the row at the equator, whole")
+    }
+
     @Test func trajectoryWithLevelsSelectsPerLevel() throws {
         let waypoints = [
             Trajectory.Waypoint(point: GeoPoint(latitude: 0, longitude: 0), level: 1000),

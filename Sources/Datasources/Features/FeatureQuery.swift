@@ -89,24 +89,53 @@ struct FeatureQuery: Sendable {
     /// the spans, and the spans' values with an interval that no field has (as `step=30`).
     func restrict(_ fields: [ArchivedFieldKeys]) -> (fields: [ArchivedFieldKeys], missing: [String]) {
         guard !spans.isEmpty else { return (fields, []) }
+        // Values compared to a millionth, as sets: a span may name up to `maximumSpanValues`.
+        let rounded = { (value: Double) in (value * 1e6).rounded() }
         var found: [String: Set<Double>] = [:]
+        let spans = Self.comparable(spans)
         let kept = fields.filter { field in
             for (key, span) in spans {
-                guard let text = field.keys[key], let value = Self.number(text, key: key), span.contains(value) else { return false }
-                found[key, default: []].insert(value)
+                guard let text = field.keys[key], let value = Self.comparable(text, key: key), span.contains(value) else { return false }
+                found[key, default: []].insert(rounded(value))
             }
             return true
         }
         var missing: [String] = []
         for (key, span) in spans.sorted(by: { $0.key < $1.key }) where key != "date" {
             guard let interval = span.interval, interval > 0 else { continue }
-            let count = Int(((span.end - span.start) / interval + 1e-9).rounded(.down)) + 1
-            for index in 0..<min(count, 100_000) {
+            // Counted in Double: a span of 1e19 steps must not overflow Int.
+            let count = Int(min(((span.end - span.start) / interval + 1e-9).rounded(.down) + 1, Double(Self.maximumSpanValues)))
+            for index in 0..<max(count, 0) {
                 let value = span.start + Double(index) * interval
-                if !(found[key]?.contains { abs($0 - value) < 1e-9 } ?? false) { missing.append("\(key)=\(GeoPoint.shortText(value))") }
+                if found[key]?.contains(rounded(value)) != true { missing.append("\(key)=\(GeoPoint.shortText(value))") }
             }
         }
         return (kept, missing)
+    }
+
+    /// The most values of a span's interval that are checked for missing fields.
+    static let maximumSpanValues = 100_000
+
+    /// `spans` as `restrict` compares them: a date span's ends as day numbers, so that its
+    /// interval counts days (as MARS `by` does), not YYYYMMDD numbers.
+    private static func comparable(_ spans: [String: ValueSpan]) -> [String: ValueSpan] {
+        var comparable = spans
+        if var dates = spans["date"], let start = dayNumber(dates.start), let end = dayNumber(dates.end) {
+            (dates.start, dates.end) = (start, end)
+            comparable["date"] = dates
+        }
+        return comparable
+    }
+
+    /// An archived value as `restrict` compares it: dates as day numbers, others as `number`.
+    private static func comparable(_ text: String, key: String) -> Double? {
+        key == "date" ? CivilDay(absolute: text).map { Double($0.dayNumber) } : number(text, key: key)
+    }
+
+    /// The day number of a YYYYMMDD date given as a number; nil if it is none.
+    private static func dayNumber(_ yyyymmdd: Double) -> Double? {
+        guard yyyymmdd.isFinite, yyyymmdd == yyyymmdd.rounded(), (10_000_101.0...99_991_231.0).contains(yyyymmdd) else { return nil }
+        return CivilDay(absolute: String(Int(yyyymmdd))).map { Double($0.dayNumber) }
     }
 
     /// A key's value as a number: steps in hours (`90m` is 1.5), levels and dates as written.
