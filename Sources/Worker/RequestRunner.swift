@@ -58,12 +58,12 @@ struct RequestRunner<C: Clock<Duration>>: Sendable {
             id: record.id, user: record.user, verb: record.verb, collection: record.collection,
             text: record.requestText, document: record.normalisedRequest
         )
-        let (queue, workerID, wallClock) = (queue, configuration.workerID, wallClock)
+        let (queue, owner, wallClock) = (queue, Self.leaseOwner(of: record, pool: configuration.workerID), wallClock)
         let allowance = UserMessageAllowance()
         prepared.tellUser = { line in
             guard let line = allowance.admit(line) else { return }
             do {
-                try await queue.appendUserMessage(id: record.id, worker: workerID, line, at: wallClock.now())
+                try await queue.appendUserMessage(id: record.id, worker: owner, line, at: wallClock.now())
             } catch {
                 logger.warning("could not add to the user's message", metadata: ["error": "\(error)"])
             }
@@ -93,7 +93,7 @@ struct RequestRunner<C: Clock<Duration>>: Sendable {
                     return .failed(message: userMessage(for: error, record: record, logger: logger))
                 }
             }
-            group.addTask { await heartbeat(record.id, progress: progress, logger: logger) }
+            group.addTask { await heartbeat(record.id, owner: owner, progress: progress, logger: logger) }
             group.addTask {
                 await handBack.wait()
                 return Task.isCancelled ? nil : .handedBack
@@ -173,9 +173,19 @@ struct RequestRunner<C: Clock<Duration>>: Sendable {
         return logger
     }
 
+    /// Who holds the lease of a claimed request: the claim's own owner (`<pool>/<claim>`), so
+    /// that a slot whose lease ran out cannot renew, finish or release the claim another slot
+    /// of the same pool made since.
+    static func leaseOwner(of record: RequestRecord, pool: String) -> String {
+        record.lease?.owner ?? pool
+    }
+
     /// Renews the lease (reporting progress) until the task is cancelled; returns
-    /// `.leaseLost` if the store says another worker holds it now.
-    private func heartbeat(_ id: RequestIdentifier, progress: ByteCounter, logger: Logger) async -> AttemptEnd? {
+    /// `.leaseLost` if the store says another worker holds it now, or once no renewal has
+    /// succeeded for a whole lease (the store unreachable): by then the broker may have
+    /// queued the request again, and another worker may be running it.
+    private func heartbeat(_ id: RequestIdentifier, owner: String, progress: ByteCounter, logger: Logger) async -> AttemptEnd? {
+        var renewedAt = clock.now
         while !Task.isCancelled {
             do {
                 try await clock.sleep(for: configuration.heartbeatInterval)
@@ -184,12 +194,18 @@ struct RequestRunner<C: Clock<Duration>>: Sendable {
             }
             do {
                 let expiry = wallClock.now().addingTimeInterval(configuration.leaseDuration.timeInterval)
-                let renewed = try await queue.renewLease(id: id, worker: configuration.workerID, until: expiry, stagedBytes: progress.total)
+                let renewed = try await queue.renewLease(id: id, worker: owner, until: expiry, stagedBytes: progress.total)
                 if !renewed {
                     logger.warning("lease lost; abandoning the attempt")
                     return .leaseLost
                 }
+                renewedAt = clock.now
             } catch {
+                if renewedAt.duration(to: clock.now) >= configuration.leaseDuration {
+                    logger.error(
+                        "the lease could not be renewed for as long as it lasts; abandoning the attempt", metadata: ["error": "\(error)"])
+                    return .leaseLost
+                }
                 logger.error("renewing the lease failed; will retry", metadata: ["error": "\(error)"])
             }
         }
@@ -197,7 +213,7 @@ struct RequestRunner<C: Clock<Duration>>: Sendable {
     }
 
     private func record(_ end: AttemptEnd, for record: RequestRecord, logger: Logger) async {
-        let worker = configuration.workerID
+        let worker = Self.leaseOwner(of: record, pool: configuration.workerID)
         do {
             switch end {
             case .staged(let result):

@@ -87,6 +87,7 @@ package struct WorkerPool<C: Clock<Duration>>: Service {
                     }
                 }
                 var busy = 0
+                var claims = 0
                 var draining = false
                 for await event in events {
                     switch event {
@@ -120,7 +121,10 @@ package struct WorkerPool<C: Clock<Duration>>: Service {
                         if busy == 0 { break }
                         continue
                     }
-                    while busy < configuration.slots, !runner.stagingPause.isPaused(now: clock.now), let record = await claim() {
+                    while busy < configuration.slots, !runner.stagingPause.isPaused(now: clock.now),
+                        let record = await claim(owner: "\(configuration.workerID)/\(claims + 1)")
+                    {
+                        claims += 1
                         busy += 1
                         busyCount.value = busy
                         metrics.workerSlots(busy: busy, total: configuration.slots)
@@ -155,11 +159,13 @@ package struct WorkerPool<C: Clock<Duration>>: Service {
         }
     }
 
-    private func claim() async -> RequestRecord? {
+    /// Claims the next queued request, if any, under a lease held by `owner`: unique to
+    /// the claim (`<pool>/<n>`), not only to the pool.
+    private func claim(owner: String) async -> RequestRecord? {
         do {
             let now = wallClock.now()
             return try await queue.claimNextRequest(
-                worker: configuration.workerID,
+                worker: owner,
                 leaseExpiry: now.addingTimeInterval(configuration.leaseDuration.timeInterval),
                 at: now
             )

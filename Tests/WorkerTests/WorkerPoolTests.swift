@@ -44,14 +44,15 @@ struct WorkerPoolTests {
         }
 
         func pool(
-            slots: Int = 2, workerID: String = "w1", grace: Duration = .seconds(30), staging: (any StagingArea)? = nil
+            slots: Int = 2, workerID: String = "w1", grace: Duration = .seconds(30), staging: (any StagingArea)? = nil,
+            queue: (any WorkQueue)? = nil
         ) -> WorkerPool<ManualClock> {
             WorkerPool(
                 configuration: .init(
                     slots: slots, leaseDuration: .seconds(30), heartbeatInterval: .seconds(10), pollInterval: .seconds(1),
                     shutdownGracePeriod: grace, workerID: workerID
                 ),
-                queue: store, staging: staging ?? self.staging, catalog: catalog, workQueued: workQueued, clock: clock,
+                queue: queue ?? store, staging: staging ?? self.staging, catalog: catalog, workQueued: workQueued, clock: clock,
                 wallClock: clock.wallClock, logger: Logger.quiet
             )
         }
