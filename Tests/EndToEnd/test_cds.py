@@ -119,6 +119,25 @@ def test_jobs_listed_newest_first_when_asked(server, key):
     assert refused.status_code == 400 and "sortby=title is not supported" in refused.json()["title"]
 
 
+def test_a_status_filter_holds_on_every_page(server, key):
+    client = datastores(server, key)
+    failing = [client.submit("debug", {"datasource": "raise", "page": str(i)}).request_id for i in range(2)]
+    client.submit("debug", {"datasource": "echo", "page": "ok"})
+    deadline = time.monotonic() + 30
+    while any(client.get_remote(job).status != "failed" for job in failing):
+        assert time.monotonic() < deadline, "the failing jobs did not fail"
+        time.sleep(0.05)
+    listed = []
+    jobs = client.get_jobs(status="failed", limit=1)  # a page per job, through the next links
+    while jobs is not None:
+        listed += jobs.json["jobs"]
+        jobs = jobs.next
+    assert {job["status"] for job in listed} == {"failed"}
+    assert set(failing) <= {job["jobID"] for job in listed}
+    refused = requests.get(server.url + "/api/retrieve/v1/jobs?status=finished", headers=private(key), timeout=10)
+    assert refused.status_code == 400 and "status=finished is not a job state" in refused.json()["title"]
+
+
 def test_cdsapi_delete_true_still_downloads(server, key, tmp_path):
     target = tmp_path / "deleted.bin"
     cds(server, key, delete=True).retrieve("debug", {"size": "5000"}, str(target))

@@ -245,6 +245,9 @@ def test_a_long_poll_is_answered_when_the_status_changes_and_at_its_deadline_oth
 
     bad = demo.get(f"/api/v1/requests/{ids[2]}?wait=soon")
     assert bad.status_code == 400 and "wait must be a number of seconds" in bad.json()["message"]
+    # A preference is a hint (RFC 7240): one that is not a number is ignored, not refused.
+    hint = demo.get(f"/api/v1/requests/{ids[2]}", headers={"Prefer": "respond-async, wait=soon"})
+    assert hint.status_code == 202 and "Preference-Applied" not in hint.headers, hint.text
 
 
 def test_sigterm_answers_held_long_polls_at_once_instead_of_waiting_for_their_deadline(polytope_bin, tmp_path):

@@ -13,8 +13,8 @@ struct PollWait {
 
     var duration: Duration { .seconds(seconds) }
 
-    /// Nil when no wait is asked for or granted.
-    /// - Throws: 400 for a `wait` that is not a number of seconds.
+    /// Nil when no wait is asked for or granted, or `Prefer` asks for one that is not a number.
+    /// - Throws: 400 for a `?wait=` that is not a number of seconds.
     init?(request: Request, maximum: Duration) throws {
         var asked: String?
         var preferred = false
@@ -28,6 +28,8 @@ struct PollWait {
         }
         guard let asked else { return nil }
         guard let value = Double(asked), value.isFinite, value >= 0 else {
+            // A preference is a hint: one the server cannot read is ignored (RFC 7240 §2).
+            if preferred { return nil }
             throw PolytopeError.invalidRequest(
                 "wait must be a number of seconds (at most \(Int(maximum.timeInterval))), found '\(asked.prefix(32))'.")
         }

@@ -172,16 +172,32 @@ struct ProcessesController {
         }
         let base = baseURL(for: request)
         var jobs: [JSONValue] = []
-        let wanted: Set<String> = Set(parameters.getAll("status").map { String($0) })
+        let wanted = try Self.statusFilter(parameters.getAll("status").map { String($0) })
         for record in page.records where record.verb == .retrieve {
             let job = ProcessJob(record: record, jobsURL: "\(base)/jobs")
-            if wanted.isEmpty || wanted.contains(job.status.rawValue) { jobs.append(job.statusDocument()) }
+            if wanted.isEmpty || wanted.contains(job.status) { jobs.append(job.statusDocument()) }
         }
-        var links = [ProcessJob.link("\(base)/jobs", rel: "self")]
+        // Every page's links keep the filter: the clients follow `next` as given.
+        let query = "limit=\(limit)&sortby=\(sortBy)" + wanted.map { "&status=\($0.rawValue)" }.sorted().joined()
+        var links = [ProcessJob.link("\(base)/jobs?\(query)" + (pagination.after.map { "&after=\($0.token)" } ?? ""), rel: "self")]
         if let next = page.next {
-            links.append(ProcessJob.link("\(base)/jobs?limit=\(limit)&sortby=\(sortBy)&after=\(next.token)", rel: "next"))
+            links.append(ProcessJob.link("\(base)/jobs?\(query)&after=\(next.token)", rel: "next"))
         }
         return JSONResponse.encode(JSONValue.object(["jobs": .array(jobs), "links": .array(links)]))
+    }
+
+    /// The job states a `/jobs` list keeps (`?status=`, repeatable; none: every state).
+    /// - Throws: 400 naming the states there are, for one that is not.
+    static func statusFilter(_ values: [String]) throws -> Set<ProcessJobStatus> {
+        try Set(
+            values.map { value in
+                guard let status = ProcessJobStatus(rawValue: value) else {
+                    throw PolytopeError.invalidRequest(
+                        "status=\(value.prefix(40)) is not a job state; use "
+                            + ProcessJobStatus.allCases.map(\.rawValue).joined(separator: ", ") + ".")
+                }
+                return status
+            })
     }
 
     /// 200 with the asset of a successful job; 400 with the reason of a failed one (never
