@@ -33,9 +33,28 @@ package struct GridRow: Hashable, Sendable {
     /// The longitude of column 0 plus `column` steps, without wrapping (for interval arithmetic).
     func unwrappedLongitude(ofColumn column: Int) -> Double { westLongitude + Double(column) * longitudeStep }
 
-    /// The columns whose longitudes lie in [west, east] (on the real line, tolerance
-    /// `tolerance` degrees), each once, as ranges of unwrapped column numbers: on a periodic row
-    /// column numbers may be negative or ≥ `count` and are to be taken modulo `count`.
+    /// The columns whose longitudes lie in [west, east] modulo 360 (tolerance `tolerance`
+    /// degrees), as ranges of column numbers: on a periodic row one range, whose numbers may be
+    /// negative or ≥ `count` and are to be taken modulo `count`; on a limited-area row the
+    /// interval's turns that meet the row (a row stored from 350 to 370 holds 0 to 10 too).
+    func columnRanges(west: Double, east: Double, tolerance: Double) -> [ClosedRange<Int>] {
+        guard !isPeriodic else { return columnRange(west: west, east: east, tolerance: tolerance).map { [$0] } ?? [] }
+        guard count > 0, east >= west, west.isFinite, east.isFinite else { return [] }
+        let rowEast = westLongitude + Double(count - 1) * longitudeStep
+        if east - west >= 360 { return [0...(count - 1)] }
+        // The turns k for which [west, east] + 360k meets [westLongitude, rowEast].
+        let first = ((westLongitude - east - tolerance) / 360).rounded(.up)
+        let last = ((rowEast - west + tolerance) / 360).rounded(.down)
+        // At most three turns can meet a row narrower than a turn (counted, not strided: with
+        // longitudes beyond 2^53, adding 1 would not move).
+        guard first <= last, last - first <= 3 else { return [] }
+        return (0...Int(last - first)).compactMap { step in
+            let turn = first + Double(step)
+            return columnRange(west: west + 360 * turn, east: east + 360 * turn, tolerance: tolerance)
+        }
+    }
+
+    /// `columnRanges` for one interval as written, without trying its other turns.
     func columnRange(west: Double, east: Double, tolerance: Double) -> ClosedRange<Int>? {
         guard count > 0, east >= west else { return nil }
         // In Double until the span is known to fit a row: longitudes may be any size.

@@ -77,11 +77,10 @@ package enum GridSelector {
             guard row.count > 0 else { continue }
             columns.removeAll(keepingCapacity: true)
             for interval in region.longitudeIntervals(atLatitude: row.latitude) {
-                guard let range = row.columnRange(west: interval.lowerBound, east: interval.upperBound, tolerance: boundaryTolerance) else {
-                    continue
-                }
-                for column in range {
-                    columns.append(row.isPeriodic ? ((column % row.count) + row.count) % row.count : column)
+                for range in row.columnRanges(west: interval.lowerBound, east: interval.upperBound, tolerance: boundaryTolerance) {
+                    for column in range {
+                        columns.append(row.isPeriodic ? ((column % row.count) + row.count) % row.count : column)
+                    }
                 }
             }
             guard !columns.isEmpty else { continue }

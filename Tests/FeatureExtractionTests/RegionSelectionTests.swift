@@ -133,6 +133,21 @@ struct RegionSelectionTests {
         #expect(Set(selection.indices) == expected)
     }
 
+    @Test("a limited-area grid stored from 350° to 10° answers regions written from -5° to 5°, or across its other turn")
+    func limitedAreaAcrossZero() throws {
+        let geometry = try GridGeometry(
+            GridDescription(
+                gridType: "regular_ll", numberOfDataPoints: 21 * 6, ni: 21, nj: 6, latitudeOfFirstGridPoint: 50, longitudeOfFirstGridPoint: 350,
+                latitudeOfLastGridPoint: 45, longitudeOfLastGridPoint: 10, iDirectionIncrement: 1, jDirectionIncrement: 1))
+        let west = try GridSelector.select(.boxes([LatLonBox(south: 45, north: 50, west: -5, east: 5)]), on: geometry)
+        #expect(west.count == 11 * 6)
+        #expect(Set(west.longitudes) == Set((355...365).map(Double.init)), "longitudes as the grid defines them")
+        let east = try GridSelector.select(.boxes([LatLonBox(south: 45, north: 50, west: 5, east: 355)]), on: geometry)
+        #expect(Set(east.longitudes) == Set([350, 351, 352, 353, 354, 355, 365, 366, 367, 368, 369, 370]), "both ends of the row")
+        let circle = try GridSelector.select(.circle(center: GeoPoint(latitude: 47, longitude: 0), radiusDegrees: 1), on: geometry)
+        #expect(circle.count == 5, "the centre and its four neighbours")
+    }
+
     @Test("longitudes far beyond a turn select whole rows rather than overflow a column number")
     func hugeLongitudes() throws {
         let waypoints = [(0.0, 0.0), (0, 1)].map { Trajectory.Waypoint(point: GeoPoint(latitude: $0.0, longitude: $0.1)) }
