@@ -76,7 +76,7 @@ package enum GridSelector {
             if row.latitude > bounds.upperBound { break }
             guard row.count > 0 else { continue }
             columns.removeAll(keepingCapacity: true)
-            for interval in region.longitudeIntervals(atLatitude: row.latitude) {
+            for interval in Self.merged(region.longitudeIntervals(atLatitude: row.latitude)) {
                 for range in row.columnRanges(west: interval.lowerBound, east: interval.upperBound, tolerance: boundaryTolerance) {
                     for column in range {
                         columns.append(row.isPeriodic ? ((column % row.count) + row.count) % row.count : column)
@@ -101,5 +101,20 @@ package enum GridSelector {
             }
         }
         return selection
+    }
+
+    /// `intervals` with those that overlap joined: a round trajectory's thousands of caps
+    /// overlap, and each column is then enumerated once rather than once per cap.
+    static func merged(_ intervals: [ClosedRange<Double>]) -> [ClosedRange<Double>] {
+        guard intervals.count > 1 else { return intervals }
+        var merged: [ClosedRange<Double>] = []
+        for interval in intervals.sorted(by: { $0.lowerBound < $1.lowerBound }) {
+            if let last = merged.last, interval.lowerBound <= last.upperBound {
+                merged[merged.count - 1] = last.lowerBound...max(last.upperBound, interval.upperBound)
+            } else {
+                merged.append(interval)
+            }
+        }
+        return merged
     }
 }

@@ -124,7 +124,12 @@ package struct FeaturesDatasource: Datasource {
                 guard checked.insert(grid).inserted else { continue }
                 do {
                     let geometry = try geometries.geometry(of: grid)
-                    _ = try GridSelector.select(query.specification.shape, on: geometry)
+                    // Only nearest points can be refused (outside a limited-area grid);
+                    // regions may select nothing, and selecting them here would double
+                    // their cost and hold up the submission.
+                    if case .nearestPoints = query.specification.shape {
+                        _ = try GridSelector.select(query.specification.shape, on: geometry)
+                    }
                 } catch let error as GridGeometryError {
                     problems.append(error.polytopeError.message)
                 } catch let error as GridSelectionError {
