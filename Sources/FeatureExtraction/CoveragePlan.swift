@@ -73,6 +73,14 @@ package struct CoveragePlan: Sendable {
         self.params = params
     }
 
+    /// The most values the writer holds at once when field `n` has `points(n)` selected points:
+    /// every field's for point layouts (their coverages are written at the end), the largest
+    /// group's for multi-point and trajectory answers (written coverage by coverage).
+    package func heldValues(points: (Int) -> Int) -> Int {
+        if isPerPoint { return fields.indices.reduce(0) { $0 &+ points($1) } }
+        return groups.map { $0.fieldNumbers.reduce(0) { $0 &+ points($1) } }.max() ?? 0
+    }
+
     /// The order in which reading the fields lets the writer stream coverage by coverage,
     /// holding one coverage in memory (for multi-point and trajectory answers).
     package var suggestedFieldOrder: [Int] { groups.flatMap(\.fieldNumbers) }

@@ -166,6 +166,25 @@ struct FeaturesDatasourceTests {
         #expect(refusal.message.contains("step=1,") || refusal.message.contains("step=1 "), "\(refusal.message.prefix(300))")
     }
 
+    @Test("an answer that would hold more than max-values values at once is refused before any value is read")
+    func heldValuesBound() async throws {
+        let samples = try GribSamples()
+        defer { samples.remove() }
+        let root = samples.directory.file("archive")
+        try await Self.archiveFields(in: samples, root: root)
+        let collection = try Self.collection(root: root, options: "max-values: 100")
+        // The sample grid: 31 rows of 16 points; 10 rows x 10 columns fit, the whole grid does not.
+        let box = { (north: Int, east: Int) in
+            #"{"date": "20250101", "time": "1200", "step": "0", "param": "2t", "feature": {"type": "boundingbox", "points": [[0, 0], [\#(north), \#(east)]]}}"#
+        }
+        let (small, smallRequest) = try Self.submit(box(18, 18), to: collection)
+        try await small.retrieve(smallRequest, into: CollectingSink())
+        let (whole, wholeRequest) = try Self.submit(box(60, 30), to: collection)
+        let refusal = try await #require(throws: PolytopeError.self) { try await whole.retrieve(wholeRequest, into: CollectingSink()) }
+        #expect(refusal.message.contains("would hold 496 values at once"), "\(refusal.message)")
+        #expect(refusal.message.contains("limit of 100 (max-values)"))
+    }
+
     @Test("a date range's interval counts days, as MARS 'by' does, across the end of a month")
     func dateRangeInterval() async throws {
         let samples = try GribSamples()

@@ -44,6 +44,13 @@ extension FeaturesDatasource {
             }
             keys.append(key)
         }
+        let held = coveragePlan.heldValues { selections[keys[$0]]!.count }
+        if held > configuration.maxValues {
+            throw PolytopeError.invalidRequest(
+                "the answer would hold \(held) values at once (the selected points times the fields of one coverage), more than "
+                    + "this datasource's limit of \(configuration.maxValues) (max-values); ask for a smaller area, or fewer levels, "
+                    + "steps or parameters per request")
+        }
         var writer = CoverageJSONWriter(plan: coveragePlan)
         var pending: [UInt8] = []
         var start = 0

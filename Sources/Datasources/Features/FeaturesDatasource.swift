@@ -34,6 +34,9 @@ package struct FeaturesDatasource: Datasource {
         package var requiredKeys = ["date", "param"]
         /// The most bytes of fields decoded whole kept for later requests.
         package var decodedFieldCacheBytes = 64 << 20
+        /// The most values an answer may hold in memory at once (selected points × the fields
+        /// of one coverage; of all fields for point layouts); a larger one is refused.
+        package var maxValues = 20_000_000
 
         package init(root: String) {
             self.root = root
@@ -179,6 +182,7 @@ package struct FeaturesDatasource: Datasource {
         configuration.maxLookups = options.int("max-lookups", default: configuration.maxLookups, range: 1...100_000_000)
         configuration.maxPoints = options.int("max-points", default: configuration.maxPoints, range: 1...1_000_000)
         configuration.maxAreaSquareKilometres = options.int("max-area", range: 1...1_000_000_000)
+        configuration.maxValues = options.int("max-values", default: configuration.maxValues, range: 1...1_000_000_000)
         configuration.decodedFieldCacheBytes = Int(
             options.byteCount("decoded-cache-size", default: Int64(configuration.decodedFieldCacheBytes)))
         if let keys = options.strings("required-keys", splitOnSlash: true) {
