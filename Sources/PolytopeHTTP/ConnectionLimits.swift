@@ -131,7 +131,7 @@ package final class ConnectionLimits: Sendable {
         }
 
         func handlerAdded(context: ChannelHandlerContext) {
-            guard let address = context.channel.remoteAddress?.ipAddress else { return }
+            guard let address = context.channel.remoteAddress?.ipAddress.map(ClientAddress.limitKey) else { return }
             if limits.admit(address: address) {
                 counted = address
             } else {

@@ -7,8 +7,9 @@ import PolytopeCore
 /// Each key (an address, a user name) has a bucket of `capacity` failures that refills at
 /// `capacity` per `window`; while a bucket is empty, sign-ins for that key are refused
 /// without checking their credentials (HTTP 429 with `Retry-After`), so guessing costs the
-/// server almost nothing. Successes do not drain the bucket. At most `maximumKeys` buckets
-/// are kept; full buckets are forgotten first.
+/// server almost nothing. Successes do not drain the bucket. Addresses are counted as
+/// `ClientAddress.limitKey` says (IPv6 by /64). At most `maximumKeys` buckets are kept; when
+/// the table is full, drained buckets are forgotten first, then the least recently failed.
 package struct FailedLoginLimiter: Sendable {
     /// How many failures each kind of key may have.
     package struct Policy: Sendable, Hashable {
@@ -50,7 +51,7 @@ package struct FailedLoginLimiter: Sendable {
 
     /// Whether a sign-in from `address` naming `users` may be checked now.
     package func decide(address: String?, users: [String], at now: Date) -> Decision {
-        if let address, let limit = policy.perAddress, let wait = wait(for: "a:" + address, limit: limit, at: now) {
+        if let address, let limit = policy.perAddress, let wait = wait(for: "a:" + ClientAddress.limitKey(address), limit: limit, at: now) {
             return .refuse(kind: "address", retryAfter: wait)
         }
         if let limit = policy.perUser {
@@ -63,7 +64,7 @@ package struct FailedLoginLimiter: Sendable {
 
     /// Counts a failed sign-in against `address` and `users`.
     package mutating func recordFailure(address: String?, users: [String], at now: Date) {
-        if let address, let limit = policy.perAddress { add(key: "a:" + address, limit: limit, at: now) }
+        if let address, let limit = policy.perAddress { add(key: "a:" + ClientAddress.limitKey(address), limit: limit, at: now) }
         if let limit = policy.perUser {
             for user in Set(users) { add(key: "u:" + user, limit: limit, at: now) }
         }
@@ -90,11 +91,16 @@ package struct FailedLoginLimiter: Sendable {
         return max(0, bucket.failures - elapsed * Double(limit) / policy.window.timeInterval)
     }
 
-    /// Drops keys whose failures have drained; if every key is still busy, drops them all
-    /// (an attacker with that many addresses is better stopped by a firewall).
+    /// Drops keys whose failures have drained and, if more than half the table is still
+    /// busy, all but the newest half: the next `maximumKeys / 2` new keys then cost no pass
+    /// at all, so an attacker keeping the table full cannot make each key cost a pass over it,
+    /// and a user name under attack (updated at every guess) keeps its count.
     private mutating func forgetQuietKeys(at now: Date) {
         let horizon = policy.window.timeInterval
         buckets = buckets.filter { now.timeIntervalSince($0.value.updated) < horizon }
-        if buckets.count >= policy.maximumKeys { buckets.removeAll(keepingCapacity: true) }
+        let keep = policy.maximumKeys / 2
+        guard buckets.count > keep else { return }
+        let newest = buckets.sorted { $0.value.updated > $1.value.updated }.prefix(keep)
+        buckets = Dictionary(uniqueKeysWithValues: newest.map { ($0.key, $0.value) })
     }
 }

@@ -46,4 +46,29 @@ struct FailedLoginLimiterTests {
         #expect(limiter.decide(address: "new0", users: [], at: start + 120) != .check)
         #expect(limiter.decide(address: "old0", users: [], at: start + 120) == .check)
     }
+
+    @Test("IPv6 clients are counted by /64, as one host or site holds a whole /64; IPv4-mapped ones by their IPv4 address")
+    func ipv6Prefixes() {
+        #expect(ClientAddress.limitKey("2001:db8:1:2::1") == "2001:db8:1:2::/64")
+        #expect(ClientAddress.limitKey("2001:db8:1:2:ffff:ffff:ffff:ffff") == "2001:db8:1:2::/64")
+        #expect(ClientAddress.limitKey("::ffff:192.0.2.7") == "192.0.2.7")
+        #expect(ClientAddress.limitKey("192.0.2.7") == "192.0.2.7")
+        #expect(ClientAddress.limitKey("not an address") == "not an address")
+        var limiter = FailedLoginLimiter(policy: .init(perAddress: 2, perUser: nil, window: .seconds(60)))
+        limiter.recordFailure(address: "2001:db8:1:2::1", users: [], at: start)
+        limiter.recordFailure(address: "2001:db8:1:2::2", users: [], at: start)
+        #expect(limiter.decide(address: "2001:db8:1:2::3", users: [], at: start) != .check, "another address of the same /64")
+        #expect(limiter.decide(address: "2001:db8:1:3::1", users: [], at: start) == .check, "another /64")
+    }
+
+    @Test("a full table of busy keys keeps the newest half, so a user under attack keeps their count")
+    func fullOfBusyKeys() {
+        var limiter = FailedLoginLimiter(policy: .init(perAddress: 5, perUser: 2, window: .seconds(60), maximumKeys: 100))
+        limiter.recordFailure(address: nil, users: ["alice"], at: start)
+        for index in 0..<98 { limiter.recordFailure(address: "10.0.\(index / 256).\(index % 256)", users: [], at: start + 1) }
+        limiter.recordFailure(address: nil, users: ["alice"], at: start + 2)
+        limiter.recordFailure(address: "10.1.0.0", users: [], at: start + 3)  // full: the table is halved
+        #expect(limiter.decide(address: nil, users: ["alice"], at: start + 3) != .check, "alice's failures are still counted")
+        #expect(limiter.decide(address: "10.1.0.0", users: [], at: start + 3) == .check, "one failure of five")
+    }
 }
