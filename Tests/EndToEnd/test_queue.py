@@ -7,6 +7,7 @@ processes on one SQLite file wake each other at once.
 The bounds on time here are loose on purpose (the machine may be busy); scripts/bench
 measures the same properly."""
 
+import concurrent.futures
 import os
 import statistics
 import threading
@@ -100,6 +101,25 @@ def test_beyond_max_waiting_per_user_a_submission_answers_429_naming_the_limit(l
     assert "max-waiting-per-user" in refused.json()["message"]
     assert len(demo.list_ids()) == 6, "nothing was recorded for the refused submission"
     submit_echo(alice, 1)  # the limit is per user
+
+
+def test_concurrent_submissions_never_pass_max_waiting_per_user(limited):
+    """Rounds of forty submissions at once from one user with room for three more: exactly
+    three are stored each time (the count and the insert are one step in the store)."""
+    demo, _ = limited
+
+    def post(_):
+        return demo.post("/api/v1/requests/debug", json={"verb": "retrieve", "request": "datasource: echo"}).status_code
+
+    for _ in range(5):
+        demo.revoke_all()
+        submit_echo(demo, 2 + 1)  # two active, one waiting: three places left of four
+        with concurrent.futures.ThreadPoolExecutor(max_workers=40) as pool:
+            codes = list(pool.map(post, range(40)))
+        assert sorted(set(codes)) == [202, 429], codes
+        assert codes.count(202) == 3, codes
+        waiting = [entry for entry in demo.get("/api/v1/requests").json()["message"] if entry["status"] == "waiting"]
+        assert len(waiting) == 4
 
 
 def test_the_real_client_shows_why_its_request_waits(limited, polytope_client_module, limited_queue, tmp_path):

@@ -62,7 +62,7 @@ extension RequestsController {
                 return try await replay(earlier, key: idempotencyKey, request: request, context: context)
             }
         } else {
-            try await store.insert(record)
+            try await insertAdmitted(record, into: collection)
         }
         InjectedFault.crashAfterSubmitCommit.strikeIfArmed()
         metrics.requestSubmitted(collection: name, datasource: selectedDatasource)
@@ -174,9 +174,18 @@ extension RequestsController {
         let record = try newRecord(verb: verb, text: text, document: document, in: collection, by: user, status: status, sourceURL: sourceURL)
         if let reused = try await reuseEarlierResult(record, in: collection, logger: logger) { return reused }
         try await standing.admit(user, collection: collection, retryAfter: configuration.retryAfterSeconds)
-        try await store.insert(record)
+        try await insertAdmitted(record, into: collection)
         metrics.requestSubmitted(collection: collection.name, datasource: record.datasource)
         return record
+    }
+
+    /// Stores a new waiting or uploading request, within the collection's
+    /// `max-waiting-per-user` (429 otherwise), counted and inserted in one step.
+    func insertAdmitted(_ record: RequestRecord, into collection: CollectionDefinition) async throws {
+        guard let maximum = collection.limits.maximumWaitingPerUser else { return try await store.insert(record) }
+        guard try await store.insert(record, admittingUpTo: maximum) else {
+            throw QueueStanding.waitingLimitRefusal(maximum: maximum, collection: collection.name, retryAfter: configuration.retryAfterSeconds)
+        }
     }
 
     func tooLarge() -> PolytopeError {

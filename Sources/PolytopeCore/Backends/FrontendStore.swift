@@ -13,6 +13,12 @@ package protocol FrontendStore: QueueStandingStore {
     /// survives a crash of the process at any later moment.
     func insert(_ record: RequestRecord) async throws
 
+    /// Records a new request, as `insert`, unless its user already has `maximum` requests
+    /// waiting or uploading in its collection (`limits.max-waiting-per-user`): then records
+    /// nothing and returns false. The count and the insert are one step, so concurrent
+    /// submissions of one user, through any number of frontends, never pass the limit.
+    func insert(_ record: RequestRecord, admittingUpTo maximum: Int) async throws -> Bool
+
     /// Records a new request under the user's idempotency key, unless a request of the same
     /// user under the same key, recorded after `since`, still exists: then records nothing
     /// and returns that one. Of concurrent submissions with one key, exactly one is recorded.

@@ -61,19 +61,26 @@ package struct QueueStanding: Sendable {
         return fresh
     }
 
-    /// Refuses a new request of `user` in `collection` when `limits.max-waiting-per-user` of
-    /// theirs wait there already: 429, with the limit named (the real client sleeps and retries).
+    /// Refuses a new request of `user` in `collection` early, before its body is read, when
+    /// `limits.max-waiting-per-user` of theirs wait there already: 429, with the limit named
+    /// (the real client sleeps and retries). The store's `insert(_:admittingUpTo:)` makes the
+    /// final check, atomically.
     package func admit(_ user: User, collection: CollectionDefinition, retryAfter: Int) async throws {
         guard let maximum = collection.limits.maximumWaitingPerUser else { return }
         let waiting = try await store.waitingCount(
             in: .user(.init(collection: collection.name, username: user.username)), before: nil, upTo: maximum)
         guard waiting >= maximum else { return }
+        throw Self.waitingLimitRefusal(maximum: maximum, collection: collection.name, retryAfter: retryAfter)
+    }
+
+    /// The 429 of a submission over `limits.max-waiting-per-user`.
+    package static func waitingLimitRefusal(maximum: Int, collection: String, retryAfter: Int) -> PolytopeError {
         var refusal = PolytopeError(
             .tooManyRequests,
-            "You have \(maximum) requests waiting in collection \(collection.name), its limit (limits.max-waiting-per-user); "
-                + "submit more when some have started.")
+            "You have \(maximum) requests waiting in collection \(collection), its limit (limits.max-waiting-per-user; "
+                + "archive requests waiting for their data count too); submit more when some have started.")
         refusal.retryAfter = max(retryAfter, 5)
-        throw refusal
+        return refusal
     }
 }
 
