@@ -3,6 +3,7 @@ import Logging
 import PolytopeConfig
 import PolytopeCore
 import ServiceLifecycle
+import Synchronization
 
 /// The garbage-collector role: keeps staging and the request store from growing forever.
 ///
@@ -12,7 +13,8 @@ import ServiceLifecycle
 ///    results (and the uploads of archive requests that failed);
 /// 2. deletes staged objects that no request references as its result or archive input (left
 ///    by a crash between staging and recording), once they are older than `orphanGracePeriod`
-///    (an upload is referenced only once the store accepted it), and writes that a crashed
+///    and were found unreferenced by the previous pass too (an upload is referenced only once
+///    the store accepted it), and writes that a crashed
 ///    worker never finished (S3 multipart uploads) once older than `abandonedWriteAge`;
 /// 3. while staging holds more than `stagingThreshold`, deletes the oldest finished requests'
 ///    results and records (until the pass's first failed delete).
@@ -41,6 +43,11 @@ package struct GarbageCollectorService<C: Clock<Duration>>: Service {
     static var silentWorkerRetention: TimeInterval { 86_400 }
 
     let configuration: Configuration
+    /// Objects found unreferenced by the last pass: only those found so again are deleted.
+    /// An object's age alone does not tell that its request will not record it in a moment
+    /// (S3 dates a multipart object from the start of its upload, which may be older than
+    /// `orphanGracePeriod` when the upload completes).
+    private let orphanCandidates = OrphanCandidates()
     let store: any RetentionStore
     let staging: any StagingArea
     let clock: C
@@ -120,7 +127,9 @@ package struct GarbageCollectorService<C: Clock<Duration>>: Service {
         let referenced = try await store.referencedStagingKeys(among: objects.map(\.key))
         let orphanCutoff = now.addingTimeInterval(-configuration.orphanGracePeriod.timeInterval)
         var orphanBytes: Int64 = 0
-        for object in objects where !referenced.contains(object.key) && object.modifiedAt < orphanCutoff {
+        let unreferenced = objects.filter { !referenced.contains($0.key) && $0.modifiedAt < orphanCutoff }
+        let seenBefore = orphanCandidates.replace(with: Set(unreferenced.map(\.key)))
+        for object in unreferenced where seenBefore.contains(object.key) {
             if await delete(key: object.key) {
                 report.orphanedObjects += 1
                 orphanBytes += object.size
@@ -228,5 +237,18 @@ package struct GarbageCollectorConfiguration: Sendable {
         self.abandonedWriteAge = abandonedWriteAge
         self.expiryNoteAge = expiryNoteAge
         self.uploadTimeout = uploadTimeout
+    }
+}
+
+/// The keys one garbage-collection pass found orphaned, for the next.
+private final class OrphanCandidates: Sendable {
+    private let keys = Mutex<Set<String>>([])
+
+    /// Stores `current`; returns the keys stored by the previous pass.
+    func replace(with current: Set<String>) -> Set<String> {
+        keys.withLock { keys in
+            defer { keys = current }
+            return keys
+        }
     }
 }

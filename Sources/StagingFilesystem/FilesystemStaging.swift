@@ -7,7 +7,8 @@ import _NIOFileSystem
 ///
 /// Files are created transactionally (written to an anonymous temporary file and linked into
 /// place when complete), so a reader or the garbage collector never sees a partial object,
-/// and a crash mid-write leaves nothing behind.
+/// and a crash mid-write leaves nothing behind (where the file system lacks anonymous
+/// temporary files, a `.tmp-` file that `removeAbandonedWrites` removes).
 package struct FilesystemStaging: LocalFileStaging {
     /// Settings of filesystem staging.
     package struct Configuration: Sendable {
@@ -110,6 +111,24 @@ package struct FilesystemStaging: LocalFileStaging {
             }
         }
         return objects
+    }
+
+    /// Where the file system has no anonymous temporary files (`O_TMPFILE`: NFS, some
+    /// overlay mounts), objects are written to `.tmp-XXXXXX` files and renamed when complete;
+    /// a crash mid-write leaves one behind. Removes those not written to since `date`.
+    package func removeAbandonedWrites(startedBefore date: Date) async throws -> Int {
+        var removed = 0
+        try await fileSystem.withDirectoryHandle(atPath: FilePath(configuration.root)) { directory in
+            for try await batch in directory.listContents().batched() {
+                for entry in batch where entry.type == .regular && entry.name.string.hasPrefix(".tmp-") {
+                    guard let info = try await fileSystem.info(forFileAt: entry.path) else { continue }
+                    let modified = info.lastDataModificationTime
+                    guard Double(modified.seconds) + Double(modified.nanoseconds) / 1e9 < date.timeIntervalSince1970 else { continue }
+                    removed += try await fileSystem.removeItem(at: entry.path, strategy: .platformDefault, recursively: false)
+                }
+            }
+        }
+        return removed
     }
 
     package func checkWritable() async throws {

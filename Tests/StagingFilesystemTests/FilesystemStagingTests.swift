@@ -35,6 +35,22 @@ struct FilesystemStagingTests {
         #expect(files.isEmpty, "left behind: \(files)")
     }
 
+    @Test("temporary files a crash left (file systems without O_TMPFILE) go once old; fresh ones and objects stay")
+    func abandonedTemporaryFiles() async throws {
+        let (staging, directory) = try makeStaging()
+        defer { directory.remove() }
+        let key = StagingKey.make(id: RequestIdentifier(), attempt: 1)
+        _ = try await staging.store(key: key, contentType: "x") { try await $0.write(ByteBuffer(string: "kept")) }
+        let root = directory.file("staging")
+        for name in [".tmp-abc123", ".tmp-def456"] {
+            #expect(FileManager.default.createFile(atPath: root + "/" + name, contents: Data("partial".utf8)))
+        }
+        try FileManager.default.setAttributes(
+            [.modificationDate: Date().addingTimeInterval(-7200)], ofItemAtPath: root + "/.tmp-abc123")
+        #expect(try await staging.removeAbandonedWrites(startedBefore: Date().addingTimeInterval(-3600)) == 1)
+        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: root)) == [key, ".tmp-def456"])
+    }
+
     @Test("a staging directory that cannot be written makes writes fail as `StagingUnavailable`")
     func unavailable() async throws {
         let directory = try TemporaryDirectory()
