@@ -82,8 +82,18 @@ struct UploadsController {
         do {
             accepted = try await store.markUploaded(id: record.id, upload: upload, at: wallClock.now())
         } catch {
-            try? await staging.delete(key: key)
-            throw error
+            // The store may have taken the upload and failed only to answer (a timeout): the
+            // object goes only once the request is known not to hold it. Unknown (the store
+            // away): it stays, and the garbage collector removes it if it was not taken.
+            switch try? await store.request(id: record.id) {
+            case let current? where current.archiveInput?.key == key:
+                accepted = true
+            case .some:
+                try? await staging.delete(key: key)
+                throw error
+            case nil:
+                throw error
+            }
         }
         guard accepted else {
             // Another upload won (or the request was revoked): only this upload's own object goes.
