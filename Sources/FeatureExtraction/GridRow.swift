@@ -54,7 +54,8 @@ package struct GridRow: Hashable, Sendable {
         }
     }
 
-    /// `columnRanges` for one interval as written, without trying its other turns.
+    /// The columns of [west, east] as written, without trying its other turns on a
+    /// limited-area row (see `columnRanges`).
     func columnRange(west: Double, east: Double, tolerance: Double) -> ClosedRange<Int>? {
         guard count > 0, east >= west else { return nil }
         // In Double until the span is known to fit a row: longitudes may be any size.
@@ -62,7 +63,8 @@ package struct GridRow: Hashable, Sendable {
         var last = ((east - westLongitude) / longitudeStep + tolerance / longitudeStep).rounded(.down)
         guard first.isFinite, last.isFinite else { return nil }
         if isPeriodic {
-            if last - first + 1 >= Double(count) { return 0...(count - 1) }
+            // Beyond 1e12 columns, whole turns cannot be taken off exactly: a whole row.
+            if last - first + 1 >= Double(count) || max(abs(first), abs(last)) > 1e12 { return 0...(count - 1) }
             // Both ends within a turn or so of the row: shifted by whole turns, then converted.
             let turns = (first / Double(count)).rounded(.down) * Double(count)
             (first, last) = (first - turns, last - turns)
