@@ -49,6 +49,16 @@ struct GarbageCollectorTests {
             return record
         }
 
+        /// `count` processed requests of `size` staged bytes, finished a second apart, oldest first.
+        func processedOneSecondApart(count: Int, size: Int) async throws -> [RequestRecord] {
+            var records: [RequestRecord] = []
+            for _ in 0..<count {
+                records.append(try await processed(size: size))
+                clock.advance(by: .seconds(1))
+            }
+            return records
+        }
+
         var stagedKeys: Set<String> {
             get async throws { Set(try await staging.list().map(\.key)) }
         }
@@ -139,11 +149,7 @@ struct GarbageCollectorTests {
     func sizePressure() async throws {
         let setup = try Setup()
         defer { setup.directory.remove() }
-        var records: [RequestRecord] = []
-        for _ in 0..<5 {
-            records.append(try await setup.processed(size: 1000))
-            setup.clock.advance(by: .seconds(1))
-        }
+        let records = try await setup.processedOneSecondApart(count: 5, size: 1000)
         let report = try await setup.collector(threshold: 2500).collect()
         #expect(report.evictedRequests == 3)
         for record in records.prefix(3) { #expect(try await setup.store.request(id: record.id) == nil) }
@@ -155,11 +161,7 @@ struct GarbageCollectorTests {
     func evictionWhenDeletesFail() async throws {
         let setup = try Setup()
         defer { setup.directory.remove() }
-        var records: [RequestRecord] = []
-        for _ in 0..<5 {
-            records.append(try await setup.processed(size: 1000))
-            setup.clock.advance(by: .seconds(1))
-        }
+        let records = try await setup.processedOneSecondApart(count: 5, size: 1000)
         let refusing = RefusingDeletes(wrapped: setup.staging)
         let report = try await setup.collector(threshold: 2500, staging: refusing).collect()
         #expect(report.evictedRequests == 3)
