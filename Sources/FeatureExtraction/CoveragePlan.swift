@@ -69,7 +69,8 @@ package struct CoveragePlan: Sendable {
         groups = order.map { Group(fieldNumbers: members[$0]) }
         self.groupOfField = groupOfField.map { position[$0] }
         var params: [String] = []
-        for keys in fields where !params.contains(keys["param"]!) { params.append(keys["param"]!) }
+        var seenParams = Set<String>()
+        for keys in fields where seenParams.insert(keys["param"]!).inserted { params.append(keys["param"]!) }
         self.params = params
     }
 
