@@ -16,7 +16,8 @@ extension RequestsController {
         // Admission (max-waiting-per-user) is checked before the body is read, unless the
         // submission may be answered without adding a waiting request: a retry with the
         // Idempotency-Key of an accepted submission, or a retrieval that an earlier staged
-        // result answers (`reuse-results`). Those are admitted once known to be new.
+        // result answers (`reuse-results`). Those are admitted once known to be new: with a
+        // key, by a check before its insert; otherwise by the insert itself (`insertAdmitted`).
         let admitsLater = request.headers[.idempotencyKey] != nil || collection.reuseResults != nil
         if !admitsLater { try await standing.admit(user, collection: collection, retryAfter: configuration.retryAfterSeconds) }
         if let declared = request.headers[.contentLength].flatMap(Int.init), declared > configuration.maximumBodySize {
@@ -56,8 +57,8 @@ extension RequestsController {
                 headers: [.location: urls.request(reused.id, for: request), .retryAfter: "0"]
             )
         }
-        if admitsLater { try await standing.admit(user, collection: collection, retryAfter: configuration.retryAfterSeconds) }
         if let idempotencyKey {
+            try await standing.admit(user, collection: collection, retryAfter: configuration.retryAfterSeconds)
             if let earlier = try await store.insert(record, idempotencyKey: idempotencyKey, since: keySince) {
                 return try await replay(earlier, key: idempotencyKey, request: request, context: context)
             }
@@ -165,7 +166,7 @@ extension RequestsController {
     /// Selects a datasource for the request and stores it with `status` (what the web page, the
     /// CDS and the EDR fronts share with this one). A retrieval that an earlier staged result
     /// answers (the collection's `reuse-results`) is stored as processed with it, whatever the
-    /// user's waiting limit; any other is admitted first (`max-waiting-per-user`: 429).
+    /// user's waiting limit; any other is admitted as it is stored (`max-waiting-per-user`: 429).
     /// - Throws: `PolytopeError.invalidRequest` when no datasource of the collection accepts it.
     func accept(
         verb: Verb, text: String, document: RequestDocument, into collection: CollectionDefinition, by user: User,
@@ -173,7 +174,6 @@ extension RequestsController {
     ) async throws -> RequestRecord {
         let record = try newRecord(verb: verb, text: text, document: document, in: collection, by: user, status: status, sourceURL: sourceURL)
         if let reused = try await reuseEarlierResult(record, in: collection, logger: logger) { return reused }
-        try await standing.admit(user, collection: collection, retryAfter: configuration.retryAfterSeconds)
         try await insertAdmitted(record, into: collection)
         metrics.requestSubmitted(collection: collection.name, datasource: record.datasource)
         return record
