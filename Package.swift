@@ -308,7 +308,8 @@ let package = Package(
         .testTarget(
             name: "PolytopeHTTPTests",
             dependencies: [
-                "PolytopeHTTP",
+                "PolytopeHTTP", "PolytopeCore",
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],

@@ -75,16 +75,26 @@ package final class AuthOTronAuthenticator: Authenticator {
     }
 
     package var name: String { "auth-o-tron" }
+
+    /// The cache's key of a credential: a hash, so that the credential itself is not kept.
+    private static func cacheKey(of credential: Credential) -> String {
+        SHA256.hash(data: Array("\(credential.scheme) \(credential.value)".utf8)).map { String(format: "%02x", $0) }.joined()
+    }
     package var schemes: [String] { configuration.schemes }
+
+    package func rememberedUser(_ credential: Credential) -> User? {
+        guard configuration.schemes.contains(where: credential.isScheme) else { return nil }
+        let now = wallClock.now()
+        guard let cached = cache.withLock({ $0[Self.cacheKey(of: credential)] }), cached.until > now else { return nil }
+        return cached.user
+    }
 
     package func authenticate(_ credential: Credential) async throws -> User? {
         guard configuration.schemes.contains(where: credential.isScheme) else { return nil }
+        if let user = rememberedUser(credential) { return user }
         let header = "\(credential.scheme) \(credential.value)"
-        let cacheKey = SHA256.hash(data: Array(header.utf8)).map { String(format: "%02x", $0) }.joined()
+        let cacheKey = Self.cacheKey(of: credential)
         let now = wallClock.now()
-        if let cached = cache.withLock({ $0[cacheKey] }), cached.until > now {
-            return cached.user
-        }
 
         var request = HTTPClientRequest(url: configuration.url.trimmingSuffix("/") + "/authenticate")
         request.method = .GET

@@ -13,11 +13,14 @@ package struct PasswordHash: Sendable, Hashable {
     static let prefix = "pbkdf2-sha256"
     /// OWASP's 2023 recommendation for PBKDF2-HMAC-SHA256.
     package static let defaultRounds = 600_000
+    /// The most rounds a hash may ask for: each check of it takes about 10 s of a core at
+    /// this count, and PBKDF2 counts rounds in 32 bits.
+    package static let maximumRounds = 10_000_000
 
     /// Parses the text form; nil if it is not one.
     package init?(encoded: String) {
         let parts = encoded.split(separator: "$", omittingEmptySubsequences: false)
-        guard parts.count == 4, parts[0] == Self.prefix, let rounds = Int(parts[1]), rounds >= 1,
+        guard parts.count == 4, parts[0] == Self.prefix, let rounds = Int(parts[1]), (1...Self.maximumRounds).contains(rounds),
             let salt = Data(base64Encoded: String(parts[2])), let hash = Data(base64Encoded: String(parts[3])), hash.count == 32
         else { return nil }
         self.rounds = rounds
@@ -27,6 +30,9 @@ package struct PasswordHash: Sendable, Hashable {
 
     /// Hashes `password` with a fresh random salt.
     package init(hashing password: String, rounds: Int = PasswordHash.defaultRounds) throws {
+        guard (1...Self.maximumRounds).contains(rounds) else {
+            throw PolytopeError.invalidRequest("PBKDF2 rounds must be between 1 and \(Self.maximumRounds).")
+        }
         var generator = SystemRandomNumberGenerator()
         let salt = (0..<16).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
         self.rounds = rounds

@@ -3,8 +3,10 @@ import PolytopeCore
 
 /// Accepts calls from other Polytope servers on behalf of their users (`PolytopePeer`, see
 /// `PeerCredential`): the peer must be configured, its secret must match, and the user's
-/// realm must be one the peer may speak for. The user keeps the name, realm, roles and
-/// attributes the peer sent.
+/// realm must be one the peer may speak for. A user of a realm this server manages (`local`,
+/// or a configured user's) is taken from this server's directory, with its current roles,
+/// and refused when it is not there or disabled; a user of another realm keeps the name,
+/// realm, roles and attributes the peer sent.
 package struct PeerAuthenticator: Authenticator {
     /// A server allowed to call this one.
     package struct Peer: Sendable, Hashable {
@@ -21,9 +23,11 @@ package struct PeerAuthenticator: Authenticator {
     }
 
     private let peers: [String: Peer]
+    private let directory: any UserDirectory
 
-    package init(peers: [Peer]) {
+    package init(peers: [Peer], directory: any UserDirectory = ConfiguredUsers(accounts: [])) {
         self.peers = Dictionary(peers.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        self.directory = directory
     }
 
     package var name: String { "peer" }
@@ -35,6 +39,10 @@ package struct PeerAuthenticator: Authenticator {
         let peer = peers[presented.peer]
         let secretMatches = ConstantTime.equals(Array(presented.secret.utf8), Array((peer?.secret ?? "\u{0}unknown-peer").utf8))
         guard let peer, secretMatches, peer.realms.contains(presented.user.realm) else { return nil }
-        return presented.user
+        switch directory.standing(of: presented.user) {
+        case .current(let user): return user
+        case .unmanaged: return presented.user
+        case .removed, .disabled: return nil
+        }
     }
 }

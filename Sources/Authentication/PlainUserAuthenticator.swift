@@ -45,7 +45,7 @@ package final class PlainUserAuthenticator: Authenticator {
 
     private let accounts: [String: Account]
     /// Compared against when the user does not exist or a plain-text password is wrong, so
-    /// that every refusal costs the same time.
+    /// that every refusal costs the same time (that of the account with the most rounds).
     private let decoy: Secret
     private let verified = Mutex<[SHA256Digest: Date]>([:])
     private let hashing: PasswordHashingPool
@@ -55,10 +55,11 @@ package final class PlainUserAuthenticator: Authenticator {
     /// - Parameter hashing: where password hashes are computed (off the shared threads).
     package init(accounts: [Account], hashing: PasswordHashingPool = PasswordHashingPool()) {
         self.accounts = Dictionary(accounts.filter { !$0.disabled }.map { ($0.user.username, $0) }, uniquingKeysWith: { first, _ in first })
+        // The costliest hash: a refusal of an unknown name takes as long as the slowest account's.
         let hashed = accounts.compactMap { account -> PasswordHash? in
             if case .hashed(let hash) = account.secret { return hash }
             return nil
-        }.first
+        }.max { $0.rounds < $1.rounds }
         self.decoy = hashed.map { .hashed($0) } ?? .plainText(UUID().uuidString)
         self.hashing = hashing
     }

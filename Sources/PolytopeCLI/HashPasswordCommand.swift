@@ -13,7 +13,9 @@ struct HashPasswordCommand: ParsableCommand {
     @Option(name: .long, help: "PBKDF2 rounds.") var rounds: Int = PasswordHash.defaultRounds
 
     func validate() throws {
-        if rounds < 100_000 { throw ValidationError("--rounds must be at least 100000") }
+        if !(100_000...PasswordHash.maximumRounds).contains(rounds) {
+            throw ValidationError("--rounds must be between 100000 and \(PasswordHash.maximumRounds)")
+        }
     }
 
     func run() throws {

@@ -224,7 +224,7 @@ package struct ConfigReader {
     package func duration(_ key: String, default fallback: Duration, minimum: Duration = .zero) -> Duration {
         guard let text = string(key) else { return fallback }
         guard let duration = HumanDuration.parse(text) else {
-            report("expected a duration such as 90s, 15m, 24h or 1d2h, found \"\(text)\"", key: key)
+            report("expected a duration such as 90s, 15m, 24h or 1d2h (at most 100 years), found \"\(text)\"", key: key)
             return fallback
         }
         guard duration >= minimum else {

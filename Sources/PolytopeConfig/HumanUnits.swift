@@ -3,11 +3,17 @@ import Foundation
 /// Parses durations written for humans: `500ms`, `90s`, `15m`, `24h`, `2d`, combinations such
 /// as `1d2h30m`, and bare numbers of seconds.
 package enum HumanDuration {
+    /// The longest duration read (100 years): longer ones are refused rather than left to
+    /// overflow the timers and dates they end up in.
+    package static let maximumMilliseconds: Double = 100 * 365.25 * 86_400_000
+
     package static func parse(_ text: String) -> Duration? {
         let text = text.trimmingCharacters(in: .whitespaces).lowercased()
         if let seconds = Double(text), seconds >= 0, seconds.isFinite {
+            guard seconds * 1000 <= maximumMilliseconds else { return nil }
             return .milliseconds(Int64((seconds * 1000).rounded()))
         }
+        var totalMilliseconds: Double = 0
         var total = Duration.zero
         var number = ""
         var unit = ""
@@ -24,6 +30,8 @@ package enum HumanDuration {
             case "w": milliseconds = value * 604_800_000
             default: return false
             }
+            totalMilliseconds += milliseconds
+            guard totalMilliseconds <= maximumMilliseconds else { return false }
             total += .milliseconds(Int64(milliseconds.rounded()))
             number = ""
             unit = ""

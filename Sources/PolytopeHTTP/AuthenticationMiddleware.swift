@@ -109,12 +109,19 @@ package struct AuthenticationMiddleware: RouterMiddleware {
             error.retryAfter = seconds
             throw error
         }
+        // Remembered users first: an Auth-o-tron user's `Basic` credential must not cost the
+        // local-user check's password hash on every request.
+        for credential in credentials {
+            for authenticator in authenticators where authenticator.schemes.contains(where: credential.isScheme) {
+                if let user = authenticator.rememberedUser(credential) { return try accepted(user, by: authenticator.name) }
+            }
+        }
         var understood = false
         for credential in credentials {
             for authenticator in authenticators where authenticator.schemes.contains(where: credential.isScheme) {
                 understood = true
                 do {
-                    if let user = try await authenticator.authenticate(credential) { return (user, authenticator.name) }
+                    if let user = try await authenticator.authenticate(credential) { return try accepted(user, by: authenticator.name) }
                 } catch let error as PolytopeError where error.code == .unavailable {
                     throw error
                 } catch is CancellationError {
@@ -132,8 +139,23 @@ package struct AuthenticationMiddleware: RouterMiddleware {
             )
         }
         throttle.recordFailure(address: address, users: users)
-        for credential in credentials { metrics.authenticationFailed(scheme: credential.scheme.lowercased().prefix(16).description) }
+        for credential in credentials {
+            // Labelled only by schemes this server accepts: a client's made-up ones must not add metric series.
+            let known = authenticators.lazy.flatMap(\.schemes).first(where: credential.isScheme)
+            metrics.authenticationFailed(scheme: known?.lowercased() ?? "other")
+        }
         throw AuthenticationFailure(message: "Invalid credentials.", challenge: challenge)
+    }
+
+    /// `user`, unless their requests could not be told from another realm's user's.
+    private func accepted(_ user: User, by authenticator: String) throws -> (User, String) {
+        guard user.hasValidOwner else {
+            throw AuthenticationFailure(
+                message: "User '\(user.username.prefix(64))' of realm '\(user.realm.prefix(64))' cannot be served: a realm may not contain '/', "
+                    + "nor may the name of a user of realm local.",
+                challenge: challenge)
+        }
+        return (user, authenticator)
     }
 }
 

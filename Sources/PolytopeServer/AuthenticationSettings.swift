@@ -48,7 +48,7 @@ package struct AuthenticationSettings: Sendable {
 
     init(_ section: ConfigReader?) {
         accounts = Self.accounts(section)
-        apiKeys = Self.apiKeys(section?.section("api-keys"), present: section?.contains("api-keys") ?? false)
+        apiKeys = Self.apiKeys(section?.section("api-keys"))
         authOTron = section?.section("auth-o-tron").flatMap(Self.authOTron)
         peers = Self.peers(section)
         failedLogins = Self.failedLogins(section?.section("failed-logins"))
@@ -115,7 +115,9 @@ package struct AuthenticationSettings: Sendable {
             switch (entry.string("password-hash"), entry.string("password")) {
             case (let encoded?, nil):
                 guard let hash = PasswordHash(encoded: encoded) else {
-                    entry.report("not a password hash; make one with `polytope hash-password`", key: "password-hash")
+                    entry.report(
+                        "not a password hash (pbkdf2-sha256$<rounds up to \(PasswordHash.maximumRounds)>$<salt>$<hash>); make one with `polytope hash-password`",
+                        key: "password-hash")
                     continue
                 }
                 secret = .hashed(hash)
@@ -138,9 +140,11 @@ package struct AuthenticationSettings: Sendable {
         return accounts
     }
 
-    private static func apiKeys(_ section: ConfigReader?, present: Bool) -> APIKeyAuthenticator.Configuration? {
+    /// Only `enabled: false` turns keys off: an empty `api-keys:` (its settings commented
+    /// out) keeps the defaults, as it does in an overlay, whose merge drops it.
+    private static func apiKeys(_ section: ConfigReader?) -> APIKeyAuthenticator.Configuration? {
         let defaults = APIKeyAuthenticator.Configuration()
-        guard let section else { return present ? nil : defaults }
+        guard let section else { return defaults }
         guard section.bool("enabled", default: true) else { return nil }
         return APIKeyAuthenticator.Configuration(lifetime: section.duration("lifetime", default: defaults.lifetime, minimum: .seconds(60)))
     }

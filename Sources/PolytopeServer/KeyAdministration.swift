@@ -2,6 +2,7 @@ import Authentication
 import Foundation
 import Logging
 import PolytopeCore
+import RequestStoreSQLite
 import ServiceLifecycle
 
 /// What `polytope keys` does: list, issue and revoke API keys in the configured store. With
@@ -13,9 +14,17 @@ package struct KeyAdministration: Sendable {
     let issuer: APIKeyAuthenticator
     let settings: AuthenticationSettings
 
-    /// Opens the store of `configuration`.
-    /// - Throws: if the store cannot be opened.
+    /// Opens the store of `configuration`; an SQLite file must exist already.
+    /// - Throws: if the store cannot be opened, or is not there: keys issued into a new file
+    ///   (`keys` run from another directory than the server's relative `data-dir`) would be
+    ///   accepted by no server.
     package init(configuration: PolytopeConfiguration) throws {
+        if case .sqlite(let sqlite) = configuration.store, !FileManager.default.fileExists(atPath: sqlite.path) {
+            throw PolytopeError(
+                .invalidRequest,
+                "there is no request store at \(sqlite.path): the server has not run with this configuration here (a relative "
+                    + "data-dir is read from the current directory); run this where the server runs, or give --data-dir")
+        }
         let quiet = Logger(label: "polytope", factory: { _ in SwiftLogNoOpLogHandler() })
         (store, services) = try configuration.store.makeStore(dispatchNeeded: WakeSignal(), workQueued: WakeSignal(), logger: quiet)
         issuer = APIKeyAuthenticator(

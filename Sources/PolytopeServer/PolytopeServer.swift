@@ -98,7 +98,7 @@ package struct PolytopeServer: Sendable {
         webSessionKeys = APIKeyAuthenticator(
             store: store, directory: settings.directory, configuration: settings.apiKeys ?? .init(),
             acceptingOnlyLabel: APIKeyRecord.webSessionLabel)
-        if !settings.peers.isEmpty { authenticators.append(PeerAuthenticator(peers: settings.peers)) }
+        if !settings.peers.isEmpty { authenticators.append(PeerAuthenticator(peers: settings.peers, directory: settings.directory)) }
         if let authOTron = settings.authOTron {
             authenticators.append(
                 try await AuthOTronAuthenticator(configuration: authOTron, httpClient: configuration.httpClient.client, logger: logger))

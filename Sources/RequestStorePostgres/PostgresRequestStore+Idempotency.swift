@@ -5,7 +5,7 @@ import PostgresNIO
 extension PostgresRequestStore {
     package func insert(_ record: RequestRecord, idempotencyKey: IdempotencyKey, since: Date) async throws -> IdempotentSubmission? {
         let insert = try Self.insertQuery(record)
-        let (username, key, digest) = (record.user.username, idempotencyKey.key, idempotencyKey.digest)
+        let (username, key, digest) = (record.user.owner, idempotencyKey.key, idempotencyKey.digest)
         let (id, created, cutoff) = (record.id.description, record.createdAt.timeIntervalSince1970, since.timeIntervalSince1970)
         let logger = self.logger
         return try await transaction { connection in

@@ -254,7 +254,7 @@ package final class PostgresRequestStore: RequestStoreBackend, Service {
 
     package func insert(_ record: RequestRecord, admittingUpTo maximum: Int) async throws -> Bool {
         let insert = try Self.insertQuery(record)
-        let (collection, username, logger) = (record.collection, record.user.username, logger)
+        let (collection, username, logger) = (record.collection, record.user.owner, logger)
         return try await transaction { connection in
             // Admissions of one user in one collection take turns, whichever frontend they
             // come through; each count then reads the inserts committed before it (READ COMMITTED).

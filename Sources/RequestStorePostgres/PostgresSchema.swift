@@ -200,6 +200,21 @@ enum PostgresSchema {
                 "CREATE INDEX requests_by_creation ON requests(created_at)",
             ]
         ),
+        (
+            "v12: owners qualified by realm",
+            [
+                // Requests belong to `User.owner`: users of realms other than `local` become
+                // `<realm>/<username>`, so that another realm's user of the same name is not their owner.
+                """
+                UPDATE requests SET username = (user_json::jsonb ->> 'realm') || '/' || username
+                WHERE (user_json::jsonb ->> 'realm') <> 'local'
+                """,
+                """
+                UPDATE idempotency_keys k SET username = r.username FROM requests r
+                WHERE r.id = k.request_id AND r.username <> k.username
+                """,
+            ]
+        ),
     ]
 
     /// Creates `schema` if needed and applies the migrations it lacks (the first `count`

@@ -6,14 +6,14 @@ extension SQLiteRequestStore {
     package func insert(_ record: RequestRecord, idempotencyKey: IdempotencyKey, since: Date) async throws -> IdempotentSubmission? {
         let arguments = try SQLiteRow(record).arguments
         return try await write { db in
-            if let earlier = try Self.idempotentSubmission(db, username: record.user.username, key: idempotencyKey.key, since: since) {
+            if let earlier = try Self.idempotentSubmission(db, username: record.user.owner, key: idempotencyKey.key, since: since) {
                 return earlier
             }
             try db.cachedStatement(sql: SQLiteRow.insertSQL).execute(arguments: arguments)
             try db.cachedStatement(
                 sql: "INSERT OR REPLACE INTO idempotency_keys (username, key, request_id, digest, created_at) VALUES (?, ?, ?, ?, ?)"
             ).execute(arguments: [
-                record.user.username, idempotencyKey.key, record.id.description, idempotencyKey.digest, record.createdAt.timeIntervalSince1970,
+                record.user.owner, idempotencyKey.key, record.id.description, idempotencyKey.digest, record.createdAt.timeIntervalSince1970,
             ])
             return nil
         }

@@ -107,7 +107,7 @@ package final class SQLiteRequestStore: RequestStoreBackend {
 
     package func insert(_ record: RequestRecord, admittingUpTo maximum: Int) async throws -> Bool {
         let arguments = try SQLiteRow(record).arguments
-        let (collection, username) = (record.collection, record.user.username)
+        let (collection, username) = (record.collection, record.user.owner)
         // One write transaction: SQLite runs one at a time, so the count is the count at the insert.
         return try await write { db in
             let held =

@@ -198,6 +198,18 @@ enum SQLiteSchema {
                     """
             )
         }
+        migrator.registerMigration("v13: owners qualified by realm") { db in
+            // Requests belong to `User.owner`: users of realms other than `local` become
+            // `<realm>/<username>`, so that another realm's user of the same name is not their owner.
+            try db.execute(
+                sql: """
+                    UPDATE requests SET username = json_extract(user_json, '$.realm') || '/' || username
+                    WHERE json_extract(user_json, '$.realm') <> 'local';
+                    UPDATE idempotency_keys SET username = (SELECT r.username FROM requests r WHERE r.id = idempotency_keys.request_id)
+                    WHERE EXISTS (SELECT 1 FROM requests r WHERE r.id = idempotency_keys.request_id AND r.username <> idempotency_keys.username);
+                    """
+            )
+        }
         return migrator
     }
 }

@@ -74,7 +74,7 @@ package struct StoredRequestColumns: Sendable, Hashable {
     package init(_ record: RequestRecord) throws {
         self.init(
             id: record.id.description,
-            username: record.user.username,
+            username: record.user.owner,
             userJSON: Self.userJSON(record.user),
             verb: record.verb.rawValue,
             collection: record.collection,

@@ -247,7 +247,7 @@ struct AdminRequestView: Encodable, Sendable {
     init(_ record: RequestRecord, waiting: WaitingExplanation? = nil) {
         let format = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
         id = record.id.description
-        user = record.user.username
+        user = record.user.owner
         status = record.status.rawValue
         verb = record.verb.rawValue
         collection = record.collection

@@ -32,6 +32,20 @@ struct PeerAuthenticatorTests {
         #expect(try await authenticator.authenticate(Credential(scheme: "Basic", value: "eDp5")) == nil)
     }
 
+    @Test("a user of a realm this server manages comes from its directory: current roles, and refused when unknown or disabled")
+    func managedRealm() async throws {
+        let directory = ConfiguredUsers(accounts: [
+            .init(user: User(username: "demo", roles: ["default"]), password: "x"),
+            .init(user: User(username: "gone"), secret: .plainText("x"), disabled: true),
+        ])
+        let authenticator = PeerAuthenticator(peers: [.init(name: "site-a", secret: secret, realms: ["local", "ecmwf"])], directory: directory)
+        let claimed = User(username: "demo", realm: "local", roles: ["admin"])
+        #expect(try await authenticator.authenticate(credential(user: claimed)) == User(username: "demo", roles: ["default"]))
+        #expect(try await authenticator.authenticate(credential(user: User(username: "gone", realm: "local"))) == nil)
+        #expect(try await authenticator.authenticate(credential(user: User(username: "nobody", realm: "local", roles: ["admin"]))) == nil)
+        #expect(try await authenticator.authenticate(credential()) == alice, "other realms' users are taken as sent")
+    }
+
     @Test("peer names and secrets may not hold separators")
     func tokens() {
         #expect(PeerCredential.isValidToken("site-a"))

@@ -143,6 +143,12 @@ def test_the_web_page_works_with_api_keys_turned_off(polytope_bin, tmp_path):
         assert listed.returncode == 0, listed.stderr
         sessions = [line.split("\t") for line in listed.stdout.splitlines()[1:] if line.endswith("\tweb session")]
         assert len(sessions) == 1 and sessions[0][1] == "demo" and sessions[0][4] == "valid", listed.stdout
+        # A data directory holding no store (a relative data-dir read from elsewhere) is refused, not created anew.
+        elsewhere = tmp_path / "elsewhere"
+        missing = subprocess.run([str(polytope_bin), "keys", "list", f"--config={DEFAULT_CONFIG}", "--data-dir", str(elsewhere)],
+                                 capture_output=True, text=True, timeout=60, cwd=REPO_ROOT)
+        assert missing.returncode != 0 and "there is no request store" in missing.stderr, missing.stderr
+        assert not (elsewhere / "polytope.sqlite").exists()
         refused = keys("create", "--user", "demo")
         assert refused.returncode != 0 and "API keys are turned off" in refused.stderr, refused.stderr
         browser.post(server.url + "/ui/sign-out", data={"csrf": token}, allow_redirects=False, timeout=10)

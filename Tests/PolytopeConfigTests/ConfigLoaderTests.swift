@@ -124,7 +124,7 @@ final class ConfigLoaderTests {
             problems == [
                 "\(file):2:13: limits.per-user: expected an integer, found the string \"four\"",
                 "\(file):3:10: limits.total: 5 is out of range; expected 1...3",
-                "\(file):5:10: timeout: expected a duration such as 90s, 15m, 24h or 1d2h, found \"soon\"",
+                "\(file):5:10: timeout: expected a duration such as 90s, 15m, 24h or 1d2h (at most 100 years), found \"soon\"",
                 "\(file):6:7: size: expected a size such as 64K, 500M or 10G, found \"10X\"",
                 "\(file):7:7: flag: expected true or false, found the string \"maybe\"",
                 "\(file):8:7: mode: expected one of slow, careful, found \"fast\"",
@@ -176,6 +176,27 @@ final class ConfigLoaderTests {
         #expect(!text.contains("hunter2"))
         #expect(text.contains("password: '********'"))
         #expect(text.contains("port: 8080"))
+    }
+
+    @Test("printing masks password hashes, headers and environments, whose values are often credentials")
+    func printingSections() throws {
+        let yaml = """
+            authentication: {users: [{username: demo, password-hash: "pbkdf2-sha256$600000$c2FsdA==$hash"}]}
+            datasources:
+              portal: {type: http, headers: {Authorization: "Bearer portal-token-1"}, client-secret: s2}
+              mars: {type: command, environment: {MARS_USER_TOKEN: mars-token-2}, command: [mars]}
+            """
+        let (_, paths) = try write(["s.yaml": yaml])
+        let text = try ConfigLoader(environment: [:]).load(files: [paths["s.yaml"]!]).yamlText()
+        for secret in ["pbkdf2-sha256$600000", "portal-token-1", "mars-token-2", "s2\n"] { #expect(!text.contains(secret), "\(text)") }
+        #expect(text.contains("Authorization: '********'"), "\(text)")
+        #expect(text.contains("MARS_USER_TOKEN: '********'"), "\(text)")
+        #expect(text.contains("- mars"), "\(text)")
+    }
+
+    @Test("durations beyond 100 years are refused, not left to overflow", arguments: ["1e20", "99999999999999999d", "36600000d", "20000d20000d"])
+    func hugeDurations(_ text: String) {
+        #expect(HumanDuration.parse(text) == nil)
     }
 
     @Test("printing masks passwords inside URLs, and only those")

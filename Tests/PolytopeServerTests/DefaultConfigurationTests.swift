@@ -71,6 +71,35 @@ struct DefaultConfigurationTests {
         }
     }
 
+    @Test("API keys are turned off only by `enabled: false`; an empty `api-keys:` keeps the defaults")
+    func apiKeysSwitch() throws {
+        for (text, enabled) in [
+            ("api-keys:\n    # lifetime: 90d\n", true), ("api-keys: {enabled: false}\n", false), ("api-keys: {lifetime: 2d}\n", true),
+        ] {
+            let file = NSTemporaryDirectory() + "polytope-\(UUID().uuidString).yaml"
+            try "authentication:\n  \(text)collections: {debug: {datasources: [{type: echo}]}}\n".write(
+                toFile: file, atomically: true, encoding: .utf8)
+            defer { try? FileManager.default.removeItem(atPath: file) }
+            let (configuration, _) = try PolytopeConfiguration.load(files: [file], environment: [:])
+            #expect((configuration.authentication.apiKeys != nil) == enabled, "\(text)")
+        }
+    }
+
+    @Test("a password hash asking for more rounds than PBKDF2 can count is refused by the configuration check")
+    func hugeRounds() throws {
+        let file = NSTemporaryDirectory() + "polytope-\(UUID().uuidString).yaml"
+        try """
+        authentication: {users: [{username: a, password-hash: "pbkdf2-sha256$4294967296$c2FsdHNhbHRzYWx0$\(Data(count: 32).base64EncodedString())"}]}
+        collections: {debug: {datasources: [{type: echo}]}}
+        """.write(toFile: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        #expect {
+            _ = try PolytopeConfiguration.load(files: [file], environment: [:])
+        } throws: { error in
+            "\(error)".contains("authentication.users[0].password-hash: not a password hash")
+        }
+    }
+
     @Test("a PostgreSQL store is configured by URL")
     func postgresStore() throws {
         let file = NSTemporaryDirectory() + "polytope-\(UUID().uuidString).yaml"

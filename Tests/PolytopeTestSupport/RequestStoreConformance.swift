@@ -30,7 +30,7 @@ package enum RequestStoreConformance {
     /// change the store's API can attempt.
     package static let checks: [Check] =
         basicChecks + listChecks + archiveInputChecks + transitionChecks + leadershipChecks
-        + idempotencyChecks + reuseChecks + apiKeyChecks + admissionChecks
+        + idempotencyChecks + reuseChecks + apiKeyChecks + admissionChecks + ownerChecks
 
     static let basicChecks: [Check] = [
         Check(description: "expiry notes are kept until pruned") { store in

@@ -69,4 +69,51 @@ struct PostgresMigrationTests {
             group.cancelAll()
         }
     }
+
+    @Test("v12 gives the requests and keys of users of other realms to `<realm>/<name>`")
+    func ownerMigration() async throws {
+        let url = try await PostgresTestServer.url()
+        let schema = PostgresTestServer.freshSchema()
+        var configuration = try #require(PostgresRequestStore.Configuration(url: url, schema: schema))
+        configuration.tls = .disable
+        configuration.maximumConnections = 2
+        let local = Fixtures.record(user: User(username: "dana", roles: ["default"]))
+        let visitor = Fixtures.record(user: User(username: "dana", realm: "ecmwf", roles: ["default"]))
+        var scoped = PostgresClient.Configuration(
+            host: configuration.host, port: configuration.port, username: configuration.username, password: configuration.password,
+            database: configuration.database, tls: .disable
+        )
+        scoped.options.additionalStartupParameters = [("search_path", schema)]
+        let old = PostgresClient(configuration: scoped)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await old.run() }
+            try await old.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA \(schema)"))
+            // The schema as the version before left it: both owned by the bare name.
+            try await PostgresSchema.migrate(old, schema: schema, upTo: 11, logger: Logger.quiet)
+            for record in [local, visitor] {
+                let (id, key) = (record.id.description, "k-\(record.user.realm)")
+                let user = #"{"username":"dana","realm":""# + record.user.realm + #"","roles":["default"],"attributes":{}}"#
+                try await old.query(
+                    """
+                    INSERT INTO requests (id, username, user_json, verb, collection, datasource, status, status_history,
+                        request_text, request_normalised, created_at, updated_at)
+                    VALUES (\(id), 'dana', \(user), 'retrieve', 'debug', 'echo', 'waiting', '[]', 'x', '[]', 0, 0)
+                    """
+                )
+                try await old.query(
+                    "INSERT INTO idempotency_keys (username, key, request_id, digest, created_at) VALUES ('dana', \(key), \(id), 'd', 0)")
+            }
+            group.cancelAll()
+        }
+        let store = PostgresRequestStore(configuration: configuration, logger: Logger.quiet)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await store.run() }
+            let locals = try await store.requests(ofUser: "dana", collection: nil, after: nil, limit: 10)
+            #expect(locals.records.map(\.id) == [local.id])
+            #expect(try await store.requests(ofUser: "ecmwf/dana", collection: nil, after: nil, limit: 10).records.map(\.id) == [visitor.id])
+            #expect(try await store.idempotentSubmission(username: "ecmwf/dana", key: "k-ecmwf", since: .distantPast)?.id == visitor.id)
+            #expect(try await store.idempotentSubmission(username: "dana", key: "k-local", since: .distantPast)?.id == local.id)
+            group.cancelAll()
+        }
+    }
 }

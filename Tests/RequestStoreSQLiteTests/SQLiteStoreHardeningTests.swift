@@ -51,6 +51,39 @@ struct SQLiteStoreHardeningTests {
         #expect(try await store.referencedStagingKeys(among: ["\(archive.id).0", "\(retrieve.id).1"]).count == 2)
     }
 
+    @Test("v13 gives the requests and keys of users of other realms to `<realm>/<name>`")
+    func ownerMigration() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.file("polytope.sqlite")
+        let local = Fixtures.record(user: User(username: "dana", roles: ["default"]))
+        let visitor = Fixtures.record(user: User(username: "dana", realm: "ecmwf", roles: ["default"]))
+        do {
+            // A store file as the version before wrote it: both owned by the bare name.
+            let queue = try DatabaseQueue(path: path)
+            try SQLiteSchema.migrator.migrate(queue, upTo: "v12: telemetry indexes")
+            try await queue.write { db in
+                for record in [local, visitor] {
+                    try db.execute(
+                        sql: """
+                            INSERT INTO requests (id, username, user_json, verb, collection, datasource, status, status_history,
+                                request_text, request_normalised, created_at, updated_at)
+                            VALUES (?, 'dana', ?, 'retrieve', 'debug', 'echo', 'waiting', '[]', 'x', '[]', 0, 0)
+                            """,
+                        arguments: [record.id.description, SQLiteRow.userJSON(record.user)])
+                    try db.execute(
+                        sql: "INSERT INTO idempotency_keys (username, key, request_id, digest, created_at) VALUES ('dana', ?, ?, 'd', 0)",
+                        arguments: ["k-\(record.user.realm)", record.id.description])
+                }
+            }
+        }
+        let store = try SQLiteRequestStoreTests.makeStore(in: directory)
+        #expect(try await store.requests(ofUser: "dana", collection: nil, after: nil, limit: 10).records.map(\.id) == [local.id])
+        #expect(try await store.requests(ofUser: "ecmwf/dana", collection: nil, after: nil, limit: 10).records.map(\.id) == [visitor.id])
+        #expect(try await store.idempotentSubmission(username: "ecmwf/dana", key: "k-ecmwf", since: .distantPast)?.id == visitor.id)
+        #expect(try await store.idempotentSubmission(username: "dana", key: "k-local", since: .distantPast)?.id == local.id)
+    }
+
     @Test("the orphan lookup of archive inputs uses an index")
     func inputKeysAreIndexed() async throws {
         let directory = try TemporaryDirectory()

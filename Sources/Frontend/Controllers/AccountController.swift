@@ -19,7 +19,7 @@ struct AccountController {
     /// Every value is a string: polytope-client joins them as text.
     @Sendable func user(_ request: Request, context: PolytopeRequestContext) async throws -> Response {
         let user = try context.requireUser()
-        let count = try await store.requestCount(ofUser: user.username)
+        let count = try await store.requestCount(ofUser: user.owner)
         return JSONResponse.encode([
             "username": user.username,
             "realm": user.realm,

@@ -20,6 +20,10 @@ struct AuthKeysController {
         guard context.authenticatedBy != "api-key" else {
             throw PolytopeError.forbidden("An API key cannot be used to create API keys; log in with your password (polytope login).")
         }
+        // A peer speaks for its users call by call; a key would outlive the peer's say-so.
+        guard context.authenticatedBy != "peer" else {
+            throw PolytopeError.forbidden("A peer server cannot create API keys for its users; they sign in to this server themselves.")
+        }
         let (key, record) = try await issuer.issueKey(for: user, label: "polytope login")
         context.logger.info("API key issued", metadata: ["key-id": "\(record.id)"])
         return JSONResponse.encode(["key": key, "expires": record.expiresAt.formatted(Date.ISO8601FormatStyle())])

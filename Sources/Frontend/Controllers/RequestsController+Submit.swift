@@ -33,7 +33,7 @@ extension RequestsController {
         let idempotencyKey = try IdempotentSubmit.key(request.headers, collection: name, body: buffer)
         let keySince = wallClock.now().addingTimeInterval(-IdempotencyKey.window.timeInterval)
         if let idempotencyKey {
-            if let earlier = try await store.idempotentSubmission(username: user.username, key: idempotencyKey.key, since: keySince) {
+            if let earlier = try await store.idempotentSubmission(username: user.owner, key: idempotencyKey.key, since: keySince) {
                 return try await replay(earlier, key: idempotencyKey, request: request, context: context)
             }
         }

@@ -139,7 +139,7 @@ struct RequestsController {
         let pagination = try ListPagination(limit: parameters.get("limit"), after: parameters.get("after"))
         let (store, urls, waits) = (store, urls, WaitingListExplainer(standing: standing))
         let list = PagedJSONList<RequestSummary, RequestListCursor>(token: \.token) { after, limit in
-            let page = try await store.requests(ofUser: user.username, collection: collection, after: after, limit: limit)
+            let page = try await store.requests(ofUser: user.owner, collection: collection, after: after, limit: limit)
             let explanations = try await waits.explain(page.records)
             return (
                 page.records.map { RequestSummary($0, downloadURL: urls.download($0.id, for: request), waiting: explanations[$0.id]) },
@@ -156,14 +156,14 @@ struct RequestsController {
         let name = try context.parameters.require("name")
         let now = wallClock.now()
         if name == "all" {
-            let revocations = try await store.revokeAll(ofUser: user.username, at: now)
+            let revocations = try await store.revokeAll(ofUser: user.owner, at: now)
             if revocations.contains(where: { $0.previousStatus == .queued }) { dispatchNeeded.signal() }
             await removeResults(of: revocations, logger: context.logger)
             metrics.requestsRevoked(revocations.count)
             context.logger.info("requests revoked", metadata: ["count": "\(revocations.count)"])
             return JSONResponse.message("Successfully revoked \(revocations.count) requests.")
         }
-        guard let id = RequestIdentifier(name), let revocation = try await store.revoke(id: id, ofUser: user.username, at: now) else {
+        guard let id = RequestIdentifier(name), let revocation = try await store.revoke(id: id, ofUser: user.owner, at: now) else {
             throw try await missing(name, of: user)
         }
         if revocation.previousStatus == .queued { dispatchNeeded.signal() }  // its slot is free now
@@ -192,7 +192,7 @@ struct RequestsController {
 
     /// The caller's request `name`, or the uniform 404.
     func ownRequest(_ name: String, of user: User) async throws -> RequestRecord {
-        guard let id = RequestIdentifier(name), let record = try await store.request(id: id), record.user.username == user.username,
+        guard let id = RequestIdentifier(name), let record = try await store.request(id: id), record.user.owner == user.owner,
             record.status != .revoked
         else {
             throw try await missing(name, of: user)
@@ -203,7 +203,7 @@ struct RequestsController {
     /// The 404 for a request the caller cannot see: it says so when the garbage collector
     /// removed the caller's own request, and is the same uniform message otherwise.
     private func missing(_ name: String, of user: User) async throws -> PolytopeError {
-        if let id = RequestIdentifier(name), let expired = try await store.expiryDate(of: id, ofUser: user.username) {
+        if let id = RequestIdentifier(name), let expired = try await store.expiryDate(of: id, ofUser: user.owner) {
             let when = expired.formatted(Date.ISO8601FormatStyle())
             return PolytopeError.notFound("Request \(id) has expired and its data was removed (at \(when)); please submit it again.")
         }

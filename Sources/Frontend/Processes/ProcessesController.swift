@@ -164,9 +164,9 @@ struct ProcessesController {
         let page: RequestPage
         switch sortBy {
         case "created":
-            page = try await requests.store.requests(ofUser: user.username, collection: nil, after: pagination.after, limit: limit)
+            page = try await requests.store.requests(ofUser: user.owner, collection: nil, after: pagination.after, limit: limit)
         case "-created" where newestFirst != nil:
-            page = try await newestFirst!.requests(matching: RequestQuery(username: user.username, after: pagination.after, limit: limit))
+            page = try await newestFirst!.requests(matching: RequestQuery(username: user.owner, after: pagination.after, limit: limit))
         default:
             throw PolytopeError.invalidRequest("sortby=\(sortBy.prefix(40)) is not supported; use created (oldest first) or -created (newest first).")
         }

@@ -117,7 +117,7 @@ final class SystemOverview: Sendable {
         let failed = try await overview.requests(matching: RequestQuery(status: .failed, limit: 10)).records
         let failures = failed.map {
             SystemSnapshot.Failure(
-                id: $0.id.description, username: $0.user.username, collection: $0.collection, ageSeconds: now.timeIntervalSince($0.updatedAt),
+                id: $0.id.description, username: $0.user.owner, collection: $0.collection, ageSeconds: now.timeIntervalSince($0.updatedAt),
                 message: String($0.userMessage.split(separator: "\n").last ?? ""))
         }
         let read = try await overview.submissionsPerMinute(from: submissions.withLock { $0.firstMinuteToRead(now: now) })

@@ -87,7 +87,7 @@ struct WebController {
     @Sendable func listRequests(_ request: Request, context: PolytopeRequestContext) async throws -> Response {
         let user = try context.requireUser()
         let position = try WebPages.ListPosition(after: request.uri.queryParameters.get("after"))
-        let page = try await overview.requests(matching: RequestQuery(username: user.username, after: position.after, limit: Self.listedRequests))
+        let page = try await overview.requests(matching: RequestQuery(username: user.owner, after: position.after, limit: Self.listedRequests))
         let explanations = try await WaitingListExplainer(standing: requests.standing, oneUser: false).explain(page.records)
         let now = requests.wallClock.now()
         let rows = page.records.map { record in

@@ -63,6 +63,16 @@ package protocol Authenticator: Sendable {
     /// The user the credential belongs to, or nil if it is not valid.
     /// - Throws: only when the check itself could not be done (a provider is unreachable).
     func authenticate(_ credential: Credential) async throws -> User?
+
+    /// The user of a credential this authenticator accepted recently and still remembers,
+    /// found without any work worth counting (no hash, no call out); nil otherwise. Asked of
+    /// every authenticator before any is asked to `authenticate`, so that one whose check is
+    /// costly (a password hash) does not make the remembered users of another pay for it.
+    func rememberedUser(_ credential: Credential) -> User?
+}
+
+extension Authenticator {
+    package func rememberedUser(_ credential: Credential) -> User? { nil }
 }
 
 /// Issues API keys (`POST /api/v1/auth/keys`, `polytope login`).

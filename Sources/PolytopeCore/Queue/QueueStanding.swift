@@ -33,7 +33,7 @@ package struct QueueStanding: Sendable {
     /// The limit holding `record`, given the active counts (read once for a whole list).
     package func holdingLimit(_ record: RequestRecord, active: ActiveRequestCounts) async throws -> WaitingExplanation.Limit {
         WaitingExplanation.holdingLimit(
-            collection: record.collection, username: record.user.username, roles: record.user.roles,
+            collection: record.collection, username: record.user.owner, roles: record.user.roles,
             limits: catalog[record.collection]?.limits, maximumActive: maximumActive, active: active)
     }
 
@@ -43,13 +43,13 @@ package struct QueueStanding: Sendable {
     package func explain(_ record: RequestRecord, held limit: WaitingExplanation.Limit) async throws -> WaitingExplanation {
         if case .none = limit { return try await explain(record, held: limit, ahead: nil) }
         let ahead = try await store.waitingCount(
-            in: limit.scope(username: record.user.username), before: record.id, upTo: WaitingExplanation.positionCap + 1)
+            in: limit.scope(username: record.user.owner), before: record.id, upTo: WaitingExplanation.positionCap + 1)
         return try await explain(record, held: limit, ahead: ahead)
     }
 
     /// The explanation of `record` held by `limit` with `ahead` requests before it (nil: not counted).
     package func explain(_ record: RequestRecord, held limit: WaitingExplanation.Limit, ahead: Int?) async throws -> WaitingExplanation {
-        WaitingExplanation(limit: limit, ahead: ahead, rate: try await recentRates().rate(for: limit, username: record.user.username))
+        WaitingExplanation(limit: limit, ahead: ahead, rate: try await recentRates().rate(for: limit, username: record.user.owner))
     }
 
     private func recentRates() async throws -> RecentRates {
@@ -68,7 +68,7 @@ package struct QueueStanding: Sendable {
     package func admit(_ user: User, collection: CollectionDefinition, retryAfter: Int) async throws {
         guard let maximum = collection.limits.maximumWaitingPerUser else { return }
         let waiting = try await store.waitingCount(
-            in: .user(.init(collection: collection.name, username: user.username)), before: nil, upTo: maximum)
+            in: .user(.init(collection: collection.name, username: user.owner)), before: nil, upTo: maximum)
         guard waiting >= maximum else { return }
         throw Self.waitingLimitRefusal(maximum: maximum, collection: collection.name, retryAfter: retryAfter)
     }
