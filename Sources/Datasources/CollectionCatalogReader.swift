@@ -109,7 +109,8 @@ package struct CollectionCatalogReader {
                 entry.report("no shared datasource named '\(name)' under 'datasources'")
                 return nil
             }
-            return route(named: name, from: ConfigReader(root: definition, diagnostics: ConfigDiagnostics()), language: language)
+            // Read in this collection's context (its request language), so its problems are reported here.
+            return route(named: name, from: entry.reader(for: definition), language: language)
         case .mapping:
             let name = entry.string("name") ?? entry.node["type"].flatMap { ConfigReader.strings(of: $0, splitOnSlash: false)?.first }
             guard let name else {

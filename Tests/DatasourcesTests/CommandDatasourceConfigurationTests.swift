@@ -114,17 +114,24 @@ struct CommandDatasourceRequestFileTests {
     func render() {
         let text = MarsRequestFile.render(
             verb: .retrieve,
-            document: document([("class", .list(["od"])), ("param", .list(["2t", "167.128"])), ("area", .list(["a,b=c/d", "it's"]))]),
+            document: document([("class", .list(["od"])), ("param", .list(["2t", "167.128"])), ("area", .list(["a,b=c/d", "a b"]))]),
             target: "/tmp/x/output")
-        #expect(text == "retrieve,\n class=od,\n param=2t/167.128,\n area=\"a,b=c/d\"/\"it's\",\n target=\"/tmp/x/output\"\n")
+        #expect(text == "retrieve,\n class=od,\n param=2t/167.128,\n area=\"a,b=c/d\"/\"a b\",\n target=\"/tmp/x/output\"\n")
     }
 
     @Test(
         "values that could change the request are refused",
         arguments: [
             ("target", RequestDocument.Value.list(["/etc/passwd"]), "key 'target' is set by the service"),
-            ("param", .list(["2t\"\n target=\"/x"]), "key 'param': value '2t\"? target=\"/x' contains a quote, line break or control character"),
-            ("param", .list(["2t\nretrieve"]), "contains a quote, line break or control character"),
+            (
+                "param", .list(["2t\"\n target=\"/x"]),
+                "key 'param': value '2t\"? target=\"/x' contains a quote, backslash, '#', line break or control character"
+            ),
+            ("param", .list(["2t\nretrieve"]), "contains a quote, backslash, '#', line break or control character"),
+            // metkit reads `\"` as an escaped quote, and `#` as a comment even inside quotes.
+            ("expver", .list(["\\"]), "value '\\' contains a quote, backslash"),
+            ("param", .list([",target='/tmp/x'.retrieve,class=od,#"]), "contains a quote, backslash, '#'"),
+            ("param", .list(["a#b"]), "contains a quote, backslash, '#'"),
             ("param", .list([]), "key 'param' has an empty value"),
             ("param", .list(["2t", ""]), "key 'param' has an empty value"),
             ("feature", .nested(.object(["type": .string("timeseries")])), "key 'feature' has a structured value"),

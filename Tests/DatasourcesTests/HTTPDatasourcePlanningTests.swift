@@ -98,6 +98,11 @@ struct HTTPDatasourcePlanningTests {
         let withLevel = FieldSelection(keys: ["param", "levelist"], values: [["t", "2t"], ["850"]])
         #expect(index.fields(of: withLevel, urlPositions: [:], canonical: &canonical).map(\.ordinal) == [0])
         #expect(throws: PolytopeError.self) { try OpenDataIndex(parsing: ByteBuffer(string: "{\"param\": \"2t\"}\n"), url: "http://h/x.index") }
+        // Another server's numbers: an offset that overflows with its length, or a field of
+        // petabytes (a billion planned parts), is a broken index, not a crash.
+        for line in ["{\"_offset\": 9223372036854775000, \"_length\": 1000}", "{\"_offset\": 0, \"_length\": 4000000000000000}"] {
+            #expect(throws: PolytopeError.self) { try OpenDataIndex(parsing: ByteBuffer(string: line + "\n"), url: "http://h/x.index") }
+        }
     }
 
     @Test(

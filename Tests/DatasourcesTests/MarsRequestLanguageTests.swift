@@ -106,8 +106,15 @@ struct MarsRequestLanguageTests {
               c:
                 language: mars
                 datasources: [{type: echo, match: {date: "<30x", param: [2t, unknownthing]}}]
+              d:
+                language: mars
+                datasources: [restricted]
+            datasources:
+              restricted: {type: echo, match: {param: [2t, nosuchparam]}}
             """
         )
+        // A shared datasource is read in the context of each collection that names it.
+        #expect(problems.contains { $0.contains("collections.d.datasources[0].match.param:") && $0.contains("nosuchparam") }, "\(problems)")
         #expect(problems.contains { $0.contains("collections.b.language: the only request language is 'mars'") }, "\(problems)")
         #expect(problems.contains { $0.contains("collections.c.datasources[0].match.date:") }, "\(problems)")
         #expect(problems.contains { $0.contains("collections.c.datasources[0].match.param:") && $0.contains("unknownthing") }, "\(problems)")

@@ -1,6 +1,12 @@
 """Federation end to end: server A's collection forwards to server B (`type: polytope`),
 on behalf of the user, with a shared secret; the real client talks only to A."""
 
+import base64
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
 import pytest
 import requests
 
@@ -54,7 +60,8 @@ def test_real_client_through_two_servers(polytope_bin, tmp_path, remote, make_cl
         assert output.read_bytes() == b"x" * 3000000
         api = Api(forwarder, DEMO)
         request_id, response = api.processed("datasource: echo\nparam: 2t", collection="federated")
-        assert api.get(response.headers["Location"]).text == "datasource: echo\nparam: 2t"
+        # B runs the request as A made it (defaults and patches applied), forwarded as JSON.
+        assert json.loads(api.get(response.headers["Location"]).text) == {"datasource": ["echo"], "param": ["2t"]}
         # On B, the requests belong to the user who sent them to A.
         listed = requests.get(remote.url + "/telemetry/v1/requests", auth=DEMO, timeout=10).json()["message"]
         assert {entry["user"] for entry in listed} == {"demo"}, listed
@@ -103,3 +110,123 @@ def test_users_of_other_realms_are_not_forwarded(polytope_bin, tmp_path):
     finally:
         forwarder.stop()
         remote.stop()
+
+
+def peer_header(username, realm, roles=("default",)):
+    identity = base64.urlsafe_b64encode(json.dumps({"username": username, "realm": realm, "roles": list(roles), "attributes": {}}).encode())
+    return {"Authorization": f"PolytopePeer site-a:{SECRET}:{identity.decode().rstrip('=')}"}
+
+
+def test_a_name_in_another_realm_owns_nothing_of_the_local_user(polytope_bin, tmp_path):
+    """`demo` of realm ecmwf (forwarded by a peer) is not the configured `demo`: it cannot see,
+    poll or revoke their requests; the peer cannot speak for local users this server does not
+    have, nor give a local user other roles, nor create API keys."""
+    (tmp_path / "b").mkdir()
+    server = PolytopeServer("site-b", polytope_bin, tmp_path / "b", extra_config=remote_config("[local, ecmwf]")).start()
+    try:
+        local = Api(server, DEMO)
+        local_id, _ = local.processed("datasource: echo\ntag: local-demo")
+        stranger = peer_header("demo", "ecmwf")
+        assert requests.get(server.url + "/api/v1/requests", headers=stranger, timeout=10).json()["message"] == []
+        assert requests.get(server.url + f"/api/v1/requests/{local_id}", headers=stranger, timeout=10).status_code == 404
+        assert requests.delete(server.url + f"/api/v1/requests/{local_id}", headers=stranger, timeout=10).status_code == 404
+        assert requests.delete(server.url + "/api/v1/requests/all", headers=stranger, timeout=10).status_code == 200
+        assert local.poll(local_id).status_code == 303, "the local user's request is untouched"
+        # The stranger's own request is theirs, and listed apart from the local user's.
+        submitted = requests.post(server.url + "/api/v1/requests/debug", headers=stranger, json={"verb": "retrieve", "request": "datasource: echo"},
+                                  timeout=10)
+        assert submitted.status_code == 202, submitted.text
+        assert len(requests.get(server.url + "/api/v1/requests", headers=stranger, timeout=10).json()["message"]) == 1
+        assert [r["id"] for r in requests.get(server.url + "/api/v1/requests", auth=DEMO, timeout=10).json()["message"]] == [local_id]
+        owners = {entry["user"] for entry in requests.get(server.url + "/telemetry/v1/requests", auth=DEMO, timeout=10).json()["message"]}
+        assert owners == {"demo", "ecmwf/demo"}, owners
+        # Local users come from this server's configuration, not from the peer.
+        assert requests.get(server.url + "/api/v1/requests", headers=peer_header("nobody", "local"), timeout=10).status_code == 401
+        assert requests.post(server.url + "/api/v1/auth/keys", headers=peer_header("demo", "local"), json={}, timeout=10).status_code == 403
+        assert requests.get(server.url + "/api/v1/requests", headers=peer_header("a/b", "local"), timeout=10).status_code == 401
+    finally:
+        server.stop()
+
+
+class FakeRemote:
+    """A Polytope server that accepts a request with a Location on another host, answers the
+    first poll with a 503 and the next with a 303, and then drips the result one byte a
+    second; it records the polls."""
+
+    def __init__(self):
+        self.polls = []
+        self.revoked = []
+        remote = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                self.rfile.read(int(self.headers.get("content-length", 0)))
+                self.send_response(202)
+                self.send_header("Location", f"http://collector.invalid:9/api/v1/requests/{'a' * 8}-0000-0000-0000-{'b' * 12}")
+                self.send_header("content-length", "0")
+                self.end_headers()
+
+            def do_GET(self):
+                if self.path.startswith("/api/v1/requests/"):
+                    remote.polls.append(self.path)
+                    if len(remote.polls) == 1:  # a restart of the other server: waited out
+                        self.send_response(503)
+                        self.send_header("content-length", "0")
+                        self.end_headers()
+                        return
+                    self.send_response(303)
+                    self.send_header("Location", "/drip")
+                    self.send_header("content-length", "0")
+                    self.end_headers()
+                    return
+                self.send_response(200)
+                self.send_header("transfer-encoding", "chunked")
+                self.end_headers()
+                try:
+                    for _ in range(60):
+                        self.wfile.write(b"1\r\nx\r\n")
+                        self.wfile.flush()
+                        time.sleep(1)
+                    self.wfile.write(b"0\r\n\r\n")
+                except OSError:
+                    pass
+
+            def do_DELETE(self):
+                remote.revoked.append(self.path)
+                self.send_response(200)
+                self.send_header("content-length", "0")
+                self.end_headers()
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_the_forwarded_request_is_polled_only_at_the_configured_server_and_its_timeout_holds(polytope_bin, tmp_path):
+    remote = FakeRemote()
+    (tmp_path / "a").mkdir()
+    forwarder = PolytopeServer("site-a", polytope_bin, tmp_path / "a",
+                               extra_config=forwarding_config(remote.url) + "        timeout: 3s\n").start()
+    try:
+        api = Api(forwarder, DEMO)
+        started = time.monotonic()
+        response = api.poll(api.submit("datasource: echo", collection="federated"))
+        assert response.status_code == 400, response.text
+        assert "did not deliver the result within 3s" in response.json()["message"], response.text
+        assert time.monotonic() - started < 30, "a result dripping in is cut off at the timeout"
+        # The Location named another host: the poll went to the configured server all the same.
+        assert remote.polls == [f"/api/v1/requests/{'a' * 8}-0000-0000-0000-{'b' * 12}"] * 2, remote.polls
+        assert remote.revoked == remote.polls[:1], "the request given up here is revoked there"
+    finally:
+        forwarder.stop()
+        remote.close()

@@ -25,6 +25,14 @@ struct RequestTextParserTests {
         #expect(try words("datasource: dummy, size: 1024") == ["datasource": ["dummy"], "size": ["1024"]])
     }
 
+    @Test("a document written as one JSON object reads back as the same document (federation forwards it so)")
+    func objectJSONRoundTrip() throws {
+        let document = try parser.parse(
+            "class: od\nparam: 2t/msl\ndate: \"-1\"\nnote: 'say \"hi\" \\\\ bye'\nfeature: {type: timeseries, points: [[-9.1, 38.7]], axes: step}\n")
+        let text = try document.objectJSON()
+        #expect(try parser.parse(text) == document, "\(text)")
+    }
+
     @Test(
         "MARS text",
         arguments: [

@@ -33,7 +33,7 @@ enum MarsRequestFile {
             if words.isEmpty || words.contains(where: \.isEmpty) {
                 problems.append("key '\(field.key)' has an empty value")
             } else if let word = words.first(where: { !canQuote($0) }) {
-                problems.append("key '\(field.key)': value \(display(word)) contains a quote, line break or control character")
+                problems.append("key '\(field.key)': value \(display(word)) contains a quote, backslash, '#', line break or control character")
             }
         }
         return problems
@@ -64,10 +64,14 @@ enum MarsRequestFile {
             }
     }
 
-    /// Whether the word can be written between double quotes.
+    /// Whether the word can be written between double quotes: MARS parsers read a backslash
+    /// as escaping the closing quote, `#` as a comment even inside quotes, and `'` as a quote,
+    /// any of which would let a value end the string early and add keys or requests.
     static func canQuote(_ word: String) -> Bool {
-        word.unicodeScalars.allSatisfy { $0 != "\"" && $0.properties.generalCategory != .control }
+        word.unicodeScalars.allSatisfy { !Self.unquotable.contains($0) && $0.properties.generalCategory != .control }
     }
+
+    private static let unquotable: Set<Unicode.Scalar> = ["\"", "'", "\\", "#"]
 
     private static func display(_ word: String) -> String {
         let visible = word.unicodeScalars.map { $0.properties.generalCategory == .control ? "?" : String($0) }.joined()

@@ -54,7 +54,7 @@ package struct PolytopeServerDatasource: Datasource {
     package func contentType(for request: DatasourceRequest) -> String { configuration.contentType }
 
     package func retrieve(_ request: DatasourceRequest, into output: some ByteSink) async throws {
-        let deadline = NIODeadline.now() + .nanoseconds(Int64(configuration.timeout.components.seconds) * 1_000_000_000)
+        let deadline = NIODeadline.now() + Self.timeAmount(configuration.timeout)
         let authorization = PeerCredential(peer: configuration.peerName, secret: configuration.secret, user: request.user).headerValue
         let base = configuration.url.hasSuffix("/") ? String(configuration.url.dropLast()) : configuration.url
         let collection = configuration.collection ?? request.collection
@@ -63,36 +63,62 @@ package struct PolytopeServerDatasource: Datasource {
         submit.method = .POST
         submit.headers.add(name: "Authorization", value: authorization)
         submit.headers.add(name: "Content-Type", value: "application/json")
-        submit.body = .bytes(ByteBuffer(string: JSONText.object(["verb": request.verb.rawValue, "request": request.text])))
+        // The request as this server made it (its defaults and patches applied), not as the user
+        // sent it: the operator's patches must hold on the other server too.
+        submit.body = .bytes(ByteBuffer(string: JSONText.object(["verb": request.verb.rawValue, "request": try request.document.objectJSON()])))
         let submitted = try await send(submit, deadline: deadline)
         let body = try await submitted.body.collect(upTo: 1 << 20)
         guard submitted.status == .accepted, let location = submitted.headers.first(name: "Location") else {
             throw remoteFailure(status: submitted.status, body: body, during: "accepting the request")
         }
-        let remote = absolute(location, base: base)
+        guard let remote = Self.requestURL(location, base: base) else {
+            throw remoteFailure(status: submitted.status, body: body, during: "accepting the request (a Location that is no request)")
+        }
 
         do {
             try await fetch(remote, base: base, authorization: authorization, deadline: deadline, into: output)
-        } catch is CancellationError {
-            // The worker gave the request up (shutdown, lost lease): do not leave it running there.
+        } catch {
+            // Given up here (a failure, the timeout, or the worker's shutdown or lost lease): do
+            // not leave it running there.
             var revoke = HTTPClientRequest(url: remote)
             revoke.method = .DELETE
             revoke.headers.add(name: "Authorization", value: authorization)
             _ = try? await Task.detached { try await http.execute(revoke, timeout: .seconds(10)) }.value
-            throw CancellationError()
+            throw error
         }
     }
+
+    /// How long polls may keep failing in a row (5xx, 408, 429, no connection) before the
+    /// request fails: a restart or a short outage of the other server is waited out.
+    static let pollOutage: Duration = .seconds(300)
 
     /// Polls the remote request until it redirects to the data (303) or fails, then streams the data.
     private func fetch(_ remote: String, base: String, authorization: String, deadline: NIODeadline, into output: some ByteSink) async throws {
         var download: String?
+        var failingSince: ContinuousClock.Instant?
+        var failures = 0
         while download == nil {
             var poll = HTTPClientRequest(url: remote)
             poll.headers.add(name: "Authorization", value: authorization)
-            let answer = try await send(poll, deadline: deadline)
-            let answerBody = try await answer.body.collect(upTo: 1 << 20)
+            let answer: HTTPClientResponse
+            let answerBody: ByteBuffer
+            do {
+                answer = try await send(poll, deadline: deadline)
+                answerBody = try await answer.body.collect(upTo: 1 << 20)
+            } catch let error as PolytopeError where error.code == .unavailable {
+                try await waitOut(error, failingSince: &failingSince, failures: &failures, deadline: deadline)
+                continue
+            }
+            if answer.status.code >= 500 || [408, 429].contains(answer.status.code) {
+                let error = remoteFailure(status: answer.status, body: answerBody, during: "processing the request")
+                try await waitOut(error, failingSince: &failingSince, failures: &failures, deadline: deadline)
+                continue
+            }
+            failingSince = nil
+            failures = 0
             switch answer.status {
             case .accepted:
+                guard NIODeadline.now() + Self.timeAmount(configuration.pollInterval) < deadline else { throw timedOut() }
                 try await Task.sleep(for: configuration.pollInterval)
             case .seeOther:
                 guard let target = answer.headers.first(name: "Location") else {
@@ -112,9 +138,37 @@ package struct PolytopeServerDatasource: Datasource {
         guard data.status == .ok else {
             throw remoteFailure(status: data.status, body: try await data.body.collect(upTo: 1 << 20), during: "downloading the result")
         }
+        // The client's deadline covers the answer's head only: a result that drips in is cut
+        // off here (within the client's 60 s limit on silence).
         for try await chunk in data.body {
+            guard NIODeadline.now() < deadline else { throw timedOut() }
             try await output.write(chunk)
         }
+    }
+
+    /// Waits before the next poll after a failed one (backoff from the poll interval up to
+    /// 30 s); throws `error` once polls have failed for `pollOutage`, or the timeout is near.
+    private func waitOut(_ error: PolytopeError, failingSince: inout ContinuousClock.Instant?, failures: inout Int, deadline: NIODeadline)
+        async throws
+    {
+        let since = failingSince ?? .now
+        failingSince = since
+        failures += 1
+        let pause = min(configuration.pollInterval * (1 << min(failures, 10)), .seconds(30))
+        guard ContinuousClock.now - since + pause < Self.pollOutage else { throw error }
+        guard NIODeadline.now() + Self.timeAmount(pause) < deadline else { throw timedOut() }
+        try await Task.sleep(for: pause)
+    }
+
+    private func timedOut() -> PolytopeError {
+        PolytopeError(
+            .timeout,
+            "The Polytope server at \(configuration.url) did not deliver the result within \(HumanDuration.format(configuration.timeout)) (the datasource's timeout); given up."
+        )
+    }
+
+    private static func timeAmount(_ duration: Duration) -> TimeAmount {
+        .nanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
     }
 
     private func send(_ request: HTTPClientRequest, deadline: NIODeadline) async throws -> HTTPClientResponse {
@@ -126,6 +180,17 @@ package struct PolytopeServerDatasource: Datasource {
             throw PolytopeError(
                 .unavailable, "The Polytope server at \(configuration.url) could not be reached (\(error)); the operator's log has the details.")
         }
+    }
+
+    /// Where the accepted request is polled (and revoked), always on the configured server:
+    /// its `/api/v1/requests/<id>` under `base`, whatever host the `Location` names, so that
+    /// the peer credential never goes to another host (a proxy's public name, or worse).
+    static func requestURL(_ location: String, base: String) -> String? {
+        let marker = "/api/v1/requests/"
+        guard let found = location.range(of: marker) else { return nil }
+        let id = location[found.upperBound...].prefix { $0 != "?" && $0 != "#" && $0 != "/" }
+        guard !id.isEmpty, id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) else { return nil }
+        return base + marker + id
     }
 
     private func absolute(_ location: String, base: String) -> String {
@@ -141,8 +206,10 @@ package struct PolytopeServerDatasource: Datasource {
                 "The Polytope server at \(configuration.url) refused this server's credentials (\(status.code)) while \(step): "
                     + "\(message ?? "no reason given"). The operators of both servers must agree on the peer name, secret and realms.")
         }
+        // A failure of the other server (5xx, 408, 429) is an outage, not a fault of the request.
+        let code: PolytopeError.Code = status.code >= 500 || [408, 429].contains(status.code) ? .unavailable : .invalidRequest
         return PolytopeError(
-            .invalidRequest, "The Polytope server at \(configuration.url) answered \(status.code) while \(step): \(message ?? "no reason given")")
+            code, "The Polytope server at \(configuration.url) answered \(status.code) while \(step): \(message ?? "no reason given")")
     }
 
     /// Reads the options of a `type: polytope` datasource.

@@ -18,6 +18,9 @@ struct OpenDataIndex: Sendable {
 
     var entries: [Entry]
 
+    /// The longest field an index may list (64 GiB).
+    static let maximumFieldLength: Int64 = 64 << 30
+
     /// Parses an index; numbers among the keys are kept as text (`850`).
     /// - Throws: `PolytopeError` naming the first line that is not such an object.
     init(parsing buffer: ByteBuffer, url: String) throws {
@@ -32,6 +35,13 @@ struct OpenDataIndex: Sendable {
             else {
                 throw PolytopeError(
                     .unavailable, "the index \(URLTemplate.displayed(url)) has a line that is not a field (line \(lineNumber))")
+            }
+            // The index comes from another server: its numbers must not overflow, nor plan a field
+            // larger than any GRIB message.
+            guard length <= Self.maximumFieldLength, offset <= Int64.max - length else {
+                throw PolytopeError(
+                    .unavailable,
+                    "the index \(URLTemplate.displayed(url)) has a field whose offset or length is out of range (line \(lineNumber))")
             }
             var keys: [String: String] = [:]
             for (key, value) in object where !key.hasPrefix("_") {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A parsed request: an ordered list of keys, each with a list of values (MARS style) or a
 /// nested structure.
 ///
@@ -131,6 +133,23 @@ extension RequestDocument: Codable {
             parts.append("[" + JSONText.string(field.key) + "," + JSONText.array(words) + "]")
         }
         return "[" + parts.joined(separator: ",") + "]"
+    }
+
+    /// The document as one JSON object (`{"class":["od"],"feature":{...}}`), keys in order: a
+    /// request any Polytope server reads back as this document (JSON is YAML).
+    package func objectJSON() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        var parts: [String] = []
+        for field in fields {
+            let value: String
+            switch field.value {
+            case .list(let words): value = JSONText.array(words)
+            case .nested(let json): value = String(decoding: try encoder.encode(json), as: UTF8.self)
+            }
+            parts.append(JSONText.string(field.key) + ":" + value)
+        }
+        return "{" + parts.joined(separator: ",") + "}"
     }
 
     private struct NestedValue: Codable {
