@@ -75,12 +75,12 @@ package final class AuthOTronAuthenticator: Authenticator {
     }
 
     package var name: String { "auth-o-tron" }
+    package var schemes: [String] { configuration.schemes }
 
     /// The cache's key of a credential: a hash, so that the credential itself is not kept.
     private static func cacheKey(of credential: Credential) -> String {
         SHA256.hash(data: Array("\(credential.scheme) \(credential.value)".utf8)).map { String(format: "%02x", $0) }.joined()
     }
-    package var schemes: [String] { configuration.schemes }
 
     package func rememberedUser(_ credential: Credential) -> User? {
         guard configuration.schemes.contains(where: credential.isScheme) else { return nil }
@@ -114,8 +114,8 @@ package final class AuthOTronAuthenticator: Authenticator {
             throw PolytopeError(.unavailable, "Auth-o-tron answered without a token")
         }
         do {
-            let user = try await verify(token: String(authorization.dropFirst("Bearer ".count)), at: now)
-            remember(user, for: cacheKey, now: now)
+            let (user, expiry) = try await verify(token: String(authorization.dropFirst("Bearer ".count)), at: now)
+            remember(user, for: cacheKey, until: min(now.addingTimeInterval(configuration.cacheDuration.timeInterval), expiry), now: now)
             return user
         } catch let error as TokenRejected {
             logger.error("token from Auth-o-tron refused", metadata: ["reason": "\(error)"])
@@ -124,7 +124,8 @@ package final class AuthOTronAuthenticator: Authenticator {
     }
 
     /// Checks a token's header, signature and claims; returns its user.
-    func verify(token: String, at now: Date) async throws -> User {
+    /// The user of a token from Auth-o-tron, and when the token expires.
+    func verify(token: String, at now: Date) async throws -> (User, expiry: Date) {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, let headerData = Data(base64URLEncoded: String(parts[0])),
             let header = try? JSONDecoder().decode(TokenHeader.self, from: headerData)
@@ -144,11 +145,12 @@ package final class AuthOTronAuthenticator: Authenticator {
         guard claims.exp.value > now else { throw TokenRejected(description: "token past its expiry time") }
         let username = claims.username ?? claims.sub.value
         guard !username.isEmpty else { throw TokenRejected(description: "no username") }
-        return User(username: username, realm: claims.realm ?? "auth-o-tron", roles: claims.roles ?? [], attributes: claims.attributes ?? [:])
+        let user = User(username: username, realm: claims.realm ?? "auth-o-tron", roles: claims.roles ?? [], attributes: claims.attributes ?? [:])
+        return (user, claims.exp.value)
     }
 
-    private func remember(_ user: User, for key: String, now: Date) {
-        let until = now.addingTimeInterval(configuration.cacheDuration.timeInterval)
+    /// Remembers a success until `until`: the cache's duration, but never past the token's expiry.
+    private func remember(_ user: User, for key: String, until: Date, now: Date) {
         cache.withLock { cache in
             if cache.count >= Self.maximumCacheEntries {
                 cache = cache.filter { $0.value.until > now }

@@ -120,6 +120,27 @@ struct AuthOTronAuthenticatorTests {
         }
     }
 
+    @Test("a cached success lasts no longer than its token, however long the cache")
+    func cacheEndsWithTheToken() async throws {
+        let stub = try await AuthOTronStub()
+        try await stub.run(token: .init(lifetime: 300)) { url in
+            let clock = ManualClock(date: Date())
+            let authenticator = try await AuthOTronAuthenticator(
+                configuration: .init(
+                    url: url, publicKeys: ["test-key": stub.publicKeyPEM], issuer: "auth-o-tron", audience: "polytope",
+                    cacheDuration: .seconds(3600)),
+                httpClient: .shared, wallClock: clock.wallClock, logger: Logger.quiet)
+            let credential = Credential(scheme: "Bearer", value: "good")
+            #expect(try await authenticator.authenticate(credential) != nil)
+            clock.advance(by: .seconds(299))
+            #expect(authenticator.rememberedUser(credential) != nil)
+            clock.advance(by: .seconds(2))
+            #expect(authenticator.rememberedUser(credential) == nil, "the token expired: Auth-o-tron is asked again")
+            _ = try await authenticator.authenticate(credential)
+            #expect(stub.calls.load(ordering: .relaxed) == 2)
+        }
+    }
+
     @Test(
         "tokens that are not exactly right are refused",
         arguments: [

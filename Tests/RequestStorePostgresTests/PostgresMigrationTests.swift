@@ -9,6 +9,16 @@ import Testing
 
 @Suite("PostgreSQL request store migrations")
 struct PostgresMigrationTests {
+    /// A client working in `schema` (its search path), to write rows as an older version did.
+    static func client(of configuration: PostgresRequestStore.Configuration, schema: String) -> PostgresClient {
+        var scoped = PostgresClient.Configuration(
+            host: configuration.host, port: configuration.port, username: configuration.username, password: configuration.password,
+            database: configuration.database, tls: .disable
+        )
+        scoped.options.additionalStartupParameters = [("search_path", schema)]
+        return PostgresClient(configuration: scoped)
+    }
+
     @Test("v6 moves the uploads of existing archive requests out of the result columns")
     func archiveInputMigration() async throws {
         let url = try await PostgresTestServer.url()
@@ -35,12 +45,7 @@ struct PostgresMigrationTests {
             group.cancelAll()
         }
         // The schema as the version before left it, with an archive request's upload in staging_key.
-        var scoped = PostgresClient.Configuration(
-            host: configuration.host, port: configuration.port, username: configuration.username, password: configuration.password,
-            database: configuration.database, tls: .disable
-        )
-        scoped.options.additionalStartupParameters = [("search_path", schema)]
-        let old = PostgresClient(configuration: scoped)
+        let old = Self.client(of: configuration, schema: schema)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await old.run() }
             try await PostgresSchema.migrate(old, schema: schema, upTo: 5, logger: Logger.quiet)
@@ -79,12 +84,7 @@ struct PostgresMigrationTests {
         configuration.maximumConnections = 2
         let local = Fixtures.record(user: User(username: "dana", roles: ["default"]))
         let visitor = Fixtures.record(user: User(username: "dana", realm: "ecmwf", roles: ["default"]))
-        var scoped = PostgresClient.Configuration(
-            host: configuration.host, port: configuration.port, username: configuration.username, password: configuration.password,
-            database: configuration.database, tls: .disable
-        )
-        scoped.options.additionalStartupParameters = [("search_path", schema)]
-        let old = PostgresClient(configuration: scoped)
+        let old = Self.client(of: configuration, schema: schema)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await old.run() }
             try await old.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA \(schema)"))
