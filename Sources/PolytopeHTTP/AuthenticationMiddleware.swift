@@ -27,8 +27,9 @@ package struct AuthenticationMiddleware: RouterMiddleware {
     /// The `PRIVATE-TOKEN` header of the CDS / OGC API - Processes clients.
     package static let privateToken = HTTPField.Name("PRIVATE-TOKEN")!
 
-    /// `WWW-Authenticate` of a refusal, and the schemes the authenticators accept (each once)
-    /// as its message lists them.
+    /// The schemes the authenticators accept, each once; `WWW-Authenticate` of a refusal, and
+    /// the schemes as its message lists them.
+    private let schemes: [String]
     private let challenge: String
     private let schemeList: String
 
@@ -38,6 +39,7 @@ package struct AuthenticationMiddleware: RouterMiddleware {
         self.metrics = metrics
         var schemes: [String] = []
         for scheme in authenticators.flatMap(\.schemes) where !schemes.contains(scheme) { schemes.append(scheme) }
+        self.schemes = schemes
         challenge = schemes.map { $0 == "Basic" ? "Basic realm=\"polytope\", charset=\"UTF-8\"" : $0 }.joined(separator: ", ")
         schemeList = schemes.joined(separator: ", ")
     }
@@ -141,7 +143,7 @@ package struct AuthenticationMiddleware: RouterMiddleware {
         throttle.recordFailure(address: address, users: users)
         for credential in credentials {
             // Labelled only by schemes this server accepts: a client's made-up ones must not add metric series.
-            let known = authenticators.lazy.flatMap(\.schemes).first(where: credential.isScheme)
+            let known = schemes.first(where: credential.isScheme)
             metrics.authenticationFailed(scheme: known?.lowercased() ?? "other")
         }
         throw AuthenticationFailure(message: "Invalid credentials.", challenge: challenge)

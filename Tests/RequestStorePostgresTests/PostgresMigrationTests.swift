@@ -9,6 +9,15 @@ import Testing
 
 @Suite("PostgreSQL request store migrations")
 struct PostgresMigrationTests {
+    /// A store configuration of the test server in a schema of its own, not created yet.
+    static func freshConfiguration() async throws -> PostgresRequestStore.Configuration {
+        var configuration = try #require(
+            PostgresRequestStore.Configuration(url: try await PostgresTestServer.url(), schema: PostgresTestServer.freshSchema()))
+        configuration.tls = .disable
+        configuration.maximumConnections = 2
+        return configuration
+    }
+
     /// A client working in `schema` (its search path), to write rows as an older version did.
     static func client(of configuration: PostgresRequestStore.Configuration, schema: String) -> PostgresClient {
         var scoped = PostgresClient.Configuration(
@@ -21,11 +30,8 @@ struct PostgresMigrationTests {
 
     @Test("v6 moves the uploads of existing archive requests out of the result columns")
     func archiveInputMigration() async throws {
-        let url = try await PostgresTestServer.url()
-        let schema = PostgresTestServer.freshSchema()
-        var configuration = try #require(PostgresRequestStore.Configuration(url: url, schema: schema))
-        configuration.tls = .disable
-        configuration.maximumConnections = 2
+        let configuration = try await Self.freshConfiguration()
+        let schema = configuration.schema
         let archive = {
             var record = Fixtures.record()
             record.verb = .archive
@@ -77,11 +83,8 @@ struct PostgresMigrationTests {
 
     @Test("v12 gives the requests and keys of users of other realms to `<realm>/<name>`")
     func ownerMigration() async throws {
-        let url = try await PostgresTestServer.url()
-        let schema = PostgresTestServer.freshSchema()
-        var configuration = try #require(PostgresRequestStore.Configuration(url: url, schema: schema))
-        configuration.tls = .disable
-        configuration.maximumConnections = 2
+        let configuration = try await Self.freshConfiguration()
+        let schema = configuration.schema
         let local = Fixtures.record(user: User(username: "dana", roles: ["default"]))
         let visitor = Fixtures.record(user: User(username: "dana", realm: "ecmwf", roles: ["default"]))
         let old = Self.client(of: configuration, schema: schema)

@@ -54,7 +54,7 @@ package struct PolytopeServerDatasource: Datasource {
     package func contentType(for request: DatasourceRequest) -> String { configuration.contentType }
 
     package func retrieve(_ request: DatasourceRequest, into output: some ByteSink) async throws {
-        let deadline = NIODeadline.now() + Self.timeAmount(configuration.timeout)
+        let deadline = NIODeadline.now() + TimeAmount(configuration.timeout)
         let authorization = PeerCredential(peer: configuration.peerName, secret: configuration.secret, user: request.user).headerValue
         let base = configuration.url.hasSuffix("/") ? String(configuration.url.dropLast()) : configuration.url
         let collection = configuration.collection ?? request.collection
@@ -118,7 +118,7 @@ package struct PolytopeServerDatasource: Datasource {
             failures = 0
             switch answer.status {
             case .accepted:
-                guard NIODeadline.now() + Self.timeAmount(configuration.pollInterval) < deadline else { throw timedOut() }
+                guard NIODeadline.now() + TimeAmount(configuration.pollInterval) < deadline else { throw timedOut() }
                 try await Task.sleep(for: configuration.pollInterval)
             case .seeOther:
                 guard let target = answer.headers.first(name: "Location") else {
@@ -156,7 +156,7 @@ package struct PolytopeServerDatasource: Datasource {
         failures += 1
         let pause = min(configuration.pollInterval * (1 << min(failures, 10)), .seconds(30))
         guard ContinuousClock.now - since + pause < Self.pollOutage else { throw error }
-        guard NIODeadline.now() + Self.timeAmount(pause) < deadline else { throw timedOut() }
+        guard NIODeadline.now() + TimeAmount(pause) < deadline else { throw timedOut() }
         try await Task.sleep(for: pause)
     }
 
@@ -165,10 +165,6 @@ package struct PolytopeServerDatasource: Datasource {
             .timeout,
             "The Polytope server at \(configuration.url) did not deliver the result within \(HumanDuration.format(configuration.timeout)) (the datasource's timeout); given up."
         )
-    }
-
-    private static func timeAmount(_ duration: Duration) -> TimeAmount {
-        .nanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
     }
 
     private func send(_ request: HTTPClientRequest, deadline: NIODeadline) async throws -> HTTPClientResponse {

@@ -176,7 +176,7 @@ struct DataPortalClient: Sendable {
             request.method = method
             if Self.origin(of: current) == Self.origin(of: url) { request.headers = headers }
             if let range { request.headers.replaceOrAdd(name: "range", value: range) }
-            let response = try await http.execute(request, timeout: Self.timeAmount(timeout))
+            let response = try await http.execute(request, timeout: TimeAmount(timeout))
             guard [301, 302, 303, 307, 308].contains(response.status.code), let location = response.headers.first(name: "location"),
                 let next = URL(string: location, relativeTo: URL(string: current))?.absoluteURL, ["http", "https"].contains(next.scheme ?? "")
             else { return response }
@@ -188,10 +188,6 @@ struct DataPortalClient: Sendable {
 
     private func pause(beforeRetry attempt: Int) -> Duration {
         min(backoff * (1 << min(attempt - 1, 20)), .seconds(30))
-    }
-
-    private static func timeAmount(_ duration: Duration) -> TimeAmount {
-        .nanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
     }
 
     private static func origin(of url: String) -> String? {
