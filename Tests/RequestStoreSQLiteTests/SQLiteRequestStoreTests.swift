@@ -69,6 +69,40 @@ struct SQLiteRequestStoreTests {
         #expect(Set(claimed) == Set(records.map(\.id)))
     }
 
+    @Test("inline and background reads at once, many more than the reader connections, all finish")
+    func readsOfBothKindsFinishTogether() async throws {
+        // Inline reads wait for a reader connection on a thread of Swift's task pool. Were a
+        // background read to give its connection back on that pool, both could wait for each
+        // other for ever once every connection and every thread of the pool were taken. No
+        // task could then run to fail this test, so a thread outside the pool stops the run.
+        let watchdog = DispatchWorkItem { fatalError("inline and background reads of the SQLite store deadlocked") }
+        DispatchQueue.global().asyncAfter(deadline: .now() + 60, execute: watchdog)
+        defer { watchdog.cancel() }
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try Self.makeStore(in: directory)
+        let records = (0..<50).map { Fixtures.record(at: Date(timeIntervalSince1970: 1_800_000_000 + Double($0))) }
+        for record in records { try await store.insert(record) }
+        let found = try await withThrowingTaskGroup(of: Int.self) { group in
+            for task in 0..<96 {
+                group.addTask {
+                    var found = 0
+                    for round in 0..<20 {
+                        if task % 4 == 0 {
+                            found += try await store.requests(ofUser: "alice", collection: nil, after: nil, limit: 100).records.count
+                            _ = try await store.statistics()
+                        } else if try await store.request(id: records[(task + round) % records.count].id) != nil {
+                            found += 1
+                        }
+                    }
+                    return found
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+        #expect(found == 24 * 20 * 50 + 72 * 20)
+    }
+
     @Test("the schema has an index for every hot query")
     func hotQueriesUseIndexes() async throws {
         let directory = try TemporaryDirectory()
