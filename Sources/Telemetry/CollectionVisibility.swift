@@ -14,6 +14,10 @@ package struct CollectionVisibility: Sendable {
         self.seesAll = caller?.hasAnyRole(adminRoles) ?? false
     }
 
+    /// Whether the caller is an administrator, who also sees the deployment's internals
+    /// (worker pools by name: host, process id).
+    package var isAdministrator: Bool { seesAll }
+
     /// Whether the caller may see figures of `collection` (one no longer configured is
     /// shown to administrators only).
     package func shows(_ collection: String) -> Bool {

@@ -133,7 +133,8 @@ package struct TelemetryRoutes: Sendable {
         var slots: Int
         var busy: Int
         var idle: Int
-        var pools: [WorkerStatus]
+        /// Each pool by name (`host:pid:random`), for administrators only; nil (left out) for others.
+        var pools: [WorkerStatus]?
     }
 
     private func visibility(for context: PolytopeRequestContext) -> CollectionVisibility {
@@ -152,7 +153,7 @@ package struct TelemetryRoutes: Sendable {
             requestsByCollection: statistics.byCollection.filter { visibility.shows($0.key) },
             queueDepth: byStatus["waiting", default: 0] + byStatus["queued", default: 0],
             oldestWaitingSeconds: statistics.oldestWaitingSince.map { now.timeIntervalSince($0) },
-            workers: Workers(slots: slots, busy: busy, idle: slots - busy, pools: pools)
+            workers: Workers(slots: slots, busy: busy, idle: slots - busy, pools: visibility.isAdministrator ? pools : nil)
         )
         return JSONResponse.encode(summary)
     }

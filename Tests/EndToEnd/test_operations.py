@@ -100,16 +100,25 @@ def test_telemetry_over_the_wire(server):
     assert health.status_code == 200 and health.json()["status"] == "ok"
     ready = requests.get(server.url + "/telemetry/v1/ready", timeout=10)
     assert ready.status_code == 200 and ready.json()["status"] == "ready"
-    summary = requests.get(server.url + "/telemetry/v1/summary", timeout=10).json()
-    assert summary["workers"]["slots"] >= 1
-    for pool in summary["workers"]["pools"]:  # times as ISO 8601 in UTC, close to now
-        for key in ("startedAt", "seenAt"):
-            seen = datetime.datetime.fromisoformat(pool[key].replace("Z", "+00:00"))
-            assert abs((datetime.datetime.now(datetime.timezone.utc) - seen).total_seconds()) < 600, pool
+    for auth in (None, DEMO):  # slots for all; the pools by name (host, process id) for administrators only
+        workers = requests.get(server.url + "/telemetry/v1/summary", auth=auth, timeout=10).json()["workers"]
+        assert workers["slots"] >= 1 and "pools" not in workers, workers
     metrics = requests.get(server.url + "/telemetry/v1/metrics", timeout=10)
     assert metrics.headers["Content-Type"] == "text/plain; version=0.0.4; charset=utf-8"
     assert "polytope_requests_submitted_total" in metrics.text
     assert requests.get(server.url + "/telemetry/v1/requests", auth=DEMO, timeout=10).status_code == 403
+
+
+def test_administrators_see_the_worker_pools(polytope_bin, tmp_path):
+    server = PolytopeServer("telemetry-admin", polytope_bin, tmp_path, extra_config="telemetry:\n  admin-roles: [default]\n").start()
+    try:
+        pools = requests.get(server.url + "/telemetry/v1/summary", auth=DEMO, timeout=10).json()["workers"]["pools"]
+        assert len(pools) == 1 and f":{server.process.pid}:" in pools[0]["id"], pools
+        for key in ("startedAt", "seenAt"):  # times as ISO 8601 in UTC, close to now
+            seen = datetime.datetime.fromisoformat(pools[0][key].replace("Z", "+00:00"))
+            assert abs((datetime.datetime.now(datetime.timezone.utc) - seen).total_seconds()) < 600, pools
+    finally:
+        server.stop()
 
 
 def test_the_web_page_works_with_api_keys_turned_off(polytope_bin, tmp_path):

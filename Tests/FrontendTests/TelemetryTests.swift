@@ -84,7 +84,7 @@ struct TelemetryTests {
         }
     }
 
-    @Test("summary: counts, queue depth and the worker pools of the deployment")
+    @Test("summary: counts, queue depth and the worker slots; the pools by name for administrators only")
     func summary() async throws {
         try await TestServer().test { client in
             let id = try await client.submitID("datasource: echo")
@@ -94,7 +94,15 @@ struct TelemetryTests {
             #expect(summary["queueDepth"] as? Int == 0)
             let workers = try #require(summary["workers"] as? [String: Any])
             #expect(workers["slots"] as? Int == 2)
-            #expect((workers["pools"] as? [Any])?.count == 1)
+            #expect(workers["pools"] == nil, "the pools' names (host, process id) are for administrators")
+            for user in [alice, bob] {
+                let seen = try json(try await client.execute(uri: "/telemetry/v1/summary", method: .get, headers: user))["workers"] as? [String: Any]
+                #expect(seen?["busy"] as? Int == 0 && seen?["pools"] == nil)
+            }
+            let administrators = try json(try await client.execute(uri: "/telemetry/v1/summary", method: .get, headers: root))
+            let pools = try #require((administrators["workers"] as? [String: Any])?["pools"] as? [[String: Any]])
+            #expect(pools.count == 1 && pools[0]["slots"] as? Int == 2)
+            #expect((pools[0]["id"] as? String)?.contains(":\(ProcessInfo.processInfo.processIdentifier):") == true)
         }
     }
 
