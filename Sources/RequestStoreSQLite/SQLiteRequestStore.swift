@@ -52,6 +52,8 @@ package final class SQLiteRequestStore: RequestStoreBackend {
     package let configuration: Configuration
     /// Concurrent inserts share transactions (see `GroupCommit`).
     private let inserts: GroupCommit
+    /// Counts the reader connections held by background reads (`backgroundReaderLimit`).
+    private let backgroundReaders = DispatchSemaphore(value: SQLiteRequestStore.backgroundReaderLimit)
     let diskSpace: SQLiteDiskSpace
 
     /// Signalled after each write transaction of this store commits (held polls look again);
@@ -105,17 +107,25 @@ package final class SQLiteRequestStore: RequestStoreBackend {
     /// A read whose cost grows with the store (a scan, an aggregate, a user's whole list), run
     /// on a thread of its own so that it holds up no task. Its reader connection is taken and
     /// given back on that thread, so inline reads waiting for a connection never wait on a
-    /// task that needs their thread.
+    /// task that needs their thread; and at most `backgroundReaderLimit` connections are
+    /// taken at once, so that an inline read never waits behind a slow scan.
     func readInBackground<T: Sendable>(_ value: @escaping @Sendable (Database) throws -> T) async throws -> T {
         try await diskSpace.read {
             try await withCheckedThrowingContinuation { continuation in
-                Self.backgroundReads.async { [pool] in continuation.resume(with: Result { try pool.read(value) }) }
+                Self.backgroundReads.async { [pool, backgroundReaders] in
+                    backgroundReaders.wait()
+                    defer { backgroundReaders.signal() }
+                    continuation.resume(with: Result { try pool.read(value) })
+                }
             }
         }
     }
 
     /// Where background reads run: Dispatch's threads, outside Swift's task pool.
     private static let backgroundReads = DispatchQueue(label: "polytope.request-store.reads", attributes: .concurrent)
+    /// Reader connections background reads may hold at once, of GRDB's `maximumReaderCount`
+    /// (5); the others stay free for inline reads.
+    static let backgroundReaderLimit = 3
 
     // MARK: FrontendStore
 

@@ -182,4 +182,18 @@ struct HTTPDatasourcePlanningTests {
         let (_, missingURL) = try make("type: http\nlayout: plain")
         #expect(missingURL.joined().contains("needs 'url'"))
     }
+
+    @Test("min-speed: a burst then a pause within a window passes, a trickle fails at the window's end, 0 is no floor")
+    func speedFloor() {
+        let start = ContinuousClock.now
+        var burst = SpeedFloor(minimum: 1000, window: .seconds(10))
+        let burstAdmitted = [burst.admits(5, at: start), burst.admits(20_000, at: start + .seconds(9)), burst.admits(5, at: start + .seconds(12))]
+        #expect(burstAdmitted == [true, true, true], "20,010 bytes in 12 s: above 1,000/s")
+        var trickle = SpeedFloor(minimum: 1000, window: .seconds(10))
+        let trickleAdmitted = (0...10).map { trickle.admits(900, at: start + .seconds($0)) }
+        #expect(trickleAdmitted == Array(repeating: true, count: 10) + [false], "9,900 bytes in 10 s: below 1,000/s")
+        var none = SpeedFloor(minimum: 0, window: .seconds(1))
+        let noneAdmitted = [none.admits(1, at: start), none.admits(1, at: start + .seconds(3600))]
+        #expect(noneAdmitted == [true, true])
+    }
 }

@@ -234,6 +234,33 @@ struct HTTPDatasourceTests {
         #expect(message == "the data portal did not answer within 300ms twice for \(site.faults)/slow/\(site.prefix)/plain/20240101/00/2t-0.grib2")
     }
 
+    @Test("a body that trickles in slower than min-speed counts as a failure, so a worker is not held for ever")
+    func trickle() async throws {
+        let site = try await TestDataPortal.site()
+        try site.write([UInt8](repeating: 7, count: 4096), to: "plain/20240101/00/2t-0.grib2")  // 3.2 s at the server's 1.25 KiB/s
+        let source = try datasource(plainURL("\(site.faults)/drip", site), layout: .plain) {
+            $0.timeout = .milliseconds(300)
+            $0.retries = 1
+        }
+        let message = await failure { _ = try await retrieve(source, "date: 20240101\ntime: 0\nparam: 2t\nstep: 0") }
+        #expect(
+            message == "the data portal sent data slower than 16.0 KiB/s twice for \(site.faults)/drip/\(site.prefix)/plain/20240101/00/2t-0.grib2")
+        let attempts = try site.faultsLog()
+        #expect(attempts.count == 2 && attempts.last?.contains(" bytes=") == true, "the second attempt resumes: \(attempts)")
+    }
+
+    @Test("with min-speed 0, a slow body is read to its end as long as data keep coming")
+    func trickleAllowed() async throws {
+        let site = try await TestDataPortal.site()
+        let content = (0..<1024).map { UInt8(truncatingIfNeeded: $0 &* 31) }  // 0.8 s, more than the timeout
+        try site.write(content, to: "plain/20240101/00/2t-0.grib2")
+        let source = try datasource(plainURL("\(site.faults)/drip", site), layout: .plain) {
+            $0.timeout = .milliseconds(300)
+            $0.minimumSpeed = 0
+        }
+        #expect(try await retrieve(source, "date: 20240101\ntime: 0\nparam: 2t\nstep: 0").bytes == content)
+    }
+
     @Test("large files and fields reach the sink in chunks of at most 1 MiB, ranges in parts of at most 4 MiB")
     func boundedChunks() async throws {
         let site = try await TestDataPortal.site()

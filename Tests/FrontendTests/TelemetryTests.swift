@@ -97,7 +97,7 @@ struct TelemetryTests {
             #expect(workers["pools"] == nil, "the pools' names (host, process id) are for administrators")
             for user in [alice, bob] {
                 let seen = try json(try await client.execute(uri: "/telemetry/v1/summary", method: .get, headers: user))["workers"] as? [String: Any]
-                #expect(seen?["busy"] as? Int == 0 && seen?["pools"] == nil)
+                #expect(seen?["slots"] as? Int == 2 && seen?["pools"] == nil)
             }
             let administrators = try json(try await client.execute(uri: "/telemetry/v1/summary", method: .get, headers: root))
             let pools = try #require((administrators["workers"] as? [String: Any])?["pools"] as? [[String: Any]])

@@ -3,6 +3,7 @@ import GRDB
 import Logging
 import PolytopeCore
 import PolytopeTestSupport
+import Synchronization
 import Testing
 
 @testable import RequestStoreSQLite
@@ -73,10 +74,8 @@ struct SQLiteRequestStoreTests {
     func readsOfBothKindsFinishTogether() async throws {
         // Inline reads wait for a reader connection on a thread of Swift's task pool. Were a
         // background read to give its connection back on that pool, both could wait for each
-        // other for ever once every connection and every thread of the pool were taken. No
-        // task could then run to fail this test, so a thread outside the pool stops the run.
-        let watchdog = DispatchWorkItem { fatalError("inline and background reads of the SQLite store deadlocked") }
-        DispatchQueue.global().asyncAfter(deadline: .now() + 60, execute: watchdog)
+        // other for ever once every connection and every thread of the pool were taken.
+        let watchdog = Self.deadlockWatchdog("inline and background reads of the SQLite store deadlocked")
         defer { watchdog.cancel() }
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
@@ -103,7 +102,50 @@ struct SQLiteRequestStoreTests {
         #expect(found == 24 * 20 * 50 + 72 * 20)
     }
 
-    @Test("the schema has an index for every hot query")
+    @Test("inline reads find a connection while slow background reads hold theirs")
+    func inlineReadsPassSlowScans() async throws {
+        let watchdog = Self.deadlockWatchdog("an inline read waited for the connections of background reads")
+        defer { watchdog.cancel() }
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try Self.makeStore(in: directory)
+        let record = Fixtures.record()
+        try await store.insert(record)
+        let entered = Entries()
+        let release = DispatchSemaphore(value: 0)
+        let scans = 5  // GRDB's maximumReaderCount: without a limit, these would hold every connection
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<scans {
+                group.addTask {
+                    _ = try await store.readInBackground { db in
+                        entered.count.add(1, ordering: .relaxed)
+                        release.wait()
+                        return try Int.fetchOne(db, sql: "SELECT count(*) FROM requests")
+                    }
+                }
+            }
+            while entered.count.load(ordering: .relaxed) < SQLiteRequestStore.backgroundReaderLimit { try await Task.sleep(for: .milliseconds(5)) }
+            try await Task.sleep(for: .milliseconds(100))  // time for any other scan to take a connection too
+            #expect(entered.count.load(ordering: .relaxed) == SQLiteRequestStore.backgroundReaderLimit)
+            #expect(try await store.request(id: record.id) == record)
+            for _ in 0..<scans { release.signal() }
+            try await group.waitForAll()
+        }
+    }
+
+    /// How many background reads have their connection.
+    final class Entries: Sendable {
+        let count = Atomic<Int>(0)
+    }
+
+    /// Ends the test run if `cancel()` is not called within a minute: when reads deadlock, no
+    /// task can run to fail the test, so a thread outside Swift's task pool stops it.
+    static func deadlockWatchdog(_ message: String) -> DispatchWorkItem {
+        let watchdog = DispatchWorkItem { fatalError(message) }
+        DispatchQueue.global().asyncAfter(deadline: .now() + 60, execute: watchdog)
+        return watchdog
+    }
+
     func hotQueriesUseIndexes() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

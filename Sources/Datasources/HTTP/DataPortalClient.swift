@@ -30,6 +30,10 @@ struct DataPortalClient: Sendable {
     var retries: Int
     /// The pause before the first retry; it doubles for each further retry, up to 30 s.
     var backoff: Duration
+    /// The least an answer's body must average, in bytes per second over each `timeout`
+    /// while it comes; slower is a failed attempt (resumed from the first missing byte). 0:
+    /// no floor (a connection silent for the client's read timeout is still given up).
+    var minimumSpeed: Int64 = 0
 
     /// Whether the portal had the resource.
     enum Outcome: Equatable {
@@ -81,8 +85,14 @@ struct DataPortalClient: Sendable {
                 let announced = response.headers.first(name: "content-length").flatMap { Int64($0) }
                 var received: Int64 = 0
                 var complete = false
+                var pace = SpeedFloor(minimum: minimumSpeed, window: timeout)
+                var tooSlow = false
                 for try await var chunk in response.body {
                     received += Int64(chunk.readableBytes)
+                    if !pace.admits(chunk.readableBytes, at: .now) {
+                        tooSlow = true
+                        break
+                    }
                     if skip > 0 {
                         let dropped = Int(min(skip, Int64(chunk.readableBytes)))
                         chunk.moveReaderIndex(forwardBy: dropped)
@@ -101,6 +111,10 @@ struct DataPortalClient: Sendable {
                         complete = true
                         break
                     }
+                }
+                if tooSlow {
+                    failures.append(.tooSlow(minimumSpeed))
+                    continue
                 }
                 if !complete {
                     if let range, delivered < Int64(range.count) {
@@ -210,5 +224,34 @@ struct DataPortalClient: Sendable {
     /// An error of the consumer, passed through untouched (it is not the portal's failure).
     private struct ConsumerFailure: Error {
         var error: any Error
+    }
+}
+
+/// Whether a body arrives at least at `minimum` bytes per second, averaged over each
+/// `window` (a burst then a pause within one window is fine; a trickle is not).
+struct SpeedFloor {
+    let minimum: Int64
+    let window: Duration
+    private var windowStart: ContinuousClock.Instant?
+    private var bytesInWindow: Int64 = 0
+
+    init(minimum: Int64, window: Duration) {
+        self.minimum = minimum
+        self.window = window
+    }
+
+    /// Counts `bytes` arriving at `now`; false once a whole window has passed with fewer
+    /// than `minimum` × window bytes.
+    mutating func admits(_ bytes: Int, at now: ContinuousClock.Instant) -> Bool {
+        guard minimum > 0 else { return true }
+        let start = windowStart ?? now
+        windowStart = start
+        bytesInWindow += Int64(bytes)
+        let elapsed = start.duration(to: now)
+        guard elapsed >= window else { return true }
+        guard Double(bytesInWindow) >= Double(minimum) * elapsed.timeInterval else { return false }
+        windowStart = now
+        bytesInWindow = 0
+        return true
     }
 }

@@ -16,6 +16,8 @@ enum DataPortalFailure: Sendable, Hashable {
     case truncated
     /// The portal answered a range request with another range.
     case badRange
+    /// The data came slower than the configured floor (bytes per second).
+    case tooSlow(Int64)
     /// Anything else the HTTP client reported.
     case other
 
@@ -44,6 +46,7 @@ enum DataPortalFailure: Sendable, Hashable {
         case .unreachable: return "could not be reached"
         case .truncated: return "closed the connection before all the data came"
         case .badRange: return "answered with the wrong byte range"
+        case .tooSlow(let floor): return "sent data slower than \(ByteSize.describe(floor))/s"
         case .other: return "could not be read"
         }
     }

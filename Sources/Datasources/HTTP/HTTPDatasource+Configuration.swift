@@ -16,6 +16,7 @@ extension HTTPDatasource {
         configuration.contentType = options.string("content-type", default: configuration.contentType)
         configuration.timeout = options.duration("timeout", default: configuration.timeout, minimum: .milliseconds(1))
         configuration.retries = options.int("retries", default: configuration.retries, range: 0...20)
+        configuration.minimumSpeed = options.byteCount("min-speed", default: configuration.minimumSpeed)
         configuration.backoff = options.duration("backoff", default: configuration.backoff)
         configuration.maxConcurrent = options.int("max-concurrent", default: configuration.maxConcurrent, range: 1...64)
         configuration.missing = options.choice("missing", ["fail": .fail, "skip": .skip], default: .fail)

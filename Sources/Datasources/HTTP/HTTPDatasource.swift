@@ -41,6 +41,8 @@ package struct HTTPDatasource: Datasource {
         package var contentType = "application/x-grib"
         /// How long one attempt may wait for the portal's answer.
         package var timeout: Duration = .seconds(30)
+        /// The least a body must average in bytes per second over each `timeout` (0: no floor).
+        package var minimumSpeed: Int64 = 16 << 10
         /// How many times a failed request is tried again (so at most `retries + 1` attempts).
         package var retries = 3
         /// The pause before the first retry, doubled for each further one (at most 30 s).
@@ -104,7 +106,7 @@ package struct HTTPDatasource: Datasource {
         for (name, value) in configuration.headers.sorted(by: { $0.key < $1.key }) { headers.add(name: name, value: value) }
         client = DataPortalClient(
             shared: http, headers: headers, timeout: configuration.timeout, retries: configuration.retries,
-            backoff: configuration.backoff)
+            backoff: configuration.backoff, minimumSpeed: configuration.minimumSpeed)
         self.configuration = configuration
         self.clock = clock
     }
