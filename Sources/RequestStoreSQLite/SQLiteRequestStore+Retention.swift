@@ -79,7 +79,7 @@ extension SQLiteRequestStore {
     }
 
     package func referencedStagingKeys(among keys: [String]) async throws -> Set<String> {
-        try await readInBackground { db in
+        try await read { db in
             var referenced = Set<String>()
             for chunk in keys.chunked(into: 500) {
                 let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ", ")

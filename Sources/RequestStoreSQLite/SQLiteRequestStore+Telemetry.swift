@@ -16,7 +16,7 @@ extension SQLiteRequestStore {
         """
 
     package func statistics() async throws -> RequestStatistics {
-        try await readInBackground { db in
+        try await read { db in
             var statistics = RequestStatistics()
             let rows = try Row.fetchAll(db.cachedStatement(sql: Self.statisticsSQL))
             for row in rows {
@@ -29,7 +29,7 @@ extension SQLiteRequestStore {
     }
 
     package func requests(matching query: RequestQuery) async throws -> RequestPage {
-        try await readInBackground { db in
+        try await read { db in
             var conditions = ["status != 'revoked'"]
             var arguments: StatementArguments = []
             if let after = query.after {
@@ -55,7 +55,7 @@ extension SQLiteRequestStore {
     }
 
     package func submissionsPerMinute(from first: Int64) async throws -> [Int64: Int] {
-        try await readInBackground { db in
+        try await read { db in
             let rows = try Row.fetchAll(
                 db.cachedStatement(
                     sql: "SELECT CAST(created_at / 60 AS INTEGER) AS minute, count(*) AS n FROM requests WHERE created_at >= ? GROUP BY minute"),

@@ -52,8 +52,6 @@ package final class SQLiteRequestStore: RequestStoreBackend {
     package let configuration: Configuration
     /// Concurrent inserts share transactions (see `GroupCommit`).
     private let inserts: GroupCommit
-    /// Counts the reader connections held by background reads (`backgroundReaderLimit`).
-    private let backgroundReaders = DispatchSemaphore(value: SQLiteRequestStore.backgroundReaderLimit)
     let diskSpace: SQLiteDiskSpace
 
     /// Signalled after each write transaction of this store commits (held polls look again);
@@ -95,37 +93,10 @@ package final class SQLiteRequestStore: RequestStoreBackend {
         return value
     }
 
-    /// A read of a bounded amount (a row by key, an index probe, a page no larger than a
-    /// configured limit), run on the calling thread: in WAL mode no writer blocks a reader, so
-    /// this takes microseconds, where handing it to GRDB's reader queue and back costs two
-    /// thread switches, the larger part of a poll's work. A full disk (for temporary files)
-    /// becomes `DiskFull`.
+    /// A read; a full disk (for temporary files) becomes `DiskFull`.
     func read<T: Sendable>(_ value: @Sendable (Database) throws -> T) async throws -> T {
-        try await diskSpace.read { try pool.read(value) }
+        try await diskSpace.read { try await pool.read(value) }
     }
-
-    /// A read whose cost grows with the store (a scan, an aggregate, a user's whole list), run
-    /// on a thread of its own so that it holds up no task. Its reader connection is taken and
-    /// given back on that thread, so inline reads waiting for a connection never wait on a
-    /// task that needs their thread; and at most `backgroundReaderLimit` connections are
-    /// taken at once, so that an inline read never waits behind a slow scan.
-    func readInBackground<T: Sendable>(_ value: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        try await diskSpace.read {
-            try await withCheckedThrowingContinuation { continuation in
-                Self.backgroundReads.async { [pool, backgroundReaders] in
-                    backgroundReaders.wait()
-                    defer { backgroundReaders.signal() }
-                    continuation.resume(with: Result { try pool.read(value) })
-                }
-            }
-        }
-    }
-
-    /// Where background reads run: Dispatch's threads, outside Swift's task pool.
-    private static let backgroundReads = DispatchQueue(label: "polytope.request-store.reads", attributes: .concurrent)
-    /// Reader connections background reads may hold at once, of GRDB's `maximumReaderCount`
-    /// (5); the others stay free for inline reads.
-    static let backgroundReaderLimit = 3
 
     // MARK: FrontendStore
 
@@ -165,7 +136,7 @@ package final class SQLiteRequestStore: RequestStoreBackend {
     package func requests(ofUser username: String, collection: String?, after cursor: RequestListCursor?, limit: Int) async throws
         -> RequestPage
     {
-        try await readInBackground { db in
+        try await read { db in
             var sql = "SELECT * FROM requests WHERE username = ? AND seq > ? AND status != 'revoked'"
             var arguments: StatementArguments = [username, cursor?.sequence ?? 0]
             if let collection {
@@ -178,7 +149,7 @@ package final class SQLiteRequestStore: RequestStoreBackend {
     }
 
     package func requestCount(ofUser username: String) async throws -> Int {
-        try await readInBackground { db in
+        try await read { db in
             try Int.fetchOne(
                 db.cachedStatement(sql: "SELECT count(*) FROM requests WHERE username = ? AND status != 'revoked'"), arguments: [username]) ?? 0
         }

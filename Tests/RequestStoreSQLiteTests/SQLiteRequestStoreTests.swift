@@ -3,7 +3,6 @@ import GRDB
 import Logging
 import PolytopeCore
 import PolytopeTestSupport
-import Synchronization
 import Testing
 
 @testable import RequestStoreSQLite
@@ -70,82 +69,7 @@ struct SQLiteRequestStoreTests {
         #expect(Set(claimed) == Set(records.map(\.id)))
     }
 
-    @Test("inline and background reads at once, many more than the reader connections, all finish")
-    func readsOfBothKindsFinishTogether() async throws {
-        // Inline reads wait for a reader connection on a thread of Swift's task pool. Were a
-        // background read to give its connection back on that pool, both could wait for each
-        // other for ever once every connection and every thread of the pool were taken.
-        let watchdog = Self.deadlockWatchdog("inline and background reads of the SQLite store deadlocked")
-        defer { watchdog.cancel() }
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let store = try Self.makeStore(in: directory)
-        let records = (0..<50).map { Fixtures.record(at: Date(timeIntervalSince1970: 1_800_000_000 + Double($0))) }
-        for record in records { try await store.insert(record) }
-        let found = try await withThrowingTaskGroup(of: Int.self) { group in
-            for task in 0..<96 {
-                group.addTask {
-                    var found = 0
-                    for round in 0..<20 {
-                        if task % 4 == 0 {
-                            found += try await store.requests(ofUser: "alice", collection: nil, after: nil, limit: 100).records.count
-                            _ = try await store.statistics()
-                        } else if try await store.request(id: records[(task + round) % records.count].id) != nil {
-                            found += 1
-                        }
-                    }
-                    return found
-                }
-            }
-            return try await group.reduce(0, +)
-        }
-        #expect(found == 24 * 20 * 50 + 72 * 20)
-    }
-
-    @Test("inline reads find a connection while slow background reads hold theirs")
-    func inlineReadsPassSlowScans() async throws {
-        let watchdog = Self.deadlockWatchdog("an inline read waited for the connections of background reads")
-        defer { watchdog.cancel() }
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let store = try Self.makeStore(in: directory)
-        let record = Fixtures.record()
-        try await store.insert(record)
-        let entered = Entries()
-        let release = DispatchSemaphore(value: 0)
-        let scans = 5  // GRDB's maximumReaderCount: without a limit, these would hold every connection
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for _ in 0..<scans {
-                group.addTask {
-                    _ = try await store.readInBackground { db in
-                        entered.count.add(1, ordering: .relaxed)
-                        release.wait()
-                        return try Int.fetchOne(db, sql: "SELECT count(*) FROM requests")
-                    }
-                }
-            }
-            while entered.count.load(ordering: .relaxed) < SQLiteRequestStore.backgroundReaderLimit { try await Task.sleep(for: .milliseconds(5)) }
-            try await Task.sleep(for: .milliseconds(100))  // time for any other scan to take a connection too
-            #expect(entered.count.load(ordering: .relaxed) == SQLiteRequestStore.backgroundReaderLimit)
-            #expect(try await store.request(id: record.id) == record)
-            for _ in 0..<scans { release.signal() }
-            try await group.waitForAll()
-        }
-    }
-
-    /// How many background reads have their connection.
-    final class Entries: Sendable {
-        let count = Atomic<Int>(0)
-    }
-
-    /// Ends the test run if `cancel()` is not called within a minute: when reads deadlock, no
-    /// task can run to fail the test, so a thread outside Swift's task pool stops it.
-    static func deadlockWatchdog(_ message: String) -> DispatchWorkItem {
-        let watchdog = DispatchWorkItem { fatalError(message) }
-        DispatchQueue.global().asyncAfter(deadline: .now() + 60, execute: watchdog)
-        return watchdog
-    }
-
+    @Test("the schema has an index for every hot query")
     func hotQueriesUseIndexes() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
