@@ -1,4 +1,5 @@
 import Dispatch
+import PolytopeCore
 import Synchronization
 
 #if canImport(Glibc)
@@ -103,8 +104,7 @@ final class ChildProcess: Sendable {
             return true
         }
         guard first else { return }
-        let nanoseconds = max(0, grace.components.seconds * 1_000_000_000 + grace.components.attoseconds / 1_000_000_000)
-        DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(nanoseconds))) {
+        DispatchQueue.global().asyncAfter(deadline: .now() + max(0, grace.timeInterval)) {
             self.signal(SIGKILL)
         }
     }
