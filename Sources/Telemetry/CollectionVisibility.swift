@@ -6,22 +6,20 @@ import PolytopeCore
 package struct CollectionVisibility: Sendable {
     private let catalog: CollectionCatalog
     private let caller: User?
-    private let seesAll: Bool
+    /// Whether the caller is an administrator, who sees every collection and the
+    /// deployment's internals (worker pools by name: host, process id).
+    package let isAdministrator: Bool
 
     package init(catalog: CollectionCatalog, adminRoles: [String], caller: User?) {
         self.catalog = catalog
         self.caller = caller
-        self.seesAll = caller?.hasAnyRole(adminRoles) ?? false
+        self.isAdministrator = caller?.hasAnyRole(adminRoles) ?? false
     }
-
-    /// Whether the caller is an administrator, who also sees the deployment's internals
-    /// (worker pools by name: host, process id).
-    package var isAdministrator: Bool { seesAll }
 
     /// Whether the caller may see figures of `collection` (one no longer configured is
     /// shown to administrators only).
     package func shows(_ collection: String) -> Bool {
-        if seesAll { return true }
+        if isAdministrator { return true }
         guard let caller, let definition = catalog[collection] else { return false }
         return definition.admits(caller)
     }
