@@ -61,12 +61,17 @@ package struct BrokerService<C: Clock<Duration>>: Service {
         var lease = LeadershipLease(holder: configuration.brokerID, takeover: configuration.takeover)
         await withGracefulShutdownHandler {
             var failures = 0
+            // Leases run for seconds: looking for expired ones once per poll interval is soon
+            // enough, and spares the rounds that arrivals and departures start a read each.
+            var nextLeaseCheck = clock.now
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
                 do {
                     try await claimIfDue(&lease)
                     if let leadership = lease.leadership(at: wallClock.now()) {
+                        let checkLeases = clock.now >= nextLeaseCheck
+                        if checkLeases { nextLeaseCheck = clock.now.advanced(by: configuration.pollInterval) }
                         do {
-                            try await dispatchRound(leadership: leadership)
+                            try await dispatchRound(leadership: leadership, recoveringLeases: checkLeases)
                         } catch let lost as LeadershipLost {
                             lease.recordLost()
                             logger.warning("another broker took over dispatch; this one stands by", metadata: ["error": "\(lost)"])
@@ -112,24 +117,29 @@ package struct BrokerService<C: Clock<Duration>>: Service {
     /// Reads only each waiting user's oldest requests that could be admitted, not the whole
     /// waiting list, so a round costs the same with ten or a million waiting.
     /// - Returns: the ids queued, in order.
-    /// - Parameter leadership: the term this broker dispatches in (nil: unfenced, for tests).
+    /// - Parameters:
+    ///   - leadership: the term this broker dispatches in (nil: unfenced, for tests).
+    ///   - recoveringLeases: whether expired leases are looked for first.
     @discardableResult
-    package func dispatchRound(leadership: BrokerLeadership? = nil) async throws -> [RequestIdentifier] {
-        try await recoverExpiredLeases()
+    package func dispatchRound(leadership: BrokerLeadership? = nil, recoveringLeases: Bool = true) async throws -> [RequestIdentifier] {
+        if recoveringLeases { try await recoverExpiredLeases() }
         let policy = DispatchPlanner.Policy(
             maximumActive: configuration.maximumActive, collections: collections, defaultQueuePolicy: configuration.queuePolicy)
-        let waitingUsers = try await store.waitingUsers()
-        guard !waitingUsers.isEmpty else { return [] }
-        metrics.dispatchRound()
-        var planner = DispatchPlanner(policy: policy, active: try await store.activeRequestCounts())
-        var quotas: [ActiveRequestCounts.CollectionUser: Int] = [:]
-        for user in waitingUsers {
-            let quota = planner.quota(for: user, cap: configuration.pageSize)
-            if quota > 0 { quotas[user] = quota }
+        let pageSize = configuration.pageSize
+        let snapshot = try await store.dispatchSnapshot { waiting, active in
+            let planner = DispatchPlanner(policy: policy, active: active)
+            var quotas: QuotaTable = [:]
+            for user in waiting {
+                let quota = planner.quota(for: user, cap: pageSize)
+                if quota > 0 { quotas[user] = quota }
+            }
+            return quotas
         }
-        guard !quotas.isEmpty else { return [] }
+        guard let snapshot else { return [] }
+        metrics.dispatchRound()
+        var planner = DispatchPlanner(policy: policy, active: snapshot.active)
         var admitted: [DispatchCandidate] = []
-        considering: for candidate in planner.order(try await store.waitingRequests(quotas: quotas)) {
+        considering: for candidate in planner.order(snapshot.candidates) {
             switch planner.consider(candidate) {
             case .admit:
                 admitted.append(candidate)

@@ -7,7 +7,8 @@ import Synchronization
 /// changes. A held poll is a suspended task, no thread; nothing is read per held poll and per
 /// tick: when the store signals a change (`requestsChanged`: a commit on SQLite, a status
 /// NOTIFY on PostgreSQL), one read of the statuses of every held request wakes those whose
-/// status moved. Requires `run()` to be running (a service of the frontend role).
+/// status moved. A poll reads its own request's status again when it starts waiting only if
+/// a change was signalled since the caller read it (`mark()`). Requires `run()` to be running (a service of the frontend role).
 package final class HeldPolls: Service, Sendable {
     private struct Waiter {
         var status: RequestStatus
@@ -36,6 +37,19 @@ package final class HeldPolls: Service, Sendable {
         self.logger = logger
     }
 
+    /// A point in the stream of change signals, taken before reading the request a poll then
+    /// waits on.
+    package struct Mark: Sendable {
+        /// Nil: unknown, the status is read again in any case.
+        fileprivate let signals: UInt64?
+
+        /// For a status read at an unknown time.
+        package static let unknown = Mark(signals: nil)
+    }
+
+    /// The point to pass to `wait` for a request read from now on.
+    package func mark() -> Mark { Mark(signals: requestsChanged.signalCount) }
+
     /// How many polls are held now.
     package var count: Int { state.withLock { $0.waiters.values.reduce(0) { $0 + $1.count } } }
 
@@ -53,13 +67,14 @@ package final class HeldPolls: Service, Sendable {
     }
 
     /// Returns when request `id` has a status other than `status`, when `timeout` passes, or
-    /// when the server stops, whichever is first.
+    /// when the server stops, whichever is first. `status` was read after `mark`: if a change
+    /// was signalled since, the status is read again; if not, the next signal's read sees it.
     ///
     /// "The server stops" is the graceful shutdown of the caller's own service (the HTTP
     /// server, whose request handlers inherit it), not only this one's: the HTTP server stops
     /// first and waits for the requests in flight, so a poll held until its timeout would
     /// hold up the whole shutdown by as long.
-    package func wait(for id: RequestIdentifier, toLeave status: RequestStatus, timeout: Duration) async {
+    package func wait(for id: RequestIdentifier, toLeave status: RequestStatus, readAfter mark: Mark, timeout: Duration) async {
         guard !Task.isShuttingDownGracefully else { return }
         let token = state.withLock { state -> Int in
             state.next += 1
@@ -69,14 +84,14 @@ package final class HeldPolls: Service, Sendable {
         await withGracefulShutdownHandler {
             // Registered before it counts as a listener: a watcher that starts watching for it
             // looks at every held poll once it watches, so no change slips between the two.
-            await listeners.listening { await hold(id, token, timeout: timeout) }
+            await listeners.listening { await hold(id, token, readAfter: mark, timeout: timeout) }
         } onGracefulShutdown: {
             // Removed, the poll returns at once, whether or not it is suspended yet.
             self.remove(id, token)?.continuation?.resume()
         }
     }
 
-    private func hold(_ id: RequestIdentifier, _ token: Int, timeout: Duration) async {
+    private func hold(_ id: RequestIdentifier, _ token: Int, readAfter mark: Mark, timeout: Duration) async {
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 await withTaskCancellationHandler {
@@ -94,7 +109,7 @@ package final class HeldPolls: Service, Sendable {
             }
             group.addTask {
                 // The status may have changed between the caller's read and this wait.
-                await self.look(at: [id])
+                if self.requestsChanged.signalCount != mark.signals { await self.look(at: [id]) }
                 try? await Task.sleep(for: timeout)
             }
             await group.next()

@@ -26,7 +26,7 @@ extension PostgresRequestStore {
         }
     }
 
-    package func waitingRequests(quotas: [ActiveRequestCounts.CollectionUser: Int]) async throws -> [DispatchCandidate] {
+    package func waitingRequests(quotas: QuotaTable) async throws -> [DispatchCandidate] {
         guard !quotas.isEmpty else { return [] }
         let entries = Array(quotas)
         let (collections, usernames, limits) = (entries.map(\.key.collection), entries.map(\.key.username), entries.map { Int64($0.value) })

@@ -3,7 +3,8 @@ import PolytopeCore
 import PostgresNIO
 
 extension PostgresRequestStore {
-    package func claimNextRequest(worker: String, leaseExpiry: Date, at now: Date) async throws -> RequestRecord? {
+    /// `moreQueued` is always true: a worker claims until a claim finds nothing.
+    package func claimNext(worker: String, leaseExpiry: Date, at now: Date) async throws -> ClaimedRequest? {
         let time = now.timeIntervalSince1970
         return try await query(
             """
@@ -13,7 +14,7 @@ extension PostgresRequestStore {
             WHERE seq = (SELECT seq FROM requests WHERE status = 'queued' ORDER BY seq LIMIT 1 FOR UPDATE SKIP LOCKED)
             RETURNING *
             """
-        ).first.map(Self.record)
+        ).first.map { ClaimedRequest(record: try Self.record($0), moreQueued: true) }
     }
 
     package func renewLease(id: RequestIdentifier, worker: String, until expiry: Date, stagedBytes: Int64) async throws -> Bool {

@@ -13,7 +13,8 @@ import Synchronization
 /// this process wake it too; those reached the roles directly (the roles signal each other,
 /// and the store signals `requestsChanged` after its own commits), so `PRAGMA data_version` on
 /// the store's writer connection, which every write of this process goes through and which
-/// changes only for commits through other connections, sets them aside. For another process's
+/// changes only for commits through other connections, sets them aside; while no other
+/// process has the store open (`SQLiteProcessPresence`) that look is skipped. For another process's
 /// commit, one small read of the counters the store's triggers advance (`store_events`:
 /// `dispatch` when a request arrives or stops counting against a limit, `work` when one is
 /// queued, `status` when any request's status changes or a request is deleted) tells whom to
@@ -89,6 +90,7 @@ package struct SQLiteChangeWatcher: Service {
                 }
                 await logChanged.wait()
                 if !interest.always, !interest.statusListeners.any { continue }  // the last listener left
+                if !store.presence.othersPresent { continue }  // this process's commits: alone with the file
                 if let current = try? await store.writerDataVersion() {
                     if current == version { continue }  // only this process's commits
                     version = current

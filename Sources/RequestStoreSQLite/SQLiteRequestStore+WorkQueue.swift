@@ -3,16 +3,15 @@ import GRDB
 import PolytopeCore
 
 extension SQLiteRequestStore {
-    package func claimNextRequest(worker: String, leaseExpiry: Date, at now: Date) async throws -> RequestRecord? {
-        // Each wake-up of a pool claims until this finds nothing: a read (beside writers in WAL
-        // mode) spares the last, empty attempt the write lock that finishing requests wait for.
-        let anyQueued = try await read { db in
-            try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM requests WHERE status = 'queued')")) ?? false
-        }
+    package func claimNext(worker: String, leaseExpiry: Date, at now: Date) async throws -> ClaimedRequest? {
+        // A pool woken with nothing queued (another pool took it) finds out with a read (beside
+        // writers in WAL mode), sparing the write lock that finishing requests wait for; a
+        // claim tells whether more are queued, so a pool does not try again to find out.
+        let anyQueued = try await read { db in try Self.anyQueued(db) }
         guard anyQueued else { return nil }
         return try await write { db in
             let time = now.timeIntervalSince1970
-            return try Row.fetchOne(
+            let claimed = try Row.fetchOne(
                 db.cachedStatement(
                     sql: """
                         UPDATE requests SET status = 'processing', attempts = attempts + 1, staged_bytes = 0, lease_owner = ?, lease_expires_at = ?,
@@ -22,7 +21,12 @@ extension SQLiteRequestStore {
                         """),
                 arguments: [worker, leaseExpiry.timeIntervalSince1970, time, "processing", time]
             ).map(SQLiteRow.record)
+            return try claimed.map { ClaimedRequest(record: $0, moreQueued: try Self.anyQueued(db)) }
         }
+    }
+
+    private static func anyQueued(_ db: Database) throws -> Bool {
+        try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM requests WHERE status = 'queued')")) ?? false
     }
 
     package func renewLease(id: RequestIdentifier, worker: String, until expiry: Date, stagedBytes: Int64) async throws -> Bool {

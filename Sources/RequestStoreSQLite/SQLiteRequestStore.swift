@@ -58,6 +58,9 @@ package final class SQLiteRequestStore: RequestStoreBackend {
     /// commits of other processes are seen by `SQLiteChangeWatcher`.
     let committed: WakeSignal
 
+    /// Whether other processes have this store open (the change watcher asks).
+    package let presence: SQLiteProcessPresence
+
     /// Opens (creating if needed) the database file and brings its schema up to date.
     /// - Parameter committed: signalled after each write transaction of this store commits.
     package init(configuration: Configuration, committed: WakeSignal = WakeSignal(), logger: Logger) throws {
@@ -77,6 +80,7 @@ package final class SQLiteRequestStore: RequestStoreBackend {
         }
         let directory = URL(fileURLWithPath: configuration.path).deletingLastPathComponent().path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        self.presence = SQLiteProcessPresence(databasePath: configuration.path)  // before this process's first commit
         self.pool = try DatabasePool(path: configuration.path, configuration: grdb)
         self.logger = logger
         self.configuration = configuration
@@ -202,66 +206,85 @@ package final class SQLiteRequestStore: RequestStoreBackend {
     // MARK: DispatchStore
 
     package func waitingUsers() async throws -> [ActiveRequestCounts.CollectionUser] {
-        try await read { db in
-            // A loose index scan: one step of the `requests_waiting` index per user.
-            var users: [ActiveRequestCounts.CollectionUser] = []
-            var after = ("", "")
-            while let row = try Row.fetchOne(
-                db.cachedStatement(
-                    sql: """
-                        SELECT collection, username FROM requests INDEXED BY requests_waiting
-                        WHERE status = 'waiting' AND (collection, username) > (?, ?)
-                        ORDER BY collection, username LIMIT 1
-                        """),
-                arguments: [after.0, after.1])
-            {
-                after = (row["collection"], row["username"])
-                users.append(.init(collection: after.0, username: after.1))
-            }
-            return users
-        }
+        try await read { db in try Self.waitingUsers(db) }
     }
 
-    package func waitingRequests(quotas: [ActiveRequestCounts.CollectionUser: Int]) async throws -> [DispatchCandidate] {
-        try await read { db in
-            var candidates: [DispatchCandidate] = []
-            for (group, quota) in quotas where quota > 0 {
-                let rows = try Row.fetchCursor(
-                    db.cachedStatement(
-                        sql: """
-                            SELECT seq, id, username, user_json, collection FROM requests
-                            WHERE status = 'waiting' AND collection = ? AND username = ? ORDER BY seq LIMIT ?
-                            """),
-                    arguments: [group.collection, group.username, quota]
-                )
-                while let row = try rows.next() {
-                    // Decoded users are kept (`decodeUser`): most waiting requests share a few users.
-                    candidates.append(
-                        DispatchCandidate(
-                            id: try SQLiteRow.requestID(row["id"]), cursor: DispatchCursor(sequence: row["seq"]),
-                            username: row["username"], roles: try SQLiteRow.decodeUser(row["user_json"]).roles, collection: row["collection"]))
-                }
-            }
-            return candidates.sorted { $0.cursor < $1.cursor }
-        }
+    package func waitingRequests(quotas: QuotaTable) async throws -> [DispatchCandidate] {
+        try await read { db in try Self.waitingRequests(quotas: quotas, db) }
     }
 
     package func activeRequestCounts() async throws -> ActiveRequestCounts {
+        try await read { db in try Self.activeRequestCounts(db) }
+    }
+
+    /// The three reads in one snapshot (one trip through the reader pool).
+    package func dispatchSnapshot(
+        quotas: @Sendable (_ waiting: [ActiveRequestCounts.CollectionUser], _ active: ActiveRequestCounts) -> QuotaTable
+    ) async throws -> DispatchSnapshot? {
         try await read { db in
-            var counts = ActiveRequestCounts()
-            let rows = try Row.fetchAll(
+            let waiting = try Self.waitingUsers(db)
+            guard !waiting.isEmpty else { return nil }
+            let active = try Self.activeRequestCounts(db)
+            let table = quotas(waiting, active)
+            return DispatchSnapshot(active: active, candidates: table.isEmpty ? [] : try Self.waitingRequests(quotas: table, db))
+        }
+    }
+
+    private static func waitingUsers(_ db: Database) throws -> [ActiveRequestCounts.CollectionUser] {
+        // A loose index scan: one step of the `requests_waiting` index per user.
+        var users: [ActiveRequestCounts.CollectionUser] = []
+        var after = ("", "")
+        while let row = try Row.fetchOne(
+            db.cachedStatement(
+                sql: """
+                    SELECT collection, username FROM requests INDEXED BY requests_waiting
+                    WHERE status = 'waiting' AND (collection, username) > (?, ?)
+                    ORDER BY collection, username LIMIT 1
+                    """),
+            arguments: [after.0, after.1])
+        {
+            after = (row["collection"], row["username"])
+            users.append(.init(collection: after.0, username: after.1))
+        }
+        return users
+    }
+
+    private static func waitingRequests(quotas: QuotaTable, _ db: Database) throws -> [DispatchCandidate] {
+        var candidates: [DispatchCandidate] = []
+        for (group, quota) in quotas where quota > 0 {
+            let rows = try Row.fetchCursor(
                 db.cachedStatement(
                     sql: """
-                        SELECT collection, username, count(*) AS n FROM requests
-                        WHERE status IN ('queued', 'processing', 'revoked')
-                        GROUP BY collection, username
-                        """)
+                        SELECT seq, id, username, user_json, collection FROM requests
+                        WHERE status = 'waiting' AND collection = ? AND username = ? ORDER BY seq LIMIT ?
+                        """),
+                arguments: [group.collection, group.username, quota]
             )
-            for row in rows {
-                counts.add(collection: row["collection"], username: row["username"], count: row["n"])
+            while let row = try rows.next() {
+                // Decoded users are kept (`decodeUser`): most waiting requests share a few users.
+                candidates.append(
+                    DispatchCandidate(
+                        id: try SQLiteRow.requestID(row["id"]), cursor: DispatchCursor(sequence: row["seq"]),
+                        username: row["username"], roles: try SQLiteRow.decodeUser(row["user_json"]).roles, collection: row["collection"]))
             }
-            return counts
         }
+        return candidates.sorted { $0.cursor < $1.cursor }
+    }
+
+    private static func activeRequestCounts(_ db: Database) throws -> ActiveRequestCounts {
+        var counts = ActiveRequestCounts()
+        let rows = try Row.fetchAll(
+            db.cachedStatement(
+                sql: """
+                    SELECT collection, username, count(*) AS n FROM requests
+                    WHERE status IN ('queued', 'processing', 'revoked')
+                    GROUP BY collection, username
+                    """)
+        )
+        for row in rows {
+            counts.add(collection: row["collection"], username: row["username"], count: row["n"])
+        }
+        return counts
     }
 
     package func markQueued(_ ids: [RequestIdentifier], at now: Date, leadership: BrokerLeadership?) async throws -> Int {

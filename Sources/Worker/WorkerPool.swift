@@ -89,9 +89,12 @@ package struct WorkerPool<C: Clock<Duration>>: Service {
                 var busy = 0
                 var claims = 0
                 var draining = false
+                // Cleared when a claim finds nothing, set again by the next wake (work queued
+                // here or elsewhere, or the poll interval): a finished run claims only then.
+                var mayHaveQueued = true
                 for await event in events {
                     switch event {
-                    case .wake: break
+                    case .wake: mayHaveQueued = true
                     case .finished(let outcome):
                         busy -= 1
                         busyCount.value = busy
@@ -121,9 +124,13 @@ package struct WorkerPool<C: Clock<Duration>>: Service {
                         if busy == 0 { break }
                         continue
                     }
-                    while busy < configuration.slots, !runner.stagingPause.isPaused(now: clock.now),
-                        let record = await claim(owner: "\(configuration.workerID)/\(claims + 1)")
-                    {
+                    while mayHaveQueued, busy < configuration.slots, !runner.stagingPause.isPaused(now: clock.now) {
+                        guard let claimed = await claim(owner: "\(configuration.workerID)/\(claims + 1)") else {
+                            mayHaveQueued = false
+                            break
+                        }
+                        mayHaveQueued = claimed.moreQueued
+                        let record = claimed.record
                         claims += 1
                         busy += 1
                         busyCount.value = busy
@@ -161,10 +168,10 @@ package struct WorkerPool<C: Clock<Duration>>: Service {
 
     /// Claims the next queued request, if any, under a lease held by `owner`: unique to
     /// the claim (`<pool>/<n>`), not only to the pool.
-    private func claim(owner: String) async -> RequestRecord? {
+    private func claim(owner: String) async -> ClaimedRequest? {
         do {
             let now = wallClock.now()
-            return try await queue.claimNextRequest(
+            return try await queue.claimNext(
                 worker: owner,
                 leaseExpiry: now.addingTimeInterval(configuration.leaseDuration.timeInterval),
                 at: now

@@ -116,6 +116,35 @@ package enum RequestStoreConformance {
             _ = try await store.revokeAll(ofUser: "bob", at: t0)
             try expect(Set(try await store.waitingUsers()) == [alice, aliceElsewhere], "a user with nothing waiting is gone")
         },
+        Check(description: "a dispatch snapshot holds the active counts and the waiting requests of the quotas given for them") { store in
+            try expect(try await store.dispatchSnapshot { _, _ in [:] } == nil, "nil while nobody waits")
+            let records = (0..<4).map { Fixtures.record(at: t0.addingTimeInterval(Double($0))) }
+            let bobs = Fixtures.record(user: Fixtures.bob, at: t0.addingTimeInterval(4))
+            for record in records + [bobs] { try await store.insert(record) }
+            _ = try await store.markQueued([records[0].id], at: t0)
+            let alice = ActiveRequestCounts.CollectionUser(collection: "debug", username: "alice")
+            let bob = ActiveRequestCounts.CollectionUser(collection: "debug", username: "bob")
+            let snapshot = try unwrap(
+                try await store.dispatchSnapshot { waiting, active in
+                    // Alice may run two at once and has one active: one more.
+                    Set(waiting) == [alice, bob] ? [alice: 2 - active.perCollectionUser[alice, default: 0]] : [:]
+                })
+            try expect(snapshot.active.total == 1 && snapshot.active.perCollectionUser[alice] == 1, "active counts \(snapshot.active)")
+            try expect(snapshot.candidates.map(\.id) == [records[1].id], "alice's oldest waiting one, bob none: \(snapshot.candidates)")
+            try expect(try await store.dispatchSnapshot { _, _ in [:] }?.candidates == [], "no quota, no candidates")
+        },
+        Check(description: "a claim tells whether more requests are queued; when it says none, none is") { store in
+            let records = (0..<2).map { Fixtures.record(at: t0.addingTimeInterval(Double($0))) }
+            for record in records { try await store.insert(record) }
+            _ = try await store.markQueued(records.map(\.id), at: t0)
+            let first = try unwrap(try await store.claimNext(worker: "w", leaseExpiry: t0 + 30, at: t0))
+            try expect(first.record.id == records[0].id && first.moreQueued, "the oldest, and one more queued")
+            let second = try unwrap(try await store.claimNext(worker: "w", leaseExpiry: t0 + 30, at: t0))
+            try expect(second.record.id == records[1].id, "the next")
+            if !second.moreQueued {
+                try expect(try await store.claimNext(worker: "w", leaseExpiry: t0 + 30, at: t0) == nil, "nothing left, as it said")
+            }
+        },
         Check(description: "waiting requests are counted per user, collection or all, ahead of one, up to a cap; recent finishes newest first") {
             store in
             let alices = (0..<4).map { Fixtures.record(at: t0.addingTimeInterval(Double($0))) }

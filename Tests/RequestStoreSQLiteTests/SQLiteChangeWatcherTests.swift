@@ -34,6 +34,22 @@ struct SQLiteChangeWatcherTests {
         )
     }
 
+    @Test("a store knows whether another process has its file open, and that one's end")
+    func presence() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let configuration = SQLiteRequestStore.Configuration(path: directory.file("polytope.sqlite"))
+        let here = try SQLiteRequestStore(configuration: configuration, logger: Logger.quiet)
+        #expect(!here.presence.othersPresent, "alone")
+        var there: SQLiteRequestStore? = try SQLiteRequestStore(configuration: configuration, logger: Logger.quiet)
+        #expect(here.presence.othersPresent && there?.presence.othersPresent == true, "each sees the other")
+        there = nil
+        #expect(!here.presence.othersPresent, "alone again once the other closed it")
+        let elsewhere = SQLiteRequestStore.Configuration(path: directory.file("other.sqlite"))
+        let unrelated = try SQLiteRequestStore(configuration: elsewhere, logger: Logger.quiet)
+        #expect(!here.presence.othersPresent && !unrelated.presence.othersPresent, "another file is no company")
+    }
+
     @Test("another process's new, queued and finished requests wake this process's broker and workers at once")
     func wakesAcrossProcesses() async throws {
         let (directory, here, there) = try twoProcesses()

@@ -68,9 +68,9 @@ private final class UnreachableRenewals: WorkQueue {
 
     init(store: any WorkQueue) { self.store = store }
 
-    func claimNextRequest(worker: String, leaseExpiry: Date, at now: Date) async throws -> RequestRecord? {
+    func claimNext(worker: String, leaseExpiry: Date, at now: Date) async throws -> ClaimedRequest? {
         claims.withLock { $0 += 1 }
-        return try await store.claimNextRequest(worker: worker, leaseExpiry: leaseExpiry, at: now)
+        return try await store.claimNext(worker: worker, leaseExpiry: leaseExpiry, at: now)
     }
     func renewLease(id: RequestIdentifier, worker: String, until expiry: Date, stagedBytes: Int64) async throws -> Bool {
         guard failing.withLock({ $0 }) else { return try await store.renewLease(id: id, worker: worker, until: expiry, stagedBytes: stagedBytes) }

@@ -39,10 +39,11 @@ struct RequestsController {
         if catalog[name] != nil {
             return try await listResponse(user: user, collection: name, request: request)
         }
+        let mark = heldPolls?.mark()
         var record = try await ownRequest(name, of: user)
         let wait = try PollWait(request: request, maximum: configuration.maximumPollWait)
-        if let wait, let heldPolls, [.waiting, .queued, .processing, .uploading].contains(record.status) {
-            await heldPolls.wait(for: record.id, toLeave: record.status, timeout: wait.duration)
+        if let wait, let heldPolls, let mark, [.waiting, .queued, .processing, .uploading].contains(record.status) {
+            await heldPolls.wait(for: record.id, toLeave: record.status, readAfter: mark, timeout: wait.duration)
             record = try await ownRequest(name, of: user)
         }
         var response = try await statusResponse(for: record, request: request)

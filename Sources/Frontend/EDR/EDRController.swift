@@ -139,12 +139,14 @@ struct EDRController {
     private func awaitOutcome(of record: RequestRecord) async throws -> RequestRecord {
         guard let heldPolls = requests.heldPolls, wait > .zero else { return record }
         var record = record
+        var mark = HeldPolls.Mark.unknown
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: wait)
         while [.waiting, .queued, .processing].contains(record.status), !Task.isShuttingDownGracefully {
             let remaining = clock.now.duration(to: deadline)
             guard remaining > .zero else { break }
-            await heldPolls.wait(for: record.id, toLeave: record.status, timeout: remaining)
+            await heldPolls.wait(for: record.id, toLeave: record.status, readAfter: mark, timeout: remaining)
+            mark = heldPolls.mark()
             guard let fresh = try await requests.store.request(id: record.id) else { break }
             record = fresh
         }

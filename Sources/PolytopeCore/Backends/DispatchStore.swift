@@ -8,12 +8,18 @@ package protocol DispatchStore: Sendable {
 
     /// The oldest waiting requests of each user in `quotas`, at most their quota each, in
     /// arrival order per user.
-    func waitingRequests(quotas: [ActiveRequestCounts.CollectionUser: Int]) async throws -> [DispatchCandidate]
+    func waitingRequests(quotas: QuotaTable) async throws -> [DispatchCandidate]
 
     /// Active requests (queued, processing, and revoked ones a worker is still running:
     /// a revoked request only stays in the store while a worker holds it) counted per
     /// collection and user.
     func activeRequestCounts() async throws -> ActiveRequestCounts
+
+    /// The reads of one dispatch round: the active counts, and the waiting requests of the
+    /// quotas that `quotas` gives the waiting users under those counts. A store may read them
+    /// in one snapshot; nil when nobody waits.
+    func dispatchSnapshot(quotas: @Sendable (_ waiting: [ActiveRequestCounts.CollectionUser], _ active: ActiveRequestCounts) -> QuotaTable)
+        async throws -> DispatchSnapshot?
 
     /// Moves the given requests from `waiting` to `queued`. Requests that are no longer
     /// waiting (revoked meanwhile) are skipped.
@@ -41,7 +47,33 @@ package protocol DispatchStore: Sendable {
     func recoverExpiredLeases(at now: Date, maximumAttempts: Int) async throws -> [LeaseRecovery]
 }
 
+/// How many of each waiting user's oldest requests a dispatch round reads.
+package typealias QuotaTable = [ActiveRequestCounts.CollectionUser: Int]
+
+/// What a dispatch round decides on: the active requests, and the waiting ones it may admit.
+package struct DispatchSnapshot: Sendable {
+    package var active: ActiveRequestCounts
+    /// In arrival order.
+    package var candidates: [DispatchCandidate]
+
+    package init(active: ActiveRequestCounts, candidates: [DispatchCandidate]) {
+        self.active = active
+        self.candidates = candidates
+    }
+}
+
 extension DispatchStore {
+    /// The round's reads one after the other, each in its own snapshot.
+    package func dispatchSnapshot(
+        quotas: @Sendable (_ waiting: [ActiveRequestCounts.CollectionUser], _ active: ActiveRequestCounts) -> QuotaTable
+    ) async throws -> DispatchSnapshot? {
+        let waiting = try await waitingUsers()
+        guard !waiting.isEmpty else { return nil }
+        let active = try await activeRequestCounts()
+        let table = quotas(waiting, active)
+        return DispatchSnapshot(active: active, candidates: table.isEmpty ? [] : try await waitingRequests(quotas: table))
+    }
+
     /// Moves the given requests from `waiting` to `queued`, unfenced (tools and tests).
     package func markQueued(_ ids: [RequestIdentifier], at now: Date) async throws -> Int {
         try await markQueued(ids, at: now, leadership: nil)

@@ -5,7 +5,7 @@ import Foundation
 package protocol WorkQueue: Sendable {
     /// Atomically takes the oldest queued request, marks it `processing`, counts an attempt
     /// and leases it to `worker` until `leaseExpiry`.
-    func claimNextRequest(worker: String, leaseExpiry: Date, at now: Date) async throws -> RequestRecord?
+    func claimNext(worker: String, leaseExpiry: Date, at now: Date) async throws -> ClaimedRequest?
 
     /// Extends the lease and records progress (bytes staged so far). Returns false if the
     /// worker no longer holds it (it expired and another worker took the request), in which
@@ -23,6 +23,27 @@ package protocol WorkQueue: Sendable {
 
     /// Appends a line to the request's user message while the worker holds it.
     func appendUserMessage(id: RequestIdentifier, worker: String, _ line: String, at now: Date) async throws
+}
+
+extension WorkQueue {
+    /// The request `claimNext` took, if any.
+    package func claimNextRequest(worker: String, leaseExpiry: Date, at now: Date) async throws -> RequestRecord? {
+        try await claimNext(worker: worker, leaseExpiry: leaseExpiry, at: now)?.record
+    }
+}
+
+/// A request a worker claimed.
+package struct ClaimedRequest: Sendable {
+    package var record: RequestRecord
+    /// False when the store knows that no other request was queued after this one was taken
+    /// (a worker with free slots stops claiming until it is woken); true when more are, or
+    /// when the store cannot tell cheaply.
+    package var moreQueued: Bool
+
+    package init(record: RequestRecord, moreQueued: Bool) {
+        self.record = record
+        self.moreQueued = moreQueued
+    }
 }
 
 /// How a worker's attempt at a request ended.

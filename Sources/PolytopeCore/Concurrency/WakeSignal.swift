@@ -7,6 +7,7 @@ import Synchronization
 package final class WakeSignal: Sendable {
     private struct State {
         var pending = false
+        var signals: UInt64 = 0
         var nextWaiter = 0
         var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
     }
@@ -17,9 +18,15 @@ package final class WakeSignal: Sendable {
     /// How many tasks are waiting now (for diagnostics and tests).
     package var waiterCount: Int { state.withLock { $0.waiters.count } }
 
+    /// How many times `signal()` was called so far: a caller that reads something and then
+    /// starts waiting for its change compares the count from before its read with the count
+    /// when it waits, to tell whether a signal fell between the two.
+    package var signalCount: UInt64 { state.withLock { $0.signals } }
+
     /// Wakes every current waiter, or the next `wait()` if nobody is waiting.
     package func signal() {
         let waiters = state.withLock { state in
+            state.signals &+= 1
             if state.waiters.isEmpty {
                 state.pending = true
                 return [CheckedContinuation<Void, Never>]()
