@@ -6,8 +6,8 @@ import Synchronization
 /// HTTP Basic authentication against users from the configuration.
 ///
 /// Each user has a salted password hash (`password-hash`, see `PasswordHash`), or, for local
-/// demos only, a plain-text `password`. Checks take the same time whether or not the user
-/// exists or how its password is kept. Hashes are computed on a `PasswordHashingPool`, never
+/// demos only, a plain-text `password`. Refusals take the same time whether or not the user
+/// exists, how its password is kept and how many rounds its hash has (those of the costliest). Hashes are computed on a `PasswordHashingPool`, never
 /// on the threads that serve requests. A deliberately slow hash would make every poll of
 /// polytope-client (which sends the password each time) cost a fraction of a second, so a
 /// successful check is remembered for a few minutes, keyed on a SHA-256 of the credential.
@@ -89,7 +89,15 @@ package final class PlainUserAuthenticator: Authenticator {
         // hashing pool: unknown users and wrong plain-text passwords take as long as wrong hashed ones.
         let secret: Secret
         if let account, case .hashed = account.secret { secret = account.secret } else { secret = decoy }
-        let matches = try await hashing.run { secret.matches(password) }
+        let decoy = decoy
+        let matches = try await hashing.run {
+            let matches = secret.matches(password)
+            if !matches, case .hashed(let used) = secret, case .hashed(let slowest) = decoy, used.rounds < slowest.rounds {
+                // A known user with a cheaper hash is refused no sooner than an unknown name.
+                _ = try? PasswordHash.derive(password, salt: slowest.salt, rounds: slowest.rounds - used.rounds)
+            }
+            return matches
+        }
         guard matches, let account, case .hashed = account.secret else { return nil }
         verified.withLock { verified in
             if verified.count > 10_000 { verified = verified.filter { $0.value > now } }

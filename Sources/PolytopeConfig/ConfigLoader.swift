@@ -18,6 +18,12 @@ package struct ConfigLoader: Sendable {
     /// - Throws: `ConfigError` listing every file that cannot be read or parsed and every
     ///   variable that cannot be expanded.
     package func load(files: [String]) throws -> ConfigNode {
+        try loadNotingVariables(files: files).root
+    }
+
+    /// Loads, merges and expands the given files, and names the environment variables that
+    /// `${NAME}` references in them (set or not).
+    package func loadNotingVariables(files: [String]) throws -> (root: ConfigNode, variables: Set<String>) {
         var merged = ConfigNode.emptyMapping
         var issues: [ConfigIssue] = []
         for file in files {
@@ -36,7 +42,8 @@ package struct ConfigLoader: Sendable {
             }
         }
         if !issues.isEmpty { throw ConfigError(issues: issues) }
-        return try expandEnvironment(in: merged)
+        var variables: Set<String> = []
+        return (try expandEnvironment(in: merged, noting: &variables), variables)
     }
 
     /// Parses one YAML document. An empty document is an empty mapping.
@@ -58,31 +65,32 @@ package struct ConfigLoader: Sendable {
         return node
     }
 
-    private func expandEnvironment(in root: ConfigNode) throws -> ConfigNode {
+    private func expandEnvironment(in root: ConfigNode, noting variables: inout Set<String>) throws -> ConfigNode {
         var issues: [ConfigIssue] = []
-        let expanded = expand(root, path: "", issues: &issues)
+        let expanded = expand(root, path: "", variables: &variables, issues: &issues)
         if !issues.isEmpty { throw ConfigError(issues: issues) }
         return expanded
     }
 
-    private func expand(_ node: ConfigNode, path: String, issues: inout [ConfigIssue]) -> ConfigNode {
+    private func expand(_ node: ConfigNode, path: String, variables: inout Set<String>, issues: inout [ConfigIssue]) -> ConfigNode {
         switch node.value {
         case .null:
             return node
         case .scalar(let text, let kind):
             guard kind == .string, text.contains("${") else { return node }
             do {
-                return ConfigNode(.scalar(try EnvironmentExpansion(environment).expand(text), .string), location: node.location)
+                return ConfigNode(.scalar(try EnvironmentExpansion(environment).expand(text, noting: &variables), .string), location: node.location)
             } catch {
                 issues.append(ConfigIssue(location: node.location, path: path, message: "\(error)"))
                 return node
             }
         case .sequence(let items):
-            let expanded = items.enumerated().map { expand($1, path: "\(path)[\($0)]", issues: &issues) }
+            let expanded = items.enumerated().map { expand($1, path: "\(path)[\($0)]", variables: &variables, issues: &issues) }
             return ConfigNode(.sequence(expanded), location: node.location)
         case .mapping(let entries):
             let expanded = entries.map { entry in
-                ConfigNode.Entry(key: entry.key, value: expand(entry.value, path: ConfigPath.join(path, entry.key), issues: &issues))
+                ConfigNode.Entry(
+                    key: entry.key, value: expand(entry.value, path: ConfigPath.join(path, entry.key), variables: &variables, issues: &issues))
             }
             return ConfigNode(.mapping(expanded), location: node.location)
         }

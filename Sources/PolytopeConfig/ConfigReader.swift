@@ -5,11 +5,16 @@ import Foundation
 /// One diagnostics object is shared by every `ConfigReader` made from the same root.
 package final class ConfigDiagnostics {
     package private(set) var issues: [ConfigIssue] = []
+    /// The environment variables the configuration referenced with `${NAME}`: how secrets
+    /// get into it, so programs the server starts do not inherit them (`ConfigLoader`).
+    package var referencedVariables: Set<String> = []
     fileprivate var openedMappings: Set<String> = []
     fileprivate var consumedKeys: Set<String> = []
     fileprivate var knownKeys: [String: Set<String>] = [:]
 
-    package init() {}
+    package init(referencedVariables: Set<String> = []) {
+        self.referencedVariables = referencedVariables
+    }
 
     package func report(_ issue: ConfigIssue) {
         if !issues.contains(issue) { issues.append(issue) }

@@ -12,7 +12,8 @@ struct EnvironmentExpansion {
         var description: String
     }
 
-    func expand(_ text: String) throws -> String {
+    /// `text` with its references replaced; the names referenced are added to `names`.
+    func expand(_ text: String, noting names: inout Set<String>) throws -> String {
         var result = ""
         var rest = Substring(text)
         while let start = rest.range(of: "${") {
@@ -38,6 +39,7 @@ struct EnvironmentExpansion {
             guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
                 throw Failure(description: "invalid variable name '\(name)' in \"\(text)\"")
             }
+            names.insert(String(name))
             if let value = environment[String(name)], !(value.isEmpty && fallback != nil) {
                 result += value
             } else if let fallback {

@@ -88,8 +88,8 @@ package struct PolytopeConfiguration: Sendable {
         overrides: Overrides = Overrides(),
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws -> (PolytopeConfiguration, ConfigNode) {
-        let root = try ConfigLoader(environment: environment).load(files: files)
-        let reader = ConfigReader(root: root)
+        let (root, variables) = try ConfigLoader(environment: environment).loadNotingVariables(files: files)
+        let reader = ConfigReader(root: root, diagnostics: ConfigDiagnostics(referencedVariables: variables))
         let configuration = PolytopeConfiguration(reader: reader, overrides: overrides)
         try reader.finish()
         return (configuration, root)

@@ -83,6 +83,31 @@ struct PasswordCheckCostTests {
         }
     }
 
+    @Test("a known user whose hash has fewer rounds is refused no sooner than an unknown name")
+    func refusalsCostTheMostRounds() async throws {
+        let weak = try PasswordHash(hashing: "right", rounds: 1)
+        let strong = try PasswordHash(hashing: "other", rounds: 300_000)
+        let authenticator = PlainUserAuthenticator(accounts: [
+            .init(user: User(username: "weak", roles: []), secret: .hashed(weak)),
+            .init(user: User(username: "strong", roles: []), secret: .hashed(strong)),
+        ])
+        func refusalTime(_ text: String) async throws -> Duration {
+            let clock = ContinuousClock()
+            var fastest = Duration.seconds(3600)
+            for _ in 0..<3 {
+                let start = clock.now
+                #expect(try await authenticator.authenticate(basic(text)) == nil)
+                fastest = min(fastest, clock.now - start)
+            }
+            return fastest
+        }
+        let unknown = try await refusalTime("nobody:x")
+        let known = try await refusalTime("weak:wrong")
+        // Unpadded, the weak user's refusal costs one round: thousands of times less.
+        #expect(known > unknown / 2, "known \(known), unknown \(unknown)")
+        #expect(try await authenticator.authenticate(basic("weak:right"))?.username == "weak")
+    }
+
     @Test("Basic with extra padding or characters is refused")
     func canonicalBase64() async throws {
         let authenticator = PlainUserAuthenticator(accounts: Self.accounts)

@@ -1,3 +1,4 @@
+import PolytopeConfig
 import PolytopeCore
 import PolytopeTestSupport
 import Testing
@@ -6,6 +7,17 @@ import Testing
 
 @Suite("Command datasource: configuration")
 struct CommandDatasourceConfigurationTests {
+    @Test("variables the configuration refers to are withheld from programs, but for those every process has")
+    func withheldVariables() throws {
+        let root = try ConfigLoader(environment: [:]).parse(yaml: "collections: {a: {datasources: [{name: m, type: command, command: mars}]}}", file: "t.yaml")
+        let reader = ConfigReader(root: root, diagnostics: ConfigDiagnostics(referencedVariables: ["DB_PASSWORD", "MARS_TOKEN", "HOME", "LC_ALL"]))
+        let catalog = CollectionCatalogReader().read(collections: reader.section("collections"), sharedDatasources: nil)
+        try reader.finish()
+        let route = try #require(catalog["a"]?.routes.first)
+        let configuration = try #require(route.datasource as? CommandDatasource<ContinuousClock>).configuration
+        #expect(configuration.withheldVariables == ["DB_PASSWORD", "MARS_TOKEN"])
+    }
+
     @Test("every option is read, with the documented defaults")
     func options() throws {
         let (catalog, problems) = try readCatalog(

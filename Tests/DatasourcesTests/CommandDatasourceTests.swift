@@ -239,6 +239,23 @@ struct CommandDatasourceTests {
         #expect(refusal == "this datasource needs the account attribute 'email', which your account does not have")
     }
 
+    @Test("variables the configuration refers to are not inherited, unless passed in environment")
+    func withheldVariables() async throws {
+        let scripts = try ScriptDirectory()
+        defer { scripts.remove() }
+        let program = try scripts.script(#"printf '%s|%s' "${HOME:-unset}" "${PATH:+set}" > "$2""#)
+        var configuration = try commandConfiguration(program)
+        configuration.withheldVariables = ["HOME"]
+        let sink = CollectingSink()
+        try await CommandDatasource(configuration: configuration).retrieve(try commandRequest(), into: sink)
+        #expect(sink.text == "unset|set", "HOME withheld, PATH inherited")
+
+        configuration.environment = [CommandConfiguration.EnvironmentVariable(name: "HOME", value: try CommandTemplate("/given"))]
+        let given = CollectingSink()
+        try await CommandDatasource(configuration: configuration).retrieve(try commandRequest(), into: given)
+        #expect(given.text == "/given|set", "passed explicitly")
+    }
+
     @Test("configured environment values never appear in messages")
     func credentialsMasked() async throws {
         let scripts = try ScriptDirectory()

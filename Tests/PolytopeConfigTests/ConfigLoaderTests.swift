@@ -74,6 +74,8 @@ final class ConfigLoaderTests {
         let root = try ConfigLoader(environment: ["HOST": "example", "EMPTY": ""]).load(files: [paths["c.yaml"]!])
         let reader = ConfigReader(root: root)
         #expect(reader.string("a") == "example:8080")
+        let noted = try ConfigLoader(environment: ["HOST": "example", "EMPTY": ""]).loadNotingVariables(files: [paths["c.yaml"]!]).variables
+        #expect(noted == ["HOST", "PORT", "EMPTY"], "every name referenced, set or not; not the escaped one")
         #expect(reader.string("b") == "${literal}")
         #expect(reader.string("c") == "fallback")
         let problems = issues { _ = try ConfigLoader(environment: [:]).load(files: [paths["c.yaml"]!]) }

@@ -36,8 +36,14 @@ package struct CommandConfiguration: Sendable {
     /// Regular expressions; an output line matching one is reported to the user.
     package var errorPatterns: [String] = []
     package var environment: [EnvironmentVariable] = []
-    /// Whether the program also gets the server's own environment (`PATH`, `HOME`, ...).
+    /// Whether the program also gets the server's own environment (`PATH`, `HOME`, ...),
+    /// but for `withheldVariables`.
     package var inheritEnvironment = true
+    /// Variables of the server's environment the program does not inherit: those the
+    /// configuration refers to with `${NAME}`, the way secrets (a database password, a
+    /// token) get into it, except the ones every process has (`processVariables`). A program
+    /// that needs one gets it through `environment`.
+    package var withheldVariables: Set<String> = []
     /// Where the program runs; nil for the run's private temporary directory.
     package var workingDirectory: String?
     /// Where the private temporary directories of runs are made.
@@ -50,6 +56,12 @@ package struct CommandConfiguration: Sendable {
 
     package init(command: [CommandTemplate]) {
         self.command = command
+    }
+
+    /// Variables every process has, passed on even when the configuration refers to them
+    /// (`data-dir: ${HOME}/polytope`): `PATH`, `HOME`, the user, shell, locale and time zone.
+    static func isProcessVariable(_ name: String) -> Bool {
+        ["PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LANGUAGE", "TZ", "TMPDIR", "PWD", "TERM"].contains(name) || name.hasPrefix("LC_")
     }
 
     /// Reads the options of a `command` datasource; problems are reported through `options`
@@ -92,6 +104,7 @@ package struct CommandConfiguration: Sendable {
         configuration.stallTimeout = options.duration("stall-timeout", default: .seconds(600), minimum: .milliseconds(1))
         configuration.killGrace = options.duration("kill-grace", default: .seconds(5))
         configuration.inheritEnvironment = options.bool("inherit-environment", default: true)
+        configuration.withheldVariables = options.diagnostics.referencedVariables.filter { !Self.isProcessVariable($0) }
         configuration.workingDirectory = options.string("working-directory")
         configuration.temporaryDirectory = options.string("temporary-directory", default: configuration.temporaryDirectory)
         configuration.omittedKeys = Set((options.strings("omit-keys", splitOnSlash: true) ?? []).map { $0.lowercased() })

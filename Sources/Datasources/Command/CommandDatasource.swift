@@ -95,6 +95,7 @@ package struct CommandDatasource<C: Clock<Duration>>: Datasource {
         if !templates.contains(where: { $0.uses(.request) }) { arguments.append(requestFile) }
 
         var variables = configuration.inheritEnvironment ? ProcessInfo.processInfo.environment : [:]
+        for name in configuration.withheldVariables { variables[name] = nil }
         for (name, value) in environment { variables[name] = value }
         return CommandRun<C>.Invocation(
             program: rendered.first ?? "", arguments: arguments,
