@@ -9,7 +9,8 @@ import Testing
 struct CommandDatasourceConfigurationTests {
     @Test("variables the configuration refers to are withheld from programs, but for those every process has")
     func withheldVariables() throws {
-        let root = try ConfigLoader(environment: [:]).parse(yaml: "collections: {a: {datasources: [{name: m, type: command, command: mars}]}}", file: "t.yaml")
+        let yaml = "collections: {a: {datasources: [{name: m, type: command, command: mars}]}}"
+        let root = try ConfigLoader(environment: [:]).parse(yaml: yaml, file: "t.yaml")
         let reader = ConfigReader(root: root, diagnostics: ConfigDiagnostics(referencedVariables: ["DB_PASSWORD", "MARS_TOKEN", "HOME", "LC_ALL"]))
         let catalog = CollectionCatalogReader().read(collections: reader.section("collections"), sharedDatasources: nil)
         try reader.finish()
