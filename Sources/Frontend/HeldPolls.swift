@@ -8,7 +8,8 @@ import Synchronization
 /// tick: when the store signals a change (`requestsChanged`: a commit on SQLite, a status
 /// NOTIFY on PostgreSQL), one read of the statuses of every held request wakes those whose
 /// status moved. A poll reads its own request's status again when it starts waiting only if
-/// a change was signalled since the caller read it (`mark()`). Requires `run()` to be running (a service of the frontend role).
+/// a change was signalled since the caller read it (`mark()`). Requires `run()` to be
+/// running (a service of the frontend role).
 package final class HeldPolls: Service, Sendable {
     private struct Waiter {
         var status: RequestStatus
