@@ -66,10 +66,15 @@ package struct TelemetryRoutes: Sendable {
 
     let dependencies: Dependencies
     let configuration: TelemetryConfiguration
+    /// The store's statistics, which `summary` and `metrics` show to anyone: counted at most
+    /// every 250 ms (longer on a store where counting is slow).
+    let statistics: ThrottledReading<RequestStatistics>
 
     package init(dependencies: Dependencies, configuration: TelemetryConfiguration) {
         self.dependencies = dependencies
         self.configuration = configuration
+        let store = dependencies.store
+        self.statistics = ThrottledReading { try await store.statistics() }
     }
 
     package func addRoutes(to router: Router<PolytopeRequestContext>) {
@@ -142,7 +147,7 @@ package struct TelemetryRoutes: Sendable {
     }
 
     private func summary(visibility: CollectionVisibility) async throws -> Response {
-        let statistics = try await dependencies.store.statistics()
+        let statistics = try await statistics.value()
         let now = dependencies.wallClock.now()
         let pools = try await dependencies.store.workers(seenSince: now.addingTimeInterval(-configuration.workerStaleAfter.timeInterval))
         let slots = pools.reduce(0) { $0 + $1.slots }
@@ -160,7 +165,7 @@ package struct TelemetryRoutes: Sendable {
 
     private func metricsText(visibility: CollectionVisibility) async throws -> Response {
         let collections = dependencies.catalog.collections.map(\.name)
-        dependencies.metrics.storeContents(try await dependencies.store.statistics(), collections: collections)
+        dependencies.metrics.storeContents(try await statistics.value(), collections: collections)
         let text = MetricsTextFilter.filter(dependencies.registry.emitToString(), shows: visibility.shows)
         return Response(
             status: .ok,
