@@ -69,12 +69,18 @@ package struct TelemetryRoutes: Sendable {
     /// The store's statistics, which `summary` and `metrics` show to anyone: counted at most
     /// every 250 ms (longer on a store where counting is slow).
     let statistics: ThrottledReading<RequestStatistics>
+    /// Whether staging takes writes, which `ready` tells anyone: a probe object written and
+    /// deleted (two requests on S3), so a success is reused for a second. A failure is not:
+    /// the next caller probes again.
+    let stagingWritable: ThrottledReading<Void>
 
     package init(dependencies: Dependencies, configuration: TelemetryConfiguration) {
         self.dependencies = dependencies
         self.configuration = configuration
         let store = dependencies.store
         self.statistics = ThrottledReading { try await store.statistics() }
+        let staging = dependencies.staging
+        self.stagingWritable = ThrottledReading(minimumInterval: .seconds(1)) { try await staging.checkWritable() }
     }
 
     package func addRoutes(to router: Router<PolytopeRequestContext>) {
@@ -113,7 +119,7 @@ package struct TelemetryRoutes: Sendable {
             logger.error("readiness: request store check failed", metadata: ["error": "\(error)"])
         }
         do {
-            try await dependencies.staging.checkWritable()
+            try await stagingWritable.value()
             checks["staging"] = "ok"
         } catch {
             healthy = false
