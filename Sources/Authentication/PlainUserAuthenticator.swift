@@ -89,12 +89,12 @@ package final class PlainUserAuthenticator: Authenticator {
         // hashing pool: unknown users and wrong plain-text passwords take as long as wrong hashed ones.
         let secret: Secret
         if let account, case .hashed = account.secret { secret = account.secret } else { secret = decoy }
-        let decoy = decoy
+        let padding = Self.paddingRounds(checking: secret, decoy: decoy)
         let matches = try await hashing.run {
             let matches = secret.matches(password)
-            if !matches, case .hashed(let used) = secret, case .hashed(let slowest) = decoy, used.rounds < slowest.rounds {
+            if !matches, let padding {
                 // A known user with a cheaper hash is refused no sooner than an unknown name.
-                _ = try? PasswordHash.derive(password, salt: slowest.salt, rounds: slowest.rounds - used.rounds)
+                _ = try? PasswordHash.derive(password, salt: padding.salt, rounds: padding.rounds)
             }
             return matches
         }
@@ -104,6 +104,13 @@ package final class PlainUserAuthenticator: Authenticator {
             verified[fingerprint] = now.addingTimeInterval(Self.rememberFor)
         }
         return account.user
+    }
+
+    /// The rounds a refusal after checking `secret` derives on top, so that it costs as much
+    /// as the check of `decoy` (the costliest hash); nil when nothing is to add.
+    package static func paddingRounds(checking secret: Secret, decoy: Secret) -> (rounds: Int, salt: [UInt8])? {
+        guard case .hashed(let used) = secret, case .hashed(let slowest) = decoy, used.rounds < slowest.rounds else { return nil }
+        return (slowest.rounds - used.rounds, slowest.salt)
     }
 
     /// User name and password of a `Basic` credential in canonical base64 (no extra padding

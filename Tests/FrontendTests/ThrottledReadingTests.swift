@@ -24,10 +24,14 @@ struct ThrottledReadingTests {
     @Test("callers within the interval share one reading; after it, a new one is taken")
     func shared() async throws {
         let counter = Counter()
-        let reading = ThrottledReading(minimumInterval: .milliseconds(300)) { try await counter.read() }
+        let reading = ThrottledReading(minimumInterval: .seconds(5), costFactor: 0) { try await counter.read() }
         for _ in 0..<50 { #expect(try await reading.value() == 1) }
-        try await Task.sleep(for: .milliseconds(400))
-        #expect(try await reading.value() == 2)
+
+        let brief = Counter()
+        let briefReading = ThrottledReading(minimumInterval: .milliseconds(50), costFactor: 0) { try await brief.read() }
+        #expect(try await briefReading.value() == 1)
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(try await briefReading.value() == 2)
     }
 
     @Test("callers that arrive while a reading is taken wait for that one")
@@ -44,11 +48,11 @@ struct ThrottledReadingTests {
 
     @Test("a slow reading stays current for that many times its cost")
     func slowReadingsLastLonger() async throws {
-        let counter = Counter(cost: .milliseconds(20))
+        let counter = Counter(cost: .milliseconds(50))
         let reading = ThrottledReading(minimumInterval: .milliseconds(1), costFactor: 20) { try await counter.read() }
         #expect(try await reading.value() == 1)
-        try await Task.sleep(for: .milliseconds(100))
-        #expect(try await reading.value() == 1, "20 ms × 20 = 400 ms current")
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(try await reading.value() == 1, "at least 50 ms × 20 = 1 s current")
     }
 
     @Test("a failed reading is not kept: the next caller reads again")
