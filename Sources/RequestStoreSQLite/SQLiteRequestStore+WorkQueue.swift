@@ -4,11 +4,13 @@ import PolytopeCore
 
 extension SQLiteRequestStore {
     package func claimNext(worker: String, leaseExpiry: Date, at now: Date) async throws -> ClaimedRequest? {
-        // A pool woken with nothing queued (another pool took it) finds out with a read (beside
-        // writers in WAL mode), sparing the write lock that finishing requests wait for; a
-        // claim tells whether more are queued, so a pool does not try again to find out.
-        let anyQueued = try await read { db in try Self.anyQueued(db) }
-        guard anyQueued else { return nil }
+        // Where other processes share the file, a pool woken with nothing queued (another
+        // pool took it) finds out with a read (beside writers in WAL mode), sparing the write
+        // lock that their finishing requests wait for. Alone, the claim itself finds out as
+        // cheaply. A claim tells whether more are queued, so a pool does not try again to find out.
+        if presence.othersPresent {
+            guard try await read({ db in try Self.anyQueued(db) }) else { return nil }
+        }
         return try await write { db in
             let time = now.timeIntervalSince1970
             let claimed = try Row.fetchOne(

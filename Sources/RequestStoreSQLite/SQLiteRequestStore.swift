@@ -54,8 +54,8 @@ package final class SQLiteRequestStore: RequestStoreBackend {
     private let inserts: GroupCommit
     let diskSpace: SQLiteDiskSpace
 
-    /// Signalled after each write transaction of this store commits (held polls look again);
-    /// commits of other processes are seen by `SQLiteChangeWatcher`.
+    /// Signalled after each write transaction of this store that changed a row commits (held
+    /// polls look again); commits of other processes are seen by `SQLiteChangeWatcher`.
     let committed: WakeSignal
 
     /// Whether other processes have this store open (the change watcher asks).
@@ -90,10 +90,16 @@ package final class SQLiteRequestStore: RequestStoreBackend {
         try SQLiteSchema.migrator.migrate(pool)
     }
 
-    /// A write transaction; a full disk becomes `DiskFull`.
+    /// A write transaction, signalled on `committed` if it changed a row; a full disk becomes
+    /// `DiskFull`.
     func write<T: Sendable>(_ updates: @Sendable (Database) throws -> T) async throws -> T {
-        let value = try await diskSpace.write { try await pool.write(updates) }
-        committed.signal()
+        let (value, changed) = try await diskSpace.write {
+            try await pool.write { db in
+                let before = db.totalChangesCount
+                return (try updates(db), db.totalChangesCount != before)
+            }
+        }
+        if changed { committed.signal() }
         return value
     }
 
