@@ -7,8 +7,9 @@ import Synchronization
 ///
 /// Each user has a salted password hash (`password-hash`, see `PasswordHash`), or, for local
 /// demos only, a plain-text `password`. Refusals take the same time whether or not the user
-/// exists, how its password is kept and how many rounds its hash has (those of the costliest). Hashes are computed on a `PasswordHashingPool`, never
-/// on the threads that serve requests. A deliberately slow hash would make every poll of
+/// exists, how its password is kept and how many rounds its hash has (as long as the
+/// costliest hash). Hashes are computed on a `PasswordHashingPool`, never on the threads
+/// that serve requests. A deliberately slow hash would make every poll of
 /// polytope-client (which sends the password each time) cost a fraction of a second, so a
 /// successful check is remembered for a few minutes, keyed on a SHA-256 of the credential.
 package final class PlainUserAuthenticator: Authenticator {

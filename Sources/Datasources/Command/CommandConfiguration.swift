@@ -41,7 +41,7 @@ package struct CommandConfiguration: Sendable {
     package var inheritEnvironment = true
     /// Variables of the server's environment the program does not inherit: those the
     /// configuration refers to with `${NAME}`, the way secrets (a database password, a
-    /// token) get into it, except the ones every process has (`processVariables`). A program
+    /// token) get into it, except the ones every process has (`isProcessVariable`). A program
     /// that needs one gets it through `environment`.
     package var withheldVariables: Set<String> = []
     /// Where the program runs; nil for the run's private temporary directory.
