@@ -10,8 +10,8 @@ import Synchronization
 /// taken wait for that one. A failed reading is not kept.
 package final class ThrottledReading<Value: Sendable>: Sendable {
     private struct State {
-        var value: Value?
-        var currentUntil: ContinuousClock.Instant?
+        /// The last reading, and until when it is current.
+        var last: (value: Value, until: ContinuousClock.Instant)?
         var inFlight: Task<Value, any Error>?
     }
 
@@ -30,7 +30,7 @@ package final class ThrottledReading<Value: Sendable>: Sendable {
     package func value() async throws -> Value {
         let clock = ContinuousClock()
         let reading = state.withLock { current -> Reading in
-            if let value = current.value, let until = current.currentUntil, clock.now < until { return .current(value) }
+            if let last = current.last, clock.now < last.until { return .current(last.value) }
             if let inFlight = current.inFlight { return .pending(inFlight) }
             // Unstructured on purpose: callers that arrive meanwhile share it, and it completes
             // even when the caller that started it goes away.
@@ -40,8 +40,7 @@ package final class ThrottledReading<Value: Sendable>: Sendable {
                     let value = try await read()
                     let cost = clock.now - start
                     state.withLock { state in
-                        state.value = value
-                        state.currentUntil = clock.now + max(minimumInterval, cost * costFactor)
+                        state.last = (value, clock.now + max(minimumInterval, cost * costFactor))
                         state.inFlight = nil
                     }
                     return value

@@ -25,13 +25,6 @@ package protocol WorkQueue: Sendable {
     func appendUserMessage(id: RequestIdentifier, worker: String, _ line: String, at now: Date) async throws
 }
 
-extension WorkQueue {
-    /// The request `claimNext` took, if any.
-    package func claimNextRequest(worker: String, leaseExpiry: Date, at now: Date) async throws -> RequestRecord? {
-        try await claimNext(worker: worker, leaseExpiry: leaseExpiry, at: now)?.record
-    }
-}
-
 /// A request a worker claimed.
 package struct ClaimedRequest: Sendable {
     package var record: RequestRecord
