@@ -252,30 +252,6 @@ package final class PostgresRequestStore: RequestStoreBackend, Service {
         _ = try await query(try Self.insertQuery(record))
     }
 
-    package func insert(_ record: RequestRecord, admittingUpTo maximum: Int) async throws -> Bool {
-        let insert = try Self.insertQuery(record)
-        let (collection, username, logger) = (record.collection, record.user.owner, logger)
-        return try await transaction { connection in
-            // Admissions of one user in one collection take turns, whichever frontend they
-            // come through; each count then reads the inserts committed before it (READ COMMITTED).
-            try await connection.query(
-                "SELECT pg_advisory_xact_lock(\(Self.admissionLockClass), hashtext(\(collection) || '/' || \(username)))", logger: logger)
-            let held =
-                try await connection.query(
-                    """
-                    SELECT (SELECT count(*) FROM (SELECT 1 FROM requests WHERE status = 'waiting' AND collection = \(collection)
-                                AND username = \(username) LIMIT \(maximum)) AS w)
-                         + (SELECT count(*) FROM (SELECT 1 FROM requests WHERE status = 'uploading' AND collection = \(collection)
-                                AND username = \(username) LIMIT \(maximum)) AS u) AS n
-                    """,
-                    logger: logger
-                ).collect().first?.makeRandomAccess()["n"].decode(Int.self) ?? 0
-            guard held < maximum else { return false }
-            try await connection.query(insert, logger: logger)
-            return true
-        }
-    }
-
     /// The first key of the advisory locks that serialise admissions (the second is a hash of
     /// collection and user); two-key locks never meet the migrations' one-key lock.
     static let admissionLockClass: Int32 = 0x706F_6C79  // "poly"

@@ -3,22 +3,6 @@ import GRDB
 import PolytopeCore
 
 extension SQLiteRequestStore {
-    package func insert(_ record: RequestRecord, idempotencyKey: IdempotencyKey, since: Date) async throws -> IdempotentSubmission? {
-        let arguments = try SQLiteRow(record).arguments
-        return try await write { db in
-            if let earlier = try Self.idempotentSubmission(db, username: record.user.owner, key: idempotencyKey.key, since: since) {
-                return earlier
-            }
-            try db.cachedStatement(sql: SQLiteRow.insertSQL).execute(arguments: arguments)
-            try db.cachedStatement(
-                sql: "INSERT OR REPLACE INTO idempotency_keys (username, key, request_id, digest, created_at) VALUES (?, ?, ?, ?, ?)"
-            ).execute(arguments: [
-                record.user.owner, idempotencyKey.key, record.id.description, idempotencyKey.digest, record.createdAt.timeIntervalSince1970,
-            ])
-            return nil
-        }
-    }
-
     package func idempotentSubmission(username: String, key: String, since: Date) async throws -> IdempotentSubmission? {
         try await read { db in try Self.idempotentSubmission(db, username: username, key: key, since: since) }
     }
@@ -30,7 +14,7 @@ extension SQLiteRequestStore {
     }
 
     /// The live request under `key`: recorded after `since` and not deleted since.
-    private static func idempotentSubmission(_ db: Database, username: String, key: String, since: Date) throws -> IdempotentSubmission? {
+    static func idempotentSubmission(_ db: Database, username: String, key: String, since: Date) throws -> IdempotentSubmission? {
         guard
             let row = try Row.fetchOne(
                 db.cachedStatement(

@@ -115,28 +115,6 @@ package final class SQLiteRequestStore: RequestStoreBackend {
         try await diskSpace.write { try await inserts.insert(arguments) }
     }
 
-    package func insert(_ record: RequestRecord, admittingUpTo maximum: Int) async throws -> Bool {
-        let arguments = try SQLiteRow(record).arguments
-        let (collection, username) = (record.collection, record.user.owner)
-        // One write transaction: SQLite runs one at a time, so the count is the count at the insert.
-        return try await write { db in
-            let held =
-                try Int.fetchOne(
-                    db.cachedStatement(sql: Self.admissionCountSQL), arguments: [collection, username, maximum, collection, username, maximum]) ?? 0
-            guard held < maximum else { return false }
-            try db.cachedStatement(sql: SQLiteRow.insertSQL).execute(arguments: arguments)
-            return true
-        }
-    }
-
-    /// The user's waiting and uploading requests in a collection, each count capped.
-    static let admissionCountSQL = """
-        SELECT (SELECT count(*) FROM (SELECT 1 FROM requests INDEXED BY requests_waiting
-                    WHERE status = 'waiting' AND collection = ? AND username = ? LIMIT ?))
-             + (SELECT count(*) FROM (SELECT 1 FROM requests INDEXED BY requests_by_status
-                    WHERE status = 'uploading' AND collection = ? AND username = ? LIMIT ?))
-        """
-
     package func request(id: RequestIdentifier) async throws -> RequestRecord? {
         try await read { db in
             try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM requests WHERE id = ?"), arguments: [id.description]).map(SQLiteRow.record)

@@ -64,6 +64,31 @@ def test_an_identical_request_is_answered_from_the_staged_result(reusing):
     assert [path for path in staged_files(reusing) if path in files] == [], "the shared result is deleted with its last request"
 
 
+def test_a_submission_with_an_idempotency_key_is_answered_from_the_staged_result_too(reusing):
+    demo, alice = Api(reusing, DEMO), Api(reusing, ALICE)
+    request = "datasource: dummy\nsize: 2345"
+    first_id, _ = demo.processed(request)
+    before = reused_count(reusing)
+    body = {"verb": "retrieve", "request": request}
+    headers = {"Idempotency-Key": "reuse-with-a-key"}
+    response = alice.post("/api/v1/requests/debug", json=body, headers=headers)
+    assert response.status_code == 202, response.text
+    assert response.json()["status"] == "processed", "answered at once, not run again"
+    reused_id = response.json()["id"]
+    assert reused_id != first_id
+    assert reused_count(reusing) == before + 1
+
+    # The retry with the key gets the same request, not a second copy.
+    again = alice.post("/api/v1/requests/debug", json=body, headers=headers)
+    assert again.status_code == 202, again.text
+    assert again.json()["id"] == reused_id
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    assert reused_count(reusing) == before + 1
+    assert alice.poll(reused_id).status_code == 303
+    alice.revoke_all()
+    demo.revoke_all()
+
+
 def test_without_reuse_every_request_runs(server):
     # The e2e servers turn reuse off (e2e-defaults.yaml), as an operator would.
     api = Api(server, DEMO)

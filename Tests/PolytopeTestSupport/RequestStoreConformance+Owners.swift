@@ -9,8 +9,8 @@ extension RequestStoreConformance {
             let key = try IdempotencyKey(key: "k-owner", digest: "d")
             let mine = Fixtures.record(user: local, at: t0)
             let theirs = Fixtures.record(user: visitor, at: t0 + 1)
-            try expect(try await store.insert(mine, idempotencyKey: key, since: t0 - 1) == nil, "the local user's key is new")
-            try expect(try await store.insert(theirs, idempotencyKey: key, since: t0 - 1) == nil, "the visitor's same key is another request")
+            try expect(try await store.record(NewSubmission(mine, idempotencyKey: key)) == .recorded, "the local user's key is new")
+            try expect(try await store.record(NewSubmission(theirs, idempotencyKey: key)) == .recorded, "the visitor's same key is another request")
             for (user, record) in [(local, mine), (visitor, theirs)] {
                 let listed = try await store.requests(ofUser: user.owner, collection: nil, after: nil, limit: 10).records.map(\.id)
                 try expect(listed == [record.id], "\(user.owner) lists only their own: \(listed)")

@@ -16,8 +16,8 @@ extension RequestsController {
         // Admission (max-waiting-per-user) is checked before the body is read, unless the
         // submission may be answered without adding a waiting request: a retry with the
         // Idempotency-Key of an accepted submission, or a retrieval that an earlier staged
-        // result answers (`reuse-results`). Those are admitted once known to be new: with a
-        // key, by a check before its insert; otherwise by the insert itself (`insertAdmitted`).
+        // result answers (`reuse-results`). The store's `record` admits those, in the step that
+        // finds them new.
         let admitsLater = request.headers[.idempotencyKey] != nil || collection.reuseResults != nil
         if !admitsLater { try await standing.admit(user, collection: collection, retryAfter: configuration.retryAfterSeconds) }
         if let declared = request.headers[.contentLength].flatMap(Int.init), declared > configuration.maximumBodySize {
@@ -31,9 +31,11 @@ extension RequestsController {
         }
         let body = try SubmissionBody(json: buffer, parser: RequestTextParser(limits: configuration.requestLimits))
         let idempotencyKey = try IdempotentSubmit.key(request.headers, collection: name, body: buffer)
-        let keySince = wallClock.now().addingTimeInterval(-IdempotencyKey.window.timeInterval)
         if let idempotencyKey {
-            if let earlier = try await store.idempotentSubmission(username: user.owner, key: idempotencyKey.key, since: keySince) {
+            // A repeat is answered before the body is checked again, so that it gets its first
+            // answer (or 422 for another body) whatever has changed since.
+            let since = wallClock.now().addingTimeInterval(-IdempotencyKey.window.timeInterval)
+            if let earlier = try await store.idempotentSubmission(username: user.owner, key: idempotencyKey.key, since: since) {
                 return try await replay(earlier, key: idempotencyKey, request: request, context: context)
             }
         }
@@ -50,20 +52,18 @@ extension RequestsController {
             verb: body.verb, text: body.text, document: body.document, in: collection, by: user, status: status,
             sourceURL: body.verb == .archive && !body.sourceURL.isEmpty ? body.sourceURL : nil)
         let (id, selectedDatasource) = (record.id, record.datasource)
-        if idempotencyKey == nil, let reused = try await reuseEarlierResult(record, in: collection, logger: context.logger) {
+        switch try await recordSubmission(record, in: collection, idempotencyKey: idempotencyKey, logger: context.logger) {
+        case .reused(let reused):
             return JSONResponse.encode(
                 ["id": reused.id.description, "status": reused.status.rawValue, "message": reused.userMessage],
                 status: .accepted,
                 headers: [.location: urls.request(reused.id, for: request), .retryAfter: "0"]
             )
-        }
-        if let idempotencyKey {
-            try await standing.admit(user, collection: collection, retryAfter: configuration.retryAfterSeconds)
-            if let earlier = try await store.insert(record, idempotencyKey: idempotencyKey, since: keySince) {
-                return try await replay(earlier, key: idempotencyKey, request: request, context: context)
-            }
-        } else {
-            try await insertAdmitted(record, into: collection)
+        case .repeated(let earlier):
+            guard let idempotencyKey else { throw PolytopeError(.internalError, "the store took a submission without a key for a repeat") }
+            return try await replay(earlier, key: idempotencyKey, request: request, context: context)
+        case .recorded:
+            break
         }
         InjectedFault.crashAfterSubmitCommit.strikeIfArmed()
         metrics.requestSubmitted(collection: name, datasource: selectedDatasource)
@@ -89,25 +89,43 @@ extension RequestsController {
         )
     }
 
-    /// With the collection's `reuse-results`, records a retrieval identical to one whose
-    /// result is still staged and young enough as processed with that result, and returns it;
-    /// nil when there is none (the request then runs).
-    private func reuseEarlierResult(_ record: RequestRecord, in collection: CollectionDefinition, logger: Logger) async throws -> RequestRecord? {
-        guard let window = collection.reuseResults, record.verb == .retrieve, record.status == .waiting else { return nil }
-        let now = record.createdAt
-        var reusing = record
-        reusing.status = .processed
-        reusing.statusHistory.append(StatusChange(status: .processed, at: now))
-        reusing.userMessage =
-            "Answered from the staged result of an identical request (collection \(record.collection) reuses results up to "
-            + "\(Int(window.timeInterval.rounded())) s old)."
-        guard let source = try await store.insertReusingResult(reusing, since: now.addingTimeInterval(-window.timeInterval)) else { return nil }
-        metrics.requestSubmitted(collection: record.collection, datasource: record.datasource)
-        metrics.resultReused(collection: record.collection, datasource: record.datasource)
-        logger.info(
-            "request answered from an earlier identical request's result",
-            metadata: ["request-id": "\(record.id)", "reused-from": "\(source)", "collection": "\(record.collection)"])
-        return try await store.request(id: record.id) ?? reusing
+    /// What became of a submission the store was asked to record.
+    private enum Recorded {
+        /// Recorded as submitted: it will run.
+        case recorded
+        /// Recorded as processed with an earlier identical request's staged result.
+        case reused(RequestRecord)
+        /// Not recorded: the user's earlier submission under the same Idempotency-Key.
+        case repeated(IdempotentSubmission)
+    }
+
+    /// Records `record` in one store step with its checks: its Idempotency-Key, the
+    /// collection's `reuse-results` (a retrieval identical to one whose result is still
+    /// staged and young enough is recorded as processed with that result), then the
+    /// collection's `max-waiting-per-user`.
+    /// - Throws: the 429 of the waiting limit.
+    private func recordSubmission(_ record: RequestRecord, in collection: CollectionDefinition, idempotencyKey: IdempotencyKey? = nil, logger: Logger)
+        async throws -> Recorded
+    {
+        let reuse = ResultReuse(of: record, window: collection.reuseResults)
+        let maximum = collection.limits.maximumWaitingPerUser
+        let submission = NewSubmission(record, idempotencyKey: idempotencyKey, reuse: reuse, admittingUpTo: maximum)
+        switch try await store.record(submission) {
+        case .recorded:
+            return .recorded
+        case .repeated(let earlier):
+            return .repeated(earlier)
+        case .refused:
+            throw QueueStanding.waitingLimitRefusal(
+                maximum: maximum ?? 0, collection: collection.name, retryAfter: configuration.retryAfterSeconds)
+        case .reused(let source):
+            metrics.requestSubmitted(collection: record.collection, datasource: record.datasource)
+            metrics.resultReused(collection: record.collection, datasource: record.datasource)
+            logger.info(
+                "request answered from an earlier identical request's result",
+                metadata: ["request-id": "\(record.id)", "reused-from": "\(source)", "collection": "\(record.collection)"])
+            return .reused(try await store.request(id: record.id) ?? reuse?.answered ?? record)
+        }
     }
 
     /// The answer to a submission whose Idempotency-Key gave `earlier`: that request's id
@@ -173,19 +191,12 @@ extension RequestsController {
         status: RequestStatus = .waiting, sourceURL: String? = nil, logger: Logger
     ) async throws -> RequestRecord {
         let record = try newRecord(verb: verb, text: text, document: document, in: collection, by: user, status: status, sourceURL: sourceURL)
-        if let reused = try await reuseEarlierResult(record, in: collection, logger: logger) { return reused }
-        try await insertAdmitted(record, into: collection)
+        switch try await recordSubmission(record, in: collection, logger: logger) {
+        case .reused(let reused): return reused
+        case .recorded, .repeated: break
+        }
         metrics.requestSubmitted(collection: collection.name, datasource: record.datasource)
         return record
-    }
-
-    /// Stores a new waiting or uploading request, within the collection's
-    /// `max-waiting-per-user` (429 otherwise), counted and inserted in one step.
-    func insertAdmitted(_ record: RequestRecord, into collection: CollectionDefinition) async throws {
-        guard let maximum = collection.limits.maximumWaitingPerUser else { return try await store.insert(record) }
-        guard try await store.insert(record, admittingUpTo: maximum) else {
-            throw QueueStanding.waitingLimitRefusal(maximum: maximum, collection: collection.name, retryAfter: configuration.retryAfterSeconds)
-        }
     }
 
     func tooLarge() -> PolytopeError {

@@ -13,24 +13,22 @@ package protocol FrontendStore: QueueStandingStore {
     /// survives a crash of the process at any later moment.
     func insert(_ record: RequestRecord) async throws
 
-    /// Records a new request, as `insert`, unless its user already has `maximum` requests
-    /// waiting or uploading in its collection (`limits.max-waiting-per-user`): then records
-    /// nothing and returns false. The count and the insert are one step, so concurrent
-    /// submissions of one user, through any number of frontends, never pass the limit.
-    func insert(_ record: RequestRecord, admittingUpTo maximum: Int) async throws -> Bool
-
-    /// Records a new request under the user's idempotency key, unless a request of the same
-    /// user under the same key, recorded after `since`, still exists: then records nothing
-    /// and returns that one. Of concurrent submissions with one key, exactly one is recorded.
-    func insert(_ record: RequestRecord, idempotencyKey: IdempotencyKey, since: Date) async throws -> IdempotentSubmission?
-
-    /// Records `record` as already processed, with the result of the newest processed
-    /// retrieval of the same collection, datasource and normalised request that finished
-    /// after `since` and is still staged (results shared so are deleted only with the last
-    /// request that holds them). The new request keeps the source's `updatedAt`, so it
-    /// expires with the result and never makes it look younger. Records nothing if there is none.
-    /// - Returns: the id of the request whose result was reused, or nil.
-    func insertReusingResult(_ record: RequestRecord, since: Date) async throws -> RequestIdentifier?
+    /// Records a new submission, making its checks in the same step as the insert, in this
+    /// order:
+    /// 1. its idempotency key: if a request the user submitted under the same key, recorded
+    ///    after `keysRecordedSince`, still exists, nothing is recorded (`.repeated`);
+    /// 2. its `reuse`: if a processed retrieval of the same collection, datasource and
+    ///    normalised request finished after `reuse.since` and its result is still staged, the
+    ///    request is recorded as `reuse.answered` with the newest such result and that
+    ///    result's `updatedAt`, so it expires with the result and never makes it look younger
+    ///    (`.reused`); results shared so are deleted only with the last request holding them;
+    /// 3. admission: with `admittingUpTo`, nothing is recorded if the user already has that
+    ///    many requests waiting or uploading in the collection (`.refused`).
+    ///
+    /// The key is recorded with the request. Concurrent submissions, through any number of
+    /// frontends, never pass the limit, and of those with one key exactly one is recorded.
+    /// Like `insert`, a recorded request is durably committed when this returns.
+    func record(_ submission: NewSubmission) async throws -> SubmissionOutcome
 
     /// The request `username` submitted under `key` after `since`, if it still exists.
     func idempotentSubmission(username: String, key: String, since: Date) async throws -> IdempotentSubmission?

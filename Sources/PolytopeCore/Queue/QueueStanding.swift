@@ -63,7 +63,7 @@ package struct QueueStanding: Sendable {
 
     /// Refuses a new request of `user` in `collection` early, before its body is read, when
     /// `limits.max-waiting-per-user` of theirs wait there already: 429, with the limit named
-    /// (the real client sleeps and retries). The store's `insert(_:admittingUpTo:)` makes the
+    /// (the real client sleeps and retries). The store's `record(_:)` makes the
     /// final check, atomically.
     package func admit(_ user: User, collection: CollectionDefinition, retryAfter: Int) async throws {
         guard let maximum = collection.limits.maximumWaitingPerUser else { return }
