@@ -14,7 +14,11 @@ extension RequestStoreConformance {
             try expect(try await store.record(NewSubmission(refused, admittingUpTo: 2)) == .refused, "two held already: refused")
             try expect(try await store.request(id: refused.id) == nil, "nothing stored")
             let admitted = try await withThrowingTaskGroup(of: SubmissionOutcome.self) { group in
-                for _ in 0..<20 { group.addTask { try await store.record(NewSubmission(Fixtures.record(at: t0), admittingUpTo: 5)) } }
+                for index in 0..<20 {
+                    // Half of them with keys of their own: a new key is admitted like any submission.
+                    let key = index.isMultiple(of: 2) ? try IdempotencyKey(key: "k-admit-\(index)", digest: "d") : nil
+                    group.addTask { try await store.record(NewSubmission(Fixtures.record(at: t0), idempotencyKey: key, admittingUpTo: 5)) }
+                }
                 return try await group.reduce(0) { $0 + ($1 == .recorded ? 1 : 0) }
             }
             try expect(admitted == 3, "20 at once with room for 3: \(admitted) admitted")
