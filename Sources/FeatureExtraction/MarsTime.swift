@@ -1,3 +1,5 @@
+import PolytopeCore
+
 /// Dates, times and steps of MARS fields, turned into the ISO 8601 instants covjsonkit writes
 /// (`2025-01-01T12:00:00Z`): a field's forecast reference time (date + time) and its valid
 /// time (plus step). Pure calendar arithmetic, proleptic Gregorian, UTC.
@@ -10,14 +12,8 @@ package struct MarsTime: Hashable, Comparable, Sendable {
     /// The reference time of a field from its `date` (`20250101` or `2025-01-01`) and `time`
     /// (`1200`, `12:00`, `12`, `120000`; absent means 00:00); nil when unreadable.
     package init?(date: String, time: String?) {
-        let digits = date.filter { $0 != "-" }
-        guard digits.count == 8, let number = Int(digits) else { return nil }
-        let year = number / 10000
-        let month = number / 100 % 100
-        let day = number % 100
-        guard (1...12).contains(month), (1...31).contains(day) else { return nil }
-        guard let secondOfDay = Self.secondOfDay(time ?? "0") else { return nil }
-        seconds = Self.daysFromCivil(year: year, month: month, day: day) * 86400 + secondOfDay
+        guard let day = CivilDay(absolute: date), let secondOfDay = Self.secondOfDay(time ?? "0") else { return nil }
+        seconds = day.midnightSeconds + secondOfDay
     }
 
     init(seconds: Int) {
@@ -32,11 +28,11 @@ package struct MarsTime: Hashable, Comparable, Sendable {
 
     /// `YYYY-MM-DDTHH:MM:SSZ`.
     package var isoText: String {
-        let days = Int((Double(seconds) / 86400).rounded(.down))
-        let secondOfDay = seconds - days * 86400
-        let (year, month, day) = Self.civilFromDays(days)
-        return "\(Self.pad(year, 4))-\(Self.pad(month, 2))-\(Self.pad(day, 2))T\(Self.pad(secondOfDay / 3600, 2)):"
-            + "\(Self.pad(secondOfDay / 60 % 60, 2)):\(Self.pad(secondOfDay % 60, 2))Z"
+        let day = CivilDay(dayNumber: floorDivide(seconds, CivilDay.secondsPerDay))
+        let secondOfDay = seconds - day.midnightSeconds
+        let (year, month, dayOfMonth) = day.components
+        return "\(year.zeroPadded(4))-\(month.zeroPadded(2))-\(dayOfMonth.zeroPadded(2))T\((secondOfDay / 3600).zeroPadded(2)):"
+            + "\((secondOfDay / 60 % 60).zeroPadded(2)):\((secondOfDay % 60).zeroPadded(2))Z"
     }
 
     /// A step's length in seconds: plain hours (`6`), or with units (`30m`, `1h30m`, `90s`).
@@ -86,32 +82,5 @@ package struct MarsTime: Hashable, Comparable, Sendable {
         }
         guard hours < 24, minutes < 60, seconds < 60 else { return nil }
         return hours * 3600 + minutes * 60 + seconds
-    }
-
-    /// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
-    private static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yearOfEra = y - era * 400
-        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146097 + dayOfEra - 719468
-    }
-
-    private static func civilFromDays(_ days: Int) -> (Int, Int, Int) {
-        let z = days + 719468
-        let era = (z >= 0 ? z : z - 146096) / 146097
-        let dayOfEra = z - era * 146097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
-    }
-
-    private static func pad(_ value: Int, _ width: Int) -> String {
-        let text = String(value)
-        return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
     }
 }

@@ -1,3 +1,5 @@
+import PolytopeCore
+
 /// Short names and numeric ids of parameters (ECMWF paramId), looked up without regard to case.
 ///
 /// `standard` holds the most used ECMWF parameters; operators add their own with `adding`.

@@ -114,6 +114,8 @@ struct CoverageJSONGoldenTests {
         #expect(MarsTime(date: "2024-02-28", time: "00:00")?.adding(step: "1d")?.isoText == "2024-02-29T00:00:00Z")
         #expect(MarsTime(date: "19991231", time: "6")?.adding(step: "1h30m")?.isoText == "1999-12-31T07:30:00Z")
         #expect(MarsTime(date: "20251301", time: "0") == nil)
+        #expect(MarsTime(date: "20250230", time: "0") == nil, "no 30 February")
+        #expect(MarsTime(date: "19691231", time: "2359")?.isoText == "1969-12-31T23:59:00Z", "before 1970")
         #expect(MarsTime.normalisedStep("90m") == .text("1h30m") && MarsTime.normalisedStep("12") == .integer(12))
     }
 

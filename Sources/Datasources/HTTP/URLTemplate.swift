@@ -1,5 +1,6 @@
 import Foundation
 import MarsLanguage
+import PolytopeCore
 
 /// A URL with placeholders filled from request values, as the `http` datasource's `url`:
 /// `{key}` is the value as normalised (`{date}` → `20240101`, `{step}` → `6`); dates and times
@@ -159,8 +160,4 @@ struct URLTemplate: Sendable, Hashable {
         }
         return encoded
     }
-}
-
-extension Character {
-    fileprivate var isASCIIDigit: Bool { ("0"..."9").contains(self) }
 }

@@ -4,16 +4,16 @@ import Foundation
 ///
 /// Pure arithmetic, no `Calendar`: the same input gives the same day on every machine.
 package struct CivilDay: Hashable, Comparable, Sendable {
-    static let secondsPerDay = 86_400
+    package static let secondsPerDay = 86_400
 
     package var dayNumber: Int
 
-    init(dayNumber: Int) {
+    package init(dayNumber: Int) {
         self.dayNumber = dayNumber
     }
 
     /// The day, if `year`, `month` and `day` name one between years 1 and 9999.
-    init?(year: Int, month: Int, day: Int) {
+    package init?(year: Int, month: Int, day: Int) {
         guard (1...9999).contains(year), (1...12).contains(month), day >= 1, day <= Self.length(ofMonth: month, in: year) else {
             return nil
         }
@@ -41,12 +41,12 @@ package struct CivilDay: Hashable, Comparable, Sendable {
     }
 
     /// The UTC day that contains `date`.
-    static func containing(_ date: Date) -> CivilDay {
+    package static func containing(_ date: Date) -> CivilDay {
         let seconds = Int(date.timeIntervalSince1970.rounded(.down))
         return CivilDay(dayNumber: floorDivide(seconds, secondsPerDay))
     }
 
-    var components: (year: Int, month: Int, day: Int) {
+    package var components: (year: Int, month: Int, day: Int) {
         let shifted = dayNumber + 719_468
         let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
         let dayOfEra = shifted - era * 146_097
@@ -59,20 +59,20 @@ package struct CivilDay: Hashable, Comparable, Sendable {
     }
 
     /// Whether the day falls in years 1 to 9999, the ones `YYYYMMDD` can write.
-    var isWritable: Bool { (1...9999).contains(components.year) }
+    package var isWritable: Bool { (1...9999).contains(components.year) }
 
     /// `YYYYMMDD`.
-    var compactText: String {
+    package var compactText: String {
         let (year, month, day) = components
         return year.zeroPadded(4) + month.zeroPadded(2) + day.zeroPadded(2)
     }
 
     /// Seconds since 1970-01-01 at 00:00 UTC of this day.
-    var midnightSeconds: Int { dayNumber * Self.secondsPerDay }
+    package var midnightSeconds: Int { dayNumber * Self.secondsPerDay }
 
     package static func < (lhs: CivilDay, rhs: CivilDay) -> Bool { lhs.dayNumber < rhs.dayNumber }
 
-    static func length(ofMonth month: Int, in year: Int) -> Int {
+    package static func length(ofMonth month: Int, in year: Int) -> Int {
         switch month {
         case 2: return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28
         case 4, 6, 9, 11: return 30
@@ -82,19 +82,19 @@ package struct CivilDay: Hashable, Comparable, Sendable {
 }
 
 /// Division rounding towards negative infinity.
-func floorDivide(_ value: Int, _ divisor: Int) -> Int {
+package func floorDivide(_ value: Int, _ divisor: Int) -> Int {
     let quotient = value / divisor
     return (value % divisor != 0 && (value < 0) != (divisor < 0)) ? quotient - 1 : quotient
 }
 
 extension Int {
     /// The number in decimal, with leading zeros up to `width` digits.
-    func zeroPadded(_ width: Int) -> String {
+    package func zeroPadded(_ width: Int) -> String {
         let text = String(self)
         return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
     }
 }
 
 extension Character {
-    var isASCIIDigit: Bool { ("0"..."9").contains(self) }
+    package var isASCIIDigit: Bool { ("0"..."9").contains(self) }
 }
