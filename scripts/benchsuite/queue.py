@@ -140,7 +140,7 @@ def held_polls(ctx, count, hold_seconds):
 
 
 def run(ctx, section):
-    backlog = 300 if ctx.quick else 1000
+    backlog = 300 if ctx.quick else 3000
     n = 50 if ctx.quick else 200
     lifted = ctx.overlay("queue-lifted", LIFTED)
     drains, trips = [], []
