@@ -1,19 +1,29 @@
 import GRDB
 import Synchronization
 
-/// Gathers concurrent inserts into shared transactions ("group commit").
+/// Gathers concurrent writes of new requests into shared transactions ("group commit").
 ///
-/// The first caller to find no transaction in progress becomes the leader: it commits its
-/// own row together with every row queued meanwhile, hands each waiting caller the outcome,
-/// and repeats until the queue is empty. With `synchronous=FULL` one fsync then covers many
-/// submissions, so durability does not cap throughput at the disk's fsync rate; with
-/// `NORMAL` it saves the per-transaction overhead. Every caller still returns only after
-/// its own row is committed.
-final class GroupCommit: Sendable {
+/// Each caller hands in its work: a function of the open transaction that makes its checks
+/// and its insert. The first caller to find no transaction in progress becomes the leader: it
+/// runs its own work and the work of every caller queued meanwhile, in arrival order, in one
+/// transaction, hands each waiting caller its outcome, and repeats until the queue is empty.
+/// Each work sees the writes of those before it in its batch, as if they had committed one
+/// after another, so what a work checks (an idempotency key, an admission count) holds at its
+/// insert. With `synchronous=FULL` one fsync then covers many submissions, so durability does
+/// not cap throughput at the disk's fsync rate; with `NORMAL` it saves the per-transaction
+/// overhead. Every caller still returns only after its own work is committed.
+final class GroupCommit<Output: Sendable>: Sendable {
+    /// One caller's checks and writes.
+    typealias Work = @Sendable (Database) throws -> Output
+
+    private enum Turn {
+        case lead
+        case done(Output)
+    }
+
     private struct Waiter {
-        var arguments: StatementArguments
-        /// Resumed with `false` once the row is committed by a leader (or with its error).
-        var continuation: CheckedContinuation<Bool, any Error>
+        var work: Work
+        var continuation: CheckedContinuation<Turn, any Error>
     }
 
     private struct State {
@@ -23,84 +33,72 @@ final class GroupCommit: Sendable {
 
     private let state = Mutex(State())
     private let pool: DatabasePool
-    private let sql: String
-    /// The most rows committed in one transaction.
+    /// The most works committed in one transaction.
     private let maximumBatch: Int
 
-    init(pool: DatabasePool, sql: String, maximumBatch: Int = 512) {
+    init(pool: DatabasePool, maximumBatch: Int = 512) {
         self.pool = pool
-        self.sql = sql
         self.maximumBatch = maximumBatch
     }
 
-    /// Inserts one row; returns once it is committed.
-    func insert(_ arguments: StatementArguments) async throws {
-        let mustLead = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Bool, any Error>) in
+    /// Runs `work` in a transaction shared with concurrent callers; returns its outcome once
+    /// that transaction is committed.
+    func run(_ work: @escaping Work) async throws -> Output {
+        let turn = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Turn, any Error>) in
             let lead = state.withLock { state in
                 if state.committing {
-                    state.queue.append(Waiter(arguments: arguments, continuation: continuation))
+                    state.queue.append(Waiter(work: work, continuation: continuation))
                     return false
                 }
                 state.committing = true
                 return true
             }
-            if lead { continuation.resume(returning: true) }
+            if lead { continuation.resume(returning: .lead) }
         }
-        if mustLead {
-            // An unstructured task on purpose: the leader commits other callers' rows too, so
+        switch turn {
+        case .done(let output):
+            return output
+        case .lead:
+            // An unstructured task on purpose: the leader commits other callers' work too, so
             // the cancellation of the leader's own task must not abort their transaction.
-            try await Task { try await self.lead(with: arguments) }.value
+            return try await Task { try await self.lead(with: work) }.value
         }
     }
 
-    /// Commits the leader's row with the queued ones, then keeps committing batches until
+    /// Commits the leader's work, then the work queued meanwhile, batch after batch, until
     /// nobody is waiting.
-    private func lead(with arguments: StatementArguments) async throws {
-        var ownResult: Result<Void, any Error>?
-        var batch: [Waiter] = []
-        var own: StatementArguments? = arguments
+    private func lead(with work: @escaping Work) async throws -> Output {
+        let own = await commitAlone(work)
         while true {
-            let rows = (own.map { [$0] } ?? []) + batch.map(\.arguments)
-            let outcome = await commit(rows)
-            if own != nil {
-                ownResult = outcome.first
-                own = nil
-                for (waiter, result) in zip(batch, outcome.dropFirst()) { waiter.continuation.resume(with: result.map { false }) }
-            } else {
-                for (waiter, result) in zip(batch, outcome) { waiter.continuation.resume(with: result.map { false }) }
-            }
-            batch = state.withLock { state in
+            let batch = state.withLock { state in
                 let next = Array(state.queue.prefix(maximumBatch))
                 state.queue.removeFirst(next.count)
                 if next.isEmpty { state.committing = false }
                 return next
             }
             if batch.isEmpty { break }
+            let outcomes = await commit(batch.map(\.work))
+            for (waiter, outcome) in zip(batch, outcomes) { waiter.continuation.resume(with: outcome.map(Turn.done)) }
         }
-        try ownResult?.get()
+        return try own.get()
     }
 
-    /// Commits `rows` in one transaction; if that fails, commits them one by one so that a
-    /// bad row fails alone. Returns each row's outcome.
-    private func commit(_ rows: [StatementArguments]) async -> [Result<Void, any Error>] {
+    /// Runs `works` in one transaction; if that fails, runs each in a transaction of its own
+    /// so that a failing one fails alone. Returns each one's outcome.
+    private func commit(_ works: [Work]) async -> [Result<Output, any Error>] {
+        if works.count > 1, let outcomes = try? await pool.write({ db in try works.map { try $0(db) } }) {
+            return outcomes.map { .success($0) }
+        }
+        var outcomes: [Result<Output, any Error>] = []
+        for work in works { outcomes.append(await commitAlone(work)) }
+        return outcomes
+    }
+
+    private func commitAlone(_ work: @escaping Work) async -> Result<Output, any Error> {
         do {
-            try await pool.write { [sql] db in
-                let statement = try db.cachedStatement(sql: sql)
-                for arguments in rows { try statement.execute(arguments: arguments) }
-            }
-            return rows.map { _ in .success(()) }
+            return .success(try await pool.write { db in try work(db) })
         } catch {
-            guard rows.count > 1 else { return [.failure(error)] }
-            var results: [Result<Void, any Error>] = []
-            for arguments in rows {
-                do {
-                    try await pool.write { [sql] db in try db.cachedStatement(sql: sql).execute(arguments: arguments) }
-                    results.append(.success(()))
-                } catch {
-                    results.append(.failure(error))
-                }
-            }
-            return results
+            return .failure(error)
         }
     }
 }

@@ -8,43 +8,46 @@ extension SQLiteRequestStore {
         let record = submission.record
         let arguments = try SQLiteRow(record).arguments
         let normalised = try submission.reuse.map { try StoredRequestColumns($0.answered).normalisedJSON }
-        // One write transaction: SQLite runs one at a time, so every check sees the store as
-        // the insert finds it.
-        return try await write { db in
-            if let key = submission.idempotencyKey,
-                let earlier = try Self.idempotentSubmission(db, username: record.user.owner, key: key.key, since: submission.keysRecordedSince)
-            {
-                return .repeated(earlier)
-            }
-            var outcome = SubmissionOutcome.recorded
-            if let reuse = submission.reuse, let normalised,
-                let (source, result, age) = try Self.reusableResult(db, for: reuse, normalised: normalised)
-            {
-                var answered = reuse.answered
-                answered.result = result
-                answered.stagedBytes = result.contentLength
-                answered.updatedAt = age
-                try db.cachedStatement(sql: SQLiteRow.insertSQL).execute(arguments: try SQLiteRow(answered).arguments)
-                outcome = .reused(source: source)
-            } else {
-                if let maximum = submission.admittingUpTo {
-                    let (collection, username) = (record.collection, record.user.owner)
-                    let held =
-                        try Int.fetchOne(
-                            db.cachedStatement(sql: Self.admissionCountSQL),
-                            arguments: [collection, username, maximum, collection, username, maximum]) ?? 0
-                    guard held < maximum else { return .refused }
+        // In one write transaction (shared with concurrent submissions, each seeing those
+        // before it): SQLite runs one at a time, so every check sees the store as the insert
+        // finds it.
+        return try await diskSpace.write {
+            try await submissions.run { db in
+                if let key = submission.idempotencyKey,
+                    let earlier = try Self.idempotentSubmission(db, username: record.user.owner, key: key.key, since: submission.keysRecordedSince)
+                {
+                    return .repeated(earlier)
                 }
-                try db.cachedStatement(sql: SQLiteRow.insertSQL).execute(arguments: arguments)
+                var outcome = SubmissionOutcome.recorded
+                if let reuse = submission.reuse, let normalised,
+                    let (source, result, age) = try Self.reusableResult(db, for: reuse, normalised: normalised)
+                {
+                    var answered = reuse.answered
+                    answered.result = result
+                    answered.stagedBytes = result.contentLength
+                    answered.updatedAt = age
+                    try db.cachedStatement(sql: SQLiteRow.insertSQL).execute(arguments: try SQLiteRow(answered).arguments)
+                    outcome = .reused(source: source)
+                } else {
+                    if let maximum = submission.admittingUpTo {
+                        let (collection, username) = (record.collection, record.user.owner)
+                        let held =
+                            try Int.fetchOne(
+                                db.cachedStatement(sql: Self.admissionCountSQL),
+                                arguments: [collection, username, maximum, collection, username, maximum]) ?? 0
+                        guard held < maximum else { return .refused }
+                    }
+                    try db.cachedStatement(sql: SQLiteRow.insertSQL).execute(arguments: arguments)
+                }
+                if let key = submission.idempotencyKey {
+                    try db.cachedStatement(
+                        sql: "INSERT OR REPLACE INTO idempotency_keys (username, key, request_id, digest, created_at) VALUES (?, ?, ?, ?, ?)"
+                    ).execute(arguments: [
+                        record.user.owner, key.key, record.id.description, key.digest, record.createdAt.timeIntervalSince1970,
+                    ])
+                }
+                return outcome
             }
-            if let key = submission.idempotencyKey {
-                try db.cachedStatement(
-                    sql: "INSERT OR REPLACE INTO idempotency_keys (username, key, request_id, digest, created_at) VALUES (?, ?, ?, ?, ?)"
-                ).execute(arguments: [
-                    record.user.owner, key.key, record.id.description, key.digest, record.createdAt.timeIntervalSince1970,
-                ])
-            }
-            return outcome
         }
     }
 

@@ -50,8 +50,8 @@ package final class SQLiteRequestStore: RequestStoreBackend {
     let pool: DatabasePool
     let logger: Logger
     package let configuration: Configuration
-    /// Concurrent inserts share transactions (see `GroupCommit`).
-    private let inserts: GroupCommit
+    /// New requests, with their checks, share transactions (see `GroupCommit`).
+    let submissions: GroupCommit<SubmissionOutcome>
     let diskSpace: SQLiteDiskSpace
 
     /// Signalled after each write transaction of this store that changed a row commits (held
@@ -85,7 +85,7 @@ package final class SQLiteRequestStore: RequestStoreBackend {
         self.logger = logger
         self.configuration = configuration
         self.committed = committed
-        self.inserts = GroupCommit(pool: pool, sql: SQLiteRow.insertSQL)
+        self.submissions = GroupCommit(pool: pool)
         self.diskSpace = SQLiteDiskSpace(path: configuration.path, minimumFreeBytes: configuration.minimumFreeSpace)
         try SQLiteSchema.migrator.migrate(pool)
     }
@@ -112,7 +112,12 @@ package final class SQLiteRequestStore: RequestStoreBackend {
 
     package func insert(_ record: RequestRecord) async throws {
         let arguments = try SQLiteRow(record).arguments
-        try await diskSpace.write { try await inserts.insert(arguments) }
+        _ = try await diskSpace.write {
+            try await submissions.run { db in
+                try db.cachedStatement(sql: SQLiteRow.insertSQL).execute(arguments: arguments)
+                return .recorded
+            }
+        }
     }
 
     package func request(id: RequestIdentifier) async throws -> RequestRecord? {
