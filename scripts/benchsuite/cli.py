@@ -3,8 +3,10 @@ benchmarks (each one's failure is reported in its section, the others still run)
 writing of docs/benchmarks.md. Measures nothing itself; see registry.py for the benchmarks."""
 
 import argparse
+import os
 import shutil
 import signal
+import tempfile
 import time
 import traceback
 from pathlib import Path
@@ -26,6 +28,28 @@ Every server is started by this script on a free loopback port with its own temp
 directory and a generated configuration (polytope.yaml plus overlays), and stopped with
 SIGTERM at the end, also on failure.
 """
+
+
+# The most the benchmarks that write large files (1 GiB dummies and downloads, copies of a
+# 1.15 GB store) held at once in a full run, with room to spare: about 18 GB was seen.
+LARGE_FILE_BENCHMARKS = {"dummy", "download", "store"}
+SPACE_NEEDED = 25 * 10**9
+
+
+def space_shortage(selected, quick):
+    """Why the selected benchmarks would run out of disk space under the temporary directory
+    (with the leftovers of interrupted runs, which are the usual cause); None when there is room."""
+    if quick or not LARGE_FILE_BENCHMARKS & set(selected):
+        return None
+    base = Path(os.environ.get("POLYTOPE_BENCH_TMPDIR") or tempfile.gettempdir())
+    free = shutil.disk_usage(base).free
+    if free >= SPACE_NEEDED:
+        return None
+    leftovers = sorted(base.glob("polytope-bench-*"))
+    hint = (f"; {len(leftovers)} directories of earlier runs are there ({', '.join(str(p) for p in leftovers[:5])}"
+            f"{', ...' if len(leftovers) > 5 else ''}): remove those no benchmark is using") if leftovers else ""
+    return (f"{base} has {free / 1e9:.1f} GB free; the large-file benchmarks ({', '.join(sorted(LARGE_FILE_BENCHMARKS))}) "
+            f"need about {SPACE_NEEDED / 1e9:.0f} GB{hint}. Set POLYTOPE_BENCH_TMPDIR to a roomier directory, or use --only.")
 
 
 def main():
@@ -55,6 +79,9 @@ def main():
         selected = [name for name in NAMES if name in selected]
     if not Path(args.binary).is_file():
         parser.error(f"{args.binary} does not exist; build it (swift build -c release --product polytope) or run scripts/bench")
+    shortage = space_shortage(selected, args.quick)
+    if shortage:
+        parser.error(shortage)
 
     signal.signal(signal.SIGTERM, terminate)
     signal.signal(signal.SIGHUP, terminate)

@@ -165,7 +165,10 @@ def write_document(ctx, path, machine, sections, wall, selected, names):
             "scripts/bench --quick                  # smoke check: 2 shorter runs per figure (< 3 minutes)",
             "scripts/bench --only submit,echo       # some benchmarks: " + ", ".join(names),
             "POLYTOPE_BENCH_SKIP_BUILD=1 scripts/bench   # use .build/release/polytope as it is",
+            "POLYTOPE_BENCH_TMPDIR=/data scripts/bench   # temporary data elsewhere than /tmp",
             "```", "",
+            "A full run needs about 25 GB free for its temporary data (1 GiB files, copies of a 1.15 GB store); "
+            "it refuses to start with less, naming the directories interrupted runs left behind.", "",
             "Every figure is the median of the runs, with the minimum and maximum in brackets. Each server is "
             "started by the script on a free loopback port with its own temporary data directory and a generated "
             "configuration (`--config polytope.yaml` plus overlays), and stopped with SIGTERM at the end.", ""]
