@@ -6,6 +6,10 @@ enum PolygonRing {
         var firstEdge: Int
         var secondEdge: Int
         var point: GeoPoint
+
+        static func inEdgeOrder(_ lhs: Crossing, _ rhs: Crossing) -> Bool {
+            (lhs.firstEdge, lhs.secondEdge) < (rhs.firstEdge, rhs.secondEdge)
+        }
     }
 
     /// The ring without its closing vertex (when the last repeats the first) and without
@@ -17,43 +21,57 @@ enum PolygonRing {
         return ring
     }
 
-    /// The first `limit` places where the ring touches or crosses itself; empty for a simple
-    /// polygon. Edges are compared pairwise after a bounding-box test (the ring is at most
-    /// `FeatureLimits.maxPoints` long).
+    /// Up to `limit` places where the ring touches or crosses itself, in edge order; empty for
+    /// a simple polygon. A sweep over the edges in order of their westernmost longitude
+    /// compares only edges whose boxes overlap, so a ring of n edges costs about n log n
+    /// unless many edges span most of its width.
     static func selfCrossings(_ ring: [GeoPoint], limit: Int = 3) -> [Crossing] {
         let count = ring.count
         guard count >= 3 else { return [] }
-        var crossings: [Crossing] = []
-        let boxes = (0..<count).map { index -> (minX: Double, maxX: Double, minY: Double, maxY: Double) in
+        let boxes = (0..<count).map { index -> EdgeBox in
             let a = ring[index]
             let b = ring[(index + 1) % count]
-            return (min(a.longitude, b.longitude), max(a.longitude, b.longitude), min(a.latitude, b.latitude), max(a.latitude, b.latitude))
+            return EdgeBox(
+                minX: min(a.longitude, b.longitude), maxX: max(a.longitude, b.longitude),
+                minY: min(a.latitude, b.latitude), maxY: max(a.latitude, b.latitude))
         }
-        for first in 0..<count {
-            let a1 = ring[first]
-            let a2 = ring[(first + 1) % count]
-            for second in (first + 1)..<count {
-                let adjacent = second == first + 1 || (first == 0 && second == count - 1)
-                let boxA = boxes[first]
-                let boxB = boxes[second]
-                if boxA.maxX < boxB.minX || boxB.maxX < boxA.minX || boxA.maxY < boxB.minY || boxB.maxY < boxA.minY { continue }
-                let b1 = ring[second]
-                let b2 = ring[(second + 1) % count]
-                if adjacent {
-                    // Neighbours share a vertex; they only fault when they fold back along each other.
-                    let shared = second == first + 1 ? a2 : a1
-                    let otherA = second == first + 1 ? a1 : a2
-                    let otherB = second == first + 1 ? b2 : b1
-                    if orientation(otherA, shared, otherB) == 0, dot(otherA, shared, otherB) > 0 {
-                        crossings.append(Crossing(firstEdge: first, secondEdge: second, point: shared))
-                    }
-                } else if let point = intersection(a1, a2, b1, b2) {
-                    crossings.append(Crossing(firstEdge: first, secondEdge: second, point: point))
-                }
-                if crossings.count >= limit { return crossings }
+        var crossings: [Crossing] = []
+        // Edges whose box may still overlap those to come: none ends west of the current one's start.
+        var active: [Int] = []
+        for edge in (0..<count).sorted(by: { boxes[$0].minX < boxes[$1].minX }) {
+            let box = boxes[edge]
+            active.removeAll { boxes[$0].maxX < box.minX }
+            for other in active where boxes[other].minY <= box.maxY && box.minY <= boxes[other].maxY {
+                guard let crossing = crossing(between: min(edge, other), and: max(edge, other), of: ring) else { continue }
+                crossings.append(crossing)
+                if crossings.count >= limit { return crossings.sorted(by: Crossing.inEdgeOrder) }
             }
+            active.append(edge)
         }
-        return crossings
+        return crossings.sorted(by: Crossing.inEdgeOrder)
+    }
+
+    /// An edge's bounding box in the (longitude, latitude) plane.
+    private struct EdgeBox {
+        var minX, maxX, minY, maxY: Double
+    }
+
+    /// Where edges `first` and `second` (first < second) fault: a shared point if they are not
+    /// neighbours, or the shared vertex if neighbours fold back along each other.
+    private static func crossing(between first: Int, and second: Int, of ring: [GeoPoint]) -> Crossing? {
+        let count = ring.count
+        let a1 = ring[first]
+        let a2 = ring[(first + 1) % count]
+        let b1 = ring[second]
+        let b2 = ring[(second + 1) % count]
+        if second == first + 1 || (first == 0 && second == count - 1) {
+            let shared = second == first + 1 ? a2 : a1
+            let otherA = second == first + 1 ? a1 : a2
+            let otherB = second == first + 1 ? b2 : b1
+            guard orientation(otherA, shared, otherB) == 0, dot(otherA, shared, otherB) > 0 else { return nil }
+            return Crossing(firstEdge: first, secondEdge: second, point: shared)
+        }
+        return intersection(a1, a2, b1, b2).map { Crossing(firstEdge: first, secondEdge: second, point: $0) }
     }
 
     /// Twice the signed area of the triangle (a, b, c) in the (lon, lat) plane: > 0 turning left.
