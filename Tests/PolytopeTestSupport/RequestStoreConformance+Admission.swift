@@ -3,6 +3,11 @@ import PolytopeCore
 
 extension RequestStoreConformance {
     static let admissionChecks: [Check] = [
+        Check(description: "a submission without checks is recorded as it is") { store in
+            let record = Fixtures.record(at: t0)
+            try expect(try await store.record(NewSubmission(record)) == .recorded, "recorded")
+            try expect(try await store.request(id: record.id) == record, "stored as submitted")
+        },
         Check(description: "an admitted insert counts the user's waiting and uploading requests of the collection, all at once") { store in
             var uploading = Fixtures.record(at: t0)
             uploading.status = .uploading
@@ -22,6 +27,6 @@ extension RequestStoreConformance {
                 return try await group.reduce(0) { $0 + ($1 == .recorded ? 1 : 0) }
             }
             try expect(admitted == 3, "20 at once with room for 3: \(admitted) admitted")
-        }
+        },
     ]
 }
