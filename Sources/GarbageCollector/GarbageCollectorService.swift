@@ -168,7 +168,7 @@ package struct GarbageCollectorService<C: Clock<Duration>>: Service {
         }
         metrics.garbageCollected(count: report.evictedRequests, bytes: evictedBytes, reason: "evicted")
         try await store.pruneExpiryNotes(before: now.addingTimeInterval(-configuration.expiryNoteAge.timeInterval))
-        try await store.pruneIdempotencyKeys(before: now.addingTimeInterval(-IdempotencyKey.window.timeInterval))
+        try await store.pruneIdempotencyKeys(before: IdempotencyKey.oldestCounted(at: now))
         _ = try await store.pruneAPIKeys(unusableBefore: now.addingTimeInterval(-Self.unusableKeyRetention))
         _ = try await store.pruneWorkers(seenBefore: now.addingTimeInterval(-Self.silentWorkerRetention))
         report.bytesFreed = expiredBytes + orphanBytes + evictedBytes

@@ -97,12 +97,8 @@ extension PostgresRequestStore {
             logger: logger
         ).collect()
         guard let source = rows.first?.makeRandomAccess(), let result = try result(source) else { return nil }
-        var answered = reuse.answered
-        answered.result = result
-        answered.stagedBytes = result.contentLength
-        // As old as the result it shares: it expires with it, and cannot make it look young.
-        answered.updatedAt = Date(timeIntervalSince1970: try source["updated_at"].decode(Double.self))
-        return (try requestID(source), answered)
+        let finishedAt = Date(timeIntervalSince1970: try source["updated_at"].decode(Double.self))
+        return (try requestID(source), reuse.answered(sharing: result, finishedAt: finishedAt))
     }
 
     /// Whether `record`'s user has fewer than `maximum` requests waiting or uploading in its

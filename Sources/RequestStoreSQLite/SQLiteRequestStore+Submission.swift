@@ -20,12 +20,9 @@ extension SQLiteRequestStore {
                 }
                 var outcome = SubmissionOutcome.recorded
                 if let reuse = submission.reuse, let normalised,
-                    let (source, result, age) = try Self.reusableResult(db, for: reuse, normalised: normalised)
+                    let (source, result, finishedAt) = try Self.reusableResult(db, for: reuse, normalised: normalised)
                 {
-                    var answered = reuse.answered
-                    answered.result = result
-                    answered.stagedBytes = result.contentLength
-                    answered.updatedAt = age
+                    let answered = reuse.answered(sharing: result, finishedAt: finishedAt)
                     try db.cachedStatement(sql: SQLiteRow.insertSQL).execute(arguments: try SQLiteRow(answered).arguments)
                     outcome = .reused(source: source)
                 } else {
@@ -59,7 +56,7 @@ extension SQLiteRequestStore {
                     WHERE status = 'uploading' AND collection = ? AND username = ? LIMIT ?))
         """
 
-    /// The newest staged result `reuse` may take: its request, the result and its age.
+    /// The newest staged result `reuse` may take: its request, the result and when it finished.
     private static func reusableResult(_ db: Database, for reuse: ResultReuse, normalised: String) throws
         -> (RequestIdentifier, StagedResult, Date)?
     {

@@ -34,7 +34,7 @@ extension RequestsController {
         if let idempotencyKey {
             // A repeat is answered before the body is checked again, so that it gets its first
             // answer (or 422 for another body) whatever has changed since.
-            let since = wallClock.now().addingTimeInterval(-IdempotencyKey.window.timeInterval)
+            let since = IdempotencyKey.oldestCounted(at: wallClock.now())
             if let earlier = try await store.idempotentSubmission(username: user.owner, key: idempotencyKey.key, since: since) {
                 return try await replay(earlier, key: idempotencyKey, request: request, context: context)
             }

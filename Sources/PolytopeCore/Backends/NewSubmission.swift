@@ -22,7 +22,7 @@ package struct NewSubmission: Sendable {
     }
 
     /// Keys recorded before this no longer count (`IdempotencyKey.window`).
-    package var keysRecordedSince: Date { record.createdAt.addingTimeInterval(-IdempotencyKey.window.timeInterval) }
+    package var keysRecordedSince: Date { IdempotencyKey.oldestCounted(at: record.createdAt) }
 }
 
 /// How a retrieval is answered from the staged result of an earlier identical one (a
@@ -50,6 +50,17 @@ package struct ResultReuse: Sendable {
             "Answered from the staged result of an identical request (collection \(record.collection) reuses results up to "
             + "\(Int(window.timeInterval.rounded())) s old)."
         self.init(since: record.createdAt.addingTimeInterval(-window.timeInterval), answered: answered)
+    }
+
+    /// The request as recorded when `result`, of a request that finished at `finishedAt`,
+    /// answers it: sharing the result, and as old as it, so that it expires with the result
+    /// and never makes it look younger.
+    package func answered(sharing result: StagedResult, finishedAt: Date) -> RequestRecord {
+        var record = answered
+        record.result = result
+        record.stagedBytes = result.contentLength
+        record.updatedAt = finishedAt
+        return record
     }
 }
 

@@ -6,6 +6,9 @@ import Foundation
 package struct IdempotencyKey: Sendable, Hashable {
     /// How long a key is remembered.
     package static let window: Duration = .seconds(86_400)
+    /// Keys recorded before this moment no longer count at `now`.
+    package static func oldestCounted(at now: Date) -> Date { now.addingTimeInterval(-window.timeInterval) }
+
     /// The longest key accepted.
     package static let maximumLength = 255
 
