@@ -85,7 +85,9 @@ struct ServeCommand: AsyncParsableCommand {
             printError("polytope: cannot start: \(error)")
             throw ExitCode(1)
         }
-        raiseFileDescriptorLimit(logger: logger)
+        // Every connection and staged file needs a descriptor; the usual soft limit of 1024
+        // is too low for a busy server, whatever its roles.
+        logger.debug("open-file limit", metadata: ["descriptors": "\(DescriptorLimit.raiseToHardLimit())"])
         keepLargeBuffersInTheHeap()
         let roleNames = roles.sorted().map(\.rawValue).joined(separator: ",")
         logger.info(
@@ -107,18 +109,6 @@ struct ServeCommand: AsyncParsableCommand {
 
 func printError(_ text: String) {
     FileHandle.standardError.write(Data((text + "\n").utf8))
-}
-
-/// Raises the soft limit of open files to the hard limit: every connection and staged file
-/// needs one, and the usual soft limit of 1024 is too low for a busy server.
-func raiseFileDescriptorLimit(logger: Logger) {
-    var limit = rlimit()
-    guard getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
-    let previous = limit.rlim_cur
-    limit.rlim_cur = limit.rlim_max
-    if setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0 {
-        logger.debug("raised the open-file limit", metadata: ["from": "\(previous)", "to": "\(limit.rlim_max)"])
-    }
 }
 
 /// Lets glibc serve buffers up to 4 MiB from its heap instead of a fresh `mmap` each.

@@ -140,30 +140,24 @@ extension PostgresRequestStore {
             var recoveries: [LeaseRecovery] = []
             for row in rows {
                 let id = try row["id"].decode(String.self)
-                let attempts = try row["attempts"].decode(Int.self)
-                let owner = try row["lease_owner"].decode(String?.self) ?? "unknown"
-                let requestID = try Self.requestID(row)
-                if try row["status"].decode(String.self) == "revoked" {
+                let recovery = LeaseRecovery(
+                    id: try Self.requestID(row), status: RequestStatus(rawValue: try row["status"].decode(String.self)) ?? .processing,
+                    attempts: try row["attempts"].decode(Int.self), previousOwner: try row["lease_owner"].decode(String?.self) ?? "unknown",
+                    maximumAttempts: maximumAttempts)
+                if let status = recovery.outcome.status?.rawValue, let message = recovery.userMessage {
+                    try await connection.query(
+                        """
+                        UPDATE requests SET status = \(status), lease_owner = NULL, lease_expires_at = NULL, updated_at = \(time),
+                            user_message = CASE WHEN user_message = '' THEN \(message) ELSE user_message || E'\\n' || \(message) END,
+                            status_history = (status_history::jsonb || jsonb_build_array(jsonb_build_object('status', \(status)::text, 'at', \(time)::float8)))::text
+                        WHERE id = \(id)
+                        """,
+                        logger: logger
+                    )
+                } else {
                     try await connection.query("DELETE FROM requests WHERE id = \(id)", logger: logger)
-                    recoveries.append(LeaseRecovery(id: requestID, outcome: .purged, attempts: attempts, previousOwner: owner))
-                    continue
                 }
-                let failed = attempts >= maximumAttempts
-                let status = failed ? "failed" : "queued"
-                let message =
-                    failed
-                    ? "The request was started \(attempts) times and each time the worker running it stopped responding; giving up."
-                    : "The worker running the request stopped responding; it was queued again (attempt \(attempts + 1) of \(maximumAttempts))."
-                try await connection.query(
-                    """
-                    UPDATE requests SET status = \(status), lease_owner = NULL, lease_expires_at = NULL, updated_at = \(time),
-                        user_message = CASE WHEN user_message = '' THEN \(message) ELSE user_message || E'\\n' || \(message) END,
-                        status_history = (status_history::jsonb || jsonb_build_array(jsonb_build_object('status', \(status)::text, 'at', \(time)::float8)))::text
-                    WHERE id = \(id)
-                    """,
-                    logger: logger
-                )
-                recoveries.append(LeaseRecovery(id: requestID, outcome: failed ? .failed : .requeued, attempts: attempts, previousOwner: owner))
+                recoveries.append(recovery)
             }
             return recoveries
         }

@@ -343,43 +343,25 @@ package final class SQLiteRequestStore: RequestStoreBackend {
                     sql: "SELECT id, status, attempts, lease_owner FROM requests WHERE lease_expires_at IS NOT NULL AND lease_expires_at < ?"),
                 arguments: [now.timeIntervalSince1970]
             )
-            var recoveries: [LeaseRecovery] = []
             let time = now.timeIntervalSince1970
-            for row in rows {
+            return try rows.map { row in
                 let idText: String = row["id"]
-                let attempts: Int = row["attempts"]
-                let owner: String = row["lease_owner"] ?? "unknown"
-                let id = try SQLiteRow.requestID(idText)
-                if row["status"] == "revoked" {
-                    try db.cachedStatement(sql: "DELETE FROM requests WHERE id = ?").execute(arguments: [idText])
-                    recoveries.append(LeaseRecovery(id: id, outcome: .purged, attempts: attempts, previousOwner: owner))
-                } else if attempts >= maximumAttempts {
-                    let message =
-                        "The request was started \(attempts) times and each time the worker running it stopped responding; giving up."
+                let recovery = LeaseRecovery(
+                    id: try SQLiteRow.requestID(idText), status: RequestStatus(rawValue: row["status"]) ?? .processing,
+                    attempts: row["attempts"], previousOwner: row["lease_owner"] ?? "unknown", maximumAttempts: maximumAttempts)
+                if let status = recovery.outcome.status, let message = recovery.userMessage {
                     try db.cachedStatement(
                         sql: """
-                            UPDATE requests SET status = 'failed', lease_owner = NULL, lease_expires_at = NULL, updated_at = ?,
+                            UPDATE requests SET status = ?, lease_owner = NULL, lease_expires_at = NULL, updated_at = ?,
                                 user_message = \(SQLiteRow.appendMessage), status_history = \(SQLiteRow.appendHistory)
                             WHERE id = ?
                             """
-                    ).execute(arguments: [time, message, message, "failed", time, idText]
-                    )
-                    recoveries.append(LeaseRecovery(id: id, outcome: .failed, attempts: attempts, previousOwner: owner))
+                    ).execute(arguments: [status.rawValue, time, message, message, status.rawValue, time, idText])
                 } else {
-                    let message =
-                        "The worker running the request stopped responding; it was queued again (attempt \(attempts + 1) of \(maximumAttempts))."
-                    try db.cachedStatement(
-                        sql: """
-                            UPDATE requests SET status = 'queued', lease_owner = NULL, lease_expires_at = NULL, updated_at = ?,
-                                user_message = \(SQLiteRow.appendMessage), status_history = \(SQLiteRow.appendHistory)
-                            WHERE id = ?
-                            """
-                    ).execute(arguments: [time, message, message, "queued", time, idText]
-                    )
-                    recoveries.append(LeaseRecovery(id: id, outcome: .requeued, attempts: attempts, previousOwner: owner))
+                    try db.cachedStatement(sql: "DELETE FROM requests WHERE id = ?").execute(arguments: [idText])
                 }
+                return recovery
             }
-            return recoveries
         }
     }
 }

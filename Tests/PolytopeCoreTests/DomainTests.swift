@@ -26,6 +26,23 @@ struct DomainTests {
         #expect(from.canChange(to: to) == allowed)
     }
 
+    @Test(
+        "a request whose lease expired is queued again, fails after its last attempt, or is deleted if revoked",
+        arguments: [
+            (RequestStatus.processing, 1, LeaseRecovery.Outcome.requeued, RequestStatus?.some(.queued), String?.some("attempt 2 of 3")),
+            (.processing, 2, .requeued, .queued, "attempt 3 of 3"),
+            (.processing, 3, .failed, .failed, "started 3 times"),
+            (.revoked, 1, .purged, nil, nil),
+        ]
+    )
+    func leaseRecovery(_ status: RequestStatus, _ attempts: Int, _ outcome: LeaseRecovery.Outcome, _ next: RequestStatus?, _ says: String?) {
+        let id = RequestIdentifier()
+        let recovery = LeaseRecovery(id: id, status: status, attempts: attempts, previousOwner: "w1", maximumAttempts: 3)
+        #expect(recovery.outcome == outcome && recovery.outcome.status == next)
+        #expect(recovery.userMessage?.contains(says ?? "") ?? (says == nil))
+        #expect((recovery.userMessage == nil) == (says == nil))
+    }
+
     @Test("Authorization headers split into credentials, as polytope-client joins them")
     func credentials() {
         let credentials = Credential.parse(header: "EmailKey a@b.int:KEY, Basic dXNlcjpwYXNz")

@@ -135,22 +135,49 @@ package struct ActiveRequestCounts: Sendable, Hashable {
     }
 }
 
-/// What happened to a request whose lease expired.
+/// What becomes of a request whose worker's lease expired: decided here, once, for every
+/// store. A revoked request is deleted (its worker can no longer let go of it); one started
+/// `maximumAttempts` times fails; any other is queued again.
 package struct LeaseRecovery: Sendable, Hashable {
+    /// The request's fate.
     package enum Outcome: Sendable, Hashable {
         case requeued
         case failed
         case purged
+
+        /// The status the request is given; nil: it is deleted.
+        package var status: RequestStatus? {
+            switch self {
+            case .requeued: .queued
+            case .failed: .failed
+            case .purged: nil
+            }
+        }
     }
     package var id: RequestIdentifier
     package var outcome: Outcome
+    /// How often the request was started.
     package var attempts: Int
+    /// The worker whose lease expired.
     package var previousOwner: String
+    /// The line added to the request's message for its user (nil when it is deleted).
+    package var userMessage: String?
 
-    package init(id: RequestIdentifier, outcome: Outcome, attempts: Int, previousOwner: String) {
+    /// Decides what becomes of request `id`, found in `status` with an expired lease after
+    /// `attempts` starts.
+    package init(id: RequestIdentifier, status: RequestStatus, attempts: Int, previousOwner: String, maximumAttempts: Int) {
         self.id = id
-        self.outcome = outcome
         self.attempts = attempts
         self.previousOwner = previousOwner
+        if status == .revoked {
+            outcome = .purged
+        } else if attempts >= maximumAttempts {
+            outcome = .failed
+            userMessage = "The request was started \(attempts) times and each time the worker running it stopped responding; giving up."
+        } else {
+            outcome = .requeued
+            userMessage =
+                "The worker running the request stopped responding; it was queued again (attempt \(attempts + 1) of \(maximumAttempts))."
+        }
     }
 }

@@ -2,10 +2,10 @@ import Synchronization
 
 /// A one-way gate: `wait()` suspends until `open()` is called, and returns at once afterwards.
 package final class Latch: Sendable {
-    private struct State {
+    private struct State: WaitedOnState {
         var isOpen = false
-        var nextWaiter = 0
-        var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
+        var suspended = SuspendedTasks()
+        func letsWaiterGoOn() -> Bool { isOpen }
     }
     private let state = Mutex(State())
 
@@ -17,30 +17,13 @@ package final class Latch: Sendable {
     package func open() {
         let waiters = state.withLock { state in
             state.isOpen = true
-            defer { state.waiters.removeAll() }
-            return Array(state.waiters.values)
+            return state.suspended.takeAll()
         }
         for waiter in waiters { waiter.resume() }
     }
 
     /// Returns once the latch is open, or when the task is cancelled.
     package func wait() async {
-        let id = state.withLock { state in
-            state.nextWaiter += 1
-            return state.nextWaiter
-        }
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let resumeNow = state.withLock { state in
-                    if state.isOpen || Task.isCancelled { return true }
-                    state.waiters[id] = continuation
-                    return false
-                }
-                if resumeNow { continuation.resume() }
-            }
-        } onCancel: {
-            let waiter = state.withLock { $0.waiters.removeValue(forKey: id) }
-            waiter?.resume()
-        }
+        await state.suspendUntilReady()
     }
 }

@@ -5,18 +5,22 @@ import Synchronization
 /// Signals coalesce (ten signals before a wait wake it once). Roles use them only to react
 /// sooner; they always poll the store as well, so correctness never depends on a signal.
 package final class WakeSignal: Sendable {
-    private struct State {
+    private struct State: WaitedOnState {
         var pending = false
         var signals: UInt64 = 0
-        var nextWaiter = 0
-        var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
+        var suspended = SuspendedTasks()
+
+        mutating func letsWaiterGoOn() -> Bool {
+            defer { pending = false }
+            return pending
+        }
     }
     private let state = Mutex(State())
 
     package init() {}
 
     /// How many tasks are waiting now (for diagnostics and tests).
-    package var waiterCount: Int { state.withLock { $0.waiters.count } }
+    package var waiterCount: Int { state.withLock { $0.suspended.count } }
 
     /// How many times `signal()` was called so far: a caller that reads something and then
     /// starts waiting for its change compares the count from before its read with the count
@@ -27,38 +31,15 @@ package final class WakeSignal: Sendable {
     package func signal() {
         let waiters = state.withLock { state in
             state.signals &+= 1
-            if state.waiters.isEmpty {
-                state.pending = true
-                return [CheckedContinuation<Void, Never>]()
-            }
-            defer { state.waiters.removeAll() }
-            return Array(state.waiters.values)
+            if state.suspended.count == 0 { state.pending = true }
+            return state.suspended.takeAll()
         }
         for waiter in waiters { waiter.resume() }
     }
 
     /// Returns at the next signal (at once if one is pending) or when the task is cancelled.
     package func wait() async {
-        let id = state.withLock { state in
-            state.nextWaiter += 1
-            return state.nextWaiter
-        }
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let resumeNow = state.withLock { state in
-                    if state.pending || Task.isCancelled {
-                        state.pending = false
-                        return true
-                    }
-                    state.waiters[id] = continuation
-                    return false
-                }
-                if resumeNow { continuation.resume() }
-            }
-        } onCancel: {
-            let waiter = state.withLock { $0.waiters.removeValue(forKey: id) }
-            waiter?.resume()
-        }
+        await state.suspendUntilReady()
     }
 
     /// Returns at the next signal or after `timeout` on `clock`, whichever comes first.
