@@ -49,6 +49,13 @@ struct RequestTextParserTests {
     @Test("MARS quoted values are kept whole")
     func marsQuoted() throws {
         #expect(try words(#"target = "out/a, b.grib", class = od"#) == ["target": ["out/a, b.grib"], "class": ["od"]])
+        // What YAML would take for aliases, anchors, tags or separators inside MARS quotes.
+        #expect(try words(#"retrieve, datasource=echo, target="out-*.grib""#) == ["datasource": ["echo"], "target": ["out-*.grib"]])
+        #expect(
+            try words(#"target='data:*', expr="x-!y", other="a, *b", more="a,&b""#)
+                == ["target": ["data:*"], "expr": ["x-!y"], "other": ["a, *b"], "more": ["a,&b"]])
+        let commas = "v=\"" + String(repeating: "a,", count: 210_000) + "a\""
+        #expect(try words(commas)["v"]?.first?.count == 420_001, "one quoted value, however many commas")
     }
 
     @Test("* and & inside values are plain characters")

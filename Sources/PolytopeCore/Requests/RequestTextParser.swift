@@ -32,7 +32,14 @@ package struct RequestTextParser: Sendable {
         if usesFastPath, let document = try SimpleYAMLParser(limits: limits).parse(trimmed) {
             return document
         }
-        try checkShape(of: trimmed)
+        do {
+            try checkShape(of: trimmed)
+        } catch let refusal where trimmed.contains("=") {
+            // MARS text, read without YAML: a quoted value's `*`, `&`, `!` or commas after
+            // `=` (`target="out-*.grib"`) look to the YAML check like aliases or separators.
+            guard let document = try? MARSRequestParser(limits: limits).parse(trimmed) else { throw refusal }
+            return document
+        }
         let root: Node?
         do {
             root = try Yams.compose(yaml: trimmed, .default, .default, .utf8)
