@@ -20,9 +20,12 @@ package struct AuthenticationMiddleware: RouterMiddleware {
     let authenticators: [any Authenticator]
     let throttle: LoginThrottle
     let metrics: PolytopeMetrics
-    /// Whether a `PRIVATE-TOKEN: <key>` header (cdsapi, ecmwf-datastores-client) is read as
-    /// `Authorization: Bearer <key>` when there is no `Authorization` header.
-    private(set) var acceptsPrivateToken = false
+    /// Whether a request without credentials is told to send `PRIVATE-TOKEN` (the CDS and EDR
+    /// fronts) rather than `Authorization`. Every route reads `PRIVATE-TOKEN: <key>` (cdsapi,
+    /// ecmwf-datastores-client) as `Authorization: Bearer <key>` when there is no
+    /// `Authorization` header, so that the links those fronts hand out (`/api/v1/requests/<id>`)
+    /// can be followed with the same key.
+    private(set) var asksForPrivateToken = false
 
     /// The `PRIVATE-TOKEN` header of the CDS / OGC API - Processes clients.
     package static let privateToken = HTTPField.Name("PRIVATE-TOKEN")!
@@ -50,11 +53,11 @@ package struct AuthenticationMiddleware: RouterMiddleware {
         AuthenticationMiddleware(authenticators: authenticators, throttle: throttle, metrics: metrics)
     }
 
-    /// The same middleware (same authenticators and failed-sign-in limiter) that also reads
-    /// an API key from `PRIVATE-TOKEN`, for the routes of the CDS / OGC API - Processes front.
-    package func acceptingPrivateToken() -> AuthenticationMiddleware {
+    /// The same middleware (same authenticators and failed-sign-in limiter) that asks a
+    /// request without credentials for `PRIVATE-TOKEN`, for the CDS and EDR fronts.
+    package func askingForPrivateToken() -> AuthenticationMiddleware {
         var copy = self
-        copy.acceptsPrivateToken = true
+        copy.asksForPrivateToken = true
         return copy
     }
 
@@ -75,9 +78,9 @@ package struct AuthenticationMiddleware: RouterMiddleware {
         let credentials: [Credential]
         if let header = request.headers[.authorization], !header.isEmpty {
             credentials = Credential.parse(header: header)
-        } else if acceptsPrivateToken, let token = request.headers[Self.privateToken], !token.isEmpty {
+        } else if let token = request.headers[Self.privateToken], !token.isEmpty {
             credentials = [Credential(scheme: "Bearer", value: token.trimmed)]
-        } else if acceptsPrivateToken {
+        } else if asksForPrivateToken {
             throw AuthenticationFailure(
                 message: "Missing API key; send it as 'PRIVATE-TOKEN: <key>' (the key of 'polytope login' or POST /api/v1/auth/keys).",
                 challenge: challenge
@@ -119,9 +122,11 @@ package struct AuthenticationMiddleware: RouterMiddleware {
             }
         }
         var understood = false
+        var uncounted: [Credential] = []
         for credential in credentials {
+            var checked = false
             for authenticator in authenticators where authenticator.schemes.contains(where: credential.isScheme) {
-                understood = true
+                (understood, checked) = (true, true)
                 do {
                     if let user = try await authenticator.authenticate(credential) { return try accepted(user, by: authenticator.name) }
                 } catch let error as PolytopeError where error.code == .unavailable {
@@ -132,6 +137,17 @@ package struct AuthenticationMiddleware: RouterMiddleware {
                     throw PolytopeError(.unavailable, "Authentication is unavailable right now; please try again later.", cause: error)
                 }
             }
+            guard checked else { continue }
+            if credential.isGuessable {
+                // A wrong password counts at once, whatever the header's other credentials: else
+                // a user's own key beside it would carry unlimited guesses at another user's
+                // password (the answer naming whoever signed in), and three in one header would
+                // count as one.
+                throttle.recordFailure(address: address, users: credential.claimedUser.map { [$0] } ?? [])
+                metrics.authenticationFailed(scheme: "basic")
+            } else {
+                uncounted.append(credential)
+            }
         }
         if !understood {
             let given = credentials.map(\.scheme).joined(separator: ", ")
@@ -140,8 +156,13 @@ package struct AuthenticationMiddleware: RouterMiddleware {
                 challenge: challenge
             )
         }
-        throttle.recordFailure(address: address, users: users)
-        for credential in credentials {
+        // Keys are not guessable: a wrong one counts only when no credential is good, so that
+        // a client sending a stale key before its password (polytope-client with an old
+        // ~/.ecmwfapirc) is not throttled.
+        if !uncounted.isEmpty {
+            throttle.recordFailure(address: address, users: uncounted.compactMap(\.claimedUser))
+        }
+        for credential in uncounted {
             // Labelled only by schemes this server accepts: a client's made-up ones must not add metric series.
             let known = schemes.first(where: credential.isScheme)
             metrics.authenticationFailed(scheme: known?.lowercased() ?? "other")

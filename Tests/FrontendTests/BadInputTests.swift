@@ -131,6 +131,36 @@ struct BadInputTests {
         }
     }
 
+    @Test("each wrong password counts, even beside a good credential of another user or two more guesses in the header")
+    func guessesBesideGoodCredentialsCount() async throws {
+        let configuration = TestServer.configuration.replacingOccurrences(
+            of: "authentication:\n", with: "authentication:\n  failed-logins: {window: 1h, per-address: 1000}\n")
+        try await TestServer(configuration: configuration).test { client in
+            let aliceBasic = alice[.authorization]!
+            // Alice's good password carries guesses at bob's: each is counted, and her requests still pass.
+            for attempt in 0..<3 {
+                let guess = "Basic " + Data("bob:guess\(attempt)".utf8).base64EncodedString()
+                let response = try await client.execute(uri: "/api/v1/user", method: .get, headers: [.authorization: "\(guess), \(aliceBasic)"])
+                #expect(response.status == .ok)
+            }
+            // Three guesses in one header count as three.
+            let three = (3..<6).map { "Basic " + Data("bob:guess\($0)".utf8).base64EncodedString() }.joined(separator: ", ")
+            #expect(try await client.execute(uri: "/api/v1/user", method: .get, headers: [.authorization: three]).status == .unauthorized)
+            for attempt in 6..<10 {
+                let response = try await client.execute(uri: "/api/v1/user", method: .get, headers: basic("bob", "wrong\(attempt)"))
+                #expect(response.status == .unauthorized)
+            }
+            let throttled = try await client.execute(uri: "/api/v1/user", method: .get, headers: bob)
+            #expect(throttled.status == .tooManyRequests, "10 wrong passwords of bob were counted")
+            // A wrong key before a good password is not a guess: it does not count.
+            for _ in 0..<12 {
+                let response = try await client.execute(
+                    uri: "/api/v1/user", method: .get, headers: [.authorization: "EmailKey alice@example.com:STALE, \(aliceBasic)"])
+                #expect(response.status == .ok)
+            }
+        }
+    }
+
     @Test("unknown routes, ids and methods answer JSON 404s; the liveness route needs no credentials")
     func routes() async throws {
         try await TestServer().test { client in

@@ -27,7 +27,7 @@ struct EDRController {
         let front = root.group().add(middleware: EDRErrors.middleware)
         front.get("", use: landingPage)
         front.get("conformance") { _, _ in JSONResponse.encode(["conformsTo": EDRDocuments.conformance]) }
-        let authenticated = front.group().add(middleware: authentication.acceptingPrivateToken())
+        let authenticated = front.group().add(middleware: authentication.askingForPrivateToken())
         authenticated.get("collections", use: listCollections)
         authenticated.get("collections/:collection", use: describeCollection)
         for kind in EDRQuery.Kind.allCases {

@@ -35,7 +35,7 @@ struct ProcessesController {
         let retrieve = front.group("retrieve/v1")
         retrieve.get("", use: landingPage)
         retrieve.get("conformance") { _, _ in JSONResponse.encode(["conformsTo": Self.conformance]) }
-        let authenticated = retrieve.group().add(middleware: authentication.acceptingPrivateToken())
+        let authenticated = retrieve.group().add(middleware: authentication.askingForPrivateToken())
         authenticated.get("processes", use: listProcesses)
         authenticated.get("processes/:collection", use: describeProcess)
         authenticated.post("processes/:collection/execution", use: execute)

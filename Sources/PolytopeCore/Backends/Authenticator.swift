@@ -18,6 +18,10 @@ package struct Credential: Sendable, Hashable {
     /// most two. More are refused unchecked, so one header cannot ask for many password checks.
     package static let maximumPerHeader = 3
 
+    /// Whether the credential holds a password, which an attacker could guess (`Basic`), rather
+    /// than a key too long to guess.
+    package var isGuessable: Bool { isScheme("Basic") }
+
     /// The user name or e-mail the credential claims (`Basic` user, `EmailKey` e-mail),
     /// valid or not, to count failed sign-ins per user; nil for schemes that name nobody.
     package var claimedUser: String? {
