@@ -111,6 +111,19 @@ struct BoundedJSONParserTests {
         #expect(throws: BoundedJSONParser.SyntaxError.self) { try parse(text) }
     }
 
+    @Test("strings must be UTF-8 and hold no NUL: refused, not repaired or cut short by the store")
+    func utf8AndNul() {
+        for bytes: [UInt8] in [
+            Array(#"{"a": "x"#.utf8) + [0xFF, 0xFE] + Array(#""}"#.utf8),  // not UTF-8
+            Array(#"{"a": "\n"#.utf8) + [0xC0, 0xAF] + Array(#""}"#.utf8),  // overlong, after an escape
+        ] {
+            let error = #expect(throws: BoundedJSONParser.SyntaxError.self) { try BoundedJSONParser().parse(bytes) }
+            #expect(error?.reason == "a string is not valid UTF-8")
+        }
+        let nul = #expect(throws: BoundedJSONParser.SyntaxError.self) { try parse(#"{"request": "a\u0000b"}"#) }
+        #expect(nul?.reason == "\\u0000 (NUL) is not accepted in strings")
+    }
+
     @Test("a key given twice in one object is an error")
     func duplicateKeys() {
         let error = #expect(throws: PolytopeError.self) { try parse(#"{"a": 1, "a": 2}"#) }

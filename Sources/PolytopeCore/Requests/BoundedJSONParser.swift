@@ -174,7 +174,7 @@ package struct BoundedJSONParser: Sendable {
             while position < bytes.count {
                 let byte = bytes[position]
                 if byte == UInt8(ascii: "\"") {
-                    let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
+                    let text = try utf8(UnsafeBufferPointer(rebasing: bytes[start..<position]))
                     position += 1
                     return text
                 }
@@ -188,7 +188,7 @@ package struct BoundedJSONParser: Sendable {
                 position += 1
                 switch byte {
                 case UInt8(ascii: "\""):
-                    return String(decoding: scalars, as: UTF8.self)
+                    return try utf8(scalars)
                 case UInt8(ascii: "\\"):
                     try escape(into: &scalars)
                 case ..<0x20:
@@ -198,6 +198,13 @@ package struct BoundedJSONParser: Sendable {
                 }
             }
             throw error("a string is not closed")
+        }
+
+        /// The text of a string's bytes; refused unless they are UTF-8 (RFC 8259), instead of
+        /// being kept with replacement characters that the client never sent.
+        func utf8(_ bytes: some Collection<UInt8>) throws -> String {
+            guard let text = String(validating: bytes, as: UTF8.self) else { throw error("a string is not valid UTF-8") }
+            return text
         }
 
         mutating func escape(into output: inout [UInt8]) throws {
@@ -223,6 +230,8 @@ package struct BoundedJSONParser: Sendable {
                     code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
                 }
                 guard let scalar = Unicode.Scalar(code) else { throw error("a \\u escape names no character") }
+                // NUL ends text in SQLite's C interface and PostgreSQL refuses it: never kept.
+                guard code != 0 else { throw error("\\u0000 (NUL) is not accepted in strings") }
                 output.append(contentsOf: Array(String(Character(scalar)).utf8))
             default:
                 throw error("unknown escape in a string")
