@@ -15,7 +15,8 @@ import Synchronization
 /// - `Expect: 100-continue` is answered for requests that carry credentials (others get
 ///   their refusal at once instead of an invitation to send the body);
 /// - requests the parser cannot read (bad chunking, unknown transfer codings, oversized
-///   headers) get a JSON 400 or 431 and the connection is closed, instead of a 500.
+///   headers) get a JSON 400 or 431, and `CONNECT` a 405 (without a body: NIO's encoder
+///   sends none to a CONNECT), and the connection is closed, instead of a 500 or a hang.
 package final class HTTP1ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     package typealias InboundIn = HTTPServerRequestPart
     package typealias InboundOut = HTTPServerRequestPart
@@ -69,7 +70,7 @@ package final class HTTP1ConnectionGuard: ChannelDuplexHandler, RemovableChannel
         guard !closing else { return }
         switch unwrapInboundIn(data) {
         case .head(let head):
-            if let refusal = Self.unsupportedCoding(of: head) {
+            if let refusal = Self.refusal(of: head) {
                 respondAndClose(context: context, status: refusal.status, message: refusal.message)
                 return
             }
@@ -223,11 +224,16 @@ package final class HTTP1ConnectionGuard: ChannelDuplexHandler, RemovableChannel
         context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in context.close(promise: nil) }
     }
 
-    /// A body coding this server would otherwise ignore and read as plain bytes: transfer
-    /// codings other than `chunked` (400, like NIO's own refusal of a lone unknown coding,
+    /// A request refused before it reaches the router: `CONNECT` (405), and a body coding
+    /// this server would otherwise ignore and read as plain bytes: transfer codings other than
+    /// `chunked` (400, like NIO's own refusal of a lone unknown coding,
     /// rather than RFC 9112's suggested 501: the request is the client's mistake) and content
     /// codings other than `identity` (415).
-    static func unsupportedCoding(of head: HTTPRequestHead) -> (status: HTTPResponseStatus, message: String)? {
+    static func refusal(of head: HTTPRequestHead) -> (status: HTTPResponseStatus, message: String)? {
+        if head.method == .CONNECT {
+            // The codec would take the rest of the connection for a tunnel, which then hung.
+            return (.methodNotAllowed, "CONNECT is not supported: this server is not a proxy.")
+        }
         guard head.headers.contains(name: "transfer-encoding") || head.headers.contains(name: "content-encoding") else { return nil }
         func codings(_ name: String) -> [String] {
             head.headers[name].flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }

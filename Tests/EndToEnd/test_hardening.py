@@ -688,6 +688,22 @@ def test_an_unsupported_transfer_coding_is_refused_not_ignored(broken_body_serve
     assert_no_server_errors(broken_body_server, log_mark)
 
 
+def test_connect_gets_a_405_and_a_closed_connection_at_once(broken_body_server, log_mark):
+    """NIO's codec takes the rest of a connection after CONNECT for a tunnel: the answer
+    (a 404) had no framing, and the connection hung until its idle timeout. Now: a 405 and
+    the connection closed at once (NIO's encoder sends no body to a CONNECT, by design)."""
+    with connect(broken_body_server) as sock:
+        sock.sendall(b"CONNECT evil:443 HTTP/1.1\r\nHost: evil:443\r\n\r\nGET /api/v1/test HTTP/1.1\r\nHost: x\r\n\r\n")
+        started = time.monotonic()
+        data, closed, _ = read_answer(sock, 10)
+    status, headers, _ = parse_answer(data)
+    assert status == 405, data[:300]
+    assert headers["connection"] == "close" and data.count(b"HTTP/1.1 ") == 1, data
+    assert closed and time.monotonic() - started < 5
+    broken_body_server.assert_alive()
+    assert_no_server_errors(broken_body_server, log_mark)
+
+
 @pytest.mark.parametrize("close", ["fin", "reset"])
 def test_clients_aborting_mid_body_leave_nothing_behind(broken_body_server, log_mark, tmp_path, close):
     """Submissions and an upload whose clients go away partway through the body (closing
