@@ -55,12 +55,11 @@ struct DownloadAccessMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let signer, let id = request.uri.path.split(separator: "/").last.map(String.init),
-            let expires = request.uri.queryParameters.get("expires", as: Int64.self),
-            let signature = request.uri.queryParameters.get("signature")
+            let expires = request.uri.queryParameters.get("expires"), let signature = request.uri.queryParameters.get("signature")
         else {
             return try await authentication.handle(request, context: context, next: next)
         }
-        guard signer.verify(id: id, expires: expires, signature: String(signature), now: wallClock.now()) else {
+        guard let expires = Int64(expires), signer.verify(id: id, expires: expires, signature: String(signature), now: wallClock.now()) else {
             if request.headers[.authorization] != nil { return try await authentication.handle(request, context: context, next: next) }
             throw PolytopeError(.forbidden, "This download link is not valid, or has expired; poll the request again for a fresh one.")
         }

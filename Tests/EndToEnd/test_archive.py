@@ -113,8 +113,13 @@ def test_uploads_are_owner_only_once_and_checked(server, fields):
     assert accepted.status_code == 202, accepted.text
     again = api.post(location, data=data, headers=headers)
     assert again.status_code == 409, again.text
-    response = api.poll(location.rsplit("/", 1)[1])
+    request_id = location.rsplit("/", 1)[1]
+    response = api.poll(request_id)
     assert response.status_code == 200 and response.json() == {"status": "processed", "message": "Archived 1 field."}, response.text
+    # Not a CDS job: it has no results to offer there, as GET /jobs does not list it.
+    for path in (f"/jobs/{request_id}", f"/jobs/{request_id}/results"):
+        job = api.get("/api/retrieve/v1" + path)
+        assert job.status_code == 404 and job.json()["title"] == f"Request {request_id} not found.", job.text
 
 
 def test_data_that_contradicts_its_metadata_is_refused(server, fields):

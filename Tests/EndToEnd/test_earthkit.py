@@ -4,6 +4,8 @@ credentials, so the location must be a signed capability link. Both of its modes
 (stream=True reads the HTTP stream, stream=False downloads to a file first), and the values
 of the fields it decodes are those archived."""
 
+import re
+
 import earthkit.data as earthkit_data
 import eccodes
 import numpy as np
@@ -89,5 +91,7 @@ def test_a_pointer_location_needs_no_credentials_and_is_bound_to_its_request(arc
     assert answer.status_code == 200 and answer.content.startswith(b"GRIB")
     altered = location.replace("signature=", "signature=A")
     assert requests.get(altered, timeout=10).status_code == 403
+    for expires in ("abc", "99999999999999999999999"):  # not a time: a bad link too, not a missing one
+        assert requests.get(re.sub(r"expires=[0-9]+", f"expires={expires}", location), timeout=10).status_code == 403
     bare = location.split("?")[0]
     assert requests.get(bare, timeout=10).status_code == 401

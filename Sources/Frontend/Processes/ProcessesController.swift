@@ -136,10 +136,19 @@ struct ProcessesController {
 
     @Sendable func jobStatus(_ request: Request, context: PolytopeRequestContext) async throws -> Response {
         let user = try context.requireUser()
-        let record = try await requests.ownRequest(try context.parameters.require("name"), of: user)
+        let record = try await ownJob(context, of: user)
         let job = try await self.job(record, for: request)
         let after = request.uri.queryParameters.get("logStartTime").flatMap { ProcessJob.date(from: String($0)) }
         return JSONResponse.encode(job.statusDocument(logAfter: after))
+    }
+
+    /// The caller's request named in the path, if it is a job: a retrieval, as `GET /jobs`
+    /// lists them (an archive request has no results to offer here).
+    private func ownJob(_ context: PolytopeRequestContext, of user: User) async throws -> RequestRecord {
+        let name = try context.parameters.require("name")
+        let record = try await requests.ownRequest(name, of: user)
+        guard record.verb == .retrieve else { throw PolytopeError.notFound("Request \(name.prefix(64)) not found.") }
+        return record
     }
 
     private func job(_ record: RequestRecord, for request: Request) async throws -> ProcessJob {
@@ -204,7 +213,7 @@ struct ProcessesController {
     /// 5xx, which the clients retry for hours); 404 while it runs.
     @Sendable func results(_ request: Request, context: PolytopeRequestContext) async throws -> Response {
         let user = try context.requireUser()
-        let record = try await requests.ownRequest(try context.parameters.require("name"), of: user)
+        let record = try await ownJob(context, of: user)
         let job = ProcessJob(record: record, jobsURL: "\(baseURL(for: request))/jobs")
         if let document = job.resultsDocument(href: requests.downloadLocation(of: record, for: request)) {
             return JSONResponse.encode(document)
@@ -226,7 +235,7 @@ struct ProcessesController {
     /// dismisses before it downloads.
     @Sendable func dismiss(_ request: Request, context: PolytopeRequestContext) async throws -> Response {
         let user = try context.requireUser()
-        var record = try await requests.ownRequest(try context.parameters.require("name"), of: user)
+        var record = try await ownJob(context, of: user)
         if record.status != .processed {
             _ = try await requests.revoke(request, context: context)
         }
