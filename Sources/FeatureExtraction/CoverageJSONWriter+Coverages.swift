@@ -2,6 +2,10 @@
 extension CoverageJSONWriter {
     /// Per requested point (selection entry), every group's coverage: PointSeries, Position and
     /// VerticalProfile answers.
+    ///
+    /// A coverage's latitude and longitude are those of the grid point its values were read
+    /// at: a group whose fields give different grid points for a requested point (fields on
+    /// different grids) is written as one coverage per grid point, in field order.
     mutating func writePointCoverages(to output: inout JSONBytes) throws(CoverageEncodingError) {
         guard let reference = pending.values.min(by: { $0.fieldNumber < $1.fieldNumber })?.selection else {
             pending = [:]
@@ -12,14 +16,50 @@ extension CoverageJSONWriter {
         }
         for point in 0..<reference.count {
             for group in plan.groups {
-                try writePointCoverage(group, point: point, coordinates: reference, to: &output)
+                for part in pointParts(of: group, point: point, reference: reference) {
+                    try writePointCoverage(part.group, point: point, coordinates: part.coordinates, to: &output)
+                }
             }
         }
         pending = [:]
     }
 
+    /// `group` split by the grid point its delivered fields were read at for requested point
+    /// `point`, each part with that grid point's coordinates, in the order of the parts' first
+    /// fields; fields not delivered go with the first part. One part (the group itself) when
+    /// every field was read at the same coordinates.
+    private func pointParts(of group: CoveragePlan.Group, point: Int, reference: GridSelection) -> [(
+        group: CoveragePlan.Group, coordinates: GeoPoint
+    )] {
+        var parts: [(group: CoveragePlan.Group, coordinates: GeoPoint)] = []
+        var partOf: [GeoPoint: Int] = [:]
+        var undelivered: [Int] = []
+        for number in group.fieldNumbers {
+            guard let field = pending[number] else {
+                undelivered.append(number)
+                continue
+            }
+            let coordinates = GeoPoint(latitude: field.selection.latitudes[point], longitude: field.selection.longitudes[point])
+            if let part = partOf[coordinates] {
+                parts[part].group.fieldNumbers.append(number)
+            } else {
+                partOf[coordinates] = parts.count
+                parts.append((CoveragePlan.Group(fieldNumbers: [number]), coordinates))
+            }
+        }
+        guard !parts.isEmpty else {
+            let coordinates = GeoPoint(latitude: reference.latitudes[point], longitude: reference.longitudes[point])
+            return [(group, coordinates)]
+        }
+        guard parts.count > 1 || !undelivered.isEmpty else { return [(group, parts[0].coordinates)] }
+        // Fields not delivered join the first part, keeping the group's field order.
+        let first = Set(parts[0].group.fieldNumbers + undelivered)
+        parts[0].group.fieldNumbers = group.fieldNumbers.filter { first.contains($0) }
+        return parts
+    }
+
     private mutating func writePointCoverage(
-        _ group: CoveragePlan.Group, point: Int, coordinates: GridSelection, to output: inout JSONBytes
+        _ group: CoveragePlan.Group, point: Int, coordinates: GeoPoint, to output: inout JSONBytes
     ) throws(CoverageEncodingError) {
         let first = plan.fields[group.fieldNumbers[0]]
         let levels = plan.distinctValues(of: "levelist", in: group)
@@ -43,9 +83,9 @@ extension CoverageJSONWriter {
         beginCoverage(&output)
         writeMetadata(metadata, to: &output)
         output.raw(",\"type\":\"Coverage\",\"domain\":{\"type\":\"Domain\",\"axes\":{\"latitude\":{\"values\":[")
-        output.number(Self.rounded(coordinates.latitudes[point]))
+        output.number(Self.rounded(coordinates.latitude))
         output.raw("]},\"longitude\":{\"values\":[")
-        output.number(Self.rounded(coordinates.longitudes[point]))
+        output.number(Self.rounded(coordinates.longitude))
         output.raw("]},\"levelist\":{\"values\":[")
         if case .verticalProfile = plan.layout {
             for (index, level) in levels.enumerated() {

@@ -315,6 +315,20 @@ def test_octahedral_grid_decoded_whole(archive, make_client, tmp_path):
     assert_packed_values(grid, coverage, "2t", step=6)
 
 
+def test_position_across_a_resolution_change_gives_each_date_its_grid_point(archive, make_client, tmp_path):
+    grids = archive[1]
+    answer = retrieve(archive, make_client, tmp_path, {
+        "date": ["20250101", "20250102"], "time": "1200", "param": "2t", "step": "0",
+        "feature": {"type": "position", "points": [[25.3, 10.2]]}}, read_back=False)  # covjsonkit's xarray wants one point per date
+    quarter, o32 = answer["coverages"]
+    assert points(quarter)[0][:2] == (25.25, 10.25)
+    assert_packed_values(grids["quarter"], quarter, "2t", step=0)
+    near_lat, near_lon = grids["o32"].nearest(25.3, 10.2)
+    lat, lon = points(o32)[0][:2]
+    assert abs(lat - near_lat) < 1e-9 and abs(lon - near_lon) < 1e-9 and abs(lat - 25.25) > 0.1
+    assert_packed_values(grids["o32"], o32, "2t", step=0)
+
+
 def test_outside_a_limited_area_grid_is_a_clear_400(archive, make_client, tmp_path):
     server, _ = archive
     with pytest.raises(HTTPResponseError) as caught:
