@@ -123,10 +123,9 @@ extension CoverageJSONWriter {
         var seenSlices = Set<[String]>()
         var fieldNumbers: [[String]: Int] = [:]  // [param, level, step] → the first such field
         for number in group.fieldNumbers {
-            let keys = plan.fields[number]
-            let slice = [keys["levelist"] ?? "", plan.layout == .trajectory ? keys["step"] ?? "" : ""]
+            let slice = plan.slice(ofField: number)
             if seenSlices.insert(slice).inserted { slices.append(slice) }
-            let slot = [keys["param"] ?? ""] + slice
+            let slot = [plan.fields[number]["param"] ?? ""] + slice
             if fieldNumbers[slot] == nil { fieldNumbers[slot] = number }
         }
         let levelOrder = Dictionary(levels.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
@@ -136,14 +135,19 @@ extension CoverageJSONWriter {
         func field(_ param: String, _ slice: [String]) -> ExtractedField? {
             fieldNumbers[[param] + slice].flatMap { pending[$0] }
         }
-        // Each slice's points come from the first of its fields that arrived.
+        // Each slice's points come from the first of its fields that arrived; every other
+        // field of the slice must have been read at the same points.
         var sliceSelections: [GridSelection] = []
         for slice in slices {
             var selection = GridSelection()
+            var owner: ExtractedField?
             for param in params {
-                if let found = field(param, slice) {
+                guard let found = field(param, slice) else { continue }
+                if let owner {
+                    try checkSamePoints(found, as: owner)
+                } else {
                     selection = found.selection
-                    break
+                    owner = found
                 }
             }
             sliceSelections.append(selection)
@@ -184,9 +188,6 @@ extension CoverageJSONWriter {
             var values: [Double?] = []
             for (slice, selection) in zip(slices, sliceSelections) {
                 if let field = field(param, slice) {
-                    guard field.values.count == selection.count else {
-                        throw CoverageEncodingError("fields of one coverage lie on different grids (field \(field.fieldNumber))")
-                    }
                     values += field.values
                 } else {
                     values += [Double?](repeating: nil, count: selection.count)
@@ -196,6 +197,21 @@ extension CoverageJSONWriter {
         }
         output.raw("}}")
         for number in group.fieldNumbers { pending[number] = nil }
+    }
+
+    /// Throws unless `field` was read at the same grid points as `owner`, whose points the
+    /// coverage's slice declares: otherwise its values would be written against another
+    /// grid's coordinates.
+    private func checkSamePoints(_ field: ExtractedField, as owner: ExtractedField) throws(CoverageEncodingError) {
+        guard field.selection.latitudes != owner.selection.latitudes || field.selection.longitudes != owner.selection.longitudes
+        else { return }
+        let name = { (number: Int) in self.parameters.entry(forParam: self.plan.fields[number]["param"] ?? "").shortName }
+        let points = { (selection: GridSelection) in "\(selection.count) point\(selection.count == 1 ? "" : "s")" }
+        throw CoverageEncodingError(
+            "parameters \(name(owner.fieldNumber)) and \(name(field.fieldNumber)) of one coverage lie on different grids "
+                + "(\(points(owner.selection)) and \(points(field.selection)) selected, at different places); a "
+                + "\(plan.layout.domainType) answer gives one set of points per coverage: request them separately",
+            kind: .fieldsOnDifferentGrids)
     }
 
     // MARK: Pieces

@@ -69,6 +69,20 @@ package struct GridDescription: Hashable, Sendable, Codable {
         hasher.combine(longitudeOfLastGridPoint)
     }
 
+    /// The grid in a few words for messages, enough to tell apart the grids a request meets:
+    /// `regular_ll 1°×1° grid of 360×181 points from [90, 0]`, `reduced_gg N32 grid of 6599
+    /// points from [87.863799, 0]`.
+    package var summary: String {
+        var words = [gridType]
+        if let gaussianNumber { words.append("N\(gaussianNumber)") }
+        if gridType == "regular_ll", let i = iDirectionIncrement, let j = jDirectionIncrement {
+            words.append("\(GeoPoint.shortText(i))°×\(GeoPoint.shortText(j))°")
+        }
+        let size = ni.map { "\($0)×\(nj)" } ?? "\(numberOfDataPoints)"
+        let first = GeoPoint(latitude: latitudeOfFirstGridPoint, longitude: longitudeOfFirstGridPoint)
+        return words.joined(separator: " ") + " grid of \(size) points from \(first)"
+    }
+
     /// A regular latitude-longitude grid in the default scanning mode (west to east, north to
     /// south, rows consecutive), from its corners and increments.
     package static func regularLatLon(north: Double, west: Double, south: Double, east: Double, increment: Double) -> GridDescription {

@@ -121,6 +121,12 @@ collections:
     grids["area"] = Grid(lats, lons)
     grids["area"].fields[("2t", 0, 0)] = values
     uploads[20250103] = [message]
+    message, lats, lons, values = new_message(  # msl on the same limited area shifted 1° east: 1..31 E
+        "regular_ll_sfc_grib2", {"date": 20250103, "time": 1200, "step": 0, "shortName": "msl", "bitsPerValue": 16},
+        {"longitudeOfFirstGridPointInDegrees": 1, "longitudeOfLastGridPointInDegrees": 31})
+    grids["shifted"] = Grid(lats, lons)
+    grids["shifted"].fields[("msl", 0, 0)] = values
+    uploads[20250103].append(message)
     for date, messages in uploads.items():
         upload, metadata = workdir / f"{date}.grib", workdir / f"{date}.yaml"
         upload.write_bytes(b"".join(messages))
@@ -327,6 +333,29 @@ def test_position_across_a_resolution_change_gives_each_date_its_grid_point(arch
     lat, lon = points(o32)[0][:2]
     assert abs(lat - near_lat) < 1e-9 and abs(lon - near_lon) < 1e-9 and abs(lat - 25.25) > 0.1
     assert_packed_values(grids["o32"], o32, "2t", step=0)
+
+
+def test_params_on_different_grids(archive, make_client, tmp_path):
+    server, grids = archive
+    # A point: one coverage per grid point read, each labelled with its own coordinates.
+    answer = retrieve(archive, make_client, tmp_path, {
+        "date": "20250103", "time": "1200", "param": ["2t", "msl"], "step": "0",
+        "feature": {"type": "timeseries", "points": [[20.2, 10.2]], "time_axis": "step"}}, read_back=False)
+    temperature, pressure = answer["coverages"]
+    assert points(temperature)[0][:2] == (20.0, 10.0) and list(temperature["ranges"]) == ["2t"]
+    assert points(pressure)[0][:2] == (20.0, 11.0) and list(pressure["ranges"]) == ["msl"]
+    assert_packed_values(grids["area"], temperature, "2t")
+    assert_packed_values(grids["shifted"], pressure, "msl", step=0)
+    # A box: as many points on each grid, at different places: refused, not mislabelled.
+    with pytest.raises(HTTPResponseError) as caught:
+        make_client(server).retrieve("features", json.dumps({
+            "date": "20250103", "time": "1200", "param": ["2t", "msl"], "step": "0",
+            "feature": {"type": "boundingbox", "points": [[20, 10], [22, 14]]}}), str(tmp_path / "never.json"))
+    assert caught.value.response.status_code == 400
+    message = str(caught.value)
+    assert "parameters of one coverage lie on different grids" in message and "request these parameters separately" in message
+    assert "from [60, 0]" in message and "from [60, 1]" in message
+    assert not (tmp_path / "never.json").exists()
 
 
 def test_outside_a_limited_area_grid_is_a_clear_400(archive, make_client, tmp_path):

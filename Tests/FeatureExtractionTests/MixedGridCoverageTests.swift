@@ -5,7 +5,7 @@ import Testing
 
 /// Answers whose fields lie on different grids (a resolution change between dates, steps or
 /// levels; parameters on different grids): every value is labelled with the coordinates of
-/// the grid point it was read at.
+/// the grid point it was read at, or the answer is refused when its layout cannot say so.
 @Suite("Fields on different grids")
 struct MixedGridCoverageTests {
     /// The nearest points of requested point [25.3, 10.2] on a 1° grid and on O32.
@@ -110,5 +110,61 @@ struct MixedGridCoverageTests {
         coverages = try Self.coverages(bytes)
         #expect(coverages.count == 1)
         #expect(coverages.first?.ranges["2t"] == [0, nil, 2])
+    }
+
+    @Test("a box or trajectory whose params lie on different grids with as many points is refused with a 400, not mislabelled")
+    func multiPointParamsOnDifferentGrids() throws {
+        let box = GridSelection(indices: [0, 1, 2], latitudes: [20, 20, 20], longitudes: [10, 11, 12])
+        let shifted = GridSelection(indices: [0, 1, 2], latitudes: [20, 20, 20], longitudes: [10.5, 11.5, 12.5])
+        for layout in [CoverageLayout.multiPoint(coordinateNames: ["latitude", "longitude", "levelist"]), .trajectory] {
+            let plan = try CoveragePlan(layout: layout, fields: [Self.keys(param: "167"), Self.keys(param: "151")])
+            let error = try #require(throws: CoverageEncodingError.self) {
+                try CoverageJSONWriter.encode(
+                    plan: plan,
+                    fields: [
+                        ExtractedField(fieldNumber: 0, selection: box, values: [1, 2, 3]),
+                        ExtractedField(fieldNumber: 1, selection: shifted, values: [4, 5, 6]),
+                    ])
+            }
+            #expect(error.kind == .fieldsOnDifferentGrids)
+            #expect(error.polytopeError.code == .invalidRequest)
+            #expect(error.userMessage.contains("2t and msl") && error.userMessage.contains("request them separately"), "\(error.userMessage)")
+            #expect(plan.gridConflicts { $0 == 0 ? "1°" : "shifted 1°" } == [CoveragePlan.GridConflict(first: 0, other: 1)])
+            // On one grid: written.
+            let bytes = try CoverageJSONWriter.encode(
+                plan: plan,
+                fields: [
+                    ExtractedField(fieldNumber: 0, selection: box, values: [1, 2, 3]),
+                    ExtractedField(fieldNumber: 1, selection: box, values: [4, 5, 6]),
+                ])
+            #expect(!bytes.isEmpty)
+        }
+        // Internal faults stay 500s, their details in the logs.
+        #expect(CoverageEncodingError("field 0 was given twice").polytopeError.code == .internalError)
+    }
+
+    @Test("grid conflicts: levels of a box may lie on different grids, params of one level may not; point layouts never conflict")
+    func gridConflicts() throws {
+        let multiPoint = CoverageLayout.multiPoint(coordinateNames: ["latitude", "longitude", "levelist"])
+        let levels = try CoveragePlan(layout: multiPoint, fields: ["500", "850"].map { Self.keys(param: "130", level: $0) })
+        #expect(levels.gridConflicts { $0 == 0 ? "1°" : "O32" }.isEmpty)
+        // Two dates (two coverages), params mixed in the second only; unknown grids are left out.
+        let fields = ["20250101", "20250102"].flatMap { date in ["167", "151"].map { Self.keys(date: date, param: $0) } }
+        let plan = try CoveragePlan(layout: multiPoint, fields: fields)
+        #expect(plan.gridConflicts { $0 == 3 ? "O32" : "1°" } == [CoveragePlan.GridConflict(first: 2, other: 3)])
+        #expect(plan.gridConflicts { $0 == 3 ? nil : $0 == 2 ? "O32" : "1°" }.isEmpty)
+        let steps = try CoveragePlan(layout: .trajectory, fields: ["0", "6"].map { Self.keys(step: $0) })
+        #expect(steps.gridConflicts { $0 == 0 ? "1°" : "O32" }.isEmpty)
+        let series = try CoveragePlan(layout: .pointSeries(timeAxis: .step), fields: fields)
+        #expect(series.gridConflicts { $0 == 3 ? "O32" : "1°" }.isEmpty)
+    }
+
+    @Test("a grid in a few words tells apart grids that differ only in their first point")
+    func gridSummary() {
+        #expect(GridDescription.globalLatLon(increment: 1).summary == "regular_ll 1°×1° grid of 360×181 points from [90, 0]")
+        var shifted = GridDescription.globalLatLon(increment: 1)
+        shifted.longitudeOfFirstGridPoint = 0.5
+        #expect(shifted.summary.hasSuffix("from [90, 0.5]"))
+        #expect(GridDescription.octahedral(32).summary.hasPrefix("reduced_gg N32 grid of 5248 points"))
     }
 }

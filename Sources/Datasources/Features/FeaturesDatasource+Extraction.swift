@@ -30,6 +30,9 @@ extension FeaturesDatasource {
         let coveragePlan = try CoveragePlan(layout: query.specification.layout, fields: fields.map(\.keys))
         let order = coveragePlan.suggestedFieldOrder
         let layouts = try await archive.layouts(of: fields.map(\.field))
+        if let message = Self.differentGridsMessage(plan: coveragePlan, fields: fields, grid: { layouts[$0].grid }) {
+            throw PolytopeError.invalidRequest(message)
+        }
         var selections: [SelectionKey: GridSelection] = [:]
         var keys: [SelectionKey] = []
         keys.reserveCapacity(fields.count)

@@ -107,7 +107,8 @@ package struct FeaturesDatasource: Datasource {
     }
 
     /// What the archive shows is wrong with `query`: fields it lacks, grids features cannot
-    /// be cut from, points outside a grid. Layouts not yet recorded (fields archived before
+    /// be cut from, points outside a grid, parameters of one MultiPoint or Trajectory coverage
+    /// on different grids. Layouts not yet recorded (fields archived before
     /// layouts existed) are checked when the request runs instead.
     func archiveProblems(of query: FeatureQuery) -> [String] {
         do {
@@ -138,6 +139,11 @@ package struct FeaturesDatasource: Datasource {
                 } catch let error as GridSelectionError {
                     problems.append(error.userMessage)
                 }
+            }
+            if let plan = try? CoveragePlan(layout: query.specification.layout, fields: fields.map(\.keys)),
+                let message = Self.differentGridsMessage(plan: plan, fields: fields, grid: { layouts[fields[$0].field.key]?.grid })
+            {
+                problems.append(message)
             }
             return problems
         } catch let error as GribArchiveError {
