@@ -85,16 +85,22 @@ final class ArchiveIndex: Sendable {
     }
 
     /// The plan of `request`, made from one consistent snapshot of the index.
-    func plan(_ request: NormalisedRequest, planner: RetrievalPlanner) async throws -> RetrievalPlan {
-        try await pool.read { db in try Self.plan(request, planner: planner, in: db) }
+    func plan(
+        _ request: NormalisedRequest, planner: RetrievalPlanner, keep: (@Sendable (ArchivedField) -> Bool)? = nil
+    ) async throws -> RetrievalPlan {
+        try await pool.read { db in try Self.plan(request, planner: planner, keep: keep, in: db) }
     }
 
-    /// `plan(_:planner:)` without suspending, for checks made while a request is submitted.
-    func planNow(_ request: NormalisedRequest, planner: RetrievalPlanner) throws -> RetrievalPlan {
-        try pool.read { db in try Self.plan(request, planner: planner, in: db) }
+    /// `plan(_:planner:keep:)` without suspending, for checks made while a request is submitted.
+    func planNow(
+        _ request: NormalisedRequest, planner: RetrievalPlanner, keep: (@Sendable (ArchivedField) -> Bool)? = nil
+    ) throws -> RetrievalPlan {
+        try pool.read { db in try Self.plan(request, planner: planner, keep: keep, in: db) }
     }
 
-    private static func plan(_ request: NormalisedRequest, planner: RetrievalPlanner, in db: Database) throws -> RetrievalPlan {
+    private static func plan(
+        _ request: NormalisedRequest, planner: RetrievalPlanner, keep: (@Sendable (ArchivedField) -> Bool)?, in db: Database
+    ) throws -> RetrievalPlan {
         var catalog: RetrievalPlanner.Catalog = [:]
         for row in try Row.fetchAll(db, sql: "SELECT schema, key, value FROM key_values") {
             catalog[row["schema"], default: [:]][row["key"], default: []].append(row["value"])
@@ -103,7 +109,7 @@ final class ArchiveIndex: Sendable {
             for (key, values) in keys { catalog[schema]![key] = RetrievalPlanner.ordered(values) }
         }
         let statement = try db.cachedStatement(sql: "SELECT file, offset, length FROM fields WHERE key = ?")
-        return try planner.plan(request, catalog: catalog) { key in
+        return try planner.plan(request, catalog: catalog, keep: keep) { key in
             try Row.fetchOne(statement, arguments: [key]).map { row in
                 ArchivedField(key: key, file: row[0], offset: row[1], length: row[2])  // by index: ~1,000 rows a request
             }

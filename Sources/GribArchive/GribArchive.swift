@@ -103,18 +103,25 @@ package final class GribArchive: Sendable {
     /// The fields `request` asks for, in request order, and the combinations the archive does
     /// not have (see `RetrievalPlan`). The request's values must be normalised as
     /// `MarsRequestNormaliser` writes them with parameters as ids (`MarsLanguageSettings.standard`).
+    /// With `keep`, only the fields it keeps are planned and counted against `maximumFields`
+    /// (a feature's range, say, which filters the archived values of a key the request leaves
+    /// out); the lookups are bounded as without it.
     /// - Throws: `GribArchiveError.tooManyFields` when the request asks for more than
     ///   `maximumFields` fields or would need more than `maximumLookups` lookups.
-    package func retrievalPlan(for request: NormalisedRequest) async throws -> RetrievalPlan {
+    package func retrievalPlan(
+        for request: NormalisedRequest, keeping keep: (@Sendable (ArchivedField) -> Bool)? = nil
+    ) async throws -> RetrievalPlan {
         let planner = RetrievalPlanner(maximumFields: configuration.maximumFields, maximumLookups: configuration.maximumLookups)
-        return try await index.plan(request, planner: planner)
+        return try await index.plan(request, planner: planner, keep: keep)
     }
 
-    /// `retrievalPlan(for:)` without suspending: for the checks of a request being submitted
-    /// (one read of the index, bounded like a retrieval's).
-    package func retrievalPlanNow(for request: NormalisedRequest) throws -> RetrievalPlan {
+    /// `retrievalPlan(for:keeping:)` without suspending: for the checks of a request being
+    /// submitted (one read of the index, bounded like a retrieval's).
+    package func retrievalPlanNow(
+        for request: NormalisedRequest, keeping keep: (@Sendable (ArchivedField) -> Bool)? = nil
+    ) throws -> RetrievalPlan {
         let planner = RetrievalPlanner(maximumFields: configuration.maximumFields, maximumLookups: configuration.maximumLookups)
-        return try index.planNow(request, planner: planner)
+        return try index.planNow(request, planner: planner, keep: keep)
     }
 
     /// The layouts the index holds for `fields`, by key, without suspending; fields archived

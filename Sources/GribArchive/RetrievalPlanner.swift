@@ -4,8 +4,8 @@ import MarsLanguage
 /// holds (its catalog) and a way to look one field up by its canonical key.
 ///
 /// Pure apart from `lookup`: the same catalog, index and request always give the same plan.
-/// The work is bounded before it starts: at most `maximumFields` combinations or fields, at
-/// most `maximumLookups` lookups.
+/// The work is bounded before it starts: at most `maximumFields` combinations or fields (kept
+/// fields, with a filter), at most `maximumLookups` lookups.
 struct RetrievalPlanner: Sendable {
     /// For each schema (`FieldKey.schema`), the values each of its keys has in the archive.
     typealias Catalog = [String: [String: [String]]]
@@ -34,7 +34,14 @@ struct RetrievalPlanner: Sendable {
         var wildcardValues: [[String]]
     }
 
-    func plan(_ request: NormalisedRequest, catalog: Catalog, lookup: (String) throws -> ArchivedField?) throws -> RetrievalPlan {
+    /// The plan of `request`: every combination of its values (and of the archive's values of
+    /// the keys it leaves out) looked up with `lookup`. With `keep`, only the fields it keeps are
+    /// returned and counted against `maximumFields` (a combination whose fields it all drops
+    /// still counts as found, not missing); the lookups stay bounded by `maximumLookups`.
+    func plan(
+        _ request: NormalisedRequest, catalog: Catalog, keep: (@Sendable (ArchivedField) -> Bool)? = nil,
+        lookup: (String) throws -> ArchivedField?
+    ) throws -> RetrievalPlan {
         let archiveKeys = Set(catalog.values.flatMap(\.keys))
         var selection: [NormalisedRequest.Field] = []
         var ignored: [String] = []
@@ -70,6 +77,7 @@ struct RetrievalPlanner: Sendable {
                     }
                     guard let field = try lookup(key) else { return }
                     found = true
+                    if let keep, !keep(field) { return }
                     fields.append(field)
                     guard fields.count <= maximumFields else {
                         throw GribArchiveError(

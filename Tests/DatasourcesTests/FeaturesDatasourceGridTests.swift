@@ -7,8 +7,8 @@ import Testing
 
 @testable import Datasources
 
-/// A features datasource over fields on different grids.
-@Suite("Features datasource: grids")
+/// A features datasource over fields on different grids, and `max-fields` against a feature's range.
+@Suite("Features datasource: grids and field limits")
 struct FeaturesDatasourceGridTests {
     /// Archives, for 2025-01-01 12 UTC step 0, 2t on the sample's grid (60..0 N, 0..30 E every
     /// 2°) and msl on the same grid shifted 1° east (1..31 E).
@@ -73,5 +73,26 @@ struct FeaturesDatasourceGridTests {
         }
         #expect(places == [[20, 10], [20, 11]])
         #expect(coverages.map { ($0["ranges"] as? [String: Any])?.keys.sorted() ?? [] } == [["2t"], ["msl"]])
+    }
+
+    @Test("max-fields counts the fields a feature's range uses, not every archived value of the ranged key")
+    func maxFieldsAfterTheRange() async throws {
+        let samples = try GribSamples()
+        defer { samples.remove() }
+        let root = samples.directory.file("archive")
+        try await FeaturesDatasourceTests.archiveFields(in: samples, root: root)  // steps 0, 6 and 12
+        let collection = try FeaturesDatasourceTests.collection(root: root, options: "max-fields: 2")
+        let series = { (end: Int) in
+            #"{"date": "20250101", "time": "1200", "param": "2t", "feature": {"type": "timeseries", "points": [[40, 10]], "time_axis": "step", "range": {"start": 0, "end": \#(end), "interval": 6}}}"#
+        }
+        let (datasource, request) = try FeaturesDatasourceTests.submit(series(6), to: collection)
+        let sink = CollectingSink()
+        try await datasource.retrieve(request, into: sink)
+        let answer = try #require(try JSONSerialization.jsonObject(with: Data(sink.bytes)) as? [String: Any])
+        let coverage = try #require((answer["coverages"] as? [[String: Any]])?.first)
+        #expect(((coverage["ranges"] as? [String: [String: Any]])?["2t"]?["values"] as? [Double])?.count == 2)
+        // Three fields in the range: more than the limit.
+        let refusal = try #require(throws: PolytopeError.self) { try FeaturesDatasourceTests.submit(series(12), to: collection) }
+        #expect(refusal.message.contains("more than 2 fields"), "\(refusal.message)")
     }
 }

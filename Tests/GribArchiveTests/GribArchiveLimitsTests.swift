@@ -75,6 +75,24 @@ struct GribArchiveLimitsTests {
         #expect(try await archive.retrievalPlan(for: try normalised("date=20250101/20250105, param=2t")).fields.count == 6)
     }
 
+    @Test("with a filter, only the fields it keeps are planned and counted; combinations it empties are not missing")
+    func filteredPlan() async throws {
+        let samples = try GribSamples()
+        defer { samples.remove() }
+        let (archive, root) = try GribArchiveTests.makeArchive(maximumFields: 2, maximumLookups: 20)
+        defer { root.remove() }
+        let fields = try await samples.surfaceFields(params: ["2t"], dates: ["20250101"], steps: ["0", "6", "12", "18"])
+        _ = try await archive.archive(file: try samples.file(fields.map(\.bytes)), expecting: nil)
+        let request = try normalised("date=20250101, param=2t")
+        await #expect(throws: GribArchiveError.self) { try await archive.retrievalPlan(for: request) }
+        let early = try await archive.retrievalPlan(for: request, keeping: { $0.key.contains("step=0,") || $0.key.contains("step=6,") })
+        #expect(early.fields.count == 2 && early.missing.isEmpty)
+        #expect(try archive.retrievalPlanNow(for: request, keeping: { $0.key.contains("step=18,") }).fields.count == 1)
+        let none = try await archive.retrievalPlan(for: request, keeping: { _ in false })
+        #expect(none.fields.isEmpty && none.missing.isEmpty)
+        await #expect(throws: GribArchiveError.self) { try await archive.retrievalPlan(for: request, keeping: { !$0.key.contains("step=0,") }) }
+    }
+
     @Test("a file shorter than the index says is reported as a damaged archive")
     func damagedArchive() async throws {
         let samples = try GribSamples()

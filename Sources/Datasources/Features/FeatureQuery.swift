@@ -85,6 +85,18 @@ struct FeatureQuery: Sendable {
         return .success(FeatureQuery(request: normalised, specification: specification, spans: spans))
     }
 
+    /// The filter the archive plans with, so that `max-fields` counts the fields the feature
+    /// uses (those `restrict` keeps), not every archived value of a spanned key; nil without
+    /// spans.
+    var archiveFilter: (@Sendable (ArchivedField) -> Bool)? {
+        guard !spans.isEmpty else { return nil }
+        let spans = Self.comparable(spans)
+        return { field in
+            let keys = ArchivedFieldKeys(field).keys
+            return spans.allSatisfy { key, span in Self.spannedValue(of: keys, key: key, in: span) != nil }
+        }
+    }
+
     /// The archived fields the feature uses: those whose values of the spanned keys lie in
     /// the spans, and the spans' values with an interval that no field has (as `step=30`).
     func restrict(_ fields: [ArchivedFieldKeys]) -> (fields: [ArchivedFieldKeys], missing: [String]) {
@@ -95,7 +107,7 @@ struct FeatureQuery: Sendable {
         let spans = Self.comparable(spans)
         let kept = fields.filter { field in
             for (key, span) in spans {
-                guard let text = field.keys[key], let value = Self.comparable(text, key: key), span.contains(value) else { return false }
+                guard let value = Self.spannedValue(of: field.keys, key: key, in: span) else { return false }
                 found[key, default: []].insert(rounded(value))
             }
             return true
@@ -125,6 +137,13 @@ struct FeatureQuery: Sendable {
             comparable["date"] = dates
         }
         return comparable
+    }
+
+    /// A field's value of a spanned key as compared, when it lies in `span` (as `comparable`
+    /// gives it); nil otherwise.
+    private static func spannedValue(of keys: [String: String], key: String, in span: ValueSpan) -> Double? {
+        guard let text = keys[key], let value = comparable(text, key: key), span.contains(value) else { return nil }
+        return value
     }
 
     /// An archived value as `restrict` compares it: dates as day numbers, others as `number`.

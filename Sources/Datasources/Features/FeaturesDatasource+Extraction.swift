@@ -22,7 +22,7 @@ extension FeaturesDatasource {
     /// appended to the CoverageJSON writer and its bytes streamed to `output`.
     func extract(_ query: FeatureQuery, into output: some ByteSink) async throws {
         let archive = try opener.archive()
-        let plan = try await archive.retrievalPlan(for: query.request)
+        let plan = try await archive.retrievalPlan(for: query.request, keeping: query.archiveFilter)
         let (fields, missingValues) = query.restrict(plan.fields.map(ArchivedFieldKeys.init))
         if let message = Self.missingMessage(plan: plan, missingValues: missingValues, found: fields.count) {
             throw PolytopeError(.notFound, message)

@@ -113,7 +113,7 @@ package struct FeaturesDatasource: Datasource {
     func archiveProblems(of query: FeatureQuery) -> [String] {
         do {
             let archive = try opener.archive()
-            let plan = try archive.retrievalPlanNow(for: query.request)
+            let plan = try archive.retrievalPlanNow(for: query.request, keeping: query.archiveFilter)
             let (fields, missingValues) = query.restrict(plan.fields.map(ArchivedFieldKeys.init))
             var problems: [String] = []
             if let message = Self.missingMessage(plan: plan, missingValues: missingValues, found: fields.count) { problems.append(message) }
