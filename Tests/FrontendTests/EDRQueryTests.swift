@@ -109,6 +109,17 @@ struct EDRQueryTests {
                 "date": .array(["20250101", "to", "20250103"]), "time": "1200",
             ])
         #expect(try request(.cube, ["bbox": "0,0,1,1", "datetime": "2025-01-01", "time": "1200"])["time"] == "1200")
+        // RFC 3339: lower-case t and z, and a fraction of zero seconds.
+        #expect(try EDRQuery.dateAndTime("2025-01-01t06:00:00.000z") == ["date": "20250101", "time": "0600"])
+        #expect(
+            problems(.position, ["coords": "POINT(1 2)", "datetime": "2025-01-03T12:00:00Z/2025-01-01T12:00:00Z"]) == [
+                "datetime: the interval '2025-01-03T12:00:00Z/2025-01-01T12:00:00Z' ends before it starts"
+            ])
+        #expect(
+            problems(.position, ["coords": "POINT(1 2)", "datetime": "2025-02-30T12:00:00Z"]) == [
+                "datetime: '2025-02-30T12:00:00Z' is not a UTC date (2025-01-01) or instant (2025-01-01T12:00:00Z)"
+            ])
+        #expect(throws: EDRQuery.Problems.self) { try EDRQuery.dateAndTime("2025-01-01T06:00:00.5Z") }
     }
 
     @Test("every problem of a query is named, in one error")

@@ -56,7 +56,7 @@ struct EDRController {
             guard let collection = requests.catalog[name], let datasource = featureDatasource(of: collection, for: user) else { continue }
             collections.append(EDRDocuments.collection(name, catalog: try await datasource.featureCatalog(), base: base))
         }
-        let links: [JSONValue] = [EDRDocuments.link("\(base)/collections", rel: "self")]
+        let links: [JSONValue] = [ProcessJob.link("\(base)/collections", rel: "self")]
         return JSONResponse.encode(JSONValue.object(["collections": .array(collections), "links": .array(links)]))
     }
 
@@ -128,7 +128,7 @@ struct EDRController {
             let body: JSONValue = .object([
                 "id": .string(record.id.description), "status": .string(record.status.rawValue),
                 "message": .string("The extraction is still running (\(requests.progressLine(for: record))); poll \(location) for its result."),
-                "links": .array([EDRDocuments.link(location, rel: "monitor", title: "the request")]),
+                "links": .array([ProcessJob.link(location, rel: "monitor", title: "the request")]),
             ])
             return JSONResponse.encode(body, status: .accepted, headers: [.location: location, .retryAfter: "\(configuration.retryAfterSeconds)"])
         }

@@ -16,12 +16,6 @@ enum EDRDocuments {
     /// The temporal reference system of extents (EDR's example for the Gregorian calendar).
     static let temporalReference = #"TIMECRS["DateTime",TDATUM["Gregorian Calendar"],CS[TemporalDateTime,1],AXIS["Time (T)",future]]"#
 
-    static func link(_ href: String, rel: String, type: String = "application/json", title: String? = nil) -> JSONValue {
-        var link: [String: JSONValue] = ["href": .string(href), "rel": .string(rel), "type": .string(type)]
-        if let title { link["title"] = .string(title) }
-        return .object(link)
-    }
-
     /// `base` is the front's absolute URL (`http://host/edr`); `openAPI` the document's.
     static func landingPage(base: String, openAPI: String) -> JSONValue {
         .object([
@@ -30,10 +24,10 @@ enum EDRDocuments {
                 "Feature extraction (timeseries, areas, boxes, trajectories, circles) from Polytope collections as OGC API - EDR; "
                     + "answers are CoverageJSON."),
             "links": .array([
-                link(base, rel: "self", title: "this document"),
-                link("\(base)/conformance", rel: "conformance", title: "conformance classes"),
-                link("\(base)/collections", rel: "data", title: "collections"),
-                link(openAPI, rel: "service-desc", type: "application/vnd.oai.openapi;version=3.0", title: "the API definition"),
+                ProcessJob.link(base, rel: "self", title: "this document"),
+                ProcessJob.link("\(base)/conformance", rel: "conformance", title: "conformance classes"),
+                ProcessJob.link("\(base)/collections", rel: "data", title: "collections"),
+                ProcessJob.link(openAPI, rel: "service-desc", title: "the API definition", type: "application/vnd.oai.openapi;version=3.0"),
             ]),
         ])
     }
@@ -86,7 +80,7 @@ enum EDRDocuments {
             "id": .string(name),
             "title": .string(name),
             "description": .string("Features cut from the fields of Polytope collection '\(name)', as CoverageJSON."),
-            "links": .array([link(href, rel: "self", title: name)]),
+            "links": .array([ProcessJob.link(href, rel: "self", title: name)]),
             "extent": .object(extent),
             "data_queries": .object(queries),
             "crs": .array([.string(EDRQuery.crs)]),

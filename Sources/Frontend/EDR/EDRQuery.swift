@@ -258,6 +258,9 @@ struct EDRQuery: Sendable, Equatable {
         }
         var request: [String: JSONValue] = [:]
         let (first, last) = (parsed[0], parsed[parsed.count - 1])
+        guard first.date <= last.date else {
+            throw Problems(messages: ["datetime: the interval '\(datetime.prefix(64))' ends before it starts"])
+        }
         request["date"] = first.date == last.date ? .string(first.date) : .array([.string(first.date), .string("to"), .string(last.date)])
         guard first.time == last.time else {
             throw Problems(messages: [
@@ -268,12 +271,17 @@ struct EDRQuery: Sendable, Equatable {
         return request
     }
 
-    /// `2025-01-01` → ("20250101", nil); `2025-01-01T12:00:00Z` → ("20250101", "1200").
+    /// `2025-01-01` → ("20250101", nil); `2025-01-01T12:00:00Z` → ("20250101", "1200"); a day
+    /// the month lacks, nil. RFC 3339's `t` and `z` may be lower case, and seconds may have a
+    /// fraction of zeros.
     private static func instant(_ text: String) -> (date: String, time: String?)? {
         let digits = { (part: Substring, count: Int) in part.count == count && part.allSatisfy(\.isASCII) && part.allSatisfy(\.isNumber) }
+        let text = text.uppercased()
         let halves = text.split(separator: "T", maxSplits: 1, omittingEmptySubsequences: false)
         let dateParts = halves[0].split(separator: "-", omittingEmptySubsequences: false)
-        guard dateParts.count == 3, digits(dateParts[0], 4), digits(dateParts[1], 2), digits(dateParts[2], 2) else { return nil }
+        guard dateParts.count == 3, digits(dateParts[0], 4), digits(dateParts[1], 2), digits(dateParts[2], 2),
+            CivilDay(year: Int(dateParts[0])!, month: Int(dateParts[1])!, day: Int(dateParts[2])!) != nil
+        else { return nil }
         let date = dateParts.joined()
         guard halves.count == 2 else { return (date, nil) }
         var clock = halves[1]
@@ -281,6 +289,10 @@ struct EDRQuery: Sendable, Equatable {
             clock = clock.dropLast()
         } else if clock.hasSuffix("+00:00") {
             clock = clock.dropLast(6)
+        }
+        if let dot = clock.firstIndex(of: "."), clock[clock.index(after: dot)...].allSatisfy({ $0 == "0" }), clock.index(after: dot) < clock.endIndex
+        {
+            clock = clock[..<dot]
         }
         let timeParts = clock.split(separator: ":", omittingEmptySubsequences: false)
         guard (2...3).contains(timeParts.count), timeParts.allSatisfy({ digits($0, 2) }), timeParts.count == 2 || timeParts[2] == "00" else {

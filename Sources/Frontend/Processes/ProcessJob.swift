@@ -116,7 +116,7 @@ package struct ProcessJob: Sendable {
         return .object(["asset": .object(["value": .object(value)])])
     }
 
-    /// A link object.
+    /// A link object, as the OGC API fronts (Processes and EDR) write them.
     package static func link(_ href: String, rel: String, title: String? = nil, type: String = "application/json") -> JSONValue {
         var link: [String: JSONValue] = ["href": .string(href), "rel": .string(rel), "type": .string(type)]
         if let title { link["title"] = .string(title) }

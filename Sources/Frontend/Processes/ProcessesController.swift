@@ -67,6 +67,9 @@ struct ProcessesController {
                 ProcessJob.link("\(base)/conformance", rel: "http://www.opengis.net/def/rel/ogc/1.0/conformance", title: "conformance"),
                 ProcessJob.link("\(base)/processes", rel: "http://www.opengis.net/def/rel/ogc/1.0/processes", title: "processes"),
                 ProcessJob.link("\(base)/jobs", rel: "http://www.opengis.net/def/rel/ogc/1.0/job-list", title: "jobs"),
+                ProcessJob.link(
+                    requests.urls.base(for: request) + "/openapi.yaml", rel: "service-desc", title: "the API definition",
+                    type: "application/vnd.oai.openapi;version=3.0"),
             ]),
         ])
         return JSONResponse.encode(body)
