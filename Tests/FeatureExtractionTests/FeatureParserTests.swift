@@ -67,6 +67,17 @@ struct FeatureParserTests {
             ])
     }
 
+    @Test func outOfRangeNumbersAreWrittenAsGiven() throws {
+        let found = try problems(#"{"type": "position", "points": [[90.0000000001, 360.0000000001], [1e308, 0], [-1e308, 0]]}"#)
+        #expect(
+            found == [
+                "feature.points[0]: latitude 90.0000000001 is outside [-90, 90]",
+                "feature.points[0]: longitude 360.0000000001 is outside [-360, 360]",
+                "feature.points[1]: latitude 1e+308 is outside [-90, 90]", "feature.points[2]: latitude -1e+308 is outside [-90, 90]",
+            ])
+        #expect(GeoPoint.shortText(0.1 + 0.2) == "0.3" && GeoPoint.shortText(-9.1) == "-9.1" && GeoPoint.shortText(12) == "12")
+    }
+
     @Test func unknownTypeListsKnownOnes() throws {
         let found = try problems(#"{"type": "timeserie", "points": [[1, 2]]}"#)
         #expect(found.count == 1)
