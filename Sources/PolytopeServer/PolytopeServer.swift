@@ -284,7 +284,7 @@ package struct PolytopeServer: Sendable {
             }
         }
         var configuration = ServiceGroupConfiguration(
-            services: makeServices(onServerRunning: onServerRunning).map { .init(service: $0) },
+            services: makeServices(onServerRunning: onServerRunning).map { .init(service: NamedService(service: $0)) },
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         )

@@ -59,6 +59,29 @@ def test_logs_are_json_lines_with_request_context_and_no_secrets(json_server):
     assert refused and all("user" not in event for event in refused), "no user for a refused caller"
 
 
+DEBUG_SECRETS_CONFIG = """\
+logging:
+  level: debug
+collections:
+  secrets:
+    roles: [default]
+    datasources:
+      - {name: mars, type: command, command: [/bin/true, "{request}"], environment: {MARS_USER_KEY: MARS-KEY-SECRET-1}, match: {kind: mars}}
+      - {name: web, type: http, url: "http://127.0.0.1:9/{date}.grib", headers: {Authorization: "Bearer HTTP-HEADER-SECRET-2"}}
+"""
+
+
+def test_debug_logs_hold_no_configured_secrets(polytope_bin, tmp_path):
+    """ServiceLifecycle logs each service it starts and stops, at debug, by its description:
+    a struct's every property, which held the datasources' keys and headers."""
+    server = PolytopeServer("debug-logs", polytope_bin, tmp_path, extra_config=DEBUG_SECRETS_CONFIG).start()
+    server.stop()
+    text = server.log_path.read_text()
+    assert "Starting service" in text or "sl-service" in text, "the service group's debug lines are there to check"
+    for secret in ("MARS-KEY-SECRET-1", "HTTP-HEADER-SECRET-2"):
+        assert secret not in text, f"a configured secret reached the debug log: {secret}"
+
+
 def test_sigterm_lets_a_running_download_finish(polytope_bin, tmp_path):
     server = PolytopeServer("shutdown", polytope_bin, tmp_path).start()
     api = Api(server, DEMO)
