@@ -15,7 +15,7 @@ struct ServeCommand: AsyncParsableCommand {
             SQLite file and staging directory (the --data-dir) work together, so roles can be \
             spread over several processes on one host:
 
-              polytope serve --role frontend,broker,telemetry
+              polytope serve --role frontend,broker,gc,telemetry
               polytope serve --role worker
 
             SIGTERM or SIGINT drains every role: the HTTP server stops accepting, running \
@@ -51,7 +51,13 @@ struct ServeCommand: AsyncParsableCommand {
 
     func validate() throws {
         if all && role != nil { throw ValidationError("give either --all or --role, not both") }
-        if let role { _ = try Role.parseList(role) }
+        if let role {
+            do {
+                _ = try Role.parseList(role)
+            } catch let error as RoleError {
+                throw ValidationError(error.message)  // exit status 64, as for every bad option
+            }
+        }
         if let logFormat, LogFormat(rawValue: logFormat.lowercased()) == nil { throw ValidationError("--log-format must be text or json") }
         if let logLevel, PolytopeConfiguration.logLevels.firstIndex(of: logLevel.lowercased()) == nil {
             throw ValidationError("--log-level must be one of \(PolytopeConfiguration.logLevels.joined(separator: ", "))")

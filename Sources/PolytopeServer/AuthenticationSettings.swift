@@ -103,6 +103,13 @@ package struct AuthenticationSettings: Sendable {
                 entry.report("expected a mapping with 'username' and 'password-hash' (or 'password')")
                 continue
             }
+            // Every key is read before a problem skips the entry, so that none is then
+            // reported as unknown besides the real problem.
+            var attributes: [String: String] = [:]
+            if let email = entry.string("email") { attributes["email"] = email }
+            let realm = entry.string("realm", default: "local")
+            let (roles, disabled) = (entry.strings("roles") ?? ["default"], entry.bool("disabled", default: false))
+            let (encoded, password) = (entry.string("password-hash"), entry.string("password"))
             guard let username = entry.string("username"), !username.isEmpty else {
                 entry.report("a user needs a 'username'")
                 continue
@@ -112,7 +119,7 @@ package struct AuthenticationSettings: Sendable {
                 entry.report("user '\(username)' is defined twice", key: "username")
             }
             let secret: PlainUserAuthenticator.Secret
-            switch (entry.string("password-hash"), entry.string("password")) {
+            switch (encoded, password) {
             case (let encoded?, nil):
                 guard let hash = PasswordHash(encoded: encoded) else {
                     entry.report(
@@ -123,6 +130,9 @@ package struct AuthenticationSettings: Sendable {
                 secret = .hashed(hash)
             case (nil, let password?) where !password.isEmpty:
                 secret = .plainText(password)
+            case (nil, .some):
+                entry.report("the password of user '\(username)' is empty (an unset environment variable?)", key: "password")
+                continue
             case (.some, .some):
                 entry.report("user '\(username)' has both 'password' and 'password-hash'; keep one")
                 continue
@@ -130,12 +140,8 @@ package struct AuthenticationSettings: Sendable {
                 entry.report("user '\(username)' needs a 'password-hash' (or, for local demos, a 'password')")
                 continue
             }
-            var attributes: [String: String] = [:]
-            if let email = entry.string("email") { attributes["email"] = email }
-            let user = User(
-                username: username, realm: entry.string("realm", default: "local"), roles: entry.strings("roles") ?? ["default"],
-                attributes: attributes)
-            accounts.append(PlainUserAuthenticator.Account(user: user, secret: secret, disabled: entry.bool("disabled", default: false)))
+            let user = User(username: username, realm: realm, roles: roles, attributes: attributes)
+            accounts.append(PlainUserAuthenticator.Account(user: user, secret: secret, disabled: disabled))
         }
         return accounts
     }

@@ -119,6 +119,16 @@ package struct PolytopeConfiguration: Sendable {
             publicURL: serverSection?.string("public-url").map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 },
             retryAfterSeconds: serverSection?.int("retry-after", default: 1, range: 0...3600) ?? 1
         )
+        if let publicURL = frontend.publicURL {
+            // Location headers and links are built on it: it must be absolute.
+            let url = URL(string: publicURL)
+            if url == nil || !["http", "https"].contains(url?.scheme?.lowercased() ?? "") || (url?.host ?? "").isEmpty || url?.query != nil {
+                serverSection?.report(
+                    "expected the absolute http(s) URL clients reach this server at, such as https://polytope.example.int; found \"\(publicURL)\"",
+                    key: "public-url")
+                frontend.publicURL = nil
+            }
+        }
         downloadLinks = DownloadLinkSettings(serverSection?.section("download-links"))
         let pollWait = serverSection?.duration("max-poll-wait", default: .seconds(60)) ?? .seconds(60)
         if pollWait > .seconds(60) { serverSection?.report("at most 60s (a proxy would cut longer polls)", key: "max-poll-wait") }

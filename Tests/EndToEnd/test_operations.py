@@ -196,3 +196,14 @@ def test_the_web_page_works_with_api_keys_turned_off(polytope_bin, tmp_path):
         assert second.get(server.url + "/ui/requests", allow_redirects=False, timeout=10).status_code == 303
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize("arguments", [["--role", "fronted"], ["--role", ""], ["--port", "99999"]])
+def test_bad_serve_options_exit_64_before_starting(polytope_bin, tmp_path, arguments):
+    """64 for every bad option (EX_USAGE), which the example units' RestartPreventExitStatus
+    keeps from restarting forever; an unknown role exited 1."""
+    result = subprocess.run([str(polytope_bin), "serve", *arguments, "--data-dir", str(tmp_path / "data")],
+                            capture_output=True, text=True, timeout=30, cwd=tmp_path)
+    assert result.returncode == 64, result.stderr
+    assert "Error:" in result.stderr and "Usage:" in result.stderr, result.stderr
+    assert not (tmp_path / "data").exists(), "nothing was started"

@@ -47,12 +47,12 @@ struct DefaultConfigurationTests {
     func everyProblemAtOnce() throws {
         let file = NSTemporaryDirectory() + "polytope-\(UUID().uuidString).yaml"
         try """
-        server: {port: 99999, colour: red}
+        server: {port: 99999, colour: red, public-url: polytope.example.int}
         store: {type: mongodb}
         worker: {slots: 0, lease: 10s, heartbeat: 8s}
         broker: {max-attempts: many}
         garbage-collector: {age: forever}
-        authentication: {users: [{username: a}]}
+        authentication: {users: [{username: a, roles: [default], email: a@example.int}, {username: b, password: "", disabled: true}]}
         collections: {debug: {datasources: [{type: nosuch}]}}
         """.write(toFile: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: file) }
@@ -65,9 +65,13 @@ struct DefaultConfigurationTests {
                 "store.type: expected one of sqlite, postgres, postgresql, found \"mongodb\"",
                 "worker.slots: 0 is out of range", "worker.heartbeat: heartbeat", "broker.max-attempts: expected an integer",
                 "garbage-collector.age: expected a duration", "authentication.users[0]: user 'a' needs a 'password-hash'",
+                "authentication.users[1].password: the password of user 'b' is empty",
+                "server.public-url: expected the absolute http(s) URL clients reach this server at",
                 "collections.debug.datasources[0].type: unknown datasource type 'nosuch'",
             ]
-            return expected.allSatisfy { text.contains($0) }
+            // Only the real problems: an entry skipped for its password still has its other keys read.
+            return expected.allSatisfy { text.contains($0) } && !text.contains("unknown key 'roles'") && !text.contains("unknown key 'email'")
+                && !text.contains("unknown key 'disabled'")
         }
     }
 

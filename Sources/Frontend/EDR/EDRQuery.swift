@@ -290,8 +290,9 @@ struct EDRQuery: Sendable, Equatable {
         } else if clock.hasSuffix("+00:00") {
             clock = clock.dropLast(6)
         }
-        if let dot = clock.firstIndex(of: "."), clock[clock.index(after: dot)...].allSatisfy({ $0 == "0" }), clock.index(after: dot) < clock.endIndex
-        {
+        if let dot = clock.firstIndex(of: ".") {
+            let fraction = clock[clock.index(after: dot)...]
+            guard !fraction.isEmpty, fraction.allSatisfy({ $0 == "0" }) else { return nil }
             clock = clock[..<dot]
         }
         let timeParts = clock.split(separator: ":", omittingEmptySubsequences: false)
