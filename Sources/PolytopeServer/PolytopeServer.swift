@@ -290,11 +290,34 @@ package struct PolytopeServer: Sendable {
         )
         // A bounded stop whatever hangs (a download to a stalled client, a backend that
         // stopped answering): workers get their grace period, then everything a minute more;
-        // then tasks are cancelled, and a task that ignores that ends the process. The store
+        // then tasks are cancelled, and what still runs 15 s later is cut by ending the
+        // process (ServiceLifecycle's own limit would crash it, with a backtrace). The store
         // is the source of truth, so nothing accepted is lost either way.
-        configuration.maximumGracefulShutdownDuration = self.configuration.worker.shutdownGracePeriod + .seconds(60)
-        configuration.maximumCancellationDuration = .seconds(15)
-        try await ServiceGroup(configuration: configuration).run()
+        let drain = self.configuration.worker.shutdownGracePeriod + .seconds(60)
+        configuration.maximumGracefulShutdownDuration = drain
+        configuration.maximumCancellationDuration = nil
+        let group = ServiceGroup(configuration: configuration)
+        let logger = logger
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            tasks.addTask { try await Self.exit(atShutdownDeadline: drain + Self.cancellationAllowance, logger: logger) }
+            try await tasks.next()
+            tasks.cancelAll()
+        }
+    }
+
+    /// How long tasks may take to end once cancelled at the end of the drain.
+    static let cancellationAllowance = Duration.seconds(15)
+
+    /// Once SIGTERM or SIGINT came, ends the process after `deadline` if it has not ended.
+    private static func exit(atShutdownDeadline deadline: Duration, logger: Logger) async throws {
+        for await _ in await UnixSignalsSequence(trapping: .sigterm, .sigint) {
+            try await Task.sleep(for: deadline)
+            logger.warning(
+                "stopping now, at the shutdown deadline (worker.shutdown-grace + 75 s): what was still open, such as downloads to slow clients, was cut; nothing accepted is lost",
+                metadata: ["deadline": "\(deadline)"])
+            Foundation.exit(0)
+        }
     }
 
     /// A sentence for an operator about why the service stopped with `error`.

@@ -5,6 +5,7 @@ import datetime
 import base64
 import json
 import signal
+import socket
 import subprocess
 import threading
 import time
@@ -114,6 +115,28 @@ def test_sigterm_lets_a_running_download_finish(polytope_bin, tmp_path):
     assert server.process.wait(timeout=40) == 0
     with pytest.raises(requests.ConnectionError):
         requests.get(server.url + "/api/v1/test", timeout=2)
+
+
+def test_a_download_stalled_past_the_shutdown_deadline_is_cut_and_the_process_exits_0(polytope_bin, tmp_path):
+    """A client that stops reading holds its download open: after worker.shutdown-grace + 60 s
+    of drain and 15 s more, the process ends (exit 0, a warning), where ServiceLifecycle's
+    limit crashed it (SIGILL, exit 132, a backtrace). Takes about 75 s."""
+    server = PolytopeServer("stalled-download", polytope_bin, tmp_path, extra_config="worker:\n  shutdown-grace: 0s\n").start()
+    api = Api(server, DEMO)
+    _, response = api.processed("datasource: dummy\nsize: 104857600\n")
+    path = "/" + response.headers["Location"].split("/", 3)[3]
+    sock = socket.create_connection(("127.0.0.1", server.port))
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    authorization = base64.b64encode(f"{DEMO[0]}:{DEMO[1]}".encode()).decode()
+    sock.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Basic {authorization}\r\n\r\n".encode())
+    assert sock.recv(1024).startswith(b"HTTP/1.1 200"), "the download started"  # and is then never read
+    started = time.monotonic()
+    server.process.send_signal(signal.SIGTERM)
+    code = server.process.wait(timeout=120)
+    sock.close()
+    assert code == 0
+    assert 70 < time.monotonic() - started < 110
+    assert "stopping now, at the shutdown deadline" in server.log_path.read_text()
 
 
 def test_telemetry_over_the_wire(server):
