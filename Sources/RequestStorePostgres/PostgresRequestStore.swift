@@ -73,9 +73,9 @@ package final class PostgresRequestStore: RequestStoreBackend, Service {
     let logger: Logger
     /// Where the clock check's result goes (`polytope_clock_skew_seconds`).
     let metrics: PolytopeMetrics
-    private let ready = Latch()
+    let ready = Latch()
     /// Why the schema is not ready yet, for the 503 answered meanwhile.
-    private let preparationProblem = Mutex<String?>(nil)
+    let preparationProblem = Mutex<String?>(nil)
 
     package init(configuration: Configuration, logger: Logger, metrics: PolytopeMetrics = PolytopeMetrics()) {
         self.configuration = configuration
@@ -112,23 +112,6 @@ package final class PostgresRequestStore: RequestStoreBackend, Service {
                 await cancelWhenGracefulShutdown { await self.watchClock() }
             }
             group.cancelAll()
-        }
-    }
-
-    private func prepareSchema() async throws {
-        var failures = 0
-        while true {
-            do {
-                try await PostgresSchema.migrate(client, schema: configuration.schema, logger: logger)
-                ready.open()
-                return
-            } catch {
-                try Task.checkCancellation()
-                failures += 1
-                preparationProblem.withLock { $0 = Self.explain(error) }
-                logger.error("cannot prepare the PostgreSQL schema; retrying", metadata: ["error": "\(String(reflecting: error))"])
-                try await Task.sleep(for: .seconds(min(failures, 10)))
-            }
         }
     }
 
@@ -241,6 +224,7 @@ package final class PostgresRequestStore: RequestStoreBackend, Service {
     static func explain(_ error: any Error) -> String {
         if let error = error as? PSQLError {
             if let message = error.serverInfo?[.message] { return "PostgreSQL: \(message)" }
+            if let underlying = error.underlying { return "PostgreSQL connection: \(underlying)" }
             return "PostgreSQL connection: \(error.code)"
         }
         return "\(error)"

@@ -12,6 +12,7 @@ import time
 import pytest
 import requests
 
+import conftest
 from conftest import DEMO, REPO_ROOT, Api, PolytopeServer, postgres_store_config, s3_staging_config
 
 # Long poll intervals: only NOTIFY can make these processes react quickly.
@@ -173,5 +174,32 @@ def test_a_database_restart_loses_nothing(polytope_bin, tmp_path, private_postgr
         ready = requests.get(server.url + "/telemetry/v1/ready", timeout=10)
         assert ready.status_code == 200, ready.text
         print(f"\naccepted {len(accepted)} ({before} before the restart), refused {len(refused)} during the outage")
+    finally:
+        server.stop()
+
+
+def test_an_unreachable_database_is_named_in_the_log_at_warning(polytope_bin, tmp_path):
+    """A pooled connection waits as long as the database is away without saying why, so
+    `cannot prepare the PostgreSQL schema; retrying` was never logged and, at warning, the
+    log said only "still connecting". Each attempt now names the cause."""
+    port = conftest._free_port()  # nothing listens there
+    config = f"""
+logging:
+  level: warning
+store:
+  type: postgres
+  url: postgres://polytope@127.0.0.1:{port}/polytope
+  connect-timeout: 1s
+"""
+    server = PolytopeServer("unreachable-postgres", polytope_bin, tmp_path, extra_config=config).start()
+    try:
+        deadline = time.monotonic() + 20
+        while "cannot prepare the PostgreSQL schema; retrying" not in server.log_path.read_text():
+            assert time.monotonic() < deadline, server.log_path.read_text()[-2000:]
+            time.sleep(0.2)
+        line = next(line for line in server.log_path.read_text().splitlines() if "cannot prepare the PostgreSQL schema" in line)
+        assert "refused" in line.lower() and f"127.0.0.1:{port}" in line, line
+        answer = requests.get(server.url + "/api/v1/requests", auth=DEMO, timeout=10)
+        assert answer.status_code == 503 and "refused" in answer.json()["message"].lower(), answer.text
     finally:
         server.stop()
