@@ -17,7 +17,8 @@ package struct AccessLogMiddleware: RouterMiddleware {
         let elapsed = ContinuousClock.now - start
         var metadata: Logger.Metadata = ["status": "\(response.status.code)", "duration-ms": "\(Double(elapsed.nanoseconds) / 1e6)"]
         if let user = context.caller.username { metadata["user"] = "\(user)" }
-        context.logger.info("\(request.method) \(request.uri.path) \(response.status.code)", metadata: metadata)
+        let method = context.answersHead ? .head : request.method
+        context.logger.info("\(method) \(request.uri.path) \(response.status.code)", metadata: metadata)
         return response
     }
 }

@@ -137,8 +137,7 @@ package struct AuthenticationMiddleware: RouterMiddleware {
                     throw PolytopeError(.unavailable, "Authentication is unavailable right now; please try again later.", cause: error)
                 }
             }
-            guard checked else { continue }
-            if credential.isGuessable {
+            if checked, credential.isGuessable {
                 // A wrong password counts at once, whatever the header's other credentials: else
                 // a user's own key beside it would carry unlimited guesses at another user's
                 // password (the answer naming whoever signed in), and three in one header would
@@ -156,9 +155,9 @@ package struct AuthenticationMiddleware: RouterMiddleware {
                 challenge: challenge
             )
         }
-        // Keys are not guessable: a wrong one counts only when no credential is good, so that
-        // a client sending a stale key before its password (polytope-client with an old
-        // ~/.ecmwfapirc) is not throttled.
+        // Keys are not guessable: a wrong one (or one of a scheme nobody here reads) counts
+        // only when no credential is good, so that a client sending a stale key before its
+        // password (polytope-client with an old ~/.ecmwfapirc) is not throttled.
         if !uncounted.isEmpty {
             throttle.recordFailure(address: address, users: uncounted.compactMap(\.claimedUser))
         }

@@ -12,6 +12,9 @@ package struct PolytopeRequestContext: RequestContext {
     package var authenticatedBy: String?
     /// The request id whose download a signed link grants (no user then).
     package var grantedDownload: String?
+    /// Whether the client asked `HEAD` of a `GET` route (`HeadAnsweringResponder`), for the
+    /// access log.
+    package var answersHead = false
     /// The connection the request came on (to wait for a response to be flushed).
     package let channel: any Channel
     /// Who made the request, for the access log: written by the authentication middleware,

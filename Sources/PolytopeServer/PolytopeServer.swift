@@ -227,7 +227,7 @@ package struct PolytopeServer: Sendable {
         logger.info(
             "connection limits", metadata: ["max-connections": "\(maximumConnections)", "per-address": "\(server.maximumConnectionsPerAddress)"])
         return Application(
-            router: router,
+            responder: router.buildHeadAnsweringResponder(),
             server: .http1(configuration: http),
             configuration: .init(
                 address: .hostname(server.host, port: server.port), serverName: "polytope", availableConnectionsDelegate: limits.acceptDelegate),

@@ -264,11 +264,12 @@ def test_unknown_route_is_404_json(api, path):
 
 
 @pytest.mark.parametrize("method, path, allow", [
-    ("PUT", "/api/v1/requests/00000000-0000-4000-8000-000000000000", "DELETE, GET, POST"),
-    ("HEAD", "/api/v1/requests/debug", "DELETE, GET, POST"),
+    ("PUT", "/api/v1/requests/00000000-0000-4000-8000-000000000000", "DELETE, GET, HEAD, POST"),
+    ("PATCH", "/api/v1/requests/debug", "DELETE, GET, HEAD, POST"),
     ("DELETE", "/api/v1/downloads/00000000-0000-4000-8000-000000000000", "GET, HEAD"),
-    ("POST", "/api/v1/collections", "GET"),
-    ("POST", "/telemetry/v1/health", "GET"),
+    ("POST", "/api/v1/collections", "GET, HEAD"),
+    ("POST", "/telemetry/v1/health", "GET, HEAD"),
+    ("HEAD", "/api/v1/auth/keys", "POST"),
 ])
 def test_a_method_the_path_does_not_answer_is_405_with_allow(server, method, path, allow):
     response = requests.request(method, server.url + path, timeout=10)  # no credentials needed to learn it
@@ -276,6 +277,21 @@ def test_a_method_the_path_does_not_answer_is_405_with_allow(server, method, pat
     assert response.headers["Allow"] == allow
     if method != "HEAD":
         assert message_of(response) == f"{method} is not allowed here; this path answers {allow}."
+
+
+@pytest.mark.parametrize("path, auth", [
+    ("/api/v1/test", None), ("/telemetry/v1/health", None), ("/api/v1/collections", DEMO), ("/api/v1/collections", None),
+    ("/api/v1/requests/00000000-0000-4000-8000-000000000000", DEMO),
+])
+def test_head_answers_as_get_without_the_body(server, path, auth):
+    """RFC 9110: a server answers HEAD wherever it answers GET (it answered 405)."""
+    session = requests.Session()
+    get = session.get(server.url + path, auth=auth, timeout=10)
+    head = session.head(server.url + path, auth=auth, timeout=10)
+    assert head.status_code == get.status_code and head.content == b""
+    assert head.headers["Content-Length"] == get.headers["Content-Length"] == str(len(get.content))
+    assert head.headers["Content-Type"] == get.headers["Content-Type"]
+    assert session.get(server.url + "/api/v1/test", timeout=10).status_code == 200, "the connection is still usable"
 
 
 def test_list_entries_have_documented_fields(api):
