@@ -109,6 +109,8 @@ package struct BrokerService<C: Clock<Duration>>: Service {
             logger.info("this broker dispatches now", metadata: ["broker": "\(answer.holder)", "term": "\(answer.term)"])
         case .lost(let holder):
             logger.warning("another broker took over dispatch; this one stands by", metadata: ["leader": "\(holder)"])
+        case .standsBy(let leader):
+            logger.info("another broker dispatches; this one stands by", metadata: ["leader": "\(leader)"])
         case .unchanged:
             break
         }

@@ -15,6 +15,8 @@ package struct LeadershipLease: Sendable {
         case gained
         /// This broker dispatched and another now holds the lease.
         case lost(to: String)
+        /// This broker's first claim found another holding the lease: it stands by.
+        case standsBy(leader: String)
         /// Nothing changed: still the holder, or still standing by.
         case unchanged
     }
@@ -28,6 +30,8 @@ package struct LeadershipLease: Sendable {
     /// The lease as the store last answered.
     package private(set) var known: BrokerLeadership?
     private var nextClaim = Date.distantPast
+    /// Whether the store answered a claim yet.
+    private var answered = false
 
     package init(holder: String, takeover: Duration) {
         self.holder = holder
@@ -44,11 +48,13 @@ package struct LeadershipLease: Sendable {
     /// Records the store's answer to a claim made at `now`.
     package mutating func record(_ lease: BrokerLeadership, at now: Date) -> Change {
         let wasLeader = known?.holder == holder
+        defer { answered = true }
         known = lease
         nextClaim = now + claimInterval.timeInterval
         switch (wasLeader, lease.holder == holder) {
         case (false, true): return .gained
         case (true, false): return .lost(to: lease.holder)
+        case (false, false) where !answered: return .standsBy(leader: lease.holder)
         default: return .unchanged
         }
     }

@@ -54,6 +54,12 @@ struct KeysCommand: AsyncParsableCommand {
         @Option(name: .long, help: "Only the keys of this user.") var user: String?
 
         func run() async throws {
+            try await reportingRefusals {
+                try await list()
+            }
+        }
+
+        private func list() async throws {
             let administration = try store.administration()
             let keys = try await administration.list(username: user)
             let format = Date.ISO8601FormatStyle()
@@ -61,7 +67,7 @@ struct KeysCommand: AsyncParsableCommand {
             for (key, standing) in keys {
                 let state = Self.state(of: key, standing, apiKeysEnabled: administration.apiKeysEnabled)
                 print(
-                    "\(key.id)\t\(key.user.username)\t\(key.createdAt.formatted(format))\t\(key.expiresAt.formatted(format))\t\(state)\t\(key.label)"
+                    "\(key.id)\t\(key.user.owner)\t\(key.createdAt.formatted(format))\t\(key.expiresAt.formatted(format))\t\(state)\t\(key.label)"
                 )
             }
         }
@@ -96,6 +102,12 @@ struct KeysCommand: AsyncParsableCommand {
         @Option(name: .long, help: "A note for `keys list`.") var label: String = "created with polytope keys"
 
         func run() async throws {
+            try await reportingRefusals {
+                try await create()
+            }
+        }
+
+        private func create() async throws {
             let roles = roles.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
             let (key, record) = try await store.administration().issue(username: user, roles: roles, realm: realm, label: label)
             print(key)
@@ -112,11 +124,28 @@ struct KeysCommand: AsyncParsableCommand {
         @Argument(help: "The key's id.") var id: String
 
         func run() async throws {
+            try await reportingRefusals {
+                try await revoke()
+            }
+        }
+
+        private func revoke() async throws {
             guard try await store.administration().revoke(id: id) else {
                 printError("no valid key with id \(id)")
                 throw ExitCode(1)
             }
             printError("key \(id) revoked")
         }
+    }
+}
+
+/// Runs a `keys` subcommand; a refusal (no such store, a configured user given roles, ...)
+/// is printed as its message alone, without the error's code, and exits 1.
+private func reportingRefusals(_ body: () async throws -> Void) async throws {
+    do {
+        try await body()
+    } catch let error as PolytopeError {
+        printError("Error: \(error.message)")
+        throw ExitCode(1)
     }
 }

@@ -15,8 +15,10 @@ package struct MetricsMiddleware: RouterMiddleware {
     package func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
         let response = try await next(request, context)
+        // No route took it: Hummingbird's not-found responder names itself "NotFound".
+        let route = context.endpointPath.flatMap { $0 == "NotFound" ? nil : $0 } ?? "unmatched"
         metrics.httpRequest(
-            method: request.method.rawValue, route: context.endpointPath ?? "unmatched", status: response.status.code,
+            method: (context.answersHead ? .head : request.method).rawValue, route: route, status: response.status.code,
             duration: ContinuousClock.now - start)
         return response
     }

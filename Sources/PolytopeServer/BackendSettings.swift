@@ -72,6 +72,7 @@ package enum StoreSettings: Sendable {
     ) throws -> (store: any RequestStoreBackend, services: [any Service]) {
         switch self {
         case .sqlite(let configuration):
+            try StartupDirectory.create(URL(fileURLWithPath: configuration.path).deletingLastPathComponent().path, for: "the directory of store.path")
             let store = try SQLiteRequestStore(configuration: configuration, committed: requestsChanged, logger: logger)
             let checkpointer: [any Service] =
                 configuration.checkpointsInBackground ? [SQLiteCheckpointer(path: configuration.path, logger: logger)] : []
@@ -157,6 +158,7 @@ package enum StagingSettings: Sendable {
     func makeStaging(http: SharedHTTPClient) throws -> (staging: any StagingArea, directDownloads: (any DirectDownloadStaging)?) {
         switch self {
         case .filesystem(let configuration):
+            try StartupDirectory.create(configuration.root, for: "staging.path")
             return (try FilesystemStaging(configuration: configuration), nil)
         case .s3(let configuration, let presigned):
             let staging = try S3Staging(configuration: configuration, http: http.client)

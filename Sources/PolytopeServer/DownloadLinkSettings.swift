@@ -40,7 +40,7 @@ package struct DownloadLinkSettings: Sendable {
         }
         var generator = SystemRandomNumberGenerator()
         let made = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: .min ... .max, using: &generator)) }.joined()
-        try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
+        try StartupDirectory.create(dataDirectory, for: "server.data-dir")
         // Created with no permissions for others, then written: no moment at which it is readable by them.
         guard FileManager.default.createFile(atPath: file.path, contents: Data(made.utf8), attributes: [.posixPermissions: 0o600]) else {
             throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: file.path])

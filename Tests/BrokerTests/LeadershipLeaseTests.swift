@@ -33,7 +33,8 @@ struct LeadershipLeaseTests {
     @Test("a standby sees the holder; a refused dispatch makes it claim again at once")
     func standby() {
         var lease = LeadershipLease(holder: "b", takeover: .seconds(12))
-        #expect(lease.record(BrokerLeadership(holder: "a", term: 3, expiresAt: t0 + 8), at: t0) == .unchanged)
+        #expect(lease.record(BrokerLeadership(holder: "a", term: 3, expiresAt: t0 + 8), at: t0) == .standsBy(leader: "a"))
+        #expect(lease.record(BrokerLeadership(holder: "a", term: 3, expiresAt: t0 + 10), at: t0 + 2) == .unchanged, "said once")
         #expect(lease.leadership(at: t0) == nil)
         #expect(lease.record(BrokerLeadership(holder: "b", term: 4, expiresAt: t0 + 16), at: t0 + 8) == .gained)
         #expect(lease.record(BrokerLeadership(holder: "a", term: 5, expiresAt: t0 + 20), at: t0 + 12) == .lost(to: "a"))

@@ -230,3 +230,16 @@ def test_bad_serve_options_exit_64_before_starting(polytope_bin, tmp_path, argum
     assert result.returncode == 64, result.stderr
     assert "Error:" in result.stderr and "Usage:" in result.stderr, result.stderr
     assert not (tmp_path / "data").exists(), "nothing was started"
+
+
+def test_a_directory_that_cannot_be_made_is_named_by_its_key(polytope_bin, tmp_path):
+    """A path under a file used to print Foundation's error domain and code; the operator
+    needs the key and the reason."""
+    (tmp_path / "afile").write_text("")
+    config = tmp_path / "st.yaml"
+    config.write_text(f"staging:\n  path: {tmp_path / 'afile' / 'staging'}\n")
+    result = subprocess.run([str(polytope_bin), "serve", "--config", str(DEFAULT_CONFIG), "--config", str(config),
+                             "--data-dir", str(tmp_path / "data"), "--port", "0"], capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert f"cannot create staging.path {tmp_path / 'afile' / 'staging'}: Not a directory" in result.stderr, result.stderr
+    assert "NSCocoaErrorDomain" not in result.stderr

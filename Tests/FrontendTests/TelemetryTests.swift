@@ -17,6 +17,7 @@ struct TelemetryTests {
             let id = try await client.submitID("datasource: echo\nx: 1")
             #expect(try await client.pollUntilDone(id).status == .seeOther)
             _ = try await client.execute(uri: "/api/v1/downloads/\(id)", method: .get, headers: alice)
+            _ = try await client.execute(uri: "/no/such/route", method: .get, headers: alice)
             let response = try await client.execute(uri: "/telemetry/v1/metrics", method: .get, headers: alice)
             #expect(response.status == .ok)
             #expect(response.headers[.contentType] == "text/plain; version=0.0.4; charset=utf-8")
@@ -31,6 +32,7 @@ struct TelemetryTests {
                 #"polytope_queue_wait_seconds_count{collection="debug"} 1"#,
                 #"polytope_processing_seconds_count{collection="debug",datasource="echo"} 1"#,
                 #"polytope_http_requests_total{method="POST",route="/api/v1/requests/{name}",status="202"} 1"#,
+                #"polytope_http_requests_total{method="GET",route="unmatched",status="404"} 1"#,
                 "polytope_worker_slots 2",
                 #"polytope_requests_dispatched_total{collection="debug"} 1"#,
                 "polytope_dispatch_rounds_total ",
