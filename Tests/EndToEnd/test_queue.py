@@ -263,8 +263,11 @@ def test_a_long_poll_is_answered_when_the_status_changes_and_at_its_deadline_oth
     assert 1.8 <= time.monotonic() - started < 10
     assert "Preference-Applied" not in timed_out.headers
 
-    bad = demo.get(f"/api/v1/requests/{ids[2]}?wait=soon")
-    assert bad.status_code == 400 and "wait must be a number of seconds" in bad.json()["message"]
+    for text in ("soon", "0x10", "1e1", "-1", "inf"):  # decimal seconds only
+        bad = demo.get(f"/api/v1/requests/{ids[2]}?wait={text}")
+        assert bad.status_code == 400 and "wait must be a number of seconds" in bad.json()["message"], text
+    quoted = demo.get(f"/api/v1/requests/{ids[2]}", headers={"Prefer": 'WAIT = "1"'})
+    assert quoted.headers.get("Preference-Applied") == "wait=1", quoted.headers
     # A preference is a hint (RFC 7240): one that is not a number is ignored, not refused.
     hint = demo.get(f"/api/v1/requests/{ids[2]}", headers={"Prefer": "respond-async, wait=soon"})
     assert hint.status_code == 202 and "Preference-Applied" not in hint.headers, hint.text

@@ -101,6 +101,7 @@ struct RequestTextParserTests {
             ("a: &x [1]\nb: *x\n", "anchors and aliases are not allowed"),
             ("a: !!binary aGVsbG8=", "tags are not allowed"),
             ("bad key!: 1", "not a valid request key"),
+            (String(repeating: "k", count: 65) + ": 1", "not a valid request key: keys have at most 64 characters."),
             ("retrieve, class", "is not of the form key = value"),
             (#"a = "unclosed"#, "not closed"),
         ]

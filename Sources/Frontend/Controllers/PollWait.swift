@@ -19,24 +19,40 @@ struct PollWait {
         var asked: String?
         var preferred = false
         if let query = request.uri.queryParameters.get("wait") {
-            asked = query
-        } else if let prefer = request.headers[values: .prefer].lazy.flatMap({ $0.split(whereSeparator: { $0 == "," || $0 == ";" }) })
-            .first(where: { $0.trimmingCharacters(in: .whitespaces).lowercased().hasPrefix("wait=") })
-        {
-            asked = String(prefer.trimmingCharacters(in: .whitespaces).dropFirst(5))
+            asked = String(query)
+        } else if let value = Self.preferredWait(request.headers[values: .prefer]) {
+            asked = value
             preferred = true
         }
         guard let asked else { return nil }
-        guard let value = Double(asked), value.isFinite, value >= 0 else {
+        // Decimal seconds only (Double would also read "0x10", "1e3" or "inf").
+        let digits = asked.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        guard !asked.isEmpty, digits.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } }), let value = Double(asked)
+        else {
             // A preference is a hint: one the server cannot read is ignored (RFC 7240 §2).
             if preferred { return nil }
             throw PolytopeError.invalidRequest(
-                "wait must be a number of seconds (at most \(Int(maximum.timeInterval))), found '\(asked.prefix(32))'.")
+                "wait must be a number of seconds, such as 30 (longer waits are cut to \(Int(maximum.timeInterval)) s), found '\(asked.prefix(32))'.")
         }
         let granted = Int(min(value, maximum.timeInterval, 60).rounded(.down))
         guard granted > 0 else { return nil }
         self.seconds = granted
         self.preferred = preferred
+    }
+}
+
+extension PollWait {
+    /// The value of the `wait` preference among `Prefer` headers: the name in any case, blanks
+    /// around `=`, the value plain or quoted (RFC 7240).
+    static func preferredWait(_ headers: [String]) -> String? {
+        for preference in headers.lazy.flatMap({ $0.split(whereSeparator: { $0 == "," || $0 == ";" }) }) {
+            let parts = preference.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2, parts[0].trimmingCharacters(in: .whitespaces).lowercased() == "wait" else { continue }
+            var value = parts[1].trimmingCharacters(in: .whitespaces)
+            if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") { value = String(value.dropFirst().dropLast()) }
+            return value
+        }
+        return nil
     }
 }
 

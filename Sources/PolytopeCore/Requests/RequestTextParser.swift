@@ -217,9 +217,11 @@ package struct RequestTextParser: Sendable {
             return key.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) ? key.lowercased() : key
         }
         let key = key.trimmed.lowercased()
-        guard !key.isEmpty, key.count <= 64, key.allSatisfy({ $0.isLetter || $0.isNumber || "_-.".contains($0) })
-        else {
-            throw PolytopeError.invalidRequest("'\(key.prefix(64))' is not a valid request key (letters, digits, '_', '-' and '.' only).")
+        guard key.count <= 64 else {
+            throw PolytopeError.invalidRequest("'\(key.prefix(64))...' is not a valid request key: keys have at most 64 characters.")
+        }
+        guard !key.isEmpty, key.allSatisfy({ $0.isLetter || $0.isNumber || "_-.".contains($0) }) else {
+            throw PolytopeError.invalidRequest("'\(key)' is not a valid request key (letters, digits, '_', '-' and '.' only).")
         }
         return key
     }
