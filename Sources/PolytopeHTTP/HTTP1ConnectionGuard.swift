@@ -224,7 +224,8 @@ package final class HTTP1ConnectionGuard: ChannelDuplexHandler, RemovableChannel
         context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in context.close(promise: nil) }
     }
 
-    /// A request refused before it reaches the router: `CONNECT` (405), and a body coding
+    /// A request refused before it reaches the router: `CONNECT` (405), an HTTP/1.1 request
+    /// without exactly one non-empty `Host` (400), and a body coding
     /// this server would otherwise ignore and read as plain bytes: transfer codings other than
     /// `chunked` (400, like NIO's own refusal of a lone unknown coding,
     /// rather than RFC 9112's suggested 501: the request is the client's mistake) and content
@@ -233,6 +234,13 @@ package final class HTTP1ConnectionGuard: ChannelDuplexHandler, RemovableChannel
         if head.method == .CONNECT {
             // The codec would take the rest of the connection for a tunnel, which then hung.
             return (.methodNotAllowed, "CONNECT is not supported: this server is not a proxy.")
+        }
+        if head.version.major == 1, head.version.minor >= 1 {
+            // RFC 9112 §3.2; without it, Location headers would name no host or a guessed one.
+            let hosts = head.headers["host"]
+            guard hosts.count == 1, !hosts[0].trimmingCharacters(in: .whitespaces).isEmpty else {
+                return (.badRequest, "An HTTP/1.1 request needs exactly one Host header, not empty; found \(hosts.count).")
+            }
         }
         guard head.headers.contains(name: "transfer-encoding") || head.headers.contains(name: "content-encoding") else { return nil }
         func codings(_ name: String) -> [String] {

@@ -704,6 +704,23 @@ def test_connect_gets_a_405_and_a_closed_connection_at_once(broken_body_server, 
     assert_no_server_errors(broken_body_server, log_mark)
 
 
+@pytest.mark.parametrize("hosts", [b"", b"Host: a.example\r\nHost: b.example\r\n", b"Host:\r\n"], ids=["none", "two", "empty"])
+def test_an_http_1_1_request_without_exactly_one_host_is_400(broken_body_server, log_mark, hosts):
+    """RFC 9112 section 3.2; such a request was served, with a Location naming localhost, the
+    first of two hosts, or no host at all. HTTP/1.0 needs no Host."""
+    with connect(broken_body_server) as sock:
+        sock.sendall(b"GET /api/v1/test HTTP/1.1\r\n" + hosts + b"Connection: close\r\n\r\n")
+        data, closed, _ = read_answer(sock, 10)
+    status, headers, body = parse_answer(data)
+    assert status == 400 and message_of(body).startswith("An HTTP/1.1 request needs exactly one Host header"), data[:300]
+    assert closed
+    with connect(broken_body_server) as sock:
+        sock.sendall(b"GET /api/v1/test HTTP/1.0\r\n\r\n")
+        data, _, _ = read_answer(sock, 10)
+    assert data.startswith(b"HTTP/1.1 200") or data.startswith(b"HTTP/1.0 200"), data[:200]
+    assert_no_server_errors(broken_body_server, log_mark)
+
+
 @pytest.mark.parametrize("close", ["fin", "reset"])
 def test_clients_aborting_mid_body_leave_nothing_behind(broken_body_server, log_mark, tmp_path, close):
     """Submissions and an upload whose clients go away partway through the body (closing
