@@ -7,6 +7,7 @@ import Hummingbird
 import HummingbirdCore
 import Logging
 import NIOCore
+import NIOPosix
 import OutboundHTTP
 import PolytopeCore
 import PolytopeHTTP
@@ -273,6 +274,7 @@ package struct PolytopeServer: Sendable {
     /// Runs the configured roles until SIGTERM or SIGINT. A staging area that cannot be
     /// written is reported at once, but does not stop the start: it may come up later.
     package func run(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        try await checkListenAddress()
         if !roles.isDisjoint(with: [.frontend, .worker]) {
             do {
                 try await staging.checkWritable()
@@ -304,6 +306,18 @@ package struct PolytopeServer: Sendable {
             try await tasks.next()
             tasks.cancelAll()
         }
+    }
+
+    /// Fails before any role starts when the HTTP address cannot be bound (another process
+    /// has the port): otherwise workers would register, claim and be cancelled, logging
+    /// errors, and leave a registration behind that telemetry counts for a while.
+    private func checkListenAddress() async throws {
+        let server = configuration.server
+        guard roles.contains(where: \.servesHTTP), server.port != 0 else { return }
+        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .bind(host: server.host, port: server.port).get()
+        try await channel.close()
     }
 
     /// How long tasks may take to end once cancelled at the end of the drain.

@@ -167,6 +167,24 @@ def test_administrators_see_the_worker_pools(polytope_bin, tmp_path):
         server.stop()
 
 
+def test_a_second_server_on_a_taken_port_stops_before_any_role_starts(polytope_bin, tmp_path):
+    """It used to start its workers first: they registered, were cancelled with errors in the
+    log, and left a registration that telemetry counted (twice the slots) for 30 s."""
+    server = PolytopeServer("port-taken", polytope_bin, tmp_path, extra_config="telemetry:\n  admin-roles: [default]\n").start()
+    try:
+        before = requests.get(server.url + "/telemetry/v1/summary", auth=DEMO, timeout=10).json()["workers"]
+        second = subprocess.run(
+            [str(polytope_bin), "serve", "--all", "--config", str(DEFAULT_CONFIG), "--port", str(server.port), "--data-dir", str(server.data_dir)],
+            capture_output=True, text=True, timeout=60, cwd=tmp_path)
+        assert second.returncode == 1, second.stderr
+        assert "the address is already in use" in second.stderr, second.stderr
+        assert " error " not in second.stderr and "CancellationError" not in second.stderr, second.stderr
+        after = requests.get(server.url + "/telemetry/v1/summary", auth=DEMO, timeout=10).json()["workers"]
+        assert after["slots"] == before["slots"] and len(after["pools"]) == 1, after
+    finally:
+        server.stop()
+
+
 def test_the_web_page_works_with_api_keys_turned_off(polytope_bin, tmp_path):
     """Sessions of the web page are API keys of their own: with API keys turned off (a site
     that signs users in with Auth-o-tron only, say) the page still signs users in, its
