@@ -263,6 +263,10 @@ def test_bad_queries_are_400_naming_every_problem(edr):
     assert response.status_code == 400
     assert "area queries take a POLYGON or MULTIPOLYGON, not a POINT" in response.json()["description"]
 
+    response = get(server, "/edr/collections/features/corridor", coords="LINESTRING(0 0, 1 1)", **{"corridor-width": "5"})
+    assert response.status_code == 400 and response.json()["code"] == "InvalidParameterValue", response.text
+    assert "Corridor queries are not supported; a trajectory query with within=" in response.json()["description"]
+
     response = get(server, "/edr/collections/features/radius", coords="POINT(10 50)", within="5", **{"within-units": "furlong"})
     assert "within-units: unknown unit 'furlong' (expected one of km, m, mi, deg)" in response.json()["description"]
 

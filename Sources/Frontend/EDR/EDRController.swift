@@ -35,6 +35,11 @@ struct EDRController {
                 try await query(kind, request: request, context: context)
             }
         }
+        authenticated.get("collections/:collection/corridor") { _, _ -> Response in
+            let offered = EDRQuery.Kind.allCases.map(\.rawValue).joined(separator: ", ")
+            throw PolytopeError.invalidRequest(
+                "Corridor queries are not supported; a trajectory query with within= gives the grid points along a path (queries: \(offered)).")
+        }
     }
 
     /// `<base><prefix>`.
