@@ -97,7 +97,7 @@ package struct APIKeyAuthenticator: Authenticator, APIKeyIssuing {
 
     /// Hex SHA-256 of a key.
     package static func hash(_ key: String) -> String {
-        SHA256.hash(data: Array(key.utf8)).map { String(format: "%02x", $0) }.joined()
+        Hex.encode(SHA256.hash(data: Array(key.utf8)))
     }
 
     /// URL-safe random text carrying `bytes` random bytes.

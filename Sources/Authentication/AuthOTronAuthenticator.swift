@@ -79,7 +79,7 @@ package final class AuthOTronAuthenticator: Authenticator {
 
     /// The cache's key of a credential: a hash, so that the credential itself is not kept.
     private static func cacheKey(of credential: Credential) -> String {
-        SHA256.hash(data: Array("\(credential.scheme) \(credential.value)".utf8)).map { String(format: "%02x", $0) }.joined()
+        Hex.encode(SHA256.hash(data: Array("\(credential.scheme) \(credential.value)".utf8)))
     }
 
     package func rememberedUser(_ credential: Credential) -> User? {

@@ -1,6 +1,7 @@
 import Foundation
 import Frontend
 import PolytopeConfig
+import PolytopeCore
 
 /// `server.download-links`: download URLs that work without credentials (capability links).
 ///
@@ -39,7 +40,7 @@ package struct DownloadLinkSettings: Sendable {
             return DownloadLinkSigner(secret: Array(existing.utf8), lifetime: lifetime)
         }
         var generator = SystemRandomNumberGenerator()
-        let made = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: .min ... .max, using: &generator)) }.joined()
+        let made = Hex.encode((0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
         try StartupDirectory.create(dataDirectory, for: "server.data-dir")
         // Created with no permissions for others, then written: no moment at which it is readable by them.
         guard FileManager.default.createFile(atPath: file.path, contents: Data(made.utf8), attributes: [.posixPermissions: 0o600]) else {

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import PolytopeCore
 
 /// AWS Signature Version 4 for S3 requests: the `Authorization` header, and presigned URLs.
 ///
@@ -69,13 +70,13 @@ package struct SigV4Signer: Sendable {
     }
 
     private func sign(canonicalRequest: String, amzDate: String, day: String, scope: String) -> String {
-        let stringToSign = ["AWS4-HMAC-SHA256", amzDate, scope, Self.hex(SHA256.hash(data: Array(canonicalRequest.utf8)))]
+        let stringToSign = ["AWS4-HMAC-SHA256", amzDate, scope, Hex.encode(SHA256.hash(data: Array(canonicalRequest.utf8)))]
             .joined(separator: "\n")
         var key = SymmetricKey(data: Array("AWS4\(secretKey)".utf8))
         for part in [day, region, service, "aws4_request"] {
             key = SymmetricKey(data: Array(HMAC<SHA256>.authenticationCode(for: Array(part.utf8), using: key)))
         }
-        return Self.hex(HMAC<SHA256>.authenticationCode(for: Array(stringToSign.utf8), using: key))
+        return Hex.encode(HMAC<SHA256>.authenticationCode(for: Array(stringToSign.utf8), using: key))
     }
 
     static func timestamps(_ date: Date) -> (amzDate: String, day: String) {
@@ -116,9 +117,5 @@ package struct SigV4Signer: Sendable {
     /// Encodes each segment of a path, keeping the slashes.
     static func encodePath(_ path: String) -> String {
         path.split(separator: "/", omittingEmptySubsequences: false).map { encode(String($0)) }.joined(separator: "/")
-    }
-
-    static func hex(_ bytes: some Sequence<UInt8>) -> String {
-        bytes.map { String(format: "%02x", $0) }.joined()
     }
 }

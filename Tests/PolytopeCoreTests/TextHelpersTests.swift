@@ -48,3 +48,14 @@ struct TextHelpersTests {
         #expect(many.count == 1000)
     }
 }
+
+@Suite("Hex")
+struct HexTests {
+    @Test("bytes as lower-case hexadecimal, two digits each, as String(format: \"%02x\") wrote them")
+    func encode() {
+        #expect(Hex.encode([0x00, 0x0f, 0xa5, 0xff]) == "000fa5ff")
+        #expect(Hex.encode([UInt8]()) == "")
+        let bytes = (0...255).map { UInt8($0) }
+        #expect(Hex.encode(bytes) == bytes.map { String(format: "%02x", $0) }.joined())
+    }
+}

@@ -13,7 +13,7 @@ enum IdempotentSubmit {
         var hash = SHA256()
         hash.update(data: Array(collection.utf8) + [0])
         hash.update(data: body.readableBytesView)
-        return try IdempotencyKey(key: key, digest: hash.finalize().map { String(format: "%02x", $0) }.joined())
+        return try IdempotencyKey(key: key, digest: Hex.encode(hash.finalize()))
     }
 
     /// Checks that `earlier` was submitted with the same body as `key`.

@@ -71,7 +71,7 @@ struct UploadsController {
             refusal.retryAfter = DiskFull.retryAfterSeconds
             throw refusal
         }
-        let actual = digest.md5.finalize().map { String(format: "%02x", $0) }.joined()
+        let actual = Hex.encode(digest.md5.finalize())
         guard actual == expected else {
             try? await staging.delete(key: key)
             throw PolytopeError.invalidRequest(

@@ -27,8 +27,7 @@ package struct PeerCredential: Sendable, Hashable {
     /// The value of the `Authorization` header.
     package var headerValue: String {
         let json = (try? JSONEncoder().encode(user)) ?? Data()
-        let identity = json.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        let identity = Base64URL.encode(json)
         return "\(Self.scheme) \(peer):\(secret):\(identity)"
     }
 
