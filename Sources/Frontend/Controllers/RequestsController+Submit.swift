@@ -181,10 +181,11 @@ extension RequestsController {
         return record
     }
 
-    /// Selects a datasource for the request and stores it with `status` (what the web page, the
-    /// CDS and the EDR fronts share with this one). A retrieval that an earlier staged result
-    /// answers (the collection's `reuse-results`) is stored as processed with it, whatever the
-    /// user's waiting limit; any other is admitted as it is stored (`max-waiting-per-user`: 429).
+    /// Selects a datasource for the request, stores it with `status` and wakes the broker for a
+    /// waiting one (what the web page, the CDS and the EDR fronts share with this one). A
+    /// retrieval that an earlier staged result answers (the collection's `reuse-results`) is
+    /// stored as processed with it, whatever the user's waiting limit; any other is admitted as
+    /// it is stored (`max-waiting-per-user`: 429).
     /// - Throws: `PolytopeError.invalidRequest` when no datasource of the collection accepts it.
     func accept(
         verb: Verb, text: String, document: RequestDocument, into collection: CollectionDefinition, by user: User,
@@ -196,6 +197,7 @@ extension RequestsController {
         case .recorded, .repeated: break
         }
         metrics.requestSubmitted(collection: collection.name, datasource: record.datasource)
+        if status == .waiting { dispatchNeeded.signal() }
         return record
     }
 

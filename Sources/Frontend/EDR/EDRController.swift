@@ -113,7 +113,6 @@ struct EDRController {
         let document = try RequestTextParser(limits: configuration.requestLimits).document(from: query.request)
         var record = try await requests.accept(
             verb: .retrieve, text: text, document: document, into: collection, by: user, logger: context.logger)
-        requests.dispatchNeeded.signal()
         context.logger.info(
             "EDR query accepted",
             metadata: ["request-id": "\(record.id)", "collection": "\(collection.name)", "query": "\(kind.rawValue)"])

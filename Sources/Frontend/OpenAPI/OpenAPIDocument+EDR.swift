@@ -1,6 +1,6 @@
 extension OpenAPIDocument {
     /// The paths of the OGC API - EDR front, with the default prefix `edr`.
-    static let edrPaths = edrMetadataPaths + EDRQuery.Kind.allCases.map(edrQueryPath).joined()
+    static let edrPaths = edrMetadataPaths + EDRQuery.Kind.allCases.map(edrQueryPath).joined() + edrCorridorPath
 
     private static let edrException = "{type: object, required: [code, description], properties: {code: {type: string}, description: {type: string}}}"
 
@@ -130,4 +130,20 @@ extension OpenAPIDocument {
             \(edrErrors)
             """
     }
+
+    /// Corridor queries, which this front does not offer.
+    private static let edrCorridorPath = """
+          /edr/collections/{collection}/corridor:
+            parameters:
+              - {name: collection, in: path, required: true, description: A collection name., schema: {type: string}}
+            get:
+              summary: Not supported; a trajectory query with within= gives the grid points along a path.
+              responses:
+                "400":
+                  description: Corridor queries are not supported (the message names the queries offered).
+                  content:
+                    application/json:
+                      schema: \(edrException)
+        \(edrErrors)
+        """
 }

@@ -128,7 +128,6 @@ struct ProcessesController {
         let inputs = try ExecutionInputs(json: buffer, parser: RequestTextParser(limits: configuration.requestLimits))
         let record = try await requests.accept(
             verb: .retrieve, text: inputs.text, document: inputs.document, into: collection, by: user, logger: context.logger)
-        requests.dispatchNeeded.signal()
         context.logger.info(
             "job accepted", metadata: ["request-id": "\(record.id)", "collection": "\(collection.name)", "datasource": "\(record.datasource)"])
         let job = ProcessJob(record: record, jobsURL: "\(baseURL(for: request))/jobs")

@@ -159,7 +159,6 @@ struct WebController {
             let document = try RequestTextParser(limits: requests.configuration.requestLimits).parse(form.requestText)
             let record = try await requests.accept(
                 verb: .retrieve, text: form.requestText, document: document, into: collection, by: user, logger: context.logger)
-            requests.dispatchNeeded.signal()
             context.logger.info(
                 "request accepted from the web page",
                 metadata: ["request-id": "\(record.id)", "collection": "\(collection.name)", "datasource": "\(record.datasource)"])
