@@ -42,9 +42,11 @@ package struct DatasourceRoute: Sendable {
         case refused(reason: String)
     }
 
-    /// Applies defaults, the role check, match rules and checks, the datasource's own check
-    /// and the patch. With a `language`, the defaults and the patch are normalised like the
-    /// request (at `now`: a default `date: -1` means the day before the request).
+    /// Checks, in this order: the role, for an archive request whether the datasource archives,
+    /// then applies the defaults, the match rules and checks, the patch, and last the
+    /// datasource's own check on the patched request. With a `language`, the defaults and the
+    /// patch are normalised like the request (at `now`: a default `date: -1` means the day
+    /// before the request).
     package func offer(_ request: DatasourceRequest, now: Date = Date(), language: (any RequestLanguage)? = nil) -> Outcome {
         if !access.admits(request.user) {
             return .refused(reason: "requires \(access)")
