@@ -15,8 +15,9 @@ import Synchronization
 /// - `Expect: 100-continue` is answered for requests that carry credentials (others get
 ///   their refusal at once instead of an invitation to send the body);
 /// - requests the parser cannot read (bad chunking, unknown transfer codings, oversized
-///   headers) get a JSON 400 or 431, and `CONNECT` a 405 (without a body: NIO's encoder
-///   sends none to a CONNECT), and the connection is closed, instead of a 500 or a hang.
+///   headers) or without their `Host` get a JSON 400 or 431, and `CONNECT` a 405 (without a
+///   body: NIO's encoder sends none to a CONNECT), and the connection is closed, instead of a
+///   500 or a hang.
 package final class HTTP1ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     package typealias InboundIn = HTTPServerRequestPart
     package typealias InboundOut = HTTPServerRequestPart
@@ -225,11 +226,10 @@ package final class HTTP1ConnectionGuard: ChannelDuplexHandler, RemovableChannel
     }
 
     /// A request refused before it reaches the router: `CONNECT` (405), an HTTP/1.1 request
-    /// without exactly one non-empty `Host` (400), and a body coding
-    /// this server would otherwise ignore and read as plain bytes: transfer codings other than
-    /// `chunked` (400, like NIO's own refusal of a lone unknown coding,
-    /// rather than RFC 9112's suggested 501: the request is the client's mistake) and content
-    /// codings other than `identity` (415).
+    /// without exactly one non-empty `Host` (400), and a body coding this server would
+    /// otherwise ignore and read as plain bytes: transfer codings other than `chunked` (400,
+    /// like NIO's own refusal of a lone unknown coding, rather than RFC 9112's suggested 501:
+    /// the request is the client's mistake) and content codings other than `identity` (415).
     static func refusal(of head: HTTPRequestHead) -> (status: HTTPResponseStatus, message: String)? {
         if head.method == .CONNECT {
             // The codec would take the rest of the connection for a tunnel, which then hung.
