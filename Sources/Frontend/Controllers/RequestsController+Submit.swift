@@ -168,11 +168,11 @@ extension RequestsController {
     /// - Throws: `PolytopeError.invalidRequest` when no datasource of the collection accepts it.
     func newRecord(
         verb: Verb, text: String, document: RequestDocument, in collection: CollectionDefinition, by user: User,
-        status: RequestStatus = .waiting, sourceURL: String? = nil
+        status: RequestStatus = .waiting, sourceURL: String? = nil, considering considered: (DatasourceRoute) -> Bool = { _ in true }
     ) throws -> RequestRecord {
         let id = RequestIdentifier()
         let offered = DatasourceRequest(id: id, user: user, verb: verb, collection: collection.name, text: text, document: document)
-        let selection = try collection.select(offered)
+        let selection = try collection.select(offered, considering: considered)
         var record = RequestRecord(
             id: id, user: user, verb: verb, collection: collection.name, datasource: selection.route.name, status: status,
             requestText: text, normalisedRequest: selection.document, createdAt: wallClock.now()
@@ -189,9 +189,11 @@ extension RequestsController {
     /// - Throws: `PolytopeError.invalidRequest` when no datasource of the collection accepts it.
     func accept(
         verb: Verb, text: String, document: RequestDocument, into collection: CollectionDefinition, by user: User,
-        status: RequestStatus = .waiting, sourceURL: String? = nil, logger: Logger
+        status: RequestStatus = .waiting, sourceURL: String? = nil, considering considered: (DatasourceRoute) -> Bool = { _ in true },
+        logger: Logger
     ) async throws -> RequestRecord {
-        let record = try newRecord(verb: verb, text: text, document: document, in: collection, by: user, status: status, sourceURL: sourceURL)
+        let record = try newRecord(
+            verb: verb, text: text, document: document, in: collection, by: user, status: status, sourceURL: sourceURL, considering: considered)
         switch try await recordSubmission(record, in: collection, logger: logger) {
         case .reused(let reused): return reused
         case .recorded, .repeated: break

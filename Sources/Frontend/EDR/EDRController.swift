@@ -111,8 +111,11 @@ struct EDRController {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let text = String(decoding: try encoder.encode(query.request), as: UTF8.self)
         let document = try RequestTextParser(limits: configuration.requestLimits).document(from: query.request)
+        // Only datasources that extract features: another's reason ("key 'feature' must not be
+        // given", from a grib-archive beside them) would answer a question the user never asked.
         var record = try await requests.accept(
-            verb: .retrieve, text: text, document: document, into: collection, by: user, logger: context.logger)
+            verb: .retrieve, text: text, document: document, into: collection, by: user,
+            considering: { $0.datasource is any FeatureDatasource }, logger: context.logger)
         context.logger.info(
             "EDR query accepted",
             metadata: ["request-id": "\(record.id)", "collection": "\(collection.name)", "query": "\(kind.rawValue)"])

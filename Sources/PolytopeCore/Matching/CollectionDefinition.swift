@@ -38,16 +38,19 @@ package struct CollectionDefinition: Sendable {
     }
 
     /// Normalises `request` in the collection's language, then picks the first datasource
-    /// that accepts it.
+    /// that accepts it, among those `considered` (a front that only extracts features asks
+    /// only those datasources, and names only their reasons).
     /// - Throws: `PolytopeError.invalidRequest` naming every problem of the request, or each
     ///   datasource and why it refused.
-    package func select(_ request: DatasourceRequest, now: Date = Date()) throws -> Selection {
+    package func select(
+        _ request: DatasourceRequest, now: Date = Date(), considering considered: (DatasourceRoute) -> Bool = { _ in true }
+    ) throws -> Selection {
         var request = request
         if let language {
             request.document = try language.normalise(request.document, verb: request.verb, now: now)
         }
         var reasons: [String] = []
-        for route in routes {
+        for route in routes where considered(route) {
             switch route.offer(request, now: now, language: language) {
             case .accepted(let document):
                 return Selection(route: route, document: document)
