@@ -9,10 +9,11 @@ import PolytopeCore
 package struct ErrorDocumentMiddleware: RouterMiddleware {
     package typealias Context = PolytopeRequestContext
 
-    /// The document for a status and the message for the user.
-    let document: @Sendable (HTTPResponse.Status, String) -> JSONValue
+    /// The document for a status, the message for the user and the route's path template
+    /// (`/api/retrieve/v1/processes/{collection}`; nil when no route took the request).
+    let document: @Sendable (HTTPResponse.Status, String, String?) -> JSONValue
 
-    package init(document: @escaping @Sendable (HTTPResponse.Status, String) -> JSONValue) {
+    package init(document: @escaping @Sendable (HTTPResponse.Status, String, String?) -> JSONValue) {
         self.document = document
     }
 
@@ -24,7 +25,7 @@ package struct ErrorDocumentMiddleware: RouterMiddleware {
             if status == .internalServerError {
                 context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error).prefix(512))"])
             }
-            return JSONResponse.encode(document(status, message), status: status, headers: headers)
+            return JSONResponse.encode(document(status, message, context.endpointPath), status: status, headers: headers)
         }
     }
 }

@@ -215,6 +215,9 @@ def test_dismiss_revokes_a_waiting_job(queue_server):
     status = requests.get(f"{base}/jobs/{job['jobID']}", headers=private(key), timeout=10).json()
     assert status["status"] == "accepted"
     assert status["metadata"]["log"], "a waiting job says why it waits"
+    not_ready = requests.get(f"{base}/jobs/{job['jobID']}/results", headers=private(key), timeout=10)
+    assert not_ready.status_code == 404, not_ready.text
+    assert not_ready.json()["type"] == "http://www.opengis.net/def/exceptions/ogcapi-processes-1/1.0/result-not-ready"
     dismissed = requests.delete(f"{base}/jobs/{job['jobID']}", headers=private(key), timeout=10)
     assert dismissed.status_code == 200 and dismissed.json()["status"] == "dismissed"
     assert requests.get(f"{queue_server.url}/api/v1/requests/{job['jobID']}", auth=DEMO, timeout=10).status_code == 404

@@ -62,10 +62,15 @@ struct ProcessesRouteTests {
                 #expect(answer.status == .badRequest, "\(text)")
                 #expect(try json(answer)["title"] is String)
             }
+            let exceptions = "http://www.opengis.net/def/exceptions/ogcapi-processes-1/1.0/"
             let unknown = try await client.execute(uri: "/api/retrieve/v1/processes/nonesuch", method: .get, headers: alice)
             #expect(unknown.status == .notFound)
+            #expect(try json(unknown)["type"] as? String == exceptions + "no-such-process")
+            let noJob = try await client.execute(uri: "/api/retrieve/v1/jobs/00000000-0000-4000-8000-000000000000", method: .get, headers: alice)
+            #expect(try json(noJob)["type"] as? String == exceptions + "no-such-job")
             let forbidden = try await client.execute(uri: "/api/retrieve/v1/processes/debug", method: .get, headers: basic("eve", "eve-pw"))
             #expect(forbidden.status == .forbidden)
+            #expect(try json(forbidden)["type"] as? String == "about:blank")
         }
     }
 }

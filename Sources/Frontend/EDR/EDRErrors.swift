@@ -6,7 +6,7 @@ import PolytopeHTTP
 /// ...}`, the description being the v1 message); statuses and headers (`WWW-Authenticate`,
 /// `Retry-After`) are those of the v1 API.
 enum EDRErrors {
-    static let middleware = ErrorDocumentMiddleware(document: document)
+    static let middleware = ErrorDocumentMiddleware { status, description, _ in document(status, description) }
 
     /// The exception document for `status`.
     static func document(_ status: HTTPResponse.Status, _ description: String) -> JSONValue {
