@@ -55,7 +55,8 @@ package struct JSONLogHandler: LogHandler {
     package var logLevel: Logger.Level = .info
     package let label: String
     private static let output = Mutex(FileHandle.standardError)
-    private static let time = Date.ISO8601FormatStyle()
+    /// Milliseconds: events of one request are often within the same second.
+    private static let time = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
 
     package init(label: String) {
         self.label = label

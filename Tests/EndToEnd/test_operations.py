@@ -4,6 +4,7 @@ shutdown that lets running downloads finish, telemetry over the wire."""
 import datetime
 import base64
 import json
+import re
 import signal
 import socket
 import subprocess
@@ -49,6 +50,7 @@ def test_logs_are_json_lines_with_request_context_and_no_secrets(json_server):
     events = [json.loads(line) for line in text.splitlines() if line.startswith("{")]
     assert events, "no JSON log lines"
     assert all({"time", "level", "message", "label"} <= set(event) for event in events)
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", event["time"]) for event in events), events[0]["time"]
     worker_events = [event for event in events if event.get("request-id") == request_id and event.get("role") == "worker"]
     assert worker_events, "the worker's events carry the request id"
     assert all(event.get("user") == "alice" and event.get("collection") == "debug" for event in worker_events)
