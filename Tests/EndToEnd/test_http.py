@@ -394,6 +394,18 @@ def test_head_download_has_length_and_no_body(api, dummy_download):
     assert response.content == b""
 
 
+def test_download_preconditions_that_fail_are_412(api, dummy_download):
+    """If-Match and If-Unmodified-Since were ignored (RFC 9110 asks for 412 when they fail)."""
+    request_id, _ = dummy_download
+    path = f"/api/v1/downloads/{request_id}"
+    etag = api.head(path).headers["ETag"]
+    assert api.get(path, headers={"If-Match": etag}).status_code == 200
+    for headers in ({"If-Match": '"nope"'}, {"If-Unmodified-Since": "Mon, 01 Jan 1990 00:00:00 GMT"}):
+        refused = api.get(path, headers=headers)
+        assert refused.status_code == 412 and refused.headers["ETag"] == etag, refused.text
+        assert "If-Match or If-Unmodified-Since" in message_of(refused)
+
+
 @pytest.mark.parametrize(
     "range_header, start, end",
     [("bytes=10-19", 10, 19), ("bytes=0-0", 0, 0), ("bytes=990-", 990, 999), ("bytes=-5", 995, 999), ("bytes=995-5000", 995, 999)],

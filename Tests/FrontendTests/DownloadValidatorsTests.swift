@@ -22,4 +22,19 @@ struct DownloadValidatorsTests {
         #expect(!validators.allowsRange(ifRange: "W/\"abc.1-10\""))
         #expect(!validators.allowsRange(ifRange: "Sun, 06 Nov 1994 08:49:38 GMT"))
     }
+
+    @Test("If-Match and If-Unmodified-Since hold for this result's tag, *, or a date not before it was staged")
+    func preconditions() {
+        let validators = DownloadValidators(stagingKey: "abc.1", size: 10, stagedAt: Date(timeIntervalSince1970: 784_111_777.5))
+        #expect(validators.preconditionsHold(ifMatch: nil, ifUnmodifiedSince: nil))
+        #expect(validators.preconditionsHold(ifMatch: "*", ifUnmodifiedSince: nil))
+        #expect(validators.preconditionsHold(ifMatch: "\"x\", \"abc.1-10\"", ifUnmodifiedSince: nil))
+        #expect(!validators.preconditionsHold(ifMatch: "\"nope\"", ifUnmodifiedSince: nil))
+        #expect(!validators.preconditionsHold(ifMatch: "W/\"abc.1-10\"", ifUnmodifiedSince: nil), "weak tags never match strongly")
+        #expect(validators.preconditionsHold(ifMatch: nil, ifUnmodifiedSince: "Sun, 06 Nov 1994 08:49:37 GMT"))
+        #expect(!validators.preconditionsHold(ifMatch: nil, ifUnmodifiedSince: "Sun, 06 Nov 1994 08:49:36 GMT"))
+        #expect(validators.preconditionsHold(ifMatch: nil, ifUnmodifiedSince: "yesterday"), "an unreadable date is ignored")
+        #expect(validators.preconditionsHold(ifMatch: "\"abc.1-10\"", ifUnmodifiedSince: "Mon, 01 Jan 1990 00:00:00 GMT"), "If-Match wins")
+        #expect(DownloadValidators.seconds(ofHTTPDate: "Sun, 06 Nov 1994 08:49:37 GMT") == 784_111_777)
+    }
 }

@@ -98,9 +98,11 @@ struct DownloadsController {
     /// 416 for a range outside the result.
     enum Head {
         case body(HTTPResponse.Status, HTTPFields, Range<Int64>)
+        /// An answer without the result: 416 for a range outside it, 412 for a precondition
+        /// it does not meet.
         case unsatisfiable(Response)
 
-        /// The response without a body (`HEAD`, or 416).
+        /// The response without a body (`HEAD`, or 416 or 412).
         var response: Response {
             switch self {
             case .body(let status, let headers, _): Response(status: status, headers: headers, body: ResponseBody())
@@ -120,6 +122,13 @@ struct DownloadsController {
             .eTag: validators.entityTag,
             .lastModified: validators.lastModified,
         ]
+        guard validators.preconditionsHold(ifMatch: request.headers[.ifMatch], ifUnmodifiedSince: request.headers[.ifUnmodifiedSince]) else {
+            return .unsatisfiable(
+                JSONResponse.message(
+                    "The result does not meet the request's If-Match or If-Unmodified-Since (it is \(validators.entityTag), "
+                        + "staged \(validators.lastModified)).",
+                    status: .preconditionFailed, headers: [.eTag: validators.entityTag, .lastModified: validators.lastModified]))
+        }
         let rangeHeader = validators.allowsRange(ifRange: request.headers[.ifRange]) ? request.headers[.range] : nil
         switch ByteRange(header: rangeHeader, size: size) {
         case .whole:
