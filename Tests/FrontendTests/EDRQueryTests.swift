@@ -120,6 +120,10 @@ struct EDRQueryTests {
                 "datetime: '2025-02-30T12:00:00Z' is not a UTC date (2025-01-01) or instant (2025-01-01T12:00:00Z)"
             ])
         #expect(throws: EDRQuery.Problems.self) { try EDRQuery.dateAndTime("2025-01-01T06:00:00.5Z") }
+        #expect(
+            problems(.cube, ["bbox": "0,1,1,-1"]) == [
+                "bbox: minlat 1.0 is north of maxlat -1.0; the order is minlon,minlat,maxlon,maxlat"
+            ])
     }
 
     @Test("every problem of a query is named, in one error")

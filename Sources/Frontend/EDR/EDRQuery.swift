@@ -129,6 +129,9 @@ struct EDRQuery: Sendable, Equatable {
             else {
                 throw Problems(messages: problems + ["bbox: expected four numbers minlon,minlat,maxlon,maxlat, found '\(bbox.prefix(128))'"])
             }
+            if south > north {
+                problems.append("bbox: minlat \(south) is north of maxlat \(north); the order is minlon,minlat,maxlon,maxlat")
+            }
             guard problems.isEmpty else { throw Problems(messages: problems) }
             // West of east crosses the antimeridian (OGC API - EDR): 170,..,-170 is 170 to 190.
             let eastward = east < west ? east + 360 : east
