@@ -17,8 +17,7 @@ package struct AccessLogMiddleware: RouterMiddleware {
         let elapsed = ContinuousClock.now - start
         var metadata: Logger.Metadata = ["status": "\(response.status.code)", "duration-ms": "\(Double(elapsed.nanoseconds) / 1e6)"]
         if let user = context.caller.username { metadata["user"] = "\(user)" }
-        let method = context.answersHead ? .head : request.method
-        context.logger.info("\(method) \(request.uri.path) \(response.status.code)", metadata: metadata)
+        context.logger.info("\(context.clientMethod(of: request)) \(request.uri.path) \(response.status.code)", metadata: metadata)
         return response
     }
 }

@@ -18,7 +18,7 @@ package struct MetricsMiddleware: RouterMiddleware {
         // No route took it: Hummingbird's not-found responder names itself "NotFound".
         let route = context.endpointPath.flatMap { $0 == "NotFound" ? nil : $0 } ?? "unmatched"
         metrics.httpRequest(
-            method: (context.answersHead ? .head : request.method).rawValue, route: route, status: response.status.code,
+            method: context.clientMethod(of: request).rawValue, route: route, status: response.status.code,
             duration: ContinuousClock.now - start)
         return response
     }

@@ -12,9 +12,15 @@ package struct PolytopeRequestContext: RequestContext {
     package var authenticatedBy: String?
     /// The request id whose download a signed link grants (no user then).
     package var grantedDownload: String?
-    /// Whether the client asked `HEAD` of a `GET` route (`HeadAnsweringResponder`), for the
-    /// access log.
+    /// Whether the client asked `HEAD` of a `GET` route (`HeadAnsweringResponder`), which
+    /// then runs as a `GET`.
     package var answersHead = false
+
+    /// The method the client sent (for the access log and the metrics): `HEAD` where
+    /// `HeadAnsweringResponder` runs it as a `GET`.
+    package func clientMethod(of request: Request) -> HTTPRequest.Method {
+        answersHead ? .head : request.method
+    }
     /// The connection the request came on (to wait for a response to be flushed).
     package let channel: any Channel
     /// Who made the request, for the access log: written by the authentication middleware,

@@ -229,7 +229,9 @@ struct ProcessesController {
             ])
             return JSONResponse.encode(body, status: .badRequest)
         }
-        throw PolytopeError.notFound("Job \(record.id) has no results yet (status: \(job.status.rawValue)).")
+        let notReady = "Job \(record.id) has no results yet (status: \(job.status.rawValue))."
+        return JSONResponse.encode(
+            ProcessesErrors.problem(type: ProcessesErrors.exceptions + "result-not-ready", title: notReady, status: .notFound), status: .notFound)
     }
 
     /// Dismisses a job. A job that has not finished is revoked (as `DELETE /api/v1/requests/<id>`);
