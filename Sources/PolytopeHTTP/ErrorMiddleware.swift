@@ -30,10 +30,7 @@ package struct ErrorMiddleware: RouterMiddleware {
     private func errorResponse(for error: any Error, request: Request, context: Context) -> Response {
         // No route took the request (Hummingbird's not-found responder names itself "NotFound").
         if context.endpointPath == nil || context.endpointPath == "NotFound", let error = error as? HTTPError, error.status == .notFound {
-            var allowed = routeMethods.allowed(for: request.uri.path)
-            if allowed.contains(.get), !allowed.contains(.head) {  // HeadAnsweringResponder answers it
-                allowed = (allowed + [.head]).sorted { $0.rawValue < $1.rawValue }
-            }
+            let allowed = routeMethods.answered(for: request.uri.path)
             if !allowed.isEmpty, !allowed.contains(request.method) {
                 let list = allowed.map(\.rawValue).joined(separator: ", ")
                 var response = JSONResponse.message("\(request.method) is not allowed here; this path answers \(list).", status: .methodNotAllowed)

@@ -18,9 +18,9 @@ package struct HeadAnsweringResponder<Base: HTTPResponder>: HTTPResponder where 
     }
 
     package func respond(to request: Request, context: Context) async throws -> Response {
-        guard request.method == .head else { return try await base.respond(to: request, context: context) }
-        let methods = routeMethods.allowed(for: request.uri.path)
-        guard methods.contains(.get), !methods.contains(.head) else { return try await base.respond(to: request, context: context) }
+        guard request.method == .head, routeMethods.answersHeadAsGet(at: request.uri.path) else {
+            return try await base.respond(to: request, context: context)
+        }
         var head = request.head
         head.method = .get
         var context = context

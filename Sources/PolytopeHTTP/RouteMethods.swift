@@ -44,6 +44,24 @@ package final class RouteMethods: Sendable {
         return methods.sorted { $0.rawValue < $1.rawValue }
     }
 
+    /// The methods answered at `path`, sorted: those routed, and `HEAD` wherever `GET` is
+    /// (`HeadAnsweringResponder`).
+    package func answered(for path: String) -> [HTTPRequest.Method] {
+        let routed = allowed(for: path)
+        guard Self.answersHeadAsGet(routed) else { return routed }
+        return (routed + [.head]).sorted { $0.rawValue < $1.rawValue }
+    }
+
+    /// Whether a `HEAD` at `path` is answered by running its `GET`: a `GET` is routed there,
+    /// and no `HEAD` of its own.
+    package func answersHeadAsGet(at path: String) -> Bool {
+        Self.answersHeadAsGet(allowed(for: path))
+    }
+
+    private static func answersHeadAsGet(_ routed: [HTTPRequest.Method]) -> Bool {
+        routed.contains(.get) && !routed.contains(.head)
+    }
+
     private static func components(of path: String) -> [Substring] {
         path.split(separator: "/", omittingEmptySubsequences: true)
     }
