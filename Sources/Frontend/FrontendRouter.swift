@@ -60,6 +60,20 @@ package struct FrontendDependencies: Sendable {
 /// Adds the REST API of polytope-client, the CDS / OGC API - Processes front, the OGC API -
 /// EDR front and the web page to a router made by `HTTPRouting.makeRouter`.
 package enum FrontendRouter {
+    /// The paths below which a request no route took is answered in a front's own error
+    /// document (for `ErrorMiddleware`): the Processes front's, and the EDR front's unless
+    /// it is at the root.
+    package static func frontErrorDocuments(configuration: FrontendConfiguration) -> [(prefix: String, document: ErrorDocumentMiddleware.Document)] {
+        var fronts: [(prefix: String, document: ErrorDocumentMiddleware.Document)] = []
+        if let prefix = configuration.processesPrefix {
+            fronts += ProcessesErrors.frontPaths(prefix: prefix).map { ($0, ProcessesErrors.middleware.document) }
+        }
+        if let prefix = configuration.edrPrefix, !prefix.isEmpty {
+            fronts.append(("/\(prefix)/", EDRErrors.middleware.document))
+        }
+        return fronts
+    }
+
     /// Adds `/api/v1`: the REST API of polytope-client.
     package static func addAPIRoutes(
         to router: Router<PolytopeRequestContext>,

@@ -8,12 +8,13 @@ import PolytopeCore
 /// are logged in full and answered with the generic 500 message.
 package struct ErrorDocumentMiddleware: RouterMiddleware {
     package typealias Context = PolytopeRequestContext
-
     /// The document for a status, the message for the user and the route's path template
     /// (`/api/retrieve/v1/processes/{collection}`; nil when no route took the request).
-    let document: @Sendable (HTTPResponse.Status, String, String?) -> JSONValue
+    package typealias Document = @Sendable (HTTPResponse.Status, String, String?) -> JSONValue
 
-    package init(document: @escaping @Sendable (HTTPResponse.Status, String, String?) -> JSONValue) {
+    package let document: Document
+
+    package init(document: @escaping Document) {
         self.document = document
     }
 

@@ -6,13 +6,18 @@ package enum HTTPRouting {
     /// An empty router whose every route writes an access log, counts requests in `metrics`,
     /// carries the security headers and answers errors as JSON. Once its routes are added,
     /// `routeMethods` must record them (``recordRoutes(of:in:)``) for wrong methods to be
-    /// answered 405.
-    package static func makeRouter(metrics: PolytopeMetrics, routeMethods: RouteMethods = RouteMethods()) -> Router<PolytopeRequestContext> {
+    /// answered 405. Requests no route took below a prefix of `frontDocuments` are answered
+    /// in that front's error document.
+    package static func makeRouter(
+        metrics: PolytopeMetrics,
+        routeMethods: RouteMethods = RouteMethods(),
+        frontDocuments: [(prefix: String, document: ErrorDocumentMiddleware.Document)] = []
+    ) -> Router<PolytopeRequestContext> {
         let router = Router(context: PolytopeRequestContext.self)
         router.add(middleware: AccessLogMiddleware())
         router.add(middleware: MetricsMiddleware(metrics: metrics))
         router.add(middleware: SecurityHeadersMiddleware())
-        router.add(middleware: ErrorMiddleware(routeMethods: routeMethods))
+        router.add(middleware: ErrorMiddleware(routeMethods: routeMethods, frontDocuments: frontDocuments))
         return router
     }
 

@@ -242,7 +242,9 @@ package struct PolytopeServer: Sendable {
     /// The router with the routes of the configured roles (used directly by HTTP tests).
     package func makeRouter() -> Router<PolytopeRequestContext> {
         let routeMethods = RouteMethods()
-        let router = HTTPRouting.makeRouter(metrics: metrics, routeMethods: routeMethods)
+        let router = HTTPRouting.makeRouter(
+            metrics: metrics, routeMethods: routeMethods,
+            frontDocuments: roles.contains(.frontend) ? FrontendRouter.frontErrorDocuments(configuration: configuration.frontend) : [])
         if roles.contains(.frontend) {
             let dependencies = FrontendDependencies(
                 store: store,

@@ -88,6 +88,16 @@ def test_unknown_dataset_and_bad_key_raise_clearly(server, key, tmp_path):
         cds(server, "not-a-valid-key").retrieve("debug", {"size": "1"}, str(tmp_path / "y"))
 
 
+def test_check_authentication_and_calls_this_server_lacks(server, key):
+    """check_authentication() passes with a key and raises with a bad one; a call the server
+    does not offer (estimate_costs) raises with a message naming the path, not an empty one."""
+    assert datastores(server, key).check_authentication()["id"] == "demo"
+    with pytest.raises(requests.HTTPError, match="401"):
+        datastores(server, "not-a-valid-key").check_authentication()
+    with pytest.raises(requests.HTTPError, match="This server has nothing at /api/retrieve/v1/processes/debug/costing"):
+        datastores(server, key).estimate_costs("debug", {"size": "1"})
+
+
 def test_submit_then_download_by_id(server, key, tmp_path):
     client = datastores(server, key)
     remote = client.submit("debug", {"size": "4096"})

@@ -73,4 +73,42 @@ struct ProcessesRouteTests {
             #expect(try json(forbidden)["type"] as? String == "about:blank")
         }
     }
+
+    @Test("requests no route takes below a front are answered in its documents; the v1 API keeps its own")
+    func unmatchedRoutes() async throws {
+        try await TestServer().test { client in
+            let costing = try await client.execute(
+                uri: "/api/retrieve/v1/processes/debug/costing", method: .post, headers: alice, body: ByteBuffer(string: #"{"inputs": {}}"#))
+            #expect(costing.status == .notFound)
+            #expect(try json(costing)["type"] as? String == "about:blank")
+            #expect(try json(costing)["title"] as? String == "This server has nothing at /api/retrieve/v1/processes/debug/costing.")
+            #expect(try json(costing)["status"] as? Double == 404)
+            let wrongMethod = try await client.execute(uri: "/api/retrieve/v1/jobs", method: .put, headers: alice)
+            #expect(wrongMethod.status == .methodNotAllowed)
+            #expect(wrongMethod.headers[.allow] == "GET, HEAD")
+            #expect((try json(wrongMethod)["title"] as? String)?.hasPrefix("PUT is not allowed here") == true)
+            let catalogue = try await client.execute(uri: "/api/catalogue/v1/collections/debug", method: .get, headers: alice)
+            #expect(catalogue.status == .notFound)
+            #expect(try json(catalogue)["title"] is String)
+            let edr = try await client.execute(uri: "/edr/collections/debug/items", method: .get, headers: alice)
+            #expect(edr.status == .notFound)
+            #expect(try json(edr)["code"] as? String == "NotFound")
+            let native = try await client.execute(uri: "/api/v1/nonesuch", method: .get, headers: alice)
+            #expect(native.status == .notFound)
+            #expect(try json(native)["message"] as? String == "This server has nothing at /api/v1/nonesuch.")
+        }
+    }
+
+    @Test("check_authentication's route names who signed in, or answers 401")
+    func verifyToken() async throws {
+        try await TestServer().test { client in
+            let path = "/api/profiles/v1/account/verification/pat"
+            let signedIn = try await client.execute(uri: path, method: .post, headers: alice)
+            #expect(signedIn.status == .ok)
+            #expect(try json(signedIn)["id"] as? String == "alice")
+            let anonymous = try await client.execute(uri: path, method: .post)
+            #expect(anonymous.status == .unauthorized)
+            #expect(try json(anonymous)["title"] is String)
+        }
+    }
 }

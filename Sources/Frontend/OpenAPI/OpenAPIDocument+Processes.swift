@@ -150,5 +150,16 @@ extension OpenAPIDocument {
                 "401": {$ref: "#/components/responses/ProblemUnauthorized"}
                 "404": {$ref: "#/components/responses/ProblemNotFound"}
                 "503": {$ref: "#/components/responses/ProblemUnavailable"}
+          /api/profiles/v1/account/verification/pat:
+            post:
+              summary: Checks the PRIVATE-TOKEN (ecmwf-datastores-client's check_authentication()).
+              responses:
+                "200":
+                  description: Who signed in.
+                  content:
+                    application/json:
+                      schema: {type: object, required: [id], properties: {id: {type: string}, realm: {type: string}, roles: {type: string}}}
+                "401": {$ref: "#/components/responses/ProblemUnauthorized"}
+                "503": {$ref: "#/components/responses/ProblemUnavailable"}
         """#
 }

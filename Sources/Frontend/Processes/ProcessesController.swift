@@ -5,8 +5,8 @@ import NIOCore
 import PolytopeCore
 import PolytopeHTTP
 
-/// The CDS / OGC API - Processes front: `<prefix>/catalogue/v1/messages` and
-/// `<prefix>/retrieve/v1/...`, so unmodified cdsapi, ecmwf-datastores-client and
+/// The CDS / OGC API - Processes front: `<prefix>/catalogue/v1/messages`,
+/// `<prefix>/retrieve/v1/...` and `<prefix>/profiles/v1/account/verification/pat`, so unmodified cdsapi, ecmwf-datastores-client and
 /// ogc-api-processes-client users can retrieve.
 ///
 /// One process per collection the caller may use; a job is a request (same id, same store,
@@ -43,6 +43,12 @@ struct ProcessesController {
         authenticated.get("jobs/:name", use: jobStatus)
         authenticated.delete("jobs/:name", use: dismiss)
         authenticated.get("jobs/:name/results", use: results)
+        // ecmwf-datastores-client's check_authentication(): 200 with who signed in, or the 401.
+        let profiles = front.group("profiles/v1").add(middleware: authentication.askingForPrivateToken())
+        profiles.post("account/verification/pat") { _, context in
+            let user = try context.requireUser()
+            return JSONResponse.encode(["id": user.username, "realm": user.realm, "roles": user.roles.joined(separator: ", ")])
+        }
     }
 
     /// `<base><prefix>/retrieve/v1`.

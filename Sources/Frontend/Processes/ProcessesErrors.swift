@@ -21,10 +21,15 @@ enum ProcessesErrors {
     /// The OGC exception type of an error of `route` (its path template): a 404 is
     /// `no-such-process` on a process's routes and `no-such-job` otherwise (the results of a
     /// job that has none yet are `result-not-ready`, answered by the route itself); other
-    /// statuses have none of their own.
+    /// statuses, and requests no route took (`route` nil), have none of their own.
     static func problemType(for status: HTTPResponse.Status, route: String?) -> String {
-        guard status == .notFound else { return "about:blank" }
-        if let route, route.contains("/processes/") { return exceptions + "no-such-process" }
-        return exceptions + "no-such-job"
+        guard status == .notFound, let route else { return "about:blank" }
+        return exceptions + (route.contains("/processes/") ? "no-such-process" : "no-such-job")
+    }
+
+    /// The paths below `prefix` (`api`, or empty) whose requests no route took are answered
+    /// as problem documents: those of the CDS APIs (`retrieve`, `catalogue`, `profiles`).
+    static func frontPaths(prefix: String) -> [String] {
+        ["retrieve", "catalogue", "profiles"].map { (prefix.isEmpty ? "" : "/\(prefix)") + "/\($0)/" }
     }
 }
