@@ -78,10 +78,13 @@ package struct WorkerPool<C: Clock<Duration>>: Service {
                         await workQueued.wait(timeout: configuration.pollInterval, clock: clock)
                     }
                 }
-                if registry != nil {
+                if let registry {
                     group.addTask {
+                        var reporter = WorkerStatusReporter(
+                            registry: registry, id: configuration.workerID, slots: configuration.slots, startedAt: startedAt,
+                            wallClock: wallClock, logger: logger)
                         while !Task.isCancelled {
-                            await report(busy: busyCount.value, startedAt: startedAt)
+                            await reporter.report(busy: busyCount.value)
                             try? await clock.sleep(for: configuration.statusInterval)
                         }
                     }
@@ -153,17 +156,6 @@ package struct WorkerPool<C: Clock<Duration>>: Service {
             logger.warning("could not remove this worker pool from the registry", metadata: ["error": "\(error)"])
         }
         logger.info("worker pool stopped", metadata: ["worker": "\(configuration.workerID)"])
-    }
-
-    /// Tells the registry this pool is alive and how busy it is.
-    private func report(busy: Int, startedAt: Date) async {
-        guard let registry else { return }
-        let status = WorkerStatus(id: configuration.workerID, slots: configuration.slots, busy: busy, startedAt: startedAt, seenAt: wallClock.now())
-        do {
-            try await registry.reportWorker(status)
-        } catch {
-            logger.warning("reporting worker status failed", metadata: ["error": "\(error)"])
-        }
     }
 
     /// Claims the next queued request, if any, under a lease held by `owner`: unique to
