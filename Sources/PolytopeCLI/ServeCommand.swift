@@ -100,7 +100,8 @@ struct ServeCommand: AsyncParsableCommand {
             "polytope \(PolytopeCommand.version) starting",
             metadata: ["roles": "\(roleNames)", "config": "\(files.joined(separator: ","))", "data-dir": "\(configuration.server.dataDirectory)"]
         )
-        let host = configuration.server.host
+        // An IPv6 address is written in brackets in a URL (RFC 3986).
+        let host = configuration.server.host.contains(":") ? "[\(configuration.server.host)]" : configuration.server.host
         do {
             try await server.run { port in
                 logger.info("listening on http://\(host):\(port)", metadata: ["roles": "\(roleNames)"])

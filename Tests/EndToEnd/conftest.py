@@ -157,10 +157,12 @@ class PolytopeServer:
     `extra_config` is appended to the overlay (OVERLAY_CONFIG); `override_config`, if
     given, is a configuration file of its own read after the overlay, so it can change keys
     the overlay sets (mappings are merged, lists replaced). `descriptor_limit` lowers the
-    process's RLIMIT_NOFILE, soft and hard."""
+    process's RLIMIT_NOFILE, soft and hard. `host` is the address to listen on."""
 
-    def __init__(self, name, binary, workdir, roles=None, data_dir=None, extra_config="", override_config="", descriptor_limit=None):
+    def __init__(self, name, binary, workdir, roles=None, data_dir=None, extra_config="", override_config="", descriptor_limit=None,
+                 host="127.0.0.1"):
         self.name = name
+        self.host = host
         self.binary = binary
         self.workdir = workdir
         self.roles = roles
@@ -189,7 +191,7 @@ class PolytopeServer:
         last_failure = None
         for _ in range(3):  # the port picked may be taken by someone else meanwhile
             self.port = _free_port()
-            self.url = f"http://127.0.0.1:{self.port}"
+            self.url = f"http://[{self.host}]:{self.port}" if ":" in self.host else f"http://{self.host}:{self.port}"
             command = [str(self.binary), "serve"]
             command += ["--role", self.roles] if self.roles else ["--all"]
             command += [
@@ -199,7 +201,7 @@ class PolytopeServer:
             ]
             command += ["--config", str(self.override)] if self.override_config else []
             command += [
-                "--host", "127.0.0.1",
+                "--host", self.host,
                 "--port", str(self.port),
                 "--data-dir", str(self.data_dir),
             ]

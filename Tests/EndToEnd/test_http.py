@@ -263,6 +263,15 @@ def test_unknown_route_is_404_json(api, path):
     assert message_of(response)
 
 
+def test_an_ipv6_listen_address_is_served_and_logged_as_a_url(polytope_bin, tmp_path):
+    server = PolytopeServer("ipv6", polytope_bin, tmp_path, roles="frontend", host="::1").start()
+    try:
+        assert requests.get(server.url + "/api/v1/test", timeout=10).status_code == 200
+        assert f"listening on http://[::1]:{server.port}" in server.log_tail()
+    finally:
+        server.stop()
+
+
 @pytest.mark.parametrize("method, path, allow", [
     ("PUT", "/api/v1/requests/00000000-0000-4000-8000-000000000000", "DELETE, GET, HEAD, POST"),
     ("PATCH", "/api/v1/requests/debug", "DELETE, GET, HEAD, POST"),
