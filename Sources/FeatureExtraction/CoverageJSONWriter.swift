@@ -9,7 +9,7 @@
 /// chunks are one JSON document.
 package struct CoverageJSONWriter: Sendable {
     package let plan: CoveragePlan
-    let parameters: ParameterTable
+    let parameters: ParameterDescriptions
     /// Fields received and not yet written.
     var pending: [Int: ExtractedField] = [:]
     /// Fields still to come, per group.
@@ -20,7 +20,7 @@ package struct CoverageJSONWriter: Sendable {
     var coverageCount = 0
     var received: Set<Int> = []
 
-    package init(plan: CoveragePlan, parameters: ParameterTable = .standard) {
+    package init(plan: CoveragePlan, parameters: ParameterDescriptions = .standard) {
         self.plan = plan
         self.parameters = parameters
         missingInGroup = plan.groups.map(\.fieldNumbers.count)
@@ -89,9 +89,9 @@ package struct CoverageJSONWriter: Sendable {
     }
 
     /// The whole answer at once (tests, small answers).
-    package static func encode(plan: CoveragePlan, fields: [ExtractedField], parameters: ParameterTable = .standard) throws(CoverageEncodingError)
-        -> [UInt8]
-    {
+    package static func encode(
+        plan: CoveragePlan, fields: [ExtractedField], parameters: ParameterDescriptions = .standard
+    ) throws(CoverageEncodingError) -> [UInt8] {
         var writer = CoverageJSONWriter(plan: plan, parameters: parameters)
         var bytes: [UInt8] = []
         for field in fields { bytes += try writer.append(field) }

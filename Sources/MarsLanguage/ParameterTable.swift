@@ -46,14 +46,7 @@ package struct ParameterTable: Sendable, Hashable {
     /// `parameter.table` as in GRIB 1 (`167.128` → 167, `246.228` → 228246). Nil when unknown.
     package func resolve(_ text: String) -> Int? {
         let text = text.lowercased()
-        if let id = idsByName[text] { return id }
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        guard (1...2).contains(parts.count), parts.allSatisfy({ !$0.isEmpty && $0.count <= 9 && $0.allSatisfy(\.isASCIIDigit) }),
-            let number = Int(parts[0]), number > 0
-        else { return nil }
-        guard parts.count == 2, let table = Int(parts[1]) else { return number }
-        guard (1...999).contains(number), (1...254).contains(table) else { return nil }
-        return table == 128 ? number : table * 1000 + number
+        return idsByName[text] ?? ParamID.parse(text)
     }
 
     private mutating func insert(_ entry: Entry) {

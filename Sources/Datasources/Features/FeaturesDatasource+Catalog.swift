@@ -8,7 +8,7 @@ extension FeaturesDatasource: FeatureDatasource {
     /// times and levels of the archive, from its index's catalog.
     package func featureCatalog() async throws -> FeatureCatalog {
         let values = try await opener.archive().archivedValues(of: ["param", "date", "time", "levelist"])
-        let table = ParameterTable.standard
+        let table = ParameterDescriptions.standard
         var parameters: [String: FeatureCatalog.Parameter] = [:]
         for param in values["param"] ?? [] {
             let entry = table.entry(forParam: param)

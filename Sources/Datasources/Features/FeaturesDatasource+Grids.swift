@@ -10,7 +10,7 @@ extension FeaturesDatasource {
     static func differentGridsMessage(plan: CoveragePlan, fields: [ArchivedFieldKeys], grid: (Int) -> GridDescription?) -> String? {
         let conflicts = plan.gridConflicts(grid: grid)
         guard !conflicts.isEmpty else { return nil }
-        let table = ParameterTable.standard
+        let table = ParameterDescriptions.standard
         func describe(_ number: Int) -> String {
             let keys = fields[number].keys
             let name = table.entry(forParam: keys["param"] ?? "").shortName

@@ -1,6 +1,8 @@
+import PolytopeCore
+
 /// What covjsonkit writes about each parameter of an answer: short name (the key of its range),
 /// name (the label), unit symbol and description, by ECMWF parameter id.
-package struct ParameterTable: Hashable, Sendable {
+package struct ParameterDescriptions: Hashable, Sendable {
     /// One parameter.
     package struct Entry: Hashable, Sendable {
         package var id: Int
@@ -28,25 +30,17 @@ package struct ParameterTable: Hashable, Sendable {
 
     /// The common surface and pressure-level parameters of ECMWF's forecasts (2t, 10u, 10v,
     /// msl, tp, tcc, t, u, v, q, z, r and some fifty more), with covjsonkit's texts.
-    package static let standard = ParameterTable(entries: standardPart1 + standardPart2 + standardPart3 + standardPart4)
+    package static let standard = ParameterDescriptions(entries: standardPart1 + standardPart2 + standardPart3 + standardPart4)
 
     /// The entry for a MARS `param` value: an id (`167`), an id with its table (`167.128`,
     /// `29.228` → 228029) or a short name (`2t`). Unknown parameters get an entry that uses
     /// the value as short name and label, with unit "unknown" (covjsonkit fails on them).
     package func entry(forParam param: String) -> Entry {
-        if let id = Self.parameterID(param), let entry = byID[id] { return entry }
+        let id = ParamID.parse(param)
+        if let id, let entry = byID[id] { return entry }
         if let entry = byShortName[param] { return entry }
-        let label = Self.parameterID(param).map { "Parameter \($0)" } ?? param
         return Entry(
-            id: Self.parameterID(param) ?? 0, shortName: Self.parameterID(param).map(String.init) ?? param, name: label, unit: "unknown",
+            id: id ?? 0, shortName: id.map(String.init) ?? param, name: id.map { "Parameter \($0)" } ?? param, unit: "unknown",
             description: "")
-    }
-
-    /// The numeric id of `167`, `167.128` (table 128 is the default) or `29.228` (228029).
-    static func parameterID(_ param: String) -> Int? {
-        if let id = Int(param) { return id }
-        let parts = param.split(separator: ".")
-        guard parts.count == 2, let id = Int(parts[0]), let table = Int(parts[1]) else { return nil }
-        return table == 128 ? id : table * 1000 + id
     }
 }
