@@ -59,9 +59,11 @@ package struct S3Client: Sendable {
 
     // MARK: Objects
 
-    package func putObject(key: String, contentType: String, body: ByteBuffer) async throws {
+    /// - Parameter timeout: the call's deadline, if shorter than the configuration's.
+    package func putObject(key: String, contentType: String, body: ByteBuffer, timeout: Duration? = nil) async throws {
         _ = try await send(
-            "PUT", key: key, headers: ["content-type": contentType, "content-length": "\(body.readableBytes)"], body: .bytes(body)
+            "PUT", key: key, headers: ["content-type": contentType, "content-length": "\(body.readableBytes)"], body: .bytes(body),
+            timeout: timeout
         )
     }
 
@@ -83,8 +85,8 @@ package struct S3Client: Sendable {
         }
     }
 
-    package func deleteObject(key: String) async throws {
-        _ = try await send("DELETE", key: key)
+    package func deleteObject(key: String, timeout: Duration? = nil) async throws {
+        _ = try await send("DELETE", key: key, timeout: timeout)
     }
 
     /// Every object whose key starts with `prefix`.
@@ -212,7 +214,7 @@ package struct S3Client: Sendable {
 
     private func send(
         _ method: String, key: String?, query: [(String, String)] = [], headers: [String: String] = [:],
-        body: HTTPClientRequest.Body? = nil, collectBody: Bool = true
+        body: HTTPClientRequest.Body? = nil, collectBody: Bool = true, timeout: Duration? = nil
     ) async throws -> Answer {
         let path = path(for: key)
         var signing = headers.filter { $0.key != "content-length" }
@@ -226,7 +228,9 @@ package struct S3Client: Sendable {
         for (name, value) in headers where name != "host" { request.headers.add(name: name, value: value) }
         for (name, value) in signed { request.headers.add(name: name, value: value) }
         if let body { request.body = body }
-        let response = try await http.execute(request, timeout: .nanoseconds(Int64(configuration.timeout.components.seconds) * 1_000_000_000))
+        let deadline = min(timeout ?? configuration.timeout, configuration.timeout)
+        let response = try await http.execute(
+            request, timeout: .nanoseconds(deadline.components.seconds * 1_000_000_000 + deadline.components.attoseconds / 1_000_000_000))
         let status = Int(response.status.code)
         if !collectBody && (200..<300).contains(status) {
             return Answer(status: status, headers: response.headers, body: response.body, text: "")

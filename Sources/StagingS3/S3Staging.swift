@@ -105,10 +105,15 @@ package struct S3Staging: StagingArea, DirectDownloadStaging {
         }
     }
 
+    /// How long each request of the probe of `checkWritable` may take: a readiness check
+    /// must answer while whoever asked still waits, also when the store takes connections
+    /// but does not answer (the calls' own deadline is `staging.timeout`).
+    package static let probeTimeout = Duration.seconds(3)
+
     package func checkWritable() async throws {
         let probe = configuration.prefix + ".ready-probe-\(UUID().uuidString)"
-        try await client.putObject(key: probe, contentType: "text/plain", body: ByteBuffer(string: "ok"))
-        try await client.deleteObject(key: probe)
+        try await client.putObject(key: probe, contentType: "text/plain", body: ByteBuffer(string: "ok"), timeout: Self.probeTimeout)
+        try await client.deleteObject(key: probe, timeout: Self.probeTimeout)
     }
 
     package func removeAbandonedWrites(startedBefore date: Date) async throws -> Int {

@@ -2,6 +2,7 @@
 downloaded through the frontend or straight from the store with presigned URLs,
 and collected by the garbage collector there."""
 
+import socket
 import time
 
 import requests
@@ -88,3 +89,24 @@ def test_wrong_credentials_are_reported_not_fatal(polytope_bin, tmp_path, s3_sto
         server.assert_alive()
     finally:
         server.stop()
+
+
+def test_readiness_answers_in_seconds_when_the_store_does_not(polytope_bin, tmp_path, s3_store):
+    """A store that takes connections and never answers (a socket nobody reads), then one
+    that refuses them: `ready` says 503 within seconds each time, not after the calls'
+    60 s read timeout or 10 s of connection retries."""
+    with socket.socket() as hole:
+        hole.bind(("127.0.0.1", 0))
+        hole.listen(64)
+        port = hole.getsockname()[1]
+        server = start(polytope_bin, tmp_path, dict(s3_store, endpoint=f"http://127.0.0.1:{port}"))
+        try:
+            for _ in range(2):
+                started = time.monotonic()
+                ready = requests.get(server.url + "/telemetry/v1/ready", timeout=90)
+                elapsed = time.monotonic() - started
+                assert ready.status_code == 503 and ready.json()["staging"] == "not writable", ready.text
+                assert elapsed < 8, f"ready took {elapsed:.1f} s"
+                hole.close()  # the second time nothing listens: connections are refused
+        finally:
+            server.stop()
