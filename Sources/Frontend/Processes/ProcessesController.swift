@@ -6,8 +6,8 @@ import PolytopeCore
 import PolytopeHTTP
 
 /// The CDS / OGC API - Processes front: `<prefix>/catalogue/v1/messages`,
-/// `<prefix>/retrieve/v1/...` and `<prefix>/profiles/v1/account/verification/pat`, so unmodified cdsapi, ecmwf-datastores-client and
-/// ogc-api-processes-client users can retrieve.
+/// `<prefix>/retrieve/v1/...` and `<prefix>/profiles/v1/account/verification/pat`, so
+/// unmodified cdsapi, ecmwf-datastores-client and ogc-api-processes-client users can retrieve.
 ///
 /// One process per collection the caller may use; a job is a request (same id, same store,
 /// limits and workers as `/api/v1/requests`). Documents are built by `ProcessJob`.
