@@ -139,6 +139,12 @@ package struct PolytopeConfiguration: Sendable {
             serverSection?.duration("web-session-lifetime", default: frontend.webSessionLifetime, minimum: .seconds(60))
             ?? frontend.webSessionLifetime
         frontend.edrPrefix = Self.frontPrefix(serverSection, key: "edr-prefix", default: frontend.edrPrefix)
+        if frontend.edrPrefix == "", frontend.webPage {
+            serverSection?.report(
+                "an empty prefix puts the EDR landing page at /, where the web page starts; choose a prefix or set web-page: false",
+                key: "edr-prefix")
+            frontend.edrPrefix = "edr"
+        }
         let edrWait = serverSection?.duration("edr-wait", default: .seconds(30)) ?? .seconds(30)
         if edrWait > .seconds(60) { serverSection?.report("at most 60s (a proxy would cut longer waits)", key: "edr-wait") }
         frontend.edrWait = min(edrWait, .seconds(60))
@@ -245,14 +251,26 @@ package struct PolytopeConfiguration: Sendable {
         )
     }
 
+    /// The first path segments of the web page, telemetry and the API definition, which no
+    /// front's prefix may start with (their routes would collide).
+    static let reservedFirstSegments: Set<Substring> = ["ui", "telemetry", "openapi.yaml"]
+
     /// The path prefix of a second front (`processes-prefix`, `edr-prefix`) without its outer
-    /// slashes, nil for `none`; one that would overlap `/api/v1` is reported and `fallback` kept.
+    /// slashes, nil for `none`; one that would overlap `/api/v1`, the web page, telemetry or
+    /// `/openapi.yaml` is reported and `fallback` kept.
     private static func frontPrefix(_ section: ConfigReader?, key: String, default fallback: String?) -> String? {
         guard let prefix = section?.string(key) else { return fallback }
         if prefix == "none" { return nil }
-        let trimmed = prefix.split(separator: "/").joined(separator: "/")
-        if trimmed.split(separator: "/").contains(where: { $0 == "v1" || $0 == ".." }) || trimmed.hasPrefix("api/v1") {
+        let segments = prefix.split(separator: "/")
+        let trimmed = segments.joined(separator: "/")
+        if segments.contains(where: { $0 == "v1" || $0 == ".." }) || trimmed.hasPrefix("api/v1") {
             section?.report("must not overlap /api/v1; found \"\(prefix)\"", key: key)
+            return fallback
+        }
+        if let first = segments.first, reservedFirstSegments.contains(first) {
+            section?.report(
+                "must not start with \(reservedFirstSegments.sorted().joined(separator: ", ")): the web page, telemetry and the API "
+                    + "definition are there; found \"\(prefix)\"", key: key)
             return fallback
         }
         return trimmed
