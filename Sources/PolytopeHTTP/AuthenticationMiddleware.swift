@@ -127,8 +127,11 @@ package struct AuthenticationMiddleware: RouterMiddleware {
             var checked = false
             for authenticator in authenticators where authenticator.schemes.contains(where: credential.isScheme) {
                 (understood, checked) = (true, true)
+                let user: User?
                 do {
-                    if let user = try await authenticator.authenticate(credential) { return try accepted(user, by: authenticator.name) }
+                    user = try await authenticator.authenticate(credential)
+                } catch let refused as CredentialRefused {
+                    throw AuthenticationFailure(message: refused.message, challenge: challenge)
                 } catch let error as PolytopeError where error.code == .unavailable {
                     throw error
                 } catch is CancellationError {
@@ -136,6 +139,7 @@ package struct AuthenticationMiddleware: RouterMiddleware {
                 } catch {
                     throw PolytopeError(.unavailable, "Authentication is unavailable right now; please try again later.", cause: error)
                 }
+                if let user { return try accepted(user, by: authenticator.name) }
             }
             if checked, credential.isGuessable {
                 // A wrong password counts at once, whatever the header's other credentials: else

@@ -115,6 +115,14 @@ package struct AuthenticationSettings: Sendable {
                 continue
             }
             if username.contains(":") { entry.report("user names may not contain ':'", key: "username") }
+            if username.trimmingCharacters(in: .whitespaces) != username || username.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+                entry.report("user names may not start or end with blanks, nor hold control characters", key: "username")
+            }
+            if !User(username: username, realm: realm).hasValidOwner {
+                entry.report(
+                    "a realm may not be empty or contain '/', nor may the name of a user of realm local (such a user could never sign in)",
+                    key: realm.contains("/") || realm.isEmpty ? "realm" : "username")
+            }
             if accounts.contains(where: { $0.user.username == username }) {
                 entry.report("user '\(username)' is defined twice", key: "username")
             }

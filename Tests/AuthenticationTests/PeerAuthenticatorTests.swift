@@ -20,12 +20,14 @@ struct PeerAuthenticatorTests {
         #expect(Credential.parse(header: "Basic eDp5, " + PeerCredential(peer: "site-a", secret: secret, user: alice).headerValue).count == 2)
     }
 
-    @Test("unknown peers, wrong secrets, realms the peer may not speak for and malformed values are refused")
+    @Test("unknown peers, wrong secrets and malformed values are not credentials; a realm the peer may not speak for is refused with the reason")
     func refused() async throws {
         let authenticator = PeerAuthenticator(peers: [.init(name: "site-a", secret: secret, realms: ["ecmwf"])])
         #expect(try await authenticator.authenticate(credential(peer: "site-z")) == nil)
         #expect(try await authenticator.authenticate(credential(secret: secret + "x")) == nil)
-        #expect(try await authenticator.authenticate(credential(user: User(username: "bob", realm: "local"))) == nil)
+        await #expect(throws: CredentialRefused.self) {
+            try await authenticator.authenticate(credential(user: User(username: "bob", realm: "local")))
+        }
         for value in ["", "site-a", "site-a:\(secret)", "site-a:\(secret):not base64!", "site-a:\(secret):e30"] {
             #expect(try await authenticator.authenticate(Credential(scheme: "PolytopePeer", value: value)) == nil, "\(value)")
         }
@@ -41,8 +43,13 @@ struct PeerAuthenticatorTests {
         let authenticator = PeerAuthenticator(peers: [.init(name: "site-a", secret: secret, realms: ["local", "ecmwf"])], directory: directory)
         let claimed = User(username: "demo", realm: "local", roles: ["admin"])
         #expect(try await authenticator.authenticate(credential(user: claimed)) == User(username: "demo", roles: ["default"]))
-        #expect(try await authenticator.authenticate(credential(user: User(username: "gone", realm: "local"))) == nil)
-        #expect(try await authenticator.authenticate(credential(user: User(username: "nobody", realm: "local", roles: ["admin"]))) == nil)
+        for (name, reason) in [("gone", "is disabled on this server"), ("nobody", "is not known to this server")] {
+            await #expect {
+                try await authenticator.authenticate(credential(user: User(username: name, realm: "local", roles: ["admin"])))
+            } throws: { error in
+                (error as? CredentialRefused)?.message == "User '\(name)' of realm 'local' \(reason)."
+            }
+        }
         #expect(try await authenticator.authenticate(credential()) == alice, "other realms' users are taken as sent")
     }
 

@@ -230,3 +230,31 @@ def test_an_api_key_follows_its_user(polytope_bin, tmp_path):
         assert [row[4] for row in keys_list()] == ["disabled"]
     finally:
         server.stop()
+
+
+def test_a_peers_refused_users_do_not_lock_out_its_other_users(polytope_bin, tmp_path):
+    """Forty calls of a peer for a user this server does not have are 401s saying so, and do
+    not count as failed sign-ins: the peer's next call for a known user is served, not 429."""
+    import base64
+
+    secret = "peer-secret-for-the-lockout-test"
+    config = f"authentication:\n  failed-logins: {{per-address: 5, per-user: 5, window: 60s}}\n  peers:\n    - {{name: site-b, secret: \"{secret}\", realms: [local]}}\n"
+    server = PolytopeServer("peer-lockout", polytope_bin, tmp_path, override_config=config).start()
+
+    def peer(username):
+        identity = base64.urlsafe_b64encode(json.dumps({"username": username, "realm": "local", "roles": [], "attributes": {}}).encode())
+        return {"Authorization": f"PolytopePeer site-b:{secret}:{identity.decode().rstrip('=')}"}
+
+    try:
+        for _ in range(40):
+            refused = requests.get(server.url + "/api/v1/requests", headers=peer("mallory"), timeout=10)
+            assert refused.status_code == 401, refused.text
+            assert refused.json()["message"] == "User 'mallory' of realm 'local' is not known to this server."
+        served = requests.get(server.url + "/api/v1/requests", headers=peer("demo"), timeout=10)
+        assert served.status_code == 200, served.text
+        # A wrong secret is a failed sign-in as before.
+        wrong = {"Authorization": peer("demo")["Authorization"].replace(secret, "not-the-secret-at-all-0000")}
+        codes = [requests.get(server.url + "/api/v1/requests", headers=wrong, timeout=10).status_code for _ in range(8)]
+        assert codes[0] == 401 and codes[-1] == 429, codes
+    finally:
+        server.stop()

@@ -54,4 +54,37 @@ struct CredentialCheckTests {
         let schemes = Set(metrics.counters(label: "polytope_auth_failures_total").flatMap { $0.dimensions.map(\.1) })
         #expect(schemes == ["basic", "other"])
     }
+
+    /// Refuses every credential it is given as genuine but not admitted, as a peer's
+    /// authenticator does for a user it may not forward; or accepts one user as given.
+    struct Refusing: Authenticator {
+        var accepts: User?
+        var name: String { "peer" }
+        var schemes: [String] { ["PolytopePeer"] }
+        func authenticate(_ credential: Credential) async throws -> User? {
+            if let accepts { return accepts }
+            throw CredentialRefused("User 'mallory' of realm 'local' is not known to this server.")
+        }
+    }
+
+    @Test("a genuine credential refused for its user is a 401 with the reason and does not count against the address")
+    func refusedIsNotAFailedSignIn() async throws {
+        let middleware = AuthenticationMiddleware(authenticators: [Refusing(accepts: nil)])
+        let credential = Credential(scheme: "PolytopePeer", value: "site-b:secret:e30")
+        for _ in 0..<100 {
+            await #expect {
+                try await middleware.verify([credential], address: "10.0.0.2")
+            } throws: { error in
+                (error as? AuthenticationFailure)?.message == "User 'mallory' of realm 'local' is not known to this server."
+            }
+        }
+    }
+
+    @Test("a user whose requests could not be told apart from another realm's is a 401, not 503")
+    func unservableUser() async throws {
+        let middleware = AuthenticationMiddleware(authenticators: [Refusing(accepts: User(username: "a/b", realm: "local"))])
+        await #expect(throws: AuthenticationFailure.self) {
+            try await middleware.verify([Credential(scheme: "PolytopePeer", value: "x")], address: nil)
+        }
+    }
 }

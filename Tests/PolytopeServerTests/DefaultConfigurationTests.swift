@@ -52,7 +52,8 @@ struct DefaultConfigurationTests {
         worker: {slots: 0, lease: 10s, heartbeat: 8s}
         broker: {max-attempts: many}
         garbage-collector: {age: forever}
-        authentication: {users: [{username: a, roles: [default], email: a@example.int}, {username: b, password: "", disabled: true}]}
+        authentication: {users: [{username: a, roles: [default], email: a@example.int}, {username: b, password: "", disabled: true},
+          {username: "c/d", password: x}, {username: " e", password: x}, {username: f, realm: "x/y", password: x}]}
         collections: {debug: {datasources: [{type: nosuch}]}}
         """.write(toFile: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: file) }
@@ -68,6 +69,9 @@ struct DefaultConfigurationTests {
                 "authentication.users[1].password: the password of user 'b' is empty",
                 "server.public-url: expected the absolute http(s) URL clients reach this server at",
                 "collections.debug.datasources[0].type: unknown datasource type 'nosuch'",
+                "authentication.users[2].username: a realm may not be empty or contain '/'",
+                "authentication.users[3].username: user names may not start or end with blanks",
+                "authentication.users[4].realm: a realm may not be empty or contain '/'",
             ]
             // Only the real problems: an entry skipped for its password still has its other keys read.
             return expected.allSatisfy { text.contains($0) } && !text.contains("unknown key 'roles'") && !text.contains("unknown key 'email'")

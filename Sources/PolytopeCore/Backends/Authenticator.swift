@@ -65,7 +65,8 @@ package protocol Authenticator: Sendable {
     var schemes: [String] { get }
 
     /// The user the credential belongs to, or nil if it is not valid.
-    /// - Throws: only when the check itself could not be done (a provider is unreachable).
+    /// - Throws: `CredentialRefused` when the credential is genuine but does not admit its
+    ///   user; otherwise only when the check itself could not be done (a provider is unreachable).
     func authenticate(_ credential: Credential) async throws -> User?
 
     /// The user of a credential this authenticator accepted recently and still remembers,
@@ -93,5 +94,17 @@ extension APIKeyIssuing {
     /// A new key for `user` with the configured lifetime.
     package func issueKey(for user: User, label: String) async throws -> (key: String, record: APIKeyRecord) {
         try await issueKey(for: user, label: label, lifetime: nil)
+    }
+}
+
+/// A credential that is genuine (its secret checked) but does not admit the user it names,
+/// such as a peer's user of a realm that peer may not forward. Answered 401 with `message`,
+/// and not counted as a failed sign-in: nothing was guessed.
+package struct CredentialRefused: Error, Sendable {
+    /// Why, for the caller.
+    package var message: String
+
+    package init(_ message: String) {
+        self.message = message
     }
 }
