@@ -115,7 +115,8 @@ package struct AuthenticationSettings: Sendable {
                 continue
             }
             if username.contains(":") { entry.report("user names may not contain ':'", key: "username") }
-            if username.trimmingCharacters(in: .whitespaces) != username || username.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            let hasControl = username.unicodeScalars.contains { $0.properties.generalCategory == .control }
+            if username.trimmingCharacters(in: .whitespaces) != username || hasControl {
                 entry.report("user names may not start or end with blanks, nor hold control characters", key: "username")
             }
             if !User(username: username, realm: realm).hasValidOwner {
