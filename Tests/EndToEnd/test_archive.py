@@ -3,10 +3,13 @@ here with ecCodes' grib_set, the worker archives it in a grib-archive datasource
 retrieves (lists, ranges) return exactly those fields, in request order. Uploads are
 owner-only, checked against their MD5, and checked against the archive request's metadata."""
 
+import base64
 import hashlib
+import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 
 import pytest
 import requests
@@ -120,6 +123,33 @@ def test_uploads_are_owner_only_once_and_checked(server, fields):
     for path in (f"/jobs/{request_id}", f"/jobs/{request_id}/results"):
         job = api.get("/api/retrieve/v1" + path)
         assert job.status_code == 404 and job.json()["title"] == f"Request {request_id} not found.", job.text
+
+
+def test_a_cut_or_empty_upload_is_refused_and_may_be_sent_again(server, fields):
+    """A body that ends before its Content-Length (the client half-closes) and an empty one
+    are refused; the request still waits for its data, and the whole upload then succeeds."""
+    api = Api(server, DEMO)
+    data = fields[("2t", 0)]
+    location = submit_archive(api, {"date": 20250101, "param": "2t"})
+    path = urllib.parse.urlsplit(location).path
+    checksum = hashlib.md5(data).hexdigest()
+    token = base64.b64encode(b"%s:%s" % (DEMO[0].encode(), DEMO[1].encode())).decode()
+    head = (f"POST {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Basic {token}\r\nX-Checksum: {checksum}\r\n"
+            f"Content-Type: application/x-grib\r\nContent-Length: {len(data) + 1000}\r\n\r\n").encode()
+    with socket.create_connection(("127.0.0.1", server.port), timeout=30) as connection:
+        connection.sendall(head + data)
+        connection.shutdown(socket.SHUT_WR)
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 400"), answer[:300]
+    assert api.get(location).json()["status"] == "uploading"
+    empty = api.post(location, data=b"", headers={"X-Checksum": hashlib.md5(b"").hexdigest()})
+    assert empty.status_code == 400 and "empty" in empty.json()["message"], empty.text
+    assert api.get(location).json()["status"] == "uploading"
+    accepted = api.post(location, data=data, headers={"X-Checksum": checksum})
+    assert accepted.status_code == 202, accepted.text
+    assert api.poll(location.rsplit("/", 1)[1]).json() == {"status": "processed", "message": "Archived 1 field."}
 
 
 def test_data_that_contradicts_its_metadata_is_refused(server, fields):

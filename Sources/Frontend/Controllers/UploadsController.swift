@@ -46,9 +46,9 @@ struct UploadsController {
         else {
             throw PolytopeError.invalidRequest("An upload needs the header X-Checksum with the MD5 of the data, in hexadecimal.")
         }
-        if let declared = request.headers[.contentLength].flatMap(Int64.init), declared > configuration.maximumUploadSize {
-            throw tooLarge()
-        }
+        let declared = request.headers[.contentLength].flatMap(Int64.init)
+        if let declared, declared > configuration.maximumUploadSize { throw tooLarge() }
+        if declared == 0 { throw emptyUpload() }
         let contentType = request.headers[.contentType] ?? "application/octet-stream"
         let key = StagingKey.makeUpload(id: record.id)
         let digest = DigestBox()
@@ -63,6 +63,13 @@ struct UploadsController {
                     chunk.withUnsafeReadableBytes { digest.md5.update(bufferPointer: $0) }
                     try await sink.write(chunk)
                 }
+                // A connection that ends (or a body that stalls) before Content-Length ends the
+                // body early, without an error: what arrived is not the upload.
+                if let declared, received != declared {
+                    throw PolytopeError.invalidRequest(
+                        "The upload ended after \(received) of its \(declared) bytes (Content-Length); please upload again.")
+                }
+                if received == 0 { throw emptyUpload() }
             }
         } catch let error as StagingUnavailable {
             throw PolytopeError(.unavailable, "The upload could not be stored (staging is unavailable); please upload again shortly.", cause: error)
@@ -108,6 +115,10 @@ struct UploadsController {
             status: .accepted,
             headers: [.location: location, .retryAfter: "\(configuration.retryAfterSeconds)"]
         )
+    }
+
+    private func emptyUpload() -> PolytopeError {
+        PolytopeError.invalidRequest("The upload is empty; send the data to archive (the request still waits for it).")
     }
 
     private func tooLarge() -> PolytopeError {
