@@ -1,3 +1,4 @@
+import Foundation
 import PolytopeCore
 
 /// Settings of the frontend role.
@@ -46,8 +47,15 @@ package struct FrontendConfiguration: Sendable {
         self.retryAfterSeconds = retryAfterSeconds
     }
 
-    /// Whether a worker may fetch archive data from `url`.
+    /// Whether a worker may fetch archive data from `url`: it starts with an allowed prefix,
+    /// and what the source's server reads after decoding it stays below that prefix (no dot
+    /// segments, encoded separators or control characters, plain or percent-encoded once or
+    /// twice).
     package func allowsArchiveSource(_ url: String) -> Bool {
-        archiveSources.contains { url.hasPrefix($0) } && !url.contains("..")
+        guard archiveSources.contains(where: { url.hasPrefix($0) }), let decoded = url.removingPercentEncoding?.lowercased() else {
+            return false
+        }
+        let escapes = ["..", "\\", "%2e", "%2f", "%5c", "%00"]
+        return !escapes.contains(where: decoded.contains) && !decoded.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F }
     }
 }
