@@ -180,6 +180,22 @@ struct WebPageRouteTests {
         }
     }
 
+    @Test("a long request's text reaches the list cut to its title length, so the page stays small")
+    func longRequests() async throws {
+        try await TestServer().test { client in
+            let long = "datasource: echo\nnote: " + String(repeating: "b", count: 50_000)
+            for _ in 0..<5 { _ = try await client.submitID(long) }
+            let signIn = try await client.execute(
+                uri: "/ui/sign-in", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: "username=alice&password=alice-pw"))
+            let session = String(try #require(signIn.headers[.setCookie]).split(separator: ";")[0])
+            let page = try await client.execute(uri: "/ui/requests", method: .get, headers: [.cookie: session])
+            #expect(page.status == .ok)
+            #expect(page.body.readableBytes < 5 * WebPages.RequestRow.titleLength + 20_000)
+            #expect(String(buffer: page.body).contains(String(repeating: "b", count: WebPages.RequestRow.titleLength - 24) + "…"))
+        }
+    }
+
     @Test("My requests pages through older requests with a cursor link, newest first; a bad cursor is 400")
     func olderRequests() async throws {
         try await TestServer().test { client in

@@ -93,7 +93,7 @@ struct WebController {
         let rows = page.records.map { record in
             WebPages.RequestRow(
                 id: record.id.description, collection: record.collection, status: record.status.rawValue,
-                detail: detail(of: record, waiting: explanations[record.id]), requestText: record.requestText,
+                detail: detail(of: record, waiting: explanations[record.id]), requestText: WebPages.RequestRow.titleText(of: record.requestText),
                 size: record.status == .processed ? record.result?.contentLength : nil, ageSeconds: now.timeIntervalSince(record.createdAt),
                 downloadURL: record.status == .processed && record.verb == .retrieve ? requests.downloadLocation(of: record, for: request) : nil)
         }

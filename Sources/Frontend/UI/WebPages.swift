@@ -91,11 +91,21 @@ struct WebPages: Sendable {
 
     /// One request as the list shows it.
     struct RequestRow: Sendable {
+        /// The most characters of a request's text a row carries.
+        static let titleLength = 500
+
+        /// `text`, cut to `titleLength` characters with "…".
+        static func titleText(of text: String) -> String {
+            text.count > titleLength ? String(text.prefix(titleLength)) + "…" : text
+        }
+
         var id: String
         var collection: String
         var status: String
         /// Why it waits, what it does, or why it failed.
         var detail: String
+        /// The request's text, at most `titleLength` characters (`titleText(of:)`): the list
+        /// shows its start and gives it as the tooltip, and a request may be 1 MiB.
         var requestText: String
         var size: Int64?
         var ageSeconds: Double
