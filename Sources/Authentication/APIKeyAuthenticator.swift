@@ -26,19 +26,19 @@ package struct APIKeyAuthenticator: Authenticator, APIKeyIssuing {
     let directory: any UserDirectory
     let configuration: Configuration
     let wallClock: any WallClock
-    /// When set, only keys with this label authenticate (the web page's own sessions while
-    /// API keys are turned off).
-    let onlyLabel: String?
+    /// When set, only the web page's sessions authenticate (its own check, also while API
+    /// keys are turned off).
+    let onlyWebSessions: Bool
 
     package init(
         store: any APIKeyStore, directory: any UserDirectory, configuration: Configuration = Configuration(),
-        wallClock: any WallClock = SystemWallClock(), acceptingOnlyLabel onlyLabel: String? = nil
+        wallClock: any WallClock = SystemWallClock(), acceptingOnlyWebSessions onlyWebSessions: Bool = false
     ) {
         self.store = store
         self.directory = directory
         self.configuration = configuration
         self.wallClock = wallClock
-        self.onlyLabel = onlyLabel
+        self.onlyWebSessions = onlyWebSessions
     }
 
     package var name: String { "api-key" }
@@ -56,7 +56,7 @@ package struct APIKeyAuthenticator: Authenticator, APIKeyIssuing {
             return nil
         }
         guard !key.isEmpty, key.utf8.count <= 256, let record = try await store.apiKey(withHash: Self.hash(key)),
-            record.isUsable(at: wallClock.now()), onlyLabel == nil || record.label == onlyLabel
+            record.isUsable(at: wallClock.now()), !onlyWebSessions || record.isWebSession
         else { return nil }
         let user: User
         switch directory.standing(of: record.user) {
@@ -86,6 +86,11 @@ package struct APIKeyAuthenticator: Authenticator, APIKeyIssuing {
         )
         try await store.insertAPIKey(record)
         return (key, record)
+    }
+
+    package func record(ofKey key: String) async throws -> APIKeyRecord? {
+        guard !key.isEmpty, key.utf8.count <= 256 else { return nil }
+        return try await store.apiKey(withHash: Self.hash(key))
     }
 
     package func revokeKey(_ key: String) async throws {

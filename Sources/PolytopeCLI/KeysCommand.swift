@@ -77,7 +77,7 @@ struct KeysCommand: AsyncParsableCommand {
         static func state(of key: APIKeyRecord, _ standing: UserStanding, apiKeysEnabled: Bool) -> String {
             if key.revokedAt != nil { return "revoked" }
             if !key.isUsable(at: Date()) { return "expired" }
-            if !apiKeysEnabled && key.label != APIKeyRecord.webSessionLabel { return "off" }
+            if !apiKeysEnabled && !key.isWebSession { return "off" }
             switch standing {
             case .removed: return "orphaned"
             case .disabled: return "disabled"
@@ -130,11 +130,12 @@ struct KeysCommand: AsyncParsableCommand {
         }
 
         private func revoke() async throws {
-            guard try await store.administration().revoke(id: id) else {
+            let (revoked, sessions) = try await store.administration().revoke(id: id)
+            guard revoked else {
                 printError("no valid key with id \(id)")
                 throw ExitCode(1)
             }
-            printError("key \(id) revoked")
+            printError("key \(id) revoked" + (sessions == 0 ? "" : ", and \(sessions) web page session\(sessions == 1 ? "" : "s") started with it"))
         }
     }
 }

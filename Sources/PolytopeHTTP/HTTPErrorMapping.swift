@@ -68,4 +68,9 @@ package struct AuthenticationFailure: Error {
     package var message: String
     /// The `WWW-Authenticate` value.
     package var challenge: String
+
+    package init(message: String, challenge: String) {
+        self.message = message
+        self.challenge = challenge
+    }
 }

@@ -77,8 +77,18 @@ package struct KeyAdministration: Sendable {
         return records.map { ($0, settings.directory.standing(of: $0.user)) }
     }
 
-    package func revoke(id: String) async throws -> Bool {
+    /// Revokes key `id`, and the web page's sessions started with it (`web session via key
+    /// <id>`): whether the key was revoked, and how many sessions ended with it.
+    package func revoke(id: String) async throws -> (revoked: Bool, sessions: Int) {
         let store = self.store
-        return try await withServices(services) { try await store.revokeAPIKey(id: id, at: Date()) }
+        return try await withServices(services) {
+            guard try await store.revokeAPIKey(id: id, at: Date()) else { return (false, 0) }
+            let label = APIKeyRecord.webSessionLabel(startedWithKey: id)
+            var ended = 0
+            for session in try await store.apiKeys(ofUser: nil) where session.label == label && session.isUsable(at: Date()) {
+                if try await store.revokeAPIKey(id: session.id, at: Date()) { ended += 1 }
+            }
+            return (true, ended)
+        }
     }
 }

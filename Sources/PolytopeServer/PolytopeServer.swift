@@ -98,7 +98,7 @@ package struct PolytopeServer: Sendable {
         if let keyIssuer { authenticators.append(keyIssuer) }
         webSessionKeys = APIKeyAuthenticator(
             store: store, directory: settings.directory, configuration: settings.apiKeys ?? .init(),
-            acceptingOnlyLabel: APIKeyRecord.webSessionLabel)
+            acceptingOnlyWebSessions: true)
         if !settings.peers.isEmpty { authenticators.append(PeerAuthenticator(peers: settings.peers, directory: settings.directory)) }
         if let authOTron = settings.authOTron {
             authenticators.append(

@@ -39,7 +39,7 @@ struct APIKeyAuthenticatorTests {
         defer { directory.remove() }
         let sessions = APIKeyAuthenticator(
             store: store, directory: ConfiguredUsers(accounts: [.init(user: Self.alice, password: "x")]), wallClock: clock.wallClock,
-            acceptingOnlyLabel: APIKeyRecord.webSessionLabel)
+            acceptingOnlyWebSessions: true)
         let (session, _) = try await sessions.issueKey(for: Self.alice, label: APIKeyRecord.webSessionLabel, lifetime: .seconds(60))
         let (other, _) = try await authenticator.issueKey(for: Self.alice, label: "laptop")
         #expect(try await sessions.authenticate(Credential(scheme: "Bearer", value: session)) == Self.alice)

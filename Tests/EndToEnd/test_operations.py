@@ -241,6 +241,37 @@ def test_the_web_page_works_with_api_keys_turned_off(polytope_bin, tmp_path):
         server.stop()
 
 
+def test_a_web_session_started_with_an_api_key_ends_with_it(polytope_bin, tmp_path):
+    """Signing in to the page with an API key gives a session labelled with that key, no
+    longer than it; revoking the key ends the session; a session's own key starts none."""
+    server = PolytopeServer("key-sessions", polytope_bin, tmp_path).start()
+    try:
+        key = requests.post(server.url + "/api/v1/auth/keys", auth=DEMO, json={}, timeout=10).json()["key"]
+        browser = requests.Session()
+        signed_in = browser.post(server.url + "/ui/sign-in", data={"api_key": key}, allow_redirects=False, timeout=10)
+        assert signed_in.status_code == 303, signed_in.text
+        assert browser.get(server.url + "/ui/requests", allow_redirects=False, timeout=10).status_code == 200
+        session_key = browser.cookies["polytope_session"]
+        again = requests.post(server.url + "/ui/sign-in", data={"api_key": session_key}, allow_redirects=False, timeout=10)
+        assert again.status_code == 401 and "cannot start another session" in again.text, again.text
+
+        def keys(*arguments):
+            configs = [DEFAULT_CONFIG, server.overlay]
+            command = [str(polytope_bin), "keys", *arguments, *(f"--config={path}" for path in configs), "--data-dir", str(server.data_dir)]
+            return subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=REPO_ROOT)
+
+        rows = [line.split("\t") for line in keys("list").stdout.splitlines()[1:]]
+        parent = [row for row in rows if row[5] != "web session" and not row[5].startswith("web session via")]
+        assert len(parent) == 1, rows
+        sessions = [row for row in rows if row[5] == f"web session via key {parent[0][0]}"]
+        assert len(sessions) == 1 and sessions[0][3] <= parent[0][3], rows  # expires no later than the key
+        revoked = keys("revoke", parent[0][0])
+        assert revoked.returncode == 0 and "and 1 web page session started with it" in revoked.stderr, revoked.stderr
+        assert browser.get(server.url + "/ui/requests", allow_redirects=False, timeout=10).status_code == 303
+    finally:
+        server.stop()
+
+
 @pytest.mark.parametrize("arguments", [["--role", "fronted"], ["--role", ""], ["--port", "99999"]])
 def test_bad_serve_options_exit_64_before_starting(polytope_bin, tmp_path, arguments):
     """64 for every bad option (EX_USAGE), which the example units' RestartPreventExitStatus

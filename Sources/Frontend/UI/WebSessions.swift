@@ -43,6 +43,9 @@ struct WebSessions: Sendable {
     /// Checks what the sign-in form gave (an API key, else user and password) and starts a
     /// session: the user and the session key for the cookie.
     /// - Throws: `AuthenticationFailure`, or `PolytopeError` 429 when sign-ins are throttled.
+    ///
+    /// A session started with an API key ends when that key does: it expires no later, and is
+    /// revoked with it (`web session via key <id>`). A session's own key starts no other.
     func signIn(username: String, password: String, apiKey: String, address: String?) async throws -> (user: User, key: String) {
         let credential: Credential
         if !apiKey.isEmpty {
@@ -51,7 +54,19 @@ struct WebSessions: Sendable {
             credential = Credential(scheme: "Basic", value: Data("\(username):\(password)".utf8).base64EncodedString())
         }
         let (user, _) = try await authentication.verify([credential], address: address)
-        let (key, _) = try await issuer.issueKey(for: user, label: APIKeyRecord.webSessionLabel, lifetime: lifetime)
+        // An API key of this server (not an Auth-o-tron token) bounds the session it starts.
+        let startedWith = apiKey.isEmpty ? nil : try await issuer.record(ofKey: apiKey)
+        if startedWith?.isWebSession == true {
+            throw AuthenticationFailure(
+                message: "A web page session's key cannot start another session; sign in with your password or an API key.",
+                challenge: "Bearer")
+        }
+        var lifetime = self.lifetime
+        if let startedWith {
+            lifetime = min(lifetime, .seconds(max(1, Int(startedWith.expiresAt.timeIntervalSinceNow))))
+        }
+        let label = APIKeyRecord.webSessionLabel(startedWithKey: startedWith?.id)
+        let (key, _) = try await issuer.issueKey(for: user, label: label, lifetime: lifetime)
         return (user, key)
     }
 

@@ -5,6 +5,15 @@ package struct APIKeyRecord: Sendable, Hashable {
     /// The label of the keys that hold sessions of the web page (`polytope keys list` shows them).
     package static let webSessionLabel = "web session"
 
+    /// The label of a web page session: `web session`, or `web session via key <id>` for one
+    /// started with API key `id` (which ends with that key: `KeyAdministration.revoke`).
+    package static func webSessionLabel(startedWithKey id: String?) -> String {
+        id.map { "\(webSessionLabel) via key \($0)" } ?? webSessionLabel
+    }
+
+    /// Whether the key holds a session of the web page.
+    package var isWebSession: Bool { label == Self.webSessionLabel || label.hasPrefix(Self.webSessionLabel + " via key ") }
+
     /// A public name of the key, for listing and revoking (not a secret).
     package var id: String
     /// Hex SHA-256 of the key.

@@ -86,6 +86,9 @@ package protocol APIKeyIssuing: Sendable {
     /// the configured lifetime of keys when nil.
     func issueKey(for user: User, label: String, lifetime: Duration?) async throws -> (key: String, record: APIKeyRecord)
 
+    /// The record of a key, usable or not; nil if there is none.
+    func record(ofKey key: String) async throws -> APIKeyRecord?
+
     /// Revokes the key, if it exists and is usable (signing out of the web page).
     func revokeKey(_ key: String) async throws
 }
