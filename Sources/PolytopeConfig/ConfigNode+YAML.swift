@@ -22,7 +22,7 @@ extension ConfigNode {
     }
 
     /// `scheme://user:password@host...` with the password masked; other text unchanged.
-    static func maskingURLPassword(_ text: String) -> String {
+    package static func maskingURLPassword(_ text: String) -> String {
         guard let schemeEnd = text.range(of: "://") else { return text }
         let rest = text[schemeEnd.upperBound...]
         let authorityEnd = rest.firstIndex(where: { "/?#".contains($0) }) ?? rest.endIndex

@@ -192,9 +192,7 @@ package struct ConfigReader {
 
     package func int(_ key: String, range: ClosedRange<Int>? = nil) -> Int? {
         guard let child = value(key) else { return nil }
-        guard case .scalar(let text, let kind) = child.value, kind == .integer || kind == .string,
-            let number = Int(text.replacingOccurrences(of: "_", with: ""))
-        else {
+        guard case .scalar(let text, let kind) = child.value, kind == .integer || kind == .string, let number = Self.integer(text) else {
             if case .null = child.value { return nil }
             report("expected an integer, found \(child.typeDescription)", key: key)
             return nil
@@ -204,6 +202,15 @@ package struct ConfigReader {
             return nil
         }
         return number
+    }
+
+    /// An integer as YAML writes one: decimal (`1_000`), `0x` hexadecimal or `0o` octal.
+    static func integer(_ text: String) -> Int? {
+        let digits = text.replacingOccurrences(of: "_", with: "")
+        for (prefix, radix) in [("0x", 16), ("0o", 8)] where digits.lowercased().hasPrefix(prefix) {
+            return Int(digits.dropFirst(2), radix: radix)
+        }
+        return Int(digits)
     }
 
     package func int(_ key: String, default fallback: Int, range: ClosedRange<Int>? = nil) -> Int {

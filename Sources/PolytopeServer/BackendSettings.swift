@@ -49,7 +49,7 @@ package enum StoreSettings: Sendable {
                 "a schema name is 1 to 63 lowercase letters, digits and underscores, not starting with a digit; found \"\(schema)\"", key: "schema")
         }
         guard var configuration = PostgresRequestStore.Configuration(url: url, schema: schema) else {
-            section.report("expected a URL such as postgres://user@host:5432/database, found \"\(url)\"", key: "url")
+            section.report("expected a URL such as postgres://user@host:5432/database, found \"\(ConfigNode.maskingURLPassword(url))\"", key: "url")
             self = .sqlite(SQLiteRequestStore.Configuration(path: "\(dataDirectory)/polytope.sqlite"))
             return
         }

@@ -124,7 +124,7 @@ package struct PolytopeConfiguration: Sendable {
             let url = URL(string: publicURL)
             if url == nil || !["http", "https"].contains(url?.scheme?.lowercased() ?? "") || (url?.host ?? "").isEmpty || url?.query != nil {
                 serverSection?.report(
-                    "expected the absolute http(s) URL clients reach this server at, such as https://polytope.example.int; found \"\(publicURL)\"",
+                    "expected the absolute http(s) URL clients reach this server at, such as https://polytope.example.int; found \"\(ConfigNode.maskingURLPassword(publicURL))\"",
                     key: "public-url")
                 frontend.publicURL = nil
             }

@@ -345,6 +345,9 @@ package struct PolytopeServer: Sendable {
         if let error = error as? IOError, error.errnoCode == EACCES {
             return "cannot listen on port \(configuration.server.port): permission denied (ports below 1024 need privileges)"
         }
+        if error is SocketAddressError.UnknownHost || error is SocketAddressError {
+            return "cannot listen on \(configuration.server.host): not an address of this machine, nor a name that resolves to one (server.host, --host)"
+        }
         return "\(error)"
     }
 

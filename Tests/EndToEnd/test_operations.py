@@ -294,3 +294,11 @@ def test_a_directory_that_cannot_be_made_is_named_by_its_key(polytope_bin, tmp_p
     assert result.returncode == 1, result.stderr
     assert f"cannot create staging.path {tmp_path / 'afile' / 'staging'}: Not a directory" in result.stderr, result.stderr
     assert "NSCocoaErrorDomain" not in result.stderr
+
+
+def test_a_listen_host_that_does_not_resolve_is_named(polytope_bin, tmp_path):
+    result = subprocess.run([str(polytope_bin), "serve", "--all", f"--config={DEFAULT_CONFIG}", "--host", "nonesuch.invalid", "--port", "18999",
+                             "--data-dir", str(tmp_path / "data")],
+                            capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert "cannot listen on nonesuch.invalid: not an address of this machine" in result.stderr, result.stderr

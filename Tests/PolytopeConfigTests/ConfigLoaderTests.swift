@@ -135,6 +135,13 @@ final class ConfigLoaderTests {
         )
     }
 
+    @Test("integers are read as YAML writes them: 1_000, 0x1F90, 0o17")
+    func integers() throws {
+        let (_, paths) = try write(["i.yaml": "a: 1_000\nb: 0x1F90\nc: 0o17\nd: 0xZZ\n"])
+        let reader = ConfigReader(root: try ConfigLoader(environment: [:]).load(files: [paths["i.yaml"]!]))
+        #expect(reader.int("a") == 1000 && reader.int("b") == 8080 && reader.int("c") == 15 && reader.int("d") == nil)
+    }
+
     @Test(
         "durations are read as humans write them",
         arguments: [

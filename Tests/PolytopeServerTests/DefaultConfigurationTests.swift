@@ -128,6 +128,16 @@ struct DefaultConfigurationTests {
         collections: {debug: {datasources: [{type: echo}]}}
         """.write(toFile: file, atomically: true, encoding: .utf8)
         #expect(throws: ConfigError.self) { _ = try PolytopeConfiguration.load(files: [file], environment: [:]) }
+        // A URL refused for its form does not print its password.
+        try """
+        store: {type: postgres, url: "postgres://u:SECRETPW@h:notaport/db"}
+        collections: {debug: {datasources: [{type: echo}]}}
+        """.write(toFile: file, atomically: true, encoding: .utf8)
+        #expect {
+            _ = try PolytopeConfiguration.load(files: [file], environment: [:])
+        } throws: { error in
+            "\(error)".contains("postgres://u:********@h:notaport/db") && !"\(error)".contains("SECRETPW")
+        }
     }
 
     @Test("S3 staging is configured by endpoint and bucket, with clear errors")
