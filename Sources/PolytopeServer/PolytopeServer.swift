@@ -346,7 +346,8 @@ package struct PolytopeServer: Sendable {
             return "cannot listen on port \(configuration.server.port): permission denied (ports below 1024 need privileges)"
         }
         if error is SocketAddressError.UnknownHost || error is SocketAddressError {
-            return "cannot listen on \(configuration.server.host): not an address of this machine, nor a name that resolves to one (server.host, --host)"
+            return "cannot listen on \(configuration.server.host): not an address of this machine, nor a name that resolves to one "
+                + "(server.host, --host)"
         }
         return "\(error)"
     }
