@@ -33,6 +33,9 @@ package struct AuthenticationMiddleware: RouterMiddleware {
     /// The schemes the authenticators accept, each once; `WWW-Authenticate` of a refusal, and
     /// the schemes as its message lists them.
     private let schemes: [String]
+
+    /// Whether a credential of `scheme` can be accepted (some authenticator reads it).
+    package func accepts(scheme: String) -> Bool { schemes.contains { $0.lowercased() == scheme.lowercased() } }
     private let challenge: String
     private let schemeList: String
 

@@ -194,6 +194,8 @@ def test_the_web_page_works_with_api_keys_turned_off(polytope_bin, tmp_path):
     server = PolytopeServer(
         "no-api-keys", polytope_bin, tmp_path, override_config="authentication:\n  api-keys:\n    enabled: false\n").start()
     try:
+        form = requests.get(server.url + "/ui/sign-in", timeout=10).text
+        assert 'id="password"' in form and 'id="api-key"' not in form, "no key can sign in here, so none is asked for"
         browser = requests.Session()
         signed_in = browser.post(server.url + "/ui/sign-in", data={"username": "demo", "password": "demo"}, allow_redirects=False, timeout=10)
         assert signed_in.status_code == 303, signed_in.text

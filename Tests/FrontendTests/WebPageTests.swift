@@ -180,6 +180,26 @@ struct WebPageRouteTests {
         }
     }
 
+    @Test("sign-in takes a password or a key, not both; a notice of acceptance names only a listed request")
+    func signInChoicesAndNotices() async throws {
+        try await TestServer().test { client in
+            let form: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
+            let both = try await client.execute(
+                uri: "/ui/sign-in", method: .post, headers: form, body: ByteBuffer(string: "username=eve&password=wrong&api_key=somekey"))
+            #expect(both.status == .badRequest)
+            #expect(String(buffer: both.body).contains("Enter a password or an API key, not both."))
+            let signIn = try await client.execute(
+                uri: "/ui/sign-in", method: .post, headers: form, body: ByteBuffer(string: "username=alice&password=alice-pw"))
+            let session = String(try #require(signIn.headers[.setCookie]).split(separator: ";")[0])
+            let id = try await client.submitID("datasource: echo")
+            let own = try await client.execute(uri: "/ui/requests?submitted=\(id)", method: .get, headers: [.cookie: session])
+            #expect(String(buffer: own.body).contains("Request \(id) accepted."))
+            let stranger = "01a252d6-e842-760c-afcc-326141ec76f7"
+            let forged = try await client.execute(uri: "/ui/requests?submitted=\(stranger)", method: .get, headers: [.cookie: session])
+            #expect(!String(buffer: forged.body).contains("accepted."))
+        }
+    }
+
     @Test("a long request's text reaches the list cut to its title length, so the page stays small")
     func longRequests() async throws {
         try await TestServer().test { client in

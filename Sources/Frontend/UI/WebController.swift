@@ -19,7 +19,7 @@ struct WebController {
     let adminRoles: [String]
 
     /// The page's HTML, with links under `sessions.paths`.
-    var pages: WebPages { WebPages(paths: sessions.paths) }
+    var pages: WebPages { WebPages(paths: sessions.paths, offersKeys: sessions.authentication.accepts(scheme: "Bearer")) }
     var paths: WebPaths { sessions.paths }
 
     /// What the page may load and do: its own script and styles only, no inline code, no
@@ -55,10 +55,14 @@ struct WebController {
         let form = try await WebForm(request)
         guard sessions.isSameOrigin(request) else { throw WebForm.foreignOrigin }
         let (username, password, apiKey) = (form["username"].trimmed, form["password"], form["api_key"].trimmed)
-        guard !apiKey.isEmpty || (!username.isEmpty && !password.isEmpty) else {
-            return page(
-                pages.signIn(error: "Enter your user name and password, or an API key.", username: username), title: "Sign in", status: .badRequest
-            )
+        // Both a password and a key: which one signs in would be a guess (a wrong password
+        // beside a valid key signed in as the key's user without a word).
+        let problem =
+            !apiKey.isEmpty && !password.isEmpty
+            ? "Enter a password or an API key, not both."
+            : apiKey.isEmpty && (username.isEmpty || password.isEmpty) ? "Enter your user name and password, or an API key." : nil
+        if let problem {
+            return page(pages.signIn(error: problem, username: username), title: "Sign in", status: .badRequest)
         }
         do {
             let (user, key) = try await sessions.signIn(
@@ -99,7 +103,9 @@ struct WebController {
         }
         let parameters = request.uri.queryParameters
         var notice: String?
-        if let id = parameters.get("submitted").flatMap(RequestIdentifier.init) { notice = "Request \(id) accepted." }
+        // Acceptance only of a request listed here: a link cannot announce another's. (A
+        // revoked request is gone from the list, so its notice cannot be checked that way.)
+        if let id = parameters.get("submitted"), rows.contains(where: { $0.id == id }) { notice = "Request \(id) accepted." }
         if let id = parameters.get("revoked").flatMap(RequestIdentifier.init) { notice = "Request \(id) revoked." }
         let csrf = csrfToken(request)
         return self.page(

@@ -8,6 +8,8 @@ import PolytopeCore
 struct WebPages: Sendable {
     /// Where the page lives as browsers see it.
     var paths = WebPaths()
+    /// Whether the sign-in form offers an API key (some authenticator takes `Bearer` keys).
+    var offersKeys = true
 
     /// What every page shows around its content.
     struct Frame {
@@ -77,14 +79,20 @@ struct WebPages: Sendable {
             <p><label for="username">User name</label><input id="username" name="username" autocomplete="username" value="\(HTML.escape(username))"></p>
             <p><label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password"></p>
             </fieldset>
-            <fieldset><legend>Or with an API key</legend>
-            <p><label for="api-key">API key</label><input id="api-key" name="api_key" type="password" autocomplete="off" \
-            aria-describedby="api-key-help"></p>
-            <p class="help" id="api-key-help">The key of <code>polytope login</code> or <code>POST /api/v1/auth/keys</code>.</p>
-            </fieldset>
+            \(offersKeys ? keyFieldset : "")
             <p><button type="submit" id="sign-in">Sign in</button></p>
             </form>
             """
+    }
+
+    private var keyFieldset: String {
+        """
+        <fieldset><legend>Or with an API key</legend>
+        <p><label for="api-key">API key</label><input id="api-key" name="api_key" type="password" autocomplete="off" \
+        aria-describedby="api-key-help"></p>
+        <p class="help" id="api-key-help">The key of <code>polytope login</code> or <code>POST /api/v1/auth/keys</code>.</p>
+        </fieldset>
+        """
     }
 
     // MARK: My requests
