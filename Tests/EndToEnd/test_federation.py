@@ -230,3 +230,111 @@ def test_the_forwarded_request_is_polled_only_at_the_configured_server_and_its_t
     finally:
         forwarder.stop()
         remote.close()
+
+
+class FaultyProxy:
+    """Between the forwarding server and the real other server: passes every request on, with
+    the client's Host (so that the Locations the other server writes lead back here), except
+    that the first `unavailable` submissions are answered 503 with Retry-After: 1 without
+    passing them on, the answer to the next one is lost (passed on, answered 502), and the
+    first download is cut after half of its body. It records the submissions' Idempotency-Key
+    and the downloads' Range."""
+
+    def __init__(self, target, unavailable=0, lose_a_submission=False, cut_a_download=False):
+        self.target = target
+        self.unavailable = unavailable
+        self.lose_a_submission = lose_a_submission
+        self.cut_a_download = cut_a_download
+        self.keys = []
+        self.ranges = []
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def relay(self):
+                length = int(self.headers.get("content-length", 0))
+                body = self.rfile.read(length) if length else None
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("content-length", "connection")}
+                headers["Accept-Encoding"] = "identity"
+                return requests.request(self.command, proxy.target + self.path, headers=headers, data=body, allow_redirects=False,
+                                        timeout=30, proxies={"http": None})
+
+            def answer(self, status, content, headers=None):
+                self.send_response(status)
+                for name, value in (headers or {}).items():
+                    if name.lower() not in ("content-length", "transfer-encoding", "connection", "date", "server"):
+                        self.send_header(name, value)
+                self.send_header("Content-Length", str(len(content)))
+                self.end_headers()
+                self.wfile.write(content)
+
+            def do_POST(self):
+                proxy.keys.append(self.headers.get("Idempotency-Key"))
+                if len(proxy.keys) <= proxy.unavailable:
+                    self.rfile.read(int(self.headers.get("content-length", 0)))
+                    return self.answer(503, b'{"message": "Service temporarily unavailable"}', {"Retry-After": "1"})
+                upstream = self.relay()
+                if proxy.lose_a_submission and len(proxy.keys) == proxy.unavailable + 1:
+                    return self.answer(502, b"<html>Bad Gateway</html>", {"Content-Type": "text/html"})
+                self.answer(upstream.status_code, upstream.content, upstream.headers)
+
+            def do_GET(self):
+                download = self.path.startswith("/api/v1/downloads/")
+                if download:
+                    proxy.ranges.append(self.headers.get("Range"))
+                upstream = self.relay()
+                if download and proxy.cut_a_download and len(proxy.ranges) == 1:
+                    self.send_response(upstream.status_code)
+                    self.send_header("Content-Length", str(len(upstream.content)))
+                    self.end_headers()
+                    self.wfile.write(upstream.content[: len(upstream.content) // 2])
+                    self.wfile.flush()
+                    self.close_connection = True
+                    return
+                self.answer(upstream.status_code, upstream.content, upstream.headers)
+
+            def do_DELETE(self):
+                upstream = self.relay()
+                self.answer(upstream.status_code, upstream.content, upstream.headers)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def long_echo_request():
+    """An echo request whose result (its JSON) is about 100 KB, no two parts alike."""
+    values = [str(n) for n in range(15000)]
+    return "datasource: echo\nvalues: " + "/".join(values), {"datasource": ["echo"], "values": values}
+
+
+def test_a_submission_refused_for_an_outage_or_whose_answer_was_lost_is_sent_again_and_runs_once(polytope_bin, tmp_path, remote):
+    """A 503 with Retry-After, then a proxy's 502 after the other server had accepted the
+    request: the forwarding server sends the submission again with the same Idempotency-Key,
+    and the other server answers with the request it already has."""
+    proxy = FaultyProxy(remote.url, unavailable=1, lose_a_submission=True)
+    forwarder = start_forwarder(polytope_bin, tmp_path, proxy)
+    try:
+        api = Api(forwarder, DEMO)
+        text, document = long_echo_request()
+        started = time.monotonic()
+        request_id, response = api.processed(text, collection="federated")
+        assert time.monotonic() - started >= 1, "Retry-After: 1 was honoured"
+        assert json.loads(api.get(response.headers["Location"]).content) == document
+        assert len(proxy.keys) == 3, proxy.keys
+        assert len(set(proxy.keys)) == 1 and request_id in proxy.keys[0], proxy.keys
+        listed = requests.get(remote.url + "/telemetry/v1/requests", auth=DEMO, timeout=10).json()["message"]
+        assert len(listed) == 1, listed
+        assert "submission repeated with its Idempotency-Key" in remote.log_tail(400)
+    finally:
+        forwarder.stop()
+        proxy.close()

@@ -11,6 +11,13 @@ import PolytopeCore
 /// other server sees the user (name, realm, roles) through a `PeerCredential` and must list
 /// this server under `authentication.peers`; its failure message reaches the user.
 ///
+/// Promises: an outage of the other server (answers 5xx, 408 or 429, no connection, no
+/// answer) is waited out for `outageTolerance` at every step, honouring `Retry-After`; the
+/// submission carries an `Idempotency-Key` made from the local request's id, so that a
+/// repeated one (after a lost answer, or by the next attempt after a crash) gets the request
+/// already forwarded; the whole is bounded by `timeout`. A request given up here is revoked
+/// there.
+///
 /// ```yaml
 /// - name: site-b
 ///   type: polytope
@@ -20,6 +27,7 @@ import PolytopeCore
 ///   secret: ${POLYTOPE_PEER_SECRET}
 /// ```
 package struct PolytopeServerDatasource: Datasource {
+    /// The options of a `type: polytope` datasource.
     package struct Configuration: Sendable {
         /// The other server's base URL (`https://host:port`).
         package var url: String
@@ -32,6 +40,9 @@ package struct PolytopeServerDatasource: Datasource {
         /// Longest time from forwarding to the last byte.
         package var timeout: Duration = .seconds(24 * 3600)
         package var contentType: String = "application/x-grib"
+        /// How long calls to the other server may keep failing in a row (5xx, 408, 429, no
+        /// connection) before the request fails: a restart or a short outage is waited out.
+        package var outageTolerance: Duration = .seconds(300)
 
         package init(url: String, collection: String? = nil, peerName: String, secret: String) {
             self.url = url
@@ -41,171 +52,123 @@ package struct PolytopeServerDatasource: Datasource {
         }
     }
 
+    /// The most Idempotency-Keys one request tries: a key whose request was revoked there
+    /// (answered 409) gives way to the next.
+    static let keyGenerations = 8
+    /// The largest answer read whole (anything but the result).
+    static let answerLimit = 1 << 20
+
     package let configuration: Configuration
     /// The process's HTTP client (redirects are not followed: a poll's 303 is the answer).
     let shared: SharedHTTPClient
     var http: HTTPClient { shared.client }
+    /// The clock of pauses and of the timeout.
+    let clock: WaitingClock
 
-    init(configuration: Configuration, http: SharedHTTPClient) {
+    init(configuration: Configuration, http: SharedHTTPClient, clock: WaitingClock = WaitingClock(ContinuousClock())) {
         self.configuration = configuration
         self.shared = http
+        self.clock = clock
     }
 
     package func contentType(for request: DatasourceRequest) -> String { configuration.contentType }
 
+    /// The words of this datasource's failures.
+    var failures: RemoteServerFailure {
+        RemoteServerFailure(server: configuration.url)
+    }
+
+    /// What every call made for one forwarded request shares.
+    struct Forwarding: Sendable {
+        let request: DatasourceRequest
+        /// The other server's URL without a final `/`.
+        let base: String
+        let authorization: String
+        /// When the datasource's timeout ends, on `clock`.
+        let deadline: Duration
+    }
+
     package func retrieve(_ request: DatasourceRequest, into output: some ByteSink) async throws {
-        let deadline = NIODeadline.now() + TimeAmount(configuration.timeout)
-        let authorization = PeerCredential(peer: configuration.peerName, secret: configuration.secret, user: request.user).headerValue
         let base = configuration.url.hasSuffix("/") ? String(configuration.url.dropLast()) : configuration.url
-        let collection = configuration.collection ?? request.collection
-
-        var submit = HTTPClientRequest(url: "\(base)/api/v1/requests/\(collection)")
-        submit.method = .POST
-        submit.headers.add(name: "Authorization", value: authorization)
-        submit.headers.add(name: "Content-Type", value: "application/json")
-        // The request as this server made it (its defaults and patches applied), not as the user
-        // sent it: the operator's patches must hold on the other server too.
-        submit.body = .bytes(ByteBuffer(string: JSONText.object(["verb": request.verb.rawValue, "request": try request.document.objectJSON()])))
-        let submitted = try await send(submit, deadline: deadline)
-        let body = try await submitted.body.collect(upTo: 1 << 20)
-        guard submitted.status == .accepted, let location = submitted.headers.first(name: "Location") else {
-            throw remoteFailure(status: submitted.status, body: body, during: "accepting the request")
-        }
-        guard let remote = Self.requestURL(location, base: base) else {
-            throw remoteFailure(status: submitted.status, body: body, during: "accepting the request (a Location that is no request)")
-        }
-
+        let forwarding = Forwarding(
+            request: request, base: base,
+            authorization: PeerCredential(peer: configuration.peerName, secret: configuration.secret, user: request.user).headerValue,
+            deadline: clock.now() + configuration.timeout)
+        let remote = try await submit(forwarding)
         do {
-            try await fetch(remote, base: base, authorization: authorization, deadline: deadline, into: output)
+            let result = try await awaitResult(remote, forwarding)
+            try await download(result, forwarding, into: output)
         } catch {
             // Given up here (a failure, the timeout, or the worker's shutdown or lost lease): do
             // not leave it running there.
             var revoke = HTTPClientRequest(url: remote)
             revoke.method = .DELETE
-            revoke.headers.add(name: "Authorization", value: authorization)
+            revoke.headers.add(name: "Authorization", value: forwarding.authorization)
             _ = try? await Task.detached { try await http.execute(revoke, timeout: .seconds(10)) }.value
             throw error
         }
     }
 
-    /// How long polls may keep failing in a row (5xx, 408, 429, no connection) before the
-    /// request fails: a restart or a short outage of the other server is waited out.
-    static let pollOutage: Duration = .seconds(300)
+    // MARK: Calls
 
-    /// Polls the remote request until it redirects to the data (303) or fails, then streams the data.
-    private func fetch(_ remote: String, base: String, authorization: String, deadline: NIODeadline, into output: some ByteSink) async throws {
-        var download: String?
-        var failingSince: ContinuousClock.Instant?
-        var failures = 0
-        while download == nil {
-            var poll = HTTPClientRequest(url: remote)
-            poll.headers.add(name: "Authorization", value: authorization)
-            let answer: HTTPClientResponse
-            let answerBody: ByteBuffer
+    /// An answer read whole.
+    struct Answer: Sendable {
+        var status: HTTPResponseStatus
+        var headers: HTTPHeaders
+        var body: ByteBuffer
+
+        /// The wait the other server asked for with `Retry-After`, if it did.
+        var retryAfter: Duration? { RemoteOutage.retryAfter(headers, now: Date()) }
+    }
+
+    /// What came of a call.
+    enum Reply<Response: Sendable>: Sendable {
+        case answered(Response)
+        /// No answer, or an incomplete one, for a reason that may pass (an outage, a restart).
+        case lost(PolytopeError)
+    }
+
+    /// Sends `call` and reads its answer whole.
+    /// - Throws: the timeout, once passed.
+    func exchange(_ call: HTTPClientRequest, _ forwarding: Forwarding, during step: RemoteServerFailure.Step) async throws -> Reply<Answer> {
+        switch try await open(call, forwarding, during: step) {
+        case .lost(let failure):
+            return .lost(failure)
+        case .answered(let response):
             do {
-                answer = try await send(poll, deadline: deadline)
-                answerBody = try await answer.body.collect(upTo: 1 << 20)
-            } catch let error as PolytopeError where error.code == .unavailable {
-                try await waitOut(error, failingSince: &failingSince, failures: &failures, deadline: deadline)
-                continue
+                return .answered(
+                    Answer(status: response.status, headers: response.headers, body: try await response.body.collect(upTo: Self.answerLimit)))
+            } catch {
+                return .lost(try transient(error))
             }
-            if answer.status.code >= 500 || [408, 429].contains(answer.status.code) {
-                let error = remoteFailure(status: answer.status, body: answerBody, during: "processing the request")
-                try await waitOut(error, failingSince: &failingSince, failures: &failures, deadline: deadline)
-                continue
-            }
-            failingSince = nil
-            failures = 0
-            switch answer.status {
-            case .accepted:
-                guard NIODeadline.now() + TimeAmount(configuration.pollInterval) < deadline else { throw timedOut() }
-                try await Task.sleep(for: configuration.pollInterval)
-            case .seeOther:
-                guard let target = answer.headers.first(name: "Location") else {
-                    throw remoteFailure(status: answer.status, body: answerBody, during: "polling (a 303 without Location)")
-                }
-                download = absolute(target, base: base)
-            default:
-                throw remoteFailure(status: answer.status, body: answerBody, during: "processing the request")
-            }
-        }
-
-        var get = HTTPClientRequest(url: download!)
-        // Our credential goes only to the other server itself, never to an object store it
-        // redirects to (presigned URLs carry their own signature).
-        if download!.hasPrefix(base + "/") { get.headers.add(name: "Authorization", value: authorization) }
-        let data = try await send(get, deadline: deadline)
-        guard data.status == .ok else {
-            throw remoteFailure(status: data.status, body: try await data.body.collect(upTo: 1 << 20), during: "downloading the result")
-        }
-        // The client's deadline covers the answer's head only: a result that drips in is cut
-        // off here (within the client's 60 s limit on silence).
-        for try await chunk in data.body {
-            guard NIODeadline.now() < deadline else { throw timedOut() }
-            try await output.write(chunk)
         }
     }
 
-    /// Waits before the next poll after a failed one (backoff from the poll interval up to
-    /// 30 s); throws `error` once polls have failed for `pollOutage`, or the timeout is near.
-    private func waitOut(_ error: PolytopeError, failingSince: inout ContinuousClock.Instant?, failures: inout Int, deadline: NIODeadline)
-        async throws
-    {
-        let since = failingSince ?? .now
-        failingSince = since
-        failures += 1
-        let pause = min(configuration.pollInterval * (1 << min(failures, 10)), .seconds(30))
-        guard ContinuousClock.now - since + pause < Self.pollOutage else { throw error }
-        guard NIODeadline.now() + TimeAmount(pause) < deadline else { throw timedOut() }
-        try await Task.sleep(for: pause)
-    }
-
-    private func timedOut() -> PolytopeError {
-        PolytopeError(
-            .timeout,
-            "The Polytope server at \(configuration.url) did not deliver the result within \(HumanDuration.format(configuration.timeout)) (the datasource's timeout); given up."
-        )
-    }
-
-    private func send(_ request: HTTPClientRequest, deadline: NIODeadline) async throws -> HTTPClientResponse {
+    /// Sends `call` and returns the answer's head (its body still to read).
+    func open(_ call: HTTPClientRequest, _ forwarding: Forwarding, during step: RemoteServerFailure.Step) async throws -> Reply<HTTPClientResponse> {
+        let remaining = forwarding.deadline - clock.now()
+        guard remaining > .zero else { throw failures.timedOut(after: configuration.timeout) }
         do {
-            return try await http.execute(request, deadline: deadline)
-        } catch is CancellationError {
-            throw CancellationError()
+            return .answered(try await http.execute(call, deadline: .now() + TimeAmount(remaining)))
         } catch {
-            throw PolytopeError(
-                .unavailable, "The Polytope server at \(configuration.url) could not be reached (\(error)); the operator's log has the details.")
+            return .lost(try transient(error))
         }
     }
 
-    /// Where the accepted request is polled (and revoked), always on the configured server:
-    /// its `/api/v1/requests/<id>` under `base`, whatever host the `Location` names, so that
-    /// the peer credential never goes to another host (a proxy's public name, or worse).
-    static func requestURL(_ location: String, base: String) -> String? {
-        let marker = "/api/v1/requests/"
-        guard let found = location.range(of: marker) else { return nil }
-        let id = location[found.upperBound...].prefix { $0 != "?" && $0 != "#" && $0 != "/" }
-        guard !id.isEmpty, id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) else { return nil }
-        return base + marker + id
+    /// The failure of a call that failed with `error`, when trying again later may succeed.
+    /// - Throws: the failure to give up with (cancellation, the timeout).
+    func transient(_ error: any Error) throws -> PolytopeError {
+        if error is CancellationError || Task.isCancelled { throw CancellationError() }
+        if let error = error as? HTTPClientError, error == .deadlineExceeded { throw failures.timedOut(after: configuration.timeout) }
+        return failures.unreachable(error)
     }
 
-    private func absolute(_ location: String, base: String) -> String {
-        location.hasPrefix("http://") || location.hasPrefix("https://") ? location : base + (location.hasPrefix("/") ? "" : "/") + location
-    }
-
-    /// The other server's own message when it gave one (Polytope answers `{"message": ...}`).
-    private func remoteFailure(status: HTTPResponseStatus, body: ByteBuffer, during step: String) -> PolytopeError {
-        let message = (try? JSONDecoder().decode([String: JSONValue].self, from: Data(body.readableBytesView)))?["message"]?.scalarText
-        if status == .unauthorized || status == .forbidden {
-            return PolytopeError(
-                .internalError,
-                "The Polytope server at \(configuration.url) refused this server's credentials (\(status.code)) while \(step): "
-                    + "\(message ?? "no reason given"). The operators of both servers must agree on the peer name, secret and realms.")
-        }
-        // A failure of the other server (5xx, 408, 429) is an outage, not a fault of the request.
-        let code: PolytopeError.Code = status.code >= 500 || [408, 429].contains(status.code) ? .unavailable : .invalidRequest
-        return PolytopeError(
-            code, "The Polytope server at \(configuration.url) answered \(status.code) while \(step): \(message ?? "no reason given")")
+    /// Waits before the next call after `failure` (see `RemoteOutage`); throws `failure` once
+    /// the outage has lasted too long, or the timeout if it would pass meanwhile.
+    func waitOut(_ failure: PolytopeError, _ outage: inout RemoteOutage, retryAfter: Duration?, _ forwarding: Forwarding) async throws {
+        guard let pause = outage.pause(afterFailureAt: clock.now(), retryAfter: retryAfter) else { throw failure }
+        guard clock.now() + pause < forwarding.deadline else { throw failures.timedOut(after: configuration.timeout, last: failure) }
+        try await clock.sleep(pause)
     }
 
     /// Reads the options of a `type: polytope` datasource.
