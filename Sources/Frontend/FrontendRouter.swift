@@ -60,16 +60,20 @@ package struct FrontendDependencies: Sendable {
 /// Adds the REST API of polytope-client, the CDS / OGC API - Processes front, the OGC API -
 /// EDR front and the web page to a router made by `HTTPRouting.makeRouter`.
 package enum FrontendRouter {
-    /// The paths below which a request no route took is answered in a front's own error
-    /// document (for `ErrorMiddleware`): the Processes front's, and the EDR front's unless
-    /// it is at the root.
-    package static func frontErrorDocuments(configuration: FrontendConfiguration) -> [(prefix: String, document: ErrorDocumentMiddleware.Document)] {
-        var fronts: [(prefix: String, document: ErrorDocumentMiddleware.Document)] = []
+    /// The paths below which a request no route took is answered as a front answers its
+    /// errors (for `ErrorMiddleware`): the Processes front's, the EDR front's unless it is at
+    /// the root, and the web page's.
+    package static func frontErrors(configuration: FrontendConfiguration) -> [FrontErrors] {
+        var fronts: [FrontErrors] = []
         if let prefix = configuration.processesPrefix {
-            fronts += ProcessesErrors.frontPaths(prefix: prefix).map { ($0, ProcessesErrors.middleware.document) }
+            fronts += ProcessesErrors.frontPaths(prefix: prefix).map { FrontErrors(prefix: $0, document: ProcessesErrors.middleware.document) }
         }
         if let prefix = configuration.edrPrefix, !prefix.isEmpty {
-            fronts.append(("/\(prefix)/", EDRErrors.middleware.document))
+            fronts.append(FrontErrors(prefix: "/\(prefix)/", document: EDRErrors.middleware.document))
+        }
+        if configuration.webPage {
+            let pages = WebPages(paths: WebPaths(publicURL: configuration.publicURL))
+            fronts.append(FrontErrors(prefix: "/ui/") { status, message, headers in WebPageMiddleware.problemPage(pages, status, message, headers) })
         }
         return fronts
     }

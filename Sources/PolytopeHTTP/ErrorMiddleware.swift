@@ -8,10 +8,10 @@ import PolytopeCore
 /// (`HTTPErrorMapping`), and answers a known path asked with another method with 405 and
 /// `Allow` instead of Hummingbird's plain 404.
 ///
-/// A request no route took below a front's path (`frontDocuments`) is answered in that
-/// front's document instead, so that its clients can read the message: a route the server
-/// lacks under `/api/retrieve/v1` is an OGC problem document, as ecmwf-datastores-client
-/// expects.
+/// A request no route took below a front's path (`fronts`) is answered as that front
+/// answers its errors, so that its clients can read the message: a route the server lacks
+/// under `/api/retrieve/v1` is an OGC problem document, as ecmwf-datastores-client expects,
+/// and one under `/ui/` a page.
 ///
 /// Errors that are not the user's fault are logged in full and answered with a generic 500
 /// message, so internals never reach clients.
@@ -19,15 +19,12 @@ package struct ErrorMiddleware: RouterMiddleware {
     package typealias Context = PolytopeRequestContext
 
     let routeMethods: RouteMethods
-    /// Path prefixes (`/api/retrieve/`) and the document of the front below each.
-    let frontDocuments: [(prefix: String, document: ErrorDocumentMiddleware.Document)]
+    /// Path prefixes (`/api/retrieve/`) and how the front below each answers an error.
+    let fronts: [FrontErrors]
 
-    package init(
-        routeMethods: RouteMethods = RouteMethods(),
-        frontDocuments: [(prefix: String, document: ErrorDocumentMiddleware.Document)] = []
-    ) {
+    package init(routeMethods: RouteMethods = RouteMethods(), fronts: [FrontErrors] = []) {
         self.routeMethods = routeMethods
-        self.frontDocuments = frontDocuments
+        self.fronts = fronts
     }
 
     package func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
@@ -54,11 +51,31 @@ package struct ErrorMiddleware: RouterMiddleware {
         if status == .internalServerError {
             context.logger.error("internal error", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
         }
-        if unmatched, let front = frontDocuments.first(where: { request.uri.path.hasPrefix($0.prefix) }) {
-            return JSONResponse.encode(front.document(status, message, nil), status: status, headers: headers)
+        if unmatched, let front = fronts.first(where: { request.uri.path.hasPrefix($0.prefix) }) {
+            return front.answer(status, message, headers)
         }
         var response = JSONResponse.message(message, status: status)
         response.headers.append(contentsOf: headers)
         return response
+    }
+}
+
+/// How a front answers errors of requests below its path that no route took.
+package struct FrontErrors: Sendable {
+    /// The path prefix, such as `/api/retrieve/`.
+    package var prefix: String
+    /// The answer for a status, the message for the user and the headers (`Allow`, ...).
+    package var answer: @Sendable (HTTPResponse.Status, String, HTTPFields) -> Response
+
+    package init(prefix: String, answer: @escaping @Sendable (HTTPResponse.Status, String, HTTPFields) -> Response) {
+        self.prefix = prefix
+        self.answer = answer
+    }
+
+    /// Errors answered as `document` (a front's JSON error document).
+    package init(prefix: String, document: @escaping ErrorDocumentMiddleware.Document) {
+        self.init(prefix: prefix) { status, message, headers in
+            JSONResponse.encode(document(status, message, nil), status: status, headers: headers)
+        }
     }
 }

@@ -6,18 +6,16 @@ package enum HTTPRouting {
     /// An empty router whose every route writes an access log, counts requests in `metrics`,
     /// carries the security headers and answers errors as JSON. Once its routes are added,
     /// `routeMethods` must record them (``recordRoutes(of:in:)``) for wrong methods to be
-    /// answered 405. Requests no route took below a prefix of `frontDocuments` are answered
-    /// in that front's error document.
+    /// answered 405. Requests no route took below a prefix of `fronts` are answered as that
+    /// front answers errors.
     package static func makeRouter(
-        metrics: PolytopeMetrics,
-        routeMethods: RouteMethods = RouteMethods(),
-        frontDocuments: [(prefix: String, document: ErrorDocumentMiddleware.Document)] = []
+        metrics: PolytopeMetrics, routeMethods: RouteMethods = RouteMethods(), fronts: [FrontErrors] = []
     ) -> Router<PolytopeRequestContext> {
         let router = Router(context: PolytopeRequestContext.self)
         router.add(middleware: AccessLogMiddleware())
         router.add(middleware: MetricsMiddleware(metrics: metrics))
         router.add(middleware: SecurityHeadersMiddleware())
-        router.add(middleware: ErrorMiddleware(routeMethods: routeMethods, frontDocuments: frontDocuments))
+        router.add(middleware: ErrorMiddleware(routeMethods: routeMethods, fronts: fronts))
         return router
     }
 

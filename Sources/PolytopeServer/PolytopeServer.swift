@@ -244,7 +244,7 @@ package struct PolytopeServer: Sendable {
         let routeMethods = RouteMethods()
         let router = HTTPRouting.makeRouter(
             metrics: metrics, routeMethods: routeMethods,
-            frontDocuments: roles.contains(.frontend) ? FrontendRouter.frontErrorDocuments(configuration: configuration.frontend) : [])
+            fronts: roles.contains(.frontend) ? FrontendRouter.frontErrors(configuration: configuration.frontend) : [])
         if roles.contains(.frontend) {
             let dependencies = FrontendDependencies(
                 store: store,

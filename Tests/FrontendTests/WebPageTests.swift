@@ -197,6 +197,15 @@ struct WebPageRouteTests {
             let stranger = "01a252d6-e842-760c-afcc-326141ec76f7"
             let forged = try await client.execute(uri: "/ui/requests?submitted=\(stranger)", method: .get, headers: [.cookie: session])
             #expect(!String(buffer: forged.body).contains("accepted."))
+            // A mistyped address and a wrong method under /ui are pages too, with the page's headers.
+            let cases: [(String, HTTPRequest.Method, HTTPResponse.Status)] = [
+                ("/ui/nonesuch", .get, .notFound), ("/ui/sign-out", .get, .methodNotAllowed),
+            ]
+            for (uri, method, status) in cases {
+                let answer = try await client.execute(uri: uri, method: method, headers: [.cookie: session])
+                #expect(answer.status == status, "\(uri)")
+                #expect(answer.headers[.contentType]?.hasPrefix("text/html") == true && answer.headers[.contentSecurityPolicy] != nil, "\(uri)")
+            }
         }
     }
 

@@ -68,12 +68,26 @@ struct WebPageMiddleware: RouterMiddleware {
         } catch let error as PolytopeError {
             let (status, message, headers) = HTTPErrorMapping.describe(error)
             guard status != .internalServerError else { throw error }  // logged by the error middleware
-            let frame = WebPages.Frame(title: "Problem", username: context.user?.username)
-            response = WebController.html(pages.document(frame, main: pages.problem(message)), status: status)
-            response.headers.append(contentsOf: headers)
+            return Self.problemPage(pages, status, message, headers, username: context.user?.username)
         }
+        Self.addPageHeaders(to: &response)
+        return response
+    }
+
+    /// A page saying `message`, with `status` and `headers`.
+    static func problemPage(
+        _ pages: WebPages, _ status: HTTPResponse.Status, _ message: String, _ headers: HTTPFields, username: String? = nil
+    ) -> Response {
+        let frame = WebPages.Frame(title: "Problem", username: username)
+        var response = WebController.html(pages.document(frame, main: pages.problem(message)), status: status)
+        response.headers.append(contentsOf: headers)
+        addPageHeaders(to: &response)
+        return response
+    }
+
+    /// The security headers of every page.
+    static func addPageHeaders(to response: inout Response) {
         response.headers[.contentSecurityPolicy] = WebController.contentSecurityPolicy
         response.headers[HTTPField.Name("Referrer-Policy")!] = "same-origin"
-        return response
     }
 }
