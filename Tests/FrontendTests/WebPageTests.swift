@@ -38,17 +38,20 @@ struct WebPageTests {
         #expect(html.contains(">x: 1</textarea>"))
     }
 
-    @Test("forms are decoded like browsers encode them, with bounds")
-    func formDecoding() {
-        let form = WebForm(encoded: "a=1&b=x+y%21%0A&a=2&empty=&bare")
+    @Test("forms are decoded like browsers encode them, with bounds; bytes that are not UTF-8 are refused")
+    func formDecoding() throws {
+        let form = try WebForm(encoded: "a=1&b=x+y%21%0A&a=2&empty=&bare")
         #expect(form["a"] == "1")
         #expect(form["b"] == "x y!\n")
         #expect(form["empty"] == "")
         #expect(form["bare"] == "")
         #expect(form["missing"] == "")
-        let many = WebForm(encoded: (0..<100).map { "f\($0)=v" }.joined(separator: "&"))
+        let many = try WebForm(encoded: (0..<100).map { "f\($0)=v" }.joined(separator: "&"))
         #expect(many["f31"] == "v")
         #expect(many["f32"] == "")
+        for bad in ["request=%FF%FE", "a=%zz", "%C3=x"] {
+            #expect(throws: PolytopeError.self, "\(bad)") { try WebForm(encoded: bad) }
+        }
     }
 
     @Test("the anti-forgery token is fixed per session, differs between sessions and does not reveal the key")
@@ -184,6 +187,11 @@ struct WebPageRouteTests {
     func signInChoicesAndNotices() async throws {
         try await TestServer().test { client in
             let form: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
+            let multipart = try await client.execute(
+                uri: "/ui/sign-in", method: .post, headers: [.contentType: "multipart/form-data; boundary=x"],
+                body: ByteBuffer(string: "--x\r\n"))
+            #expect(multipart.status == .badRequest)
+            #expect(String(buffer: multipart.body).contains("application/x-www-form-urlencoded"))
             let both = try await client.execute(
                 uri: "/ui/sign-in", method: .post, headers: form, body: ByteBuffer(string: "username=eve&password=wrong&api_key=somekey"))
             #expect(both.status == .badRequest)

@@ -165,7 +165,9 @@ struct EDRController {
         guard let query, !query.isEmpty else { return [] }
         return query.split(separator: "&").map { pair in
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            return (WebForm.decode(parts[0]), parts.count > 1 ? WebForm.decode(parts[1]) : "")
+            // Text that is not valid percent-encoding is kept as it is (and then refused by the query's checks).
+            let decode = { (text: Substring) in WebForm.decode(text) ?? String(text) }
+            return (decode(parts[0]), parts.count > 1 ? decode(parts[1]) : "")
         }
     }
 }

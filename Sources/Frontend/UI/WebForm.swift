@@ -14,32 +14,39 @@ struct WebForm {
     private var fields: [String: String] = [:]
 
     init(_ request: Request, limit: Int = 64 << 10) async throws {
+        // Browsers send the page's forms urlencoded; another encoding (a script's multipart)
+        // would read as a form without fields, and be refused for its missing token.
+        if let type = request.headers[.contentType], !type.lowercased().hasPrefix("application/x-www-form-urlencoded") {
+            throw PolytopeError(.invalidRequest, "The page's forms are sent as application/x-www-form-urlencoded, not \(type.prefix(64)).")
+        }
         let buffer: ByteBuffer
         do {
             buffer = try await request.body.collect(upTo: limit)
         } catch is NIOTooManyBytesError {
             throw PolytopeError(.tooLarge, "The form is larger than the limit of \(limit) bytes.")
         }
-        self.init(encoded: String(buffer: buffer))
+        try self.init(encoded: String(buffer: buffer))
     }
 
     /// Parses `a=1&b=x+y%21`; later repeats of a name are ignored, fields beyond the limit too.
-    init(encoded: String) {
+    /// - Throws: a 400 for a field whose percent-decoded bytes are not UTF-8 text.
+    init(encoded: String) throws {
         for pair in encoded.split(separator: "&", omittingEmptySubsequences: true).prefix(Self.maximumFields) {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let name = Self.decode(parts[0])
-            if fields[name] == nil { fields[name] = parts.count > 1 ? Self.decode(parts[1]) : "" }
+            guard let name = Self.decode(parts[0]), let value = parts.count > 1 ? Self.decode(parts[1]) : "" else {
+                throw PolytopeError.invalidRequest("A field of the form is not UTF-8 text; send the form from the page again.")
+            }
+            if fields[name] == nil { fields[name] = value }
         }
     }
 
     /// The field's value, empty when absent.
     subscript(_ name: String) -> String { fields[name] ?? "" }
 
-    /// One name or value of a form or query string: `+` is a space, then percent-decoding
-    /// (text that is not valid percent-encoding is kept as it is).
-    static func decode(_ text: Substring) -> String {
-        let spaced = text.replacingOccurrences(of: "+", with: " ")
-        return spaced.removingPercentEncoding ?? spaced
+    /// One name or value of a form: `+` is a space, then percent-decoding; nil when the
+    /// decoded bytes are not UTF-8 or an escape is malformed (browsers write neither).
+    static func decode(_ text: Substring) -> String? {
+        text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding
     }
 
     /// Refuses a form that does not come from a page of this session: its anti-forgery token
