@@ -37,6 +37,7 @@ struct ConfigCommand: ParsableCommand {
                 }
                 printError("configuration is valid: \(files.joined(separator: " + "))")
                 for line in configuration.summaryLines { printError(line) }
+                for warning in configuration.warnings { printError("warning: \(warning)") }
             } catch let error as ConfigError {
                 printError("\(error)")
                 throw ExitCode(1)

@@ -100,6 +100,7 @@ struct ServeCommand: AsyncParsableCommand {
             "polytope \(PolytopeCommand.version) starting",
             metadata: ["roles": "\(roleNames)", "config": "\(files.joined(separator: ","))", "data-dir": "\(configuration.server.dataDirectory)"]
         )
+        for warning in configuration.warnings { logger.warning("\(warning)") }
         // An IPv6 address is written in brackets in a URL (RFC 3986).
         let host = configuration.server.host.contains(":") ? "[\(configuration.server.host)]" : configuration.server.host
         do {

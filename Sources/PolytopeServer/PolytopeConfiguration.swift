@@ -297,4 +297,16 @@ extension PolytopeConfiguration {
             "  users: \(authentication.accounts.map(\.user.username).joined(separator: ", "))",
         ]
     }
+
+    /// What is valid but probably not meant: `config check` prints it and `serve` logs it
+    /// as warnings.
+    package var warnings: [String] {
+        var warnings: [String] = []
+        if authentication.accounts.allSatisfy(\.disabled), authentication.authOTron == nil, authentication.peers.isEmpty {
+            warnings.append(
+                "no one can sign in with a password: authentication.users has no enabled user, and neither auth-o-tron nor peers "
+                    + "is configured; only API keys made with `polytope keys create --realm ... --roles ...` will be accepted")
+        }
+        return warnings
+    }
 }

@@ -37,7 +37,16 @@ def test_documented_configuration_is_valid(polytope_bin, files, tmp_path):
     result = subprocess.run([str(polytope_bin), "config", "check", "--quiet", *map(str, files)], cwd=tmp_path,
                             capture_output=True, text=True, env=environment, timeout=60)
     assert result.returncode == 0, result.stdout + result.stderr
+    assert "warning:" not in result.stderr, result.stderr
     assert not any(tmp_path.iterdir()), "config check created files"
+
+
+def test_a_configuration_where_no_one_can_sign_in_is_valid_with_a_warning(polytope_bin, tmp_path):
+    config = tmp_path / "nousers.yaml"
+    config.write_text("authentication:\n  users: []\ncollections: {debug: {datasources: [{type: echo}]}}\n")
+    result = subprocess.run([str(polytope_bin), "config", "check", "--quiet", str(config)], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "warning: no one can sign in with a password" in result.stderr, result.stderr
 
 
 def test_every_example_is_checked():
