@@ -3,6 +3,7 @@ on behalf of the user, with a shared secret; the real client talks only to A."""
 
 import base64
 import json
+import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -291,8 +292,16 @@ class FaultyProxy:
                     self.send_response(upstream.status_code)
                     self.send_header("Content-Length", str(len(upstream.content)))
                     self.end_headers()
-                    self.wfile.write(upstream.content[: len(upstream.content) // 2])
+                    # A first part, then a pause (so that it is surely taken before the cut:
+                    # what the client has not read yet when the connection breaks may be
+                    # lost), then up to half, then the end.
+                    quarter, half = len(upstream.content) // 4, len(upstream.content) // 2
+                    self.wfile.write(upstream.content[:quarter])
                     self.wfile.flush()
+                    time.sleep(0.3)
+                    self.wfile.write(upstream.content[quarter:half])
+                    self.wfile.flush()
+                    self.connection.shutdown(socket.SHUT_WR)
                     self.close_connection = True
                     return
                 self.answer(upstream.status_code, upstream.content, upstream.headers)
@@ -335,6 +344,24 @@ def test_a_submission_refused_for_an_outage_or_whose_answer_was_lost_is_sent_aga
         listed = requests.get(remote.url + "/telemetry/v1/requests", auth=DEMO, timeout=10).json()["message"]
         assert len(listed) == 1, listed
         assert "submission repeated with its Idempotency-Key" in remote.log_tail(400)
+    finally:
+        forwarder.stop()
+        proxy.close()
+
+
+def test_a_download_cut_short_is_resumed_where_it_stopped(polytope_bin, tmp_path, remote):
+    proxy = FaultyProxy(remote.url, cut_a_download=True)
+    forwarder = start_forwarder(polytope_bin, tmp_path, proxy)
+    try:
+        api = Api(forwarder, DEMO)
+        text, document = long_echo_request()
+        request_id, response = api.processed(text, collection="federated")
+        result = api.get(response.headers["Location"]).content
+        assert json.loads(result) == document
+        # The first download was cut after half of the result; the second asked for the rest.
+        assert len(proxy.ranges) == 2 and proxy.ranges[0] is None, proxy.ranges
+        resumed_at = int(proxy.ranges[1].removeprefix("bytes=").removesuffix("-"))
+        assert len(result) // 4 <= resumed_at <= len(result) // 2, proxy.ranges
     finally:
         forwarder.stop()
         proxy.close()

@@ -1,12 +1,20 @@
 import AsyncHTTPClient
+import Foundation
 import NIOCore
 import NIOHTTP1
 import PolytopeCore
 
 extension PolytopeServerDatasource {
-    /// Polls the remote request until it redirects to the data (303) or fails, and returns
-    /// where the data is. An outage is waited out.
-    func awaitResult(_ remote: String, _ forwarding: Forwarding) async throws -> String {
+    /// Where the result of a finished remote request is, as its 303 said.
+    struct RemoteResult: Sendable, Hashable {
+        var url: String
+        /// `contentLength` of the 303's body, when it has one.
+        var announcedLength: Int64?
+    }
+
+    /// Polls the remote request until it redirects to the data (303) or fails. An outage is
+    /// waited out.
+    func awaitResult(_ remote: String, _ forwarding: Forwarding) async throws -> RemoteResult {
         var outage = RemoteOutage(interval: configuration.pollInterval, tolerance: configuration.outageTolerance)
         while true {
             var poll = HTTPClientRequest(url: remote)
@@ -35,7 +43,9 @@ extension PolytopeServerDatasource {
                 guard let target = answer.headers.first(name: "Location") else {
                     throw failures.answer(answer.status, body: answer.body, user: forwarding.request.user, during: .processing)
                 }
-                return absolute(target, base: forwarding.base)
+                let fields = try? JSONDecoder().decode([String: JSONValue].self, from: Data(answer.body.readableBytesView))
+                let announced = fields?["contentLength"]?.scalarText.flatMap { Int64($0) }
+                return RemoteResult(url: absolute(target, base: forwarding.base), announcedLength: announced.flatMap { $0 >= 0 ? $0 : nil })
             default:
                 throw failures.answer(answer.status, body: answer.body, user: forwarding.request.user, during: .processing)
             }

@@ -15,8 +15,9 @@ import PolytopeCore
 /// answer) is waited out for `outageTolerance` at every step, honouring `Retry-After`; the
 /// submission carries an `Idempotency-Key` made from the local request's id, so that a
 /// repeated one (after a lost answer, or by the next attempt after a crash) gets the request
-/// already forwarded; the whole is bounded by `timeout`. A request given up here is revoked
-/// there.
+/// already forwarded; the result is accepted only at the length the other server announced,
+/// and a download cut short is resumed from the first missing byte; the whole is bounded by
+/// `timeout`. A request given up here is revoked there.
 ///
 /// ```yaml
 /// - name: site-b
@@ -52,6 +53,10 @@ package struct PolytopeServerDatasource: Datasource {
         }
     }
 
+    /// The most download attempts in a row that bring no new byte before the request fails.
+    static let downloadAttemptsInARow = 6
+    /// The most download attempts in all (each resuming where the previous one stopped).
+    static let downloadAttempts = 50
     /// The most Idempotency-Keys one request tries: a key whose request was revoked there
     /// (answered 409) gives way to the next.
     static let keyGenerations = 8

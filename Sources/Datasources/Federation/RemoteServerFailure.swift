@@ -54,6 +54,38 @@ struct RemoteServerFailure: Sendable {
         return PolytopeError(.timeout, message)
     }
 
+    /// The download's own length differs from the length the finished request announced.
+    func lengthMismatch(announced: Int64, download: Int64) -> PolytopeError {
+        PolytopeError(
+            .unavailable,
+            "\(subject) announced a result of \(announced) bytes, but its download is \(download) bytes; the result was not accepted.")
+    }
+
+    /// The download sent more than the finished request announced.
+    func tooLong(announced: Int64) -> PolytopeError {
+        PolytopeError(
+            .unavailable, "\(subject) sent more than the \(announced) bytes it announced for the result; the result was not accepted.")
+    }
+
+    /// The download ended (the connection closed) before `expected` bytes came.
+    func cut(received: Int64, expected: Int64) -> PolytopeError {
+        PolytopeError(
+            .unavailable, "\(subject) closed the connection before the whole result came (\(received) of \(expected) bytes) while downloading it.")
+    }
+
+    /// A download given up after `attempts` attempts (each resuming where the previous one
+    /// stopped), `last` how the last one ended.
+    func downloadGivenUp(_ last: PolytopeError, attempts: Int) -> PolytopeError {
+        var error = last
+        error.message += " Given up after \(attempts) attempts to download it."
+        return error
+    }
+
+    /// A resumed download that answered with another range than the one asked for.
+    func wrongRange(_ status: HTTPResponseStatus) -> PolytopeError {
+        PolytopeError(.unavailable, "\(subject) answered \(status.code) with another byte range than the one asked for while downloading the result.")
+    }
+
     /// Whether an answer with `status` is an outage of the other server (tried again later).
     static func isOutage(_ status: HTTPResponseStatus) -> Bool {
         status.code >= 500 || status == .requestTimeout || status == .tooManyRequests
