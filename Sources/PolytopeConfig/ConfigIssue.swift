@@ -23,8 +23,18 @@ package struct ConfigIssue: Sendable, Hashable, CustomStringConvertible {
 package struct ConfigError: Error, Sendable, CustomStringConvertible {
     package var issues: [ConfigIssue]
 
+    /// `issues` in file order: files as they first appear, then by line and column (issues
+    /// without a location last, in the order found).
     package init(issues: [ConfigIssue]) {
-        self.issues = issues
+        var fileRanks: [String: Int] = [:]
+        for file in issues.compactMap(\.location?.file) where fileRanks[file] == nil { fileRanks[file] = fileRanks.count }
+        self.issues = issues.enumerated().sorted { a, b in
+            func key(_ issue: (offset: Int, element: ConfigIssue)) -> (Int, Int, Int, Int) {
+                guard let location = issue.element.location else { return (Int.max, 0, 0, issue.offset) }
+                return (fileRanks[location.file] ?? Int.max, location.line, location.column, issue.offset)
+            }
+            return key(a) < key(b)
+        }.map(\.element)
     }
 
     package init(_ message: String, location: ConfigLocation? = nil, path: String = "") {

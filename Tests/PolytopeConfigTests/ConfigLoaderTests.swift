@@ -126,11 +126,11 @@ final class ConfigLoaderTests {
             problems == [
                 "\(file):2:13: limits.per-user: expected an integer, found the string \"four\"",
                 "\(file):3:10: limits.total: 5 is out of range; expected 1...3",
+                "\(file):4:9: limits.totl: unknown key 'totl' (did you mean 'total'?)",
                 "\(file):5:10: timeout: expected a duration such as 90s, 15m, 24h or 1d2h (at most 100 years), found \"soon\"",
                 "\(file):6:7: size: expected a size such as 64K, 500M or 10G, found \"10X\"",
                 "\(file):7:7: flag: expected true or false, found the string \"maybe\"",
                 "\(file):8:7: mode: expected one of slow, careful, found \"fast\"",
-                "\(file):4:9: limits.totl: unknown key 'totl' (did you mean 'total'?)",
             ]
         )
     }
