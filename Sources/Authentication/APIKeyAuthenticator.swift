@@ -93,6 +93,18 @@ package struct APIKeyAuthenticator: Authenticator, APIKeyIssuing {
         return try await store.apiKey(withHash: Self.hash(key))
     }
 
+    package func revokeOldSessions(of user: User, keeping: Int) async throws -> Int {
+        let now = wallClock.now()
+        let sessions = try await store.apiKeys(ofUser: user.username).filter {
+            $0.isWebSession && $0.user.realm == user.realm && $0.isUsable(at: now)
+        }
+        var revoked = 0
+        for session in sessions.sorted(by: { $0.createdAt > $1.createdAt }).dropFirst(keeping) {
+            if try await store.revokeAPIKey(id: session.id, at: now) { revoked += 1 }
+        }
+        return revoked
+    }
+
     package func revokeKey(_ key: String) async throws {
         guard !key.isEmpty, key.utf8.count <= 256, let record = try await store.apiKey(withHash: Self.hash(key)),
             record.isUsable(at: wallClock.now())

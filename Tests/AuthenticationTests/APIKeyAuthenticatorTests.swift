@@ -47,6 +47,26 @@ struct APIKeyAuthenticatorTests {
         #expect(try await authenticator.authenticate(Credential(scheme: "Bearer", value: session)) == Self.alice)
     }
 
+    @Test("a user's sessions beyond the newest few are revoked, other keys and users untouched; a key's sessions are sessions too")
+    func sessionCap() async throws {
+        defer { directory.remove() }
+        var sessions: [String] = []
+        for index in 0..<7 {
+            let label = APIKeyRecord.webSessionLabel(startedWithKey: index.isMultiple(of: 2) ? nil : "k\(index)")
+            sessions.append(try await authenticator.issueKey(for: Self.alice, label: label).key)
+            clock.advance(by: .seconds(1))
+        }
+        let (laptop, _) = try await authenticator.issueKey(for: Self.alice, label: "laptop")
+        let (bobs, _) = try await authenticator.issueKey(for: Self.bob, label: APIKeyRecord.webSessionLabel)
+        #expect(try await authenticator.revokeOldSessions(of: Self.alice, keeping: 3) == 4)
+        for (index, session) in sessions.enumerated() {
+            let user = try await authenticator.authenticate(Credential(scheme: "Bearer", value: session))
+            #expect((user != nil) == (index >= 4), "session \(index)")
+        }
+        #expect(try await authenticator.authenticate(Credential(scheme: "Bearer", value: laptop)) == Self.alice)
+        #expect(try await authenticator.authenticate(Credential(scheme: "Bearer", value: bobs)) == Self.bob)
+    }
+
     @Test("an issued key authenticates as Bearer and EmailKey until it expires; only its hash is stored")
     func lifecycle() async throws {
         defer { directory.remove() }

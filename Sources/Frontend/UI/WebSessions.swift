@@ -45,7 +45,8 @@ struct WebSessions: Sendable {
     /// - Throws: `AuthenticationFailure`, or `PolytopeError` 429 when sign-ins are throttled.
     ///
     /// A session started with an API key ends when that key does: it expires no later, and is
-    /// revoked with it (`web session via key <id>`). A session's own key starts no other.
+    /// revoked with it (`web session via key <id>`). A session's own key starts no other. A
+    /// user keeps at most `maximumSessionsPerUser` sessions; the oldest end first.
     func signIn(username: String, password: String, apiKey: String, address: String?) async throws -> (user: User, key: String) {
         let credential: Credential
         if !apiKey.isEmpty {
@@ -67,8 +68,13 @@ struct WebSessions: Sendable {
         }
         let label = APIKeyRecord.webSessionLabel(startedWithKey: startedWith?.id)
         let (key, _) = try await issuer.issueKey(for: user, label: label, lifetime: lifetime)
+        _ = try await issuer.revokeOldSessions(of: user, keeping: Self.maximumSessionsPerUser)
         return (user, key)
     }
+
+    /// The most sessions a user keeps: a new one ends the oldest beyond it (a browser per
+    /// device, and a few forgotten ones).
+    static let maximumSessionsPerUser = 20
 
     /// The user of a session key.
     func user(ofSession key: String, address: String?) async throws -> User {

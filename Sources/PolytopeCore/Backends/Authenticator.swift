@@ -91,6 +91,9 @@ package protocol APIKeyIssuing: Sendable {
 
     /// Revokes the key, if it exists and is usable (signing out of the web page).
     func revokeKey(_ key: String) async throws
+
+    /// Revokes the web page sessions of `user` beyond the newest `keeping`; returns how many.
+    func revokeOldSessions(of user: User, keeping: Int) async throws -> Int
 }
 
 extension APIKeyIssuing {
