@@ -35,7 +35,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Address to listen on (overrides server.host; default 127.0.0.1).")
     var host: String?
 
-    @Option(name: .long, help: "Port to listen on (overrides server.port; default 8080, 0 picks a free port).")
+    // Unconditional: `--port -1` is a wrong port (refused by `validate`), not a missing value.
+    @Option(name: .long, parsing: .unconditional, help: "Port to listen on (overrides server.port; default 8080, 0 picks a free port).")
     var port: Int?
 
     @Option(

@@ -274,7 +274,7 @@ def test_a_web_session_started_with_an_api_key_ends_with_it(polytope_bin, tmp_pa
         server.stop()
 
 
-@pytest.mark.parametrize("arguments", [["--role", "fronted"], ["--role", ""], ["--port", "99999"]])
+@pytest.mark.parametrize("arguments", [["--role", "fronted"], ["--role", ""], ["--port", "99999"], ["--port", "-1"]])
 def test_bad_serve_options_exit_64_before_starting(polytope_bin, tmp_path, arguments):
     """64 for every bad option (EX_USAGE), which the example units' RestartPreventExitStatus
     keeps from restarting forever; an unknown role exited 1."""
