@@ -1,3 +1,4 @@
+import Logging
 import OutboundHTTP
 import PolytopeCore
 import PolytopeTestSupport
@@ -5,14 +6,15 @@ import PolytopeTestSupport
 @testable import Datasources
 
 /// A `polytope` datasource pointed at another server (a `ScriptedPolytopeServer`), on a
-/// `SkippingClock`; the HTTP client gives up a connection after 1 s and an answer after 1 s
-/// of silence.
+/// `SkippingClock`, logging into `logs`; the HTTP client gives up a connection after 1 s and
+/// an answer after 1 s of silence.
 struct FederationRig {
     /// One client for every test (never shut down: it lives as long as the test process).
     static let http = SharedHTTPClient(configuration: .init(connectTimeout: .seconds(1), readTimeout: .seconds(1)))
 
     let datasource: PolytopeServerDatasource
     let clock: SkippingClock
+    let logs = LogRecording()
 
     /// The datasource forwards to `url`, polling every second, with a one-hour timeout.
     init(url: String, clock: SkippingClock = SkippingClock(), _ configure: (inout PolytopeServerDatasource.Configuration) -> Void = { _ in }) {
@@ -20,8 +22,10 @@ struct FederationRig {
             url: url, collection: "od", peerName: "site-a", secret: "federation-test-secret-0123456789")
         configuration.timeout = .seconds(3600)
         configure(&configuration)
+        let logs = logs
         self.clock = clock
-        self.datasource = PolytopeServerDatasource(configuration: configuration, http: Self.http, clock: WaitingClock(clock))
+        self.datasource = PolytopeServerDatasource(
+            configuration: configuration, http: Self.http, clock: WaitingClock(clock), logger: { logs.logger(level: .debug) })
     }
 
     /// A retrieval of alice's.

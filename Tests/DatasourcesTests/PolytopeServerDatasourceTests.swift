@@ -59,14 +59,14 @@ struct PolytopeServerDatasourceTests {
 
     @Test("a refused connection at submission is waited out: the other server restarting")
     func submissionRefused() async throws {
-        let port = try await ScriptedPolytopeServer.unusedPort()
+        let port = try ReservedPort()
         let late = LateServer()
         let clock = SkippingClock { sleep in
             guard sleep == 2 else { return }
             let started = try? await ScriptedPolytopeServer.start(port: port, ScriptedPolytopeServer.polytope(serving: Self.result))
             late.server.withLock { $0 = started }
         }
-        let rig = FederationRig(url: "http://127.0.0.1:\(port)", clock: clock)
+        let rig = FederationRig(url: "http://127.0.0.1:\(port.port)", clock: clock)
         #expect(try await rig.retrieve(try FederationRig.request()) == Self.result)
         let remote = try #require(late.server.withLock { $0 })
         #expect(remote.received("POST", "/").count == 1)

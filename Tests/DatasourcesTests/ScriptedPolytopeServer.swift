@@ -1,6 +1,8 @@
+import Glibc
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import PolytopeTestSupport
 import Synchronization
 
 /// Another Polytope server for the federation tests, in this process on loopback: it answers
@@ -54,11 +56,13 @@ final class ScriptedPolytopeServer: Sendable {
         let state = Mutex<(received: [Received], connections: [any Channel])>(([], []))
     }
 
-    /// Starts a server that answers as `script` says, on `port` (0: a free one).
-    static func start(port: Int = 0, _ script: @escaping @Sendable (Received) -> Answer) async throws -> ScriptedPolytopeServer {
+    /// Starts a server that answers as `script` says, on a free port, or on `port` (which a
+    /// `ReservedPort` may hold).
+    static func start(port: ReservedPort? = nil, _ script: @escaping @Sendable (Received) -> Answer) async throws -> ScriptedPolytopeServer {
         let record = Record()
         let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelOption(.socketOption(NIOBSDSocket.Option(rawValue: SO_REUSEPORT)), value: port == nil ? 0 : 1)
             .childChannelInitializer { channel in
                 record.state.withLock { $0.connections.append(channel) }
                 return channel.eventLoop.makeCompletedFuture {
@@ -75,7 +79,7 @@ final class ScriptedPolytopeServer: Sendable {
                         })
                 }
             }
-        let channel = try await bootstrap.bind(host: "127.0.0.1", port: port).get()
+        let channel = try await bootstrap.bind(host: "127.0.0.1", port: port?.port ?? 0).get()
         return ScriptedPolytopeServer(channel: channel, record: record)
     }
 
@@ -98,13 +102,6 @@ final class ScriptedPolytopeServer: Sendable {
     func close() async {
         try? await channel.close()
         for connection in record.state.withLock({ $0.connections }) { try? await connection.close() }
-    }
-
-    /// A loopback port where nothing listens (it did a moment ago).
-    static func unusedPort() async throws -> Int {
-        let server = try await start { _ in .silence }
-        await server.close()
-        return server.port
     }
 
     // MARK: Answers of a Polytope server
@@ -184,4 +181,35 @@ final class ScriptedPolytopeServer: Sendable {
             }
         }
     }
+}
+
+/// A loopback port held so that no other server gets it, where nothing listens: a connection
+/// there is refused. A `ScriptedPolytopeServer` may start on it meanwhile (both sockets allow
+/// `SO_REUSEPORT`; only a listening one takes connections).
+final class ReservedPort: Sendable {
+    let port: Int
+    private let descriptor: Int32
+
+    init() throws {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var one: Int32 = 1
+        setsockopt(descriptor, SOL_SOCKET, SO_REUSEPORT, &one, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
+                bind(descriptor, address, length) == 0 && getsockname(descriptor, address, &length) == 0
+            }
+        }
+        guard descriptor >= 0, bound else {
+            if descriptor >= 0 { close(descriptor) }
+            throw TestFailure(description: "could not reserve a loopback port (errno \(errno))")
+        }
+        self.descriptor = descriptor
+        self.port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    deinit { close(descriptor) }
 }

@@ -79,6 +79,8 @@ def test_the_remote_failure_reaches_the_user(polytope_bin, tmp_path, remote):
         response = api.poll(request_id)
         assert response.status_code == 400, response.text
         assert "always fails" in response.json()["message"], response.text
+        # The other server's own "Request failed with error:" is not repeated inside ours.
+        assert response.json()["message"].count("Request failed with error") == 1, response.text
         # Refused by B at submission (no datasource of B matches): the reason arrives too.
         request_id = api.submit("datasource: nothing-matches-this", collection="federated")
         response = api.poll(request_id)
@@ -94,7 +96,9 @@ def test_a_wrong_secret_is_refused_and_explained(polytope_bin, tmp_path, remote)
         request_id = api.submit("datasource: echo", collection="federated")
         response = api.poll(request_id)
         assert response.status_code == 400, response.text
-        assert "refused this server's credentials (401)" in response.json()["message"], response.text
+        message = response.json()["message"]
+        assert "refused the credentials this server sent for user 'demo' of realm 'local' (401)" in message, response.text
+        assert "different peer names or secrets" in message, response.text
         assert "not-the-shared-secret" not in forwarder.log_tail() + remote.log_tail()
     finally:
         forwarder.stop()

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import NIOCore
 import NIOHTTP1
+import OutboundHTTP
 import PolytopeCore
 
 extension PolytopeServerDatasource {
@@ -102,8 +103,8 @@ extension PolytopeServerDatasource {
             do {
                 next = try await body.next()
             } catch {
-                let failure = try transient(error)
-                if let expected = download.expected {
+                let failure = try transient(error, forwarding, during: .download, midAnswer: true)
+                if let expected = download.expected, OutboundFailure(error) == .closed {
                     return .cut(failures.cut(received: download.received, expected: expected), retryAfter: nil)
                 }
                 return .cut(failure, retryAfter: nil)

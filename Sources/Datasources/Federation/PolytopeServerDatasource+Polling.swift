@@ -41,7 +41,7 @@ extension PolytopeServerDatasource {
                 try await clock.sleep(configuration.pollInterval)
             case .seeOther:
                 guard let target = answer.headers.first(name: "Location") else {
-                    throw failures.answer(answer.status, body: answer.body, user: forwarding.request.user, during: .processing)
+                    throw failures.unreadable(answer.status, during: .processing, missing: "it has no Location of the result")
                 }
                 let fields = try? JSONDecoder().decode([String: JSONValue].self, from: Data(answer.body.readableBytesView))
                 let announced = fields?["contentLength"]?.scalarText.flatMap { Int64($0) }

@@ -50,8 +50,11 @@ extension PolytopeServerDatasource {
             guard answer.status == .accepted else {
                 throw failures.answer(answer.status, body: answer.body, user: request.user, during: .submission)
             }
-            guard let location = answer.headers.first(name: "Location"), let remote = Self.requestURL(location, base: forwarding.base) else {
-                throw failures.answer(answer.status, body: answer.body, user: request.user, during: .submission)
+            guard let location = answer.headers.first(name: "Location") else {
+                throw failures.unreadable(answer.status, during: .submission, missing: "it has no Location to poll the request at")
+            }
+            guard let remote = Self.requestURL(location, base: forwarding.base) else {
+                throw failures.unreadable(answer.status, during: .submission, missing: "its Location names no request")
             }
             return remote
         }

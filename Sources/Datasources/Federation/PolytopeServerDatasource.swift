@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import Logging
 import NIOCore
 import NIOHTTP1
 import OutboundHTTP
@@ -69,18 +70,26 @@ package struct PolytopeServerDatasource: Datasource {
     var http: HTTPClient { shared.client }
     /// The clock of pauses and of the timeout.
     let clock: WaitingClock
+    /// Where causes that a message only points to are logged. Made when needed: the
+    /// executable sets up logging after the configuration, and so this datasource, is loaded.
+    let logger: @Sendable () -> Logger
 
-    init(configuration: Configuration, http: SharedHTTPClient, clock: WaitingClock = WaitingClock(ContinuousClock())) {
+    init(
+        configuration: Configuration, http: SharedHTTPClient, clock: WaitingClock = WaitingClock(ContinuousClock()),
+        logger: @escaping @Sendable () -> Logger = { Logger(label: "polytope") }
+    ) {
         self.configuration = configuration
         self.shared = http
         self.clock = clock
+        self.logger = logger
     }
 
     package func contentType(for request: DatasourceRequest) -> String { configuration.contentType }
 
     /// The words of this datasource's failures.
     var failures: RemoteServerFailure {
-        RemoteServerFailure(server: configuration.url)
+        RemoteServerFailure(
+            server: configuration.url, connectTimeout: shared.configuration.connectTimeout, readTimeout: shared.configuration.readTimeout)
     }
 
     /// What every call made for one forwarded request shares.
@@ -134,7 +143,8 @@ package struct PolytopeServerDatasource: Datasource {
     }
 
     /// Sends `call` and reads its answer whole.
-    /// - Throws: the timeout, once passed.
+    /// - Throws: `PolytopeError` when it cannot succeed later either (logged when the message
+    ///   points to the log), or the timeout passed.
     func exchange(_ call: HTTPClientRequest, _ forwarding: Forwarding, during step: RemoteServerFailure.Step) async throws -> Reply<Answer> {
         switch try await open(call, forwarding, during: step) {
         case .lost(let failure):
@@ -144,7 +154,7 @@ package struct PolytopeServerDatasource: Datasource {
                 return .answered(
                     Answer(status: response.status, headers: response.headers, body: try await response.body.collect(upTo: Self.answerLimit)))
             } catch {
-                return .lost(try transient(error))
+                return .lost(try transient(error, forwarding, during: step, midAnswer: true))
             }
         }
     }
@@ -156,16 +166,36 @@ package struct PolytopeServerDatasource: Datasource {
         do {
             return .answered(try await http.execute(call, deadline: .now() + TimeAmount(remaining)))
         } catch {
-            return .lost(try transient(error))
+            return .lost(try transient(error, forwarding, during: step))
         }
     }
 
     /// The failure of a call that failed with `error`, when trying again later may succeed.
-    /// - Throws: the failure to give up with (cancellation, the timeout).
-    func transient(_ error: any Error) throws -> PolytopeError {
+    /// - Throws: the failure to give up with (cancellation, the timeout, or a failure that
+    ///   will not pass, logged when its message points to the log).
+    func transient(_ error: any Error, _ forwarding: Forwarding, during step: RemoteServerFailure.Step, midAnswer: Bool = false) throws
+        -> PolytopeError
+    {
         if error is CancellationError || Task.isCancelled { throw CancellationError() }
         if let error = error as? HTTPClientError, error == .deadlineExceeded { throw failures.timedOut(after: configuration.timeout) }
-        return failures.unreachable(error)
+        let kind = OutboundFailure(error)
+        let failure = failures.transport(kind, during: step, midAnswer: midAnswer, cause: error)
+        guard kind.isTransient else {
+            log(failure, forwarding)
+            throw failure
+        }
+        return failure
+    }
+
+    /// Logs the cause of a failure whose message points to the operator's log.
+    func log(_ failure: PolytopeError, _ forwarding: Forwarding) {
+        guard let cause = failure.cause else { return }
+        logger().warning(
+            "the other Polytope server failed",
+            metadata: [
+                "request-id": "\(forwarding.request.id)", "user": "\(forwarding.request.user.username)",
+                "collection": "\(forwarding.request.collection)", "server": "\(configuration.url)", "error": "\(cause)",
+            ])
     }
 
     /// Waits before the next call after `failure` (see `RemoteOutage`); throws `failure` once
