@@ -108,6 +108,25 @@ struct DefaultConfigurationTests {
         }
     }
 
+    @Test("a federated datasource's URL takes no user, password, query or fragment; a password is never printed")
+    func federationURL() throws {
+        let file = NSTemporaryDirectory() + "polytope-\(UUID().uuidString).yaml"
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let urls = ["http://u:SECRETPW@remote.example.int/", "http://remote.example.int/?q=1", "http://remote.example.int/#top", "ftp://u:SECRETPW@x"]
+        for url in urls {
+            try """
+            collections:
+              fed:
+                datasources: [{type: polytope, url: "\(url)", collection: debug, peer-name: site-a, secret: "0123456789abcdef0123"}]
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+            #expect {
+                _ = try PolytopeConfiguration.load(files: [file], environment: [:])
+            } throws: { error in
+                "\(error)".contains("collections.fed.datasources[0].url:") && !"\(error)".contains("SECRETPW")
+            }
+        }
+    }
+
     @Test("a PostgreSQL store is configured by URL")
     func postgresStore() throws {
         let file = NSTemporaryDirectory() + "polytope-\(UUID().uuidString).yaml"

@@ -209,8 +209,17 @@ package struct PolytopeServerDatasource: Datasource {
     /// Reads the options of a `type: polytope` datasource.
     static func read(_ options: ConfigReader, http: SharedHTTPClient) -> PolytopeServerDatasource? {
         let url = options.string("url") ?? ""
-        if !(url.hasPrefix("http://") || url.hasPrefix("https://")) || URL(string: url)?.host == nil {
-            options.report("expected the other server's URL, such as https://polytope.example.int, found \"\(url)\"", key: "url")
+        let parsed = URL(string: url)
+        if !(url.hasPrefix("http://") || url.hasPrefix("https://")) || parsed?.host == nil {
+            options.report(
+                "expected the other server's URL, such as https://polytope.example.int, found \"\(ConfigNode.maskingURLPassword(url))\"",
+                key: "url")
+        } else if let parsed, parsed.user != nil || parsed.password != nil || parsed.query != nil || parsed.fragment != nil {
+            // A user and password would reach users' messages (this server speaks with its peer
+            // credential); a query or fragment would be dropped from every call's path.
+            options.report(
+                "the other server's URL takes no user, password, query or fragment (this server signs in with peer-name and secret); "
+                    + "found \"\(ConfigNode.maskingURLPassword(url))\"", key: "url")
         }
         let peerName = options.string("peer-name") ?? ""
         if !PeerCredential.isValidToken(peerName) {
