@@ -112,7 +112,9 @@ struct DefaultConfigurationTests {
     func federationURL() throws {
         let file = NSTemporaryDirectory() + "polytope-\(UUID().uuidString).yaml"
         defer { try? FileManager.default.removeItem(atPath: file) }
-        let urls = ["http://u:SECRETPW@remote.example.int/", "http://remote.example.int/?q=1", "http://remote.example.int/#top", "ftp://u:SECRETPW@x"]
+        let urls = [
+            "http://u:SECRETPW@remote.example.int/", "http://remote.example.int/?q=1", "http://remote.example.int/#top", "ftp://u:SECRETPW@x",
+        ]
         for url in urls {
             try """
             collections:
