@@ -198,6 +198,60 @@ def test_real_client_archives_from_an_allowed_url(server, source, make_client, f
     assert "larger than the limit of 1048576 bytes (server.max-upload-size)" in failed.json()["message"], failed.text
 
 
+def test_archive_data_cut_short_or_announced_too_large_is_refused_and_named(polytope_bin, tmp_path, fields):
+    """A source whose data ends before its Content-Length, or that closes the connection in
+    it, archives nothing and the request fails naming the source and what it did; a
+    Content-Length over max-upload-size is refused before any data is read."""
+    import http.server
+    import threading
+
+    field = fields[("2t", 0)]
+
+    class Source(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Length", "99999999999" if self.path.endswith("huge.grib") else str(2 * len(field)))
+            self.end_headers()
+            if not self.path.endswith("huge.grib"):
+                self.wfile.write(field)  # one field of the two announced
+            self.wfile.flush()
+            self.close_connection = True
+
+        def log_message(self, *arguments):
+            pass
+
+    source = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Source)
+    threading.Thread(target=source.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{source.server_address[1]}"
+    config = f"""
+server:
+  archive-sources: ["{base}/in/"]
+  max-upload-size: 1M
+collections:
+  archive:
+    language: mars
+    datasources:
+      - {{name: fields, type: grib-archive, root: {tmp_path / 'archive'}}}
+"""
+    server = PolytopeServer("archive-cut", polytope_bin, tmp_path, extra_config=config).start()
+    try:
+        api = Api(server, DEMO)
+        for name, expected in [("cut.grib", f"from {base}/in/cut.grib stopped after {len(field)} bytes: the source closed the connection"),
+                               ("huge.grib", "larger than the limit of 1048576 bytes")]:
+            submitted = api.post("/api/v1/requests/archive", json={"verb": "archive", "request": {"date": 20250101}, "url": f"{base}/in/{name}"})
+            assert submitted.status_code == 202, submitted.text
+            failed = api.poll(submitted.headers["Location"].rsplit("/", 1)[1])
+            assert failed.status_code == 400 and expected in failed.json()["message"], failed.text
+            assert "Internal error" not in failed.json()["message"]
+        retrieved = api.poll(api.submit("date: 20250101\ntime: 12\nparam: 2t\nstep: 0", collection="archive"))
+        assert retrieved.status_code == 400 and "not in the archive" in retrieved.json()["message"], "nothing was archived"
+    finally:
+        server.stop()
+        source.shutdown()
+
+
 def test_partial_results_tell_the_user_what_was_left_out(server, make_client, fields, tmp_path):
     upload = tmp_path / "upload.grib"
     upload.write_bytes(fields[("2t", 0)])
