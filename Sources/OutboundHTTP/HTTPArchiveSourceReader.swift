@@ -42,9 +42,10 @@ package struct HTTPArchiveSourceReader: ArchiveSourceReader {
             throw error
         } catch is CancellationError {
             throw CancellationError()
-        } catch where OutboundFailure(error) != .other {
+        } catch let error where OutboundFailure(error) != .other {
             throw PolytopeError(
-                .invalidRequest, "The archive data from \(url) stopped after \(received) bytes: the source \(Self.whatHappened(error)); "
+                .invalidRequest,
+                "The archive data from \(url) stopped after \(received) bytes: the source \(Self.whatHappened(error)); "
                     + "nothing was archived.", cause: error)
         }
         // The client reports a body cut inside its Content-Length as a closed connection; this
