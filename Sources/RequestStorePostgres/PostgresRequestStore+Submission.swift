@@ -89,7 +89,7 @@ extension PostgresRequestStore {
         let (collection, datasource, cutoff) = (reuse.answered.collection, reuse.answered.datasource, reuse.since.timeIntervalSince1970)
         let rows = try await connection.query(
             """
-            SELECT id, updated_at, staging_key, content_type, content_length FROM requests
+            SELECT id, updated_at, user_message, staging_key, content_type, content_length FROM requests
             WHERE status = 'processed' AND staging_key IS NOT NULL AND request_normalised = \(normalised)
                 AND collection = \(collection) AND datasource = \(datasource) AND verb = 'retrieve' AND updated_at >= \(cutoff)
             ORDER BY updated_at DESC LIMIT 1 FOR SHARE
@@ -98,7 +98,8 @@ extension PostgresRequestStore {
         ).collect()
         guard let source = rows.first?.makeRandomAccess(), let result = try result(source) else { return nil }
         let finishedAt = Date(timeIntervalSince1970: try source["updated_at"].decode(Double.self))
-        return (try requestID(source), reuse.answered(sharing: result, finishedAt: finishedAt))
+        let sourceMessage = try source["user_message"].decode(String.self)
+        return (try requestID(source), reuse.answered(sharing: result, finishedAt: finishedAt, sourceMessage: sourceMessage))
     }
 
     /// Whether `record`'s user has fewer than `maximum` requests waiting or uploading in its

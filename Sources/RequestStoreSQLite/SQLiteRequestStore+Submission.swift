@@ -20,9 +20,9 @@ extension SQLiteRequestStore {
                 }
                 var outcome = SubmissionOutcome.recorded
                 if let reuse = submission.reuse, let normalised,
-                    let (source, result, finishedAt) = try Self.reusableResult(db, for: reuse, normalised: normalised)
+                    let (source, result, finishedAt, sourceMessage) = try Self.reusableResult(db, for: reuse, normalised: normalised)
                 {
-                    let answered = reuse.answered(sharing: result, finishedAt: finishedAt)
+                    let answered = reuse.answered(sharing: result, finishedAt: finishedAt, sourceMessage: sourceMessage)
                     try db.cachedStatement(sql: SQLiteRow.insertSQL).execute(arguments: try SQLiteRow(answered).arguments)
                     outcome = .reused(source: source)
                 } else {
@@ -56,15 +56,16 @@ extension SQLiteRequestStore {
                     WHERE status = 'uploading' AND collection = ? AND username = ? LIMIT ?))
         """
 
-    /// The newest staged result `reuse` may take: its request, the result and when it finished.
+    /// The newest staged result `reuse` may take: its request, the result, when it finished
+    /// and what its user was told.
     private static func reusableResult(_ db: Database, for reuse: ResultReuse, normalised: String) throws
-        -> (RequestIdentifier, StagedResult, Date)?
+        -> (RequestIdentifier, StagedResult, Date, String)?
     {
         guard
             let source = try Row.fetchOne(
                 db.cachedStatement(
                     sql: """
-                        SELECT id, updated_at, \(SQLiteRow.stagedColumns) FROM requests INDEXED BY requests_reusable
+                        SELECT id, updated_at, user_message, \(SQLiteRow.stagedColumns) FROM requests INDEXED BY requests_reusable
                         WHERE status = 'processed' AND staging_key IS NOT NULL AND collection = ? AND datasource = ? AND request_normalised = ?
                             AND verb = 'retrieve' AND updated_at >= ?
                         ORDER BY updated_at DESC LIMIT 1
@@ -72,6 +73,6 @@ extension SQLiteRequestStore {
                 arguments: [reuse.answered.collection, reuse.answered.datasource, normalised, reuse.since.timeIntervalSince1970]),
             let result = SQLiteRow.result(source)
         else { return nil }
-        return (try SQLiteRow.requestID(source["id"]), result, Date(timeIntervalSince1970: source["updated_at"]))
+        return (try SQLiteRow.requestID(source["id"]), result, Date(timeIntervalSince1970: source["updated_at"]), source["user_message"])
     }
 }

@@ -166,6 +166,18 @@ struct CommandDatasourceRequestFileTests {
         #expect(datasource.programDocument(for: request).keys == ["class"])
     }
 
+    @Test("results serve other users' identical requests unless the command or its environment names who asks")
+    func sharedResults() throws {
+        #expect(CommandDatasource(configuration: CommandConfiguration(command: [try CommandTemplate("mars")])).resultsServeIdenticalRequests)
+        for (command, variable) in [("mars --as={user}", "x"), ("mars", "{attribute:mars-key}"), ("mars {realm}", "x")] {
+            var configuration = CommandConfiguration(command: try command.split(separator: " ").map { try CommandTemplate(String($0)) })
+            configuration.environment = [.init(name: "MARS_USER_KEY", value: try CommandTemplate(variable))]
+            #expect(!CommandDatasource(configuration: configuration).resultsServeIdenticalRequests, "\(command) \(variable)")
+        }
+        #expect(!EchoDatasource().resultsServeIdenticalRequests, "echo answers the text as written")
+        #expect(DummyDatasource(maximumSize: 10).resultsServeIdenticalRequests)
+    }
+
     @Test("only retrieve requests are accepted")
     func archiveRefused() throws {
         let datasource = CommandDatasource(configuration: CommandConfiguration(command: [try CommandTemplate("mars")]))

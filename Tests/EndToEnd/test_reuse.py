@@ -89,6 +89,20 @@ def test_a_submission_with_an_idempotency_key_is_answered_from_the_staged_result
     demo.revoke_all()
 
 
+def test_results_that_depend_on_the_text_as_written_are_not_shared(reusing):
+    """echo answers the text as written: another user's request, identical once normalised
+    but with a comment of its own, runs and gets its own text (it got the first user's)."""
+    demo, alice = Api(reusing, DEMO), Api(reusing, ALICE)
+    first_id, first = demo.processed("datasource: echo\nparam: shared   # demo's private note")
+    second_id = alice.submit("datasource: echo\nparam: shared")
+    second = alice.poll(second_id)
+    assert second.status_code == 303, second.text
+    assert "Answered from" not in second.text
+    assert alice.get(second.headers["Location"]).content == b"datasource: echo\nparam: shared"
+    demo.revoke_all()
+    alice.revoke_all()
+
+
 def test_without_reuse_every_request_runs(server):
     # The e2e servers turn reuse off (e2e-defaults.yaml), as an operator would.
     api = Api(server, DEMO)

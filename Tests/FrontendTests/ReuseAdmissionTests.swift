@@ -21,7 +21,7 @@ struct ReuseAdmissionTests {
             limits: {per-user: 1, max-waiting-per-user: 1}
             datasources:
               - {name: slow, type: dummy, rate: 1K, max-size: 1M, match: {datasource: slow}}
-              - {name: echo, type: echo, match: {datasource: echo}}
+              - {name: quick, type: dummy, max-size: 1M, match: {datasource: quick}}
         """
 
     /// Submits `text` through the REST API and waits until it is active (processing) or done.
@@ -41,17 +41,17 @@ struct ReuseAdmissionTests {
     @Test("a retrieval answered from an earlier result is accepted at max-waiting-per-user; a new one gets 429")
     func reuseIsNotAdmissionLimited() async throws {
         try await TestServer(configuration: Self.configuration).test { client in
-            let first = try await client.submitID("datasource: echo\ntag: first")
+            let first = try await client.submitID("datasource: quick\nsize: 101")
             #expect(try await client.pollUntilDone(first).status == .seeOther)
             _ = try await Self.running(client, "datasource: slow\nsize: 100000")  // alice's one active place
-            let held = try await client.submit("datasource: echo\ntag: held")
+            let held = try await client.submit("datasource: quick\nsize: 102")
             #expect(held.status == .accepted)  // waiting: alice is at max-waiting-per-user 1
 
-            let refused = try await client.submit("datasource: echo\ntag: new")
+            let refused = try await client.submit("datasource: quick\nsize: 103")
             #expect(refused.status == .tooManyRequests)
             #expect(refused.headers[.retryAfter] != nil)
 
-            let reused = try await client.submit("datasource: echo\ntag: first")
+            let reused = try await client.submit("datasource: quick\nsize: 101")
             #expect(reused.status == .accepted)
             #expect(try json(reused)["status"] as? String == "processed")
             #expect(try message(reused).contains("Answered from the staged result of an identical request"))
@@ -61,17 +61,17 @@ struct ReuseAdmissionTests {
     @Test("the CDS / OGC API - Processes front answers an identical job from the earlier result, even at the waiting limit")
     func processesFrontReuses() async throws {
         try await TestServer(configuration: Self.configuration).test { client in
-            let first = try await client.submitID("datasource: echo\ntag: cds")
+            let first = try await client.submitID("datasource: quick\nsize: 201")
             #expect(try await client.pollUntilDone(first).status == .seeOther)
             _ = try await Self.running(client, "datasource: slow\nsize: 100000")
-            #expect(try await client.submit("datasource: echo\ntag: held").status == .accepted)
+            #expect(try await client.submit("datasource: quick\nsize: 102").status == .accepted)
 
             let execute = "/api/retrieve/v1/processes/debug/execution"
             let fresh = try await client.execute(
-                uri: execute, method: .post, headers: alice, body: ByteBuffer(string: #"{"inputs": {"datasource": "echo", "tag": "other"}}"#))
+                uri: execute, method: .post, headers: alice, body: ByteBuffer(string: #"{"inputs": {"datasource": "quick", "size": "202"}}"#))
             #expect(fresh.status == .tooManyRequests)
             let created = try await client.execute(
-                uri: execute, method: .post, headers: alice, body: ByteBuffer(string: #"{"inputs": {"datasource": "echo", "tag": "cds"}}"#))
+                uri: execute, method: .post, headers: alice, body: ByteBuffer(string: #"{"inputs": {"datasource": "quick", "size": "201"}}"#))
             #expect(created.status == .created)
             #expect(try json(created)["status"] as? String == "successful")
         }

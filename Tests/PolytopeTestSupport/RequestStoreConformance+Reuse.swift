@@ -36,7 +36,8 @@ extension RequestStoreConformance {
             let stored = try unwrap(try await store.request(id: bobs.id))
             try expect(stored.status == .processed && stored.result == source.result && stored.user.username == "bob", "bob's own request")
             try expect(stored.updatedAt == source.updatedAt, "as old as the result it shares")
-            try expect(stored.userMessage == "reused", "recorded as the frontend answered it")
+            try expect(!source.userMessage.isEmpty, "the source was told something")
+            try expect(stored.userMessage == "reused\n" + source.userMessage, "as the frontend answered it, then what the source was told")
         },
         Check(description: "a shared result is handed back for deletion only with the last request that holds it") { store in
             let source = try await processed(store, user: Fixtures.alice, text: "datasource: echo", key: "r-2", at: t0)

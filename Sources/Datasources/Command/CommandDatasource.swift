@@ -30,6 +30,12 @@ package struct CommandDatasource<C: Clock<Duration>>: Datasource {
 
     package func contentType(for request: DatasourceRequest) -> String { configuration.contentType }
 
+    /// Not when the command or its environment names who asks (their credentials): the result
+    /// is then what that user may fetch.
+    package var resultsServeIdenticalRequests: Bool {
+        !(configuration.command + configuration.environment.map(\.value)).contains(where: \.namesTheUser)
+    }
+
     package func retrieve(_ request: DatasourceRequest, into output: some ByteSink) async throws {
         let problems = problems(with: request)
         guard problems.isEmpty else { throw PolytopeError.invalidRequest(problems.joined(separator: "; ")) }

@@ -81,6 +81,16 @@ package struct CommandTemplate: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The names of the user attributes the template needs.
+    /// Whether the text names who asks (`{user}`, `{realm}`, `{attribute:NAME}`).
+    package var namesTheUser: Bool {
+        parts.contains {
+            switch $0 {
+            case .placeholder(.user), .placeholder(.realm), .placeholder(.attribute): true
+            default: false
+            }
+        }
+    }
+
     package var attributes: [String] {
         parts.compactMap {
             if case .placeholder(.attribute(let name)) = $0 { return name }

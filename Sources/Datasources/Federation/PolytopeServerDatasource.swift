@@ -86,6 +86,9 @@ package struct PolytopeServerDatasource: Datasource {
 
     package func contentType(for request: DatasourceRequest) -> String { configuration.contentType }
 
+    /// The other server answers each user as who they are (its own roles and limits).
+    package var resultsServeIdenticalRequests: Bool { false }
+
     /// The words of this datasource's failures.
     var failures: RemoteServerFailure {
         RemoteServerFailure(

@@ -107,7 +107,7 @@ extension RequestsController {
     private func recordSubmission(_ record: RequestRecord, in collection: CollectionDefinition, idempotencyKey: IdempotencyKey? = nil, logger: Logger)
         async throws -> Recorded
     {
-        let reuse = ResultReuse(of: record, window: collection.reuseResults)
+        let reuse = ResultReuse(of: record, window: collection.reuseResults, datasource: collection.route(named: record.datasource)?.datasource)
         let maximum = collection.limits.maximumWaitingPerUser
         let submission = NewSubmission(record, idempotencyKey: idempotencyKey, reuse: reuse, admittingUpTo: maximum)
         switch try await store.record(submission) {

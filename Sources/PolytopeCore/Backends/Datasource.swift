@@ -45,10 +45,16 @@ package protocol Datasource: Sendable {
     /// Streams the result into `output`.
     /// - Throws: an error conforming to `UserFacingError` when the user should see why it failed.
     func retrieve(_ request: DatasourceRequest, into output: some ByteSink) async throws
+
+    /// Whether a result depends only on the normalised request, so that it may answer another
+    /// user's identical request (a collection's `reuse-results`). Not when it depends on who
+    /// asks (credentials, a remote server's own checks) or on the request's text as written.
+    var resultsServeIdenticalRequests: Bool { get }
 }
 
 extension Datasource {
     package func rejection(of request: DatasourceRequest) -> String? { nil }
+    package var resultsServeIdenticalRequests: Bool { true }
 }
 
 /// A datasource that also stores data users send (the `archive` verb): the worker hands it

@@ -40,9 +40,11 @@ package struct ResultReuse: Sendable {
     }
 
     /// The reuse a collection with `reuse-results: window` offers `record`; nil unless it is a
-    /// waiting retrieval.
-    package init?(of record: RequestRecord, window: Duration?) {
-        guard let window, record.verb == .retrieve, record.status == .waiting else { return nil }
+    /// waiting retrieval whose datasource's results serve identical requests.
+    package init?(of record: RequestRecord, window: Duration?, datasource: (any Datasource)?) {
+        guard let window, record.verb == .retrieve, record.status == .waiting, datasource?.resultsServeIdenticalRequests == true else {
+            return nil
+        }
         var answered = record
         answered.status = .processed
         answered.statusHistory.append(StatusChange(status: .processed, at: record.createdAt))
@@ -54,9 +56,11 @@ package struct ResultReuse: Sendable {
 
     /// The request as recorded when `result`, of a request that finished at `finishedAt`,
     /// answers it: sharing the result, and as old as it, so that it expires with the result
-    /// and never makes it look younger.
-    package func answered(sharing result: StagedResult, finishedAt: Date) -> RequestRecord {
+    /// and never makes it look younger. What that request was told (`sourceMessage`: fields
+    /// left out of a partial result) is told again.
+    package func answered(sharing result: StagedResult, finishedAt: Date, sourceMessage: String = "") -> RequestRecord {
         var record = answered
+        if !sourceMessage.isEmpty { record.userMessage += "\n" + sourceMessage }
         record.result = result
         record.stagedBytes = result.contentLength
         record.updatedAt = finishedAt
