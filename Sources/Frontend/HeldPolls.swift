@@ -1,5 +1,7 @@
 import Logging
+import NIOCore
 import PolytopeCore
+import PolytopeHTTP
 import ServiceLifecycle
 import Synchronization
 
@@ -75,7 +77,13 @@ package final class HeldPolls: Service, Sendable {
     /// server, whose request handlers inherit it), not only this one's: the HTTP server stops
     /// first and waits for the requests in flight, so a poll held until its timeout would
     /// hold up the whole shutdown by as long.
-    package func wait(for id: RequestIdentifier, toLeave status: RequestStatus, readAfter mark: Mark, timeout: Duration) async {
+    ///
+    /// When the client on `channel` goes (its connection closed), the poll is let go at once,
+    /// so that it holds neither a task nor the client's place under the connection limits
+    /// until its timeout.
+    package func wait(
+        for id: RequestIdentifier, toLeave status: RequestStatus, readAfter mark: Mark, timeout: Duration, channel: (any Channel)? = nil
+    ) async {
         guard !Task.isShuttingDownGracefully else { return }
         let token = state.withLock { state -> Int in
             state.next += 1
@@ -85,6 +93,8 @@ package final class HeldPolls: Service, Sendable {
         await withGracefulShutdownHandler {
             // Registered before it counts as a listener: a watcher that starts watching for it
             // looks at every held poll once it watches, so no change slips between the two.
+            let departure = channel.flatMap { ClientDepartures.whenGone($0) { self.remove(id, token)?.continuation?.resume() } }
+            defer { if let channel, let departure { ClientDepartures.cancel(channel, token: departure) } }
             await listeners.listening { await hold(id, token, readAfter: mark, timeout: timeout) }
         } onGracefulShutdown: {
             // Removed, the poll returns at once, whether or not it is suspended yet.

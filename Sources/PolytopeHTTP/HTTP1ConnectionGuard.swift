@@ -283,20 +283,3 @@ extension HTTPResponseHead {
     /// A 1xx head other than 101: another head follows.
     fileprivate var isInformational: Bool { (100..<200).contains(status.code) && status.code != 101 }
 }
-
-/// Connections whose client has closed its sending side while the channel stays open.
-enum ClientDepartures {
-    private static let departed = Mutex<Set<ObjectIdentifier>>([])
-
-    static func record(_ channel: any Channel) {
-        _ = departed.withLock { $0.insert(ObjectIdentifier(channel)) }
-    }
-
-    static func forget(_ channel: any Channel) {
-        _ = departed.withLock { $0.remove(ObjectIdentifier(channel)) }
-    }
-
-    static func hasDeparted(_ channel: any Channel) -> Bool {
-        departed.withLock { $0.contains(ObjectIdentifier(channel)) }
-    }
-}

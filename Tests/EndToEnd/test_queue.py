@@ -7,13 +7,16 @@ processes on one SQLite file wake each other at once.
 The bounds on time here are loose on purpose (the machine may be busy); scripts/bench
 measures the same properly."""
 
+import base64
 import concurrent.futures
 import os
+import socket
 import statistics
 import threading
 import time
 
 import pytest
+import requests
 
 from conftest import ALICE, DEMO, Api, PolytopeServer
 
@@ -298,6 +301,38 @@ def test_sigterm_answers_held_long_polls_at_once_instead_of_waiting_for_their_de
     assert len(answers) == 3, answers
     for response in answers:
         assert response.status_code == 202 and response.json()["status"] in ("waiting", "queued"), response.text
+
+
+def test_a_long_poll_whose_client_hung_up_lets_go_of_its_connection_place(polytope_bin, tmp_path):
+    """Clients that give up their held polls (closing the connection) must not keep their
+    places under max-connections-per-address until the polls' wait runs out: new connections
+    from that address were refused with 503 for the whole wait."""
+    server = PolytopeServer("abandoned-polls", polytope_bin, tmp_path, roles="frontend,telemetry",
+                            override_config="server:\n  max-connections-per-address: 8\n").start()
+    try:
+        api = Api(server, DEMO)
+        request_id = submit_echo(api, 1)[0]  # no broker: it stays waiting
+        token = base64.b64encode(f"{DEMO[0]}:{DEMO[1]}".encode()).decode()
+        poll = (f"GET /api/v1/requests/{request_id}?wait=50 HTTP/1.1\r\nHost: x\r\nAuthorization: Basic {token}\r\n\r\n").encode()
+        for _ in range(3):
+            connections = [socket.create_connection(("127.0.0.1", server.port), timeout=10) for _ in range(8)]
+            for connection in connections:
+                connection.sendall(poll)
+            time.sleep(0.5)
+            for connection in connections:
+                connection.close()
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                answer = requests.get(server.url + "/api/v1/test", timeout=5)
+                if answer.status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            assert time.monotonic() < deadline, "connections from this address were still refused 10 s after the polls were given up"
+            time.sleep(0.2)
+    finally:
+        server.stop()
 
 
 def test_a_long_poll_returns_the_result_as_soon_as_it_is_staged(server):

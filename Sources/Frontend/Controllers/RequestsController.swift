@@ -43,7 +43,7 @@ struct RequestsController {
         var record = try await ownRequest(name, of: user)
         let wait = try PollWait(request: request, maximum: configuration.maximumPollWait)
         if let wait, let heldPolls, let mark, [.waiting, .queued, .processing, .uploading].contains(record.status) {
-            await heldPolls.wait(for: record.id, toLeave: record.status, readAfter: mark, timeout: wait.duration)
+            await heldPolls.wait(for: record.id, toLeave: record.status, readAfter: mark, timeout: wait.duration, channel: context.channel)
             record = try await ownRequest(name, of: user)
         }
         var response = try await statusResponse(for: record, request: request)

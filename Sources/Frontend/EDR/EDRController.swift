@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 import PolytopeCore
 import PolytopeHTTP
 import ServiceLifecycle
@@ -119,7 +120,7 @@ struct EDRController {
         context.logger.info(
             "EDR query accepted",
             metadata: ["request-id": "\(record.id)", "collection": "\(collection.name)", "query": "\(kind.rawValue)"])
-        record = try await awaitOutcome(of: record)
+        record = try await awaitOutcome(of: record, channel: context.channel)
         switch record.status {
         case .processed:
             var response = try await downloads.serve(record, request: request, context: context)
@@ -141,18 +142,19 @@ struct EDRController {
         }
     }
 
-    /// The request once processed, failed or revoked, or as it is when `wait` has passed (or
-    /// the server is stopping). Held like a long poll: no reads while nothing changes.
-    private func awaitOutcome(of record: RequestRecord) async throws -> RequestRecord {
+    /// The request once processed, failed or revoked, or as it is when `wait` has passed, the
+    /// server is stopping or the client on `channel` has gone. Held like a long poll: no reads
+    /// while nothing changes.
+    private func awaitOutcome(of record: RequestRecord, channel: any Channel) async throws -> RequestRecord {
         guard let heldPolls = requests.heldPolls, wait > .zero else { return record }
         var record = record
         var mark = HeldPolls.Mark.unknown
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: wait)
-        while [.waiting, .queued, .processing].contains(record.status), !Task.isShuttingDownGracefully {
+        while [.waiting, .queued, .processing].contains(record.status), !Task.isShuttingDownGracefully, !ClientDepartures.hasDeparted(channel) {
             let remaining = clock.now.duration(to: deadline)
             guard remaining > .zero else { break }
-            await heldPolls.wait(for: record.id, toLeave: record.status, readAfter: mark, timeout: remaining)
+            await heldPolls.wait(for: record.id, toLeave: record.status, readAfter: mark, timeout: remaining, channel: channel)
             mark = heldPolls.mark()
             guard let fresh = try await requests.store.request(id: record.id) else { break }
             record = fresh
