@@ -321,7 +321,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "BrokerTests",
-            dependencies: ["Broker", "RequestStoreSQLite", "PolytopeTestSupport"],
+            dependencies: ["Broker", "RequestStoreSQLite", "PolytopeTestSupport", .product(name: "MetricsTestKit", package: "swift-metrics")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

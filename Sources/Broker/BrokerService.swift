@@ -173,7 +173,9 @@ package struct BrokerService<C: Clock<Duration>>: Service {
             ]
             switch recovery.outcome {
             case .requeued: logger.warning("lease expired; request queued again", metadata: metadata)
-            case .failed: logger.error("lease expired and no attempts left; request failed", metadata: metadata)
+            case .failed:
+                logger.error("lease expired and no attempts left; request failed", metadata: metadata)
+                metrics.requestFinished(collection: recovery.collection, datasource: recovery.datasource, status: .failed)
             case .purged: logger.info("lease of a revoked request expired; request deleted", metadata: metadata)
             }
         }

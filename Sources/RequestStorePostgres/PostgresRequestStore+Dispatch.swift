@@ -132,7 +132,7 @@ extension PostgresRequestStore {
         return try await transaction { connection in
             let rows = try await connection.query(
                 """
-                SELECT id, status, attempts, lease_owner FROM requests
+                SELECT id, status, attempts, lease_owner, collection, datasource FROM requests
                 WHERE lease_expires_at IS NOT NULL AND lease_expires_at < \(time) FOR UPDATE SKIP LOCKED
                 """,
                 logger: logger
@@ -143,7 +143,8 @@ extension PostgresRequestStore {
                 let recovery = LeaseRecovery(
                     id: try Self.requestID(row), status: RequestStatus(rawValue: try row["status"].decode(String.self)) ?? .processing,
                     attempts: try row["attempts"].decode(Int.self), previousOwner: try row["lease_owner"].decode(String?.self) ?? "unknown",
-                    maximumAttempts: maximumAttempts)
+                    maximumAttempts: maximumAttempts, collection: try row["collection"].decode(String.self),
+                    datasource: try row["datasource"].decode(String?.self) ?? "")
                 if let status = recovery.outcome.status?.rawValue, let message = recovery.userMessage {
                     try await connection.query(
                         """

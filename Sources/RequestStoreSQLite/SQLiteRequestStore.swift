@@ -340,7 +340,10 @@ package final class SQLiteRequestStore: RequestStoreBackend {
         return try await write { db in
             let rows = try Row.fetchAll(
                 db.cachedStatement(
-                    sql: "SELECT id, status, attempts, lease_owner FROM requests WHERE lease_expires_at IS NOT NULL AND lease_expires_at < ?"),
+                    sql: """
+                        SELECT id, status, attempts, lease_owner, collection, datasource FROM requests
+                        WHERE lease_expires_at IS NOT NULL AND lease_expires_at < ?
+                        """),
                 arguments: [now.timeIntervalSince1970]
             )
             let time = now.timeIntervalSince1970
@@ -348,7 +351,8 @@ package final class SQLiteRequestStore: RequestStoreBackend {
                 let idText: String = row["id"]
                 let recovery = LeaseRecovery(
                     id: try SQLiteRow.requestID(idText), status: RequestStatus(rawValue: row["status"]) ?? .processing,
-                    attempts: row["attempts"], previousOwner: row["lease_owner"] ?? "unknown", maximumAttempts: maximumAttempts)
+                    attempts: row["attempts"], previousOwner: row["lease_owner"] ?? "unknown", maximumAttempts: maximumAttempts,
+                    collection: row["collection"], datasource: row["datasource"] ?? "")
                 if let status = recovery.outcome.status, let message = recovery.userMessage {
                     try db.cachedStatement(
                         sql: """

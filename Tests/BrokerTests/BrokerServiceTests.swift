@@ -1,6 +1,7 @@
 import Broker
 import Foundation
 import Logging
+import MetricsTestKit
 import PolytopeCore
 import PolytopeTestSupport
 import RequestStoreSQLite
@@ -21,13 +22,14 @@ struct BrokerServiceTests {
             store = try SQLiteRequestStore(configuration: .init(path: directory.file("db.sqlite")), logger: Logger.quiet)
         }
 
-        func broker(limits: [String: CollectionLimits] = ["debug": CollectionLimits(perUser: 2)], maximumAttempts: Int = 3) -> BrokerService<
-            ManualClock
-        > {
+        func broker(
+            limits: [String: CollectionLimits] = ["debug": CollectionLimits(perUser: 2)], maximumAttempts: Int = 3,
+            metrics: PolytopeMetrics = PolytopeMetrics()
+        ) -> BrokerService<ManualClock> {
             BrokerService(
                 configuration: .init(pollInterval: .seconds(10), maximumAttempts: maximumAttempts, pageSize: 2),
                 store: store, collections: limits, dispatchNeeded: dispatchNeeded, workQueued: workQueued,
-                clock: clock, wallClock: clock.wallClock, logger: Logger.quiet
+                clock: clock, wallClock: clock.wallClock, metrics: metrics, logger: Logger.quiet
             )
         }
 
@@ -78,6 +80,22 @@ struct BrokerServiceTests {
         let record = try await setup.store.request(id: ids[0])
         #expect(record?.status == .queued)
         #expect(record?.userMessage.contains("stopped responding") == true)
+    }
+
+    @Test("a request failed for its last lost worker is counted among finished requests, as failed")
+    func leaseExhaustionCounted() async throws {
+        let setup = try Setup()
+        defer { setup.directory.remove() }
+        let metrics = TestMetrics()
+        let broker = setup.broker(maximumAttempts: 1, metrics: PolytopeMetrics(factory: metrics))
+        let ids = try await setup.insert(Fixtures.alice, count: 1)
+        _ = try await broker.dispatchRound()
+        _ = try await setup.store.claimNextRequest(worker: "dead", leaseExpiry: setup.clock.date.addingTimeInterval(30), at: setup.clock.date)
+        setup.clock.advance(by: .seconds(31))
+        _ = try await broker.dispatchRound()
+        #expect(try await setup.store.request(id: ids[0])?.status == .failed)
+        let labels = [("collection", "debug"), ("datasource", "echo"), ("status", "failed")]
+        #expect(try metrics.expectCounter("polytope_requests_finished_total", labels).totalValue == 1)
     }
 
     @Test("the running service reacts to a signal at once, not at the next poll")

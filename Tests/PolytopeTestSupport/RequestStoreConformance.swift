@@ -245,6 +245,9 @@ package enum RequestStoreConformance {
             try expect(try await !store.renewLease(id: record.id, worker: "w1", until: t0 + 90, stagedBytes: 0), "the old worker lost the lease")
             let second = try await store.recoverExpiredLeases(at: t0 + 61, maximumAttempts: 2)
             try expect(second.map(\.outcome) == [.failed] && second.first?.attempts == 2, "failed: \(second)")
+            try expect(
+                second.first?.collection == record.collection && second.first?.datasource == record.datasource,
+                "named for the metrics: \(second)")
             let failed = try await store.request(id: record.id)
             try expect(
                 failed?.status == .failed && (failed?.userMessage.contains("started 2 times") ?? false), "message: \(String(describing: failed))")

@@ -162,11 +162,19 @@ package struct LeaseRecovery: Sendable, Hashable {
     package var previousOwner: String
     /// The line added to the request's message for its user (nil when it is deleted).
     package var userMessage: String?
+    /// The request's collection and datasource, for the metrics of a request that fails.
+    package var collection = ""
+    package var datasource = ""
 
     /// Decides what becomes of request `id`, found in `status` with an expired lease after
     /// `attempts` starts.
-    package init(id: RequestIdentifier, status: RequestStatus, attempts: Int, previousOwner: String, maximumAttempts: Int) {
+    package init(
+        id: RequestIdentifier, status: RequestStatus, attempts: Int, previousOwner: String, maximumAttempts: Int, collection: String = "",
+        datasource: String = ""
+    ) {
         self.id = id
+        self.collection = collection
+        self.datasource = datasource
         self.attempts = attempts
         self.previousOwner = previousOwner
         if status == .revoked {
