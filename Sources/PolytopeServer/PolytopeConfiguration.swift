@@ -307,6 +307,14 @@ extension PolytopeConfiguration {
                 "no one can sign in with a password: authentication.users has no enabled user, and neither auth-o-tron nor peers "
                     + "is configured; only API keys made with `polytope keys create --realm ... --roles ...` will be accepted")
         }
+        for collection in catalog.collections {
+            guard let window = collection.reuseResults, window * 2 > garbageCollector.maximumAge else { continue }
+            // A shared request is as old as the result it shares, so it expires with it.
+            warnings.append(
+                "collections.\(collection.name).reuse-results (\(HumanDuration.format(window))) is more than half of "
+                    + "garbage-collector.age (\(HumanDuration.format(garbageCollector.maximumAge))): a result shared near the end of "
+                    + "the window expires soon after it is handed out")
+        }
         return warnings
     }
 }

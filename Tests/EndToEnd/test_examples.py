@@ -52,3 +52,12 @@ def test_a_configuration_where_no_one_can_sign_in_is_valid_with_a_warning(polyto
 def test_every_example_is_checked():
     checked = {"datasources.yaml", "single-host.yaml", "common.yaml", "frontend.yaml", "broker.yaml", "worker.yaml"}
     assert {path.name for path in EXAMPLES.glob("*.yaml")} == checked
+
+
+def test_reuse_results_near_the_garbage_collectors_age_is_valid_with_a_warning(polytope_bin, tmp_path):
+    config = tmp_path / "reuse.yaml"
+    config.write_text("garbage-collector: {age: 15m}\nauthentication: {users: [{username: a, password: b}]}\n"
+                      "collections: {debug: {reuse-results: 10m, datasources: [{type: dummy}]}}\n")
+    result = subprocess.run([str(polytope_bin), "config", "check", "--quiet", str(config)], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "warning: collections.debug.reuse-results (10m) is more than half of garbage-collector.age (15m)" in result.stderr, result.stderr
