@@ -92,7 +92,8 @@ extension PostgresRequestStore {
             """
             SELECT collection, status, count(*) AS n FROM requests WHERE status IN ('processed', 'failed') GROUP BY collection, status
             UNION ALL SELECT collection, 'waiting', count(*) FROM requests WHERE status = 'waiting' GROUP BY collection
-            UNION ALL SELECT collection, status, count(*) FROM requests WHERE status IN ('uploading', 'queued', 'processing') GROUP BY collection, status
+            UNION ALL SELECT collection, status, count(*) FROM requests WHERE status IN ('uploading', 'queued', 'processing', 'revoked')
+                GROUP BY collection, status
             """
         )
         for row in counts {

@@ -3,16 +3,18 @@ import GRDB
 import PolytopeCore
 
 extension SQLiteRequestStore {
-    /// Requests per collection and status (revoked ones left out), each part found through an
-    /// index: finished ones counted in `requests_finished_by_collection` alone, waiting ones
-    /// through `requests_waiting`, and the few uploading or active ones through
-    /// `requests_by_status`. Reading every row instead took a third of a second at 300,000
+    /// Requests per collection and status, each part found through an index: finished ones
+    /// counted in `requests_finished_by_collection` alone, waiting ones through
+    /// `requests_waiting`, and the few uploading or active ones through `requests_by_status`
+    /// (active: queued, processing, and revoked ones still stopping on a worker, which hold
+    /// their places until then). Reading every row instead took a third of a second at 300,000
     /// stored requests.
     static let statisticsSQL = """
         SELECT collection, status, count(*) AS n FROM requests INDEXED BY requests_finished_by_collection
             WHERE status IN ('processed', 'failed') GROUP BY collection, status
         UNION ALL SELECT collection, 'waiting', count(*) FROM requests INDEXED BY requests_waiting WHERE status = 'waiting' GROUP BY collection
-        UNION ALL SELECT collection, status, count(*) FROM requests WHERE status IN ('uploading', 'queued', 'processing') GROUP BY collection, status
+        UNION ALL SELECT collection, status, count(*) FROM requests WHERE status IN ('uploading', 'queued', 'processing', 'revoked')
+            GROUP BY collection, status
         """
 
     package func statistics() async throws -> RequestStatistics {

@@ -337,8 +337,14 @@ package enum RequestStoreConformance {
             try await store.insert(Fixtures.record(collection: "a", at: t0))
             try await store.insert(Fixtures.record(collection: "a", at: t0.addingTimeInterval(1)))
             try await store.insert(Fixtures.record(collection: "b", at: t0.addingTimeInterval(2)))
+            // Revoked while a worker runs it: it holds its place until the worker lets go.
+            let stopping = Fixtures.record(collection: "c", at: t0.addingTimeInterval(3))
+            try await store.insert(stopping)
+            _ = try await store.markQueued([stopping.id], at: t0)
+            _ = try await store.claimNextRequest(worker: "w", leaseExpiry: t0 + 30, at: t0)
+            _ = try await store.revoke(id: stopping.id, ofUser: stopping.user.owner, at: t0 + 1)
             let statistics = try await store.statistics()
-            try expect(statistics.byCollection == ["a": ["waiting": 2], "b": ["waiting": 1]], "\(statistics)")
+            try expect(statistics.byCollection == ["a": ["waiting": 2], "b": ["waiting": 1], "c": ["revoked": 1]], "\(statistics)")
             try expect(statistics.oldestWaitingSince == t0, "oldest waiting")
             try await store.checkHealth()
         },

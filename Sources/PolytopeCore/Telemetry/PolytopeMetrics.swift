@@ -114,7 +114,7 @@ package struct PolytopeMetrics: Sendable {
 
     /// The store's contents by collection and status, set when metrics are scraped.
     package func storeContents(_ statistics: RequestStatistics, collections: [String]) {
-        let shown: [RequestStatus] = [.waiting, .uploading, .queued, .processing, .processed, .failed]
+        let shown: [RequestStatus] = [.waiting, .uploading, .queued, .processing, .revoked, .processed, .failed]
         for collection in Set(collections).union(statistics.byCollection.keys) {
             for status in shown {
                 let count = statistics.byCollection[collection]?[status.rawValue] ?? 0
