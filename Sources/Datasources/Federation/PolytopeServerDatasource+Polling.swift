@@ -19,19 +19,7 @@ extension PolytopeServerDatasource {
         while true {
             var poll = HTTPClientRequest(url: remote)
             poll.headers.add(name: "Authorization", value: forwarding.authorization)
-            let answer: Answer
-            switch try await exchange(poll, forwarding, during: .processing) {
-            case .lost(let failure):
-                try await waitOut(failure, &outage, retryAfter: nil, forwarding)
-                continue
-            case .answered(let answered):
-                answer = answered
-            }
-            if RemoteServerFailure.isOutage(answer.status) {
-                let failure = failures.answer(answer.status, body: answer.body, user: forwarding.request.user, during: .processing)
-                try await waitOut(failure, &outage, retryAfter: answer.retryAfter, forwarding)
-                continue
-            }
+            let answer = try await answerThroughOutages(poll, &outage, forwarding, during: .processing)
             outage.ended()
             switch answer.status {
             case .accepted:

@@ -30,19 +30,7 @@ extension PolytopeServerDatasource {
             submission.headers.add(name: "Content-Type", value: "application/json")
             submission.headers.add(name: "Idempotency-Key", value: Self.idempotencyKey(for: request.id, generation: generation))
             submission.body = .bytes(body)
-            let answer: Answer
-            switch try await exchange(submission, forwarding, during: .submission) {
-            case .lost(let failure):
-                try await waitOut(failure, &outage, retryAfter: nil, forwarding)
-                continue
-            case .answered(let answered):
-                answer = answered
-            }
-            if RemoteServerFailure.isOutage(answer.status) {
-                let failure = failures.answer(answer.status, body: answer.body, user: request.user, during: .submission)
-                try await waitOut(failure, &outage, retryAfter: answer.retryAfter, forwarding)
-                continue
-            }
+            let answer = try await answerThroughOutages(submission, &outage, forwarding, during: .submission)
             if answer.status == .conflict && generation < Self.keyGenerations {
                 generation += 1
                 continue

@@ -162,6 +162,24 @@ package struct PolytopeServerDatasource: Datasource {
         }
     }
 
+    /// Sends `call` until the other server answers other than with an outage (5xx, 408, 429)
+    /// and returns that answer; no answer, or an outage's, is waited out (`waitOut`).
+    func answerThroughOutages(
+        _ call: HTTPClientRequest, _ outage: inout RemoteOutage, _ forwarding: Forwarding, during step: RemoteServerFailure.Step
+    ) async throws -> Answer {
+        while true {
+            switch try await exchange(call, forwarding, during: step) {
+            case .lost(let failure):
+                try await waitOut(failure, &outage, retryAfter: nil, forwarding)
+            case .answered(let answer) where RemoteServerFailure.isOutage(answer.status):
+                let failure = failures.answer(answer.status, body: answer.body, user: forwarding.request.user, during: step)
+                try await waitOut(failure, &outage, retryAfter: answer.retryAfter, forwarding)
+            case .answered(let answer):
+                return answer
+            }
+        }
+    }
+
     /// Sends `call` and returns the answer's head (its body still to read).
     func open(_ call: HTTPClientRequest, _ forwarding: Forwarding, during step: RemoteServerFailure.Step) async throws -> Reply<HTTPClientResponse> {
         let remaining = forwarding.deadline - clock.now()
