@@ -47,11 +47,12 @@ def source(tmp_path):
     process.wait(timeout=10)
 
 
-@pytest.fixture
-def server(polytope_bin, tmp_path, source):
+def start_archive_server(polytope_bin, tmp_path, name, allowed):
+    """A server with grib-archive collections `archive` and `partial` (missing: partial) under
+    tmp_path/archive, fetching archive data only below the URL prefix `allowed`."""
     config = f"""
 server:
-  archive-sources: ["{source[0]}/allowed/"]
+  archive-sources: ["{allowed}"]
   max-upload-size: 1M
 collections:
   archive:
@@ -63,7 +64,12 @@ collections:
     datasources:
       - {{name: fields, type: grib-archive, root: {tmp_path / 'archive'}, missing: partial}}
 """
-    server = PolytopeServer("archive", polytope_bin, tmp_path, extra_config=config).start()
+    return PolytopeServer(name, polytope_bin, tmp_path, extra_config=config).start()
+
+
+@pytest.fixture
+def server(polytope_bin, tmp_path, source):
+    server = start_archive_server(polytope_bin, tmp_path, "archive", f"{source[0]}/allowed/")
     yield server
     server.stop()
 
@@ -225,17 +231,7 @@ def test_archive_data_cut_short_or_announced_too_large_is_refused_and_named(poly
     source = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Source)
     threading.Thread(target=source.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{source.server_address[1]}"
-    config = f"""
-server:
-  archive-sources: ["{base}/in/"]
-  max-upload-size: 1M
-collections:
-  archive:
-    language: mars
-    datasources:
-      - {{name: fields, type: grib-archive, root: {tmp_path / 'archive'}}}
-"""
-    server = PolytopeServer("archive-cut", polytope_bin, tmp_path, extra_config=config).start()
+    server = start_archive_server(polytope_bin, tmp_path, "archive-cut", f"{base}/in/")
     try:
         api = Api(server, DEMO)
         for name, expected in [("cut.grib", f"from {base}/in/cut.grib stopped after {len(field)} bytes: the source closed the connection"),
